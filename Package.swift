@@ -1,0 +1,32 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Clientele",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clientele", targets: ["clientele"]),
+        .library(name: "ClienteleCore", targets: ["ClienteleCore"]),
+        .library(name: "ClienteleRender", targets: ["ClienteleRender"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // zlib from the system (Debian: zlib1g-dev), used to read .csv.gz and to write PNG.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Ingestion, the customer table and every analysis. No server, no file system writes.
+        .target(name: "ClienteleCore", dependencies: ["CZlib"]),
+        // Pure functions from core results to CSV, JSON, SVG and PNG.
+        .target(name: "ClienteleRender", dependencies: ["ClienteleCore", "CZlib"]),
+        // The command-line commands, as a library so that tests can run them in-process.
+        .target(name: "ClienteleCLI", dependencies: [
+            "ClienteleCore", "ClienteleRender",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
+        .testTarget(name: "ClienteleCoreTests", dependencies: ["ClienteleCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ClienteleRenderTests", dependencies: ["ClienteleRender", "ClienteleCore"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "ClienteleCore"]),
+    ]
+)

@@ -1,0 +1,119 @@
+import ArgumentParser
+import ClienteleCore
+import ClienteleRender
+import Foundation
+
+struct AnalyzeCommand: TerminalCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse order-line files and write the seed-compatible outputs.",
+        discussion: """
+        FILE may be a CSV (.csv or .csv.gz, detected by content) in a built-in layout (Online Retail II, UCI Online \
+        Retail, CDNOW, or Olist's orders + customers + order_items files together), or any CSV with --map. Use - for \
+        standard input.
+        Writes to --out: executive_metrics_summary.csv, customer_rfm_segments.csv, customer_value_tiers.csv, \
+        customer_cohort_retention.csv (+ _rates, _revenue, _weekly, _quarterly), customer_cohort_heatmap.svg and .png, \
+        data_quality.json.
+        """)
+
+    @Argument(help: "Order-line files (- for standard input).")
+    var files: [String]
+
+    @Option(name: .long, help: "Output folder (default: outputs; with --format json, files are written only when --out is given).")
+    var out: String?
+
+    @Option(name: .customLong("as-of"), help: "As-of date YYYY-MM-DD (default: the day after the latest line). Lines dated on or after it are ignored.")
+    var asOf: String?
+
+    @Option(name: .long, help: "Column mapping for other layouts: customer=COL,timestamp=COL,quantity=COL,unit_price=COL[,invoice=COL,country=COL] or revenue=COL.")
+    var map: String?
+
+    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year (default month/day/year).")
+    var dayFirst = false
+
+    @Option(name: .long, help: "Terminal output: text (summary) or json (the whole analysis).")
+    var format: OutputFormat = .text
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Option(name: .long, help: "Parse threads (default: all cores).")
+    var workers: Int?
+
+    enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        if let asOf, CivilDate.parseISODate(asOf) == nil {
+            throw ValidationError("--as-of must be a date YYYY-MM-DD, got '\(asOf)'.")
+        }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
+        if files.isEmpty { throw ValidationError("give at least one file (or - for standard input).") }
+    }
+
+    func execute(_ terminal: Terminal) throws {
+        var options = LoadOptions(mapping: try map.map { text throws(IngestError) in try UserMapping(parsing: text) }, dayFirst: dayFirst)
+        if let workers { options.workers = workers }
+        let showProgress = terminal.interactive && !quiet
+        if showProgress {
+            let err = terminal.err
+            options.progress = { done, total in
+                guard let total, total > 8 << 20 else { return }
+                let pct = Int(Double(done) / Double(total) * 100)
+                err("\rReading… \(pct)% (\(done >> 20) of \(total >> 20) MB)")
+            }
+        }
+        let started = Date()
+        let loaded = try OrderLineLoader.load(paths: files, options: options)
+        if showProgress { terminal.err("\r\u{1B}[K") }
+        let asOfDay = asOf.flatMap(CivilDate.parseISODate)
+        let analysis = Analysis(lines: loaded.lines, asOf: asOfDay)
+        var report = loaded.report
+        report.linesAfterAsOf = analysis.table.linesAfterAsOf
+        report.excludedCustomers = analysis.table.excludedCustomers
+        report.excludedCustomerRevenue = Money.format(analysis.table.excludedCustomerRevenue)
+        if analysis.table.count == 0 {
+            throw InputError("no customer with an order before the as-of date \(CivilDate.format(analysis.asOf)) (\(report.validLines) valid lines, \(report.guestLines) of them guest lines).")
+        }
+        let outDir = out ?? (format == .json ? nil : "outputs")
+        var written: [String] = []
+        if let outDir {
+            written = try OutputFolder.write(analysis: analysis, report: report, to: outDir)
+        }
+        switch format {
+        case .json:
+            terminal.out(String(decoding: AnalysisJSON.render(analysis, report: report), as: UTF8.self))
+        case .text:
+            if !quiet {
+                terminal.out(TerminalSummary.render(analysis: analysis, report: report,
+                                                    seconds: Date().timeIntervalSince(started),
+                                                    outDir: outDir, written: written))
+            }
+        }
+    }
+}
+
+/// Writes every output file of an analysis into a folder, each atomically.
+public enum OutputFolder {
+    public static func write(analysis a: Analysis, report: DataQualityReport, to dir: String) throws -> [String] {
+        try AtomicFile.makeDirectory(dir)
+        let rows = a.rowsByCustomerID()
+        var files: [(String, [UInt8])] = [
+            ("executive_metrics_summary.csv", SeedExports.executiveSummary(a)),
+            ("customer_rfm_segments.csv", SeedExports.rfmSegments(a, rows: rows)),
+            ("customer_value_tiers.csv", SeedExports.valueTiers(a, rows: rows)),
+            ("customer_cohort_retention.csv", SeedExports.cohortMatrix(a.monthlyCohorts, value: .counts)),
+            ("customer_cohort_retention_rates.csv", SeedExports.cohortMatrix(a.monthlyCohorts, value: .rates)),
+            ("customer_cohort_revenue.csv", SeedExports.cohortMatrix(a.monthlyCohorts, value: .revenue)),
+            ("customer_cohort_retention_weekly.csv", SeedExports.cohortMatrix(a.weeklyCohorts, value: .counts)),
+            ("customer_cohort_retention_quarterly.csv", SeedExports.cohortMatrix(a.quarterlyCohorts, value: .counts)),
+            ("data_quality.json", AnalysisJSON.dataQuality(report)),
+        ]
+        let heatmap = CohortHeatmap.monthlyRetention(a.monthlyCohorts)
+        files.append(("customer_cohort_heatmap.svg", Array(heatmap.svg().utf8)))
+        files.append(("customer_cohort_heatmap.png", heatmap.png()))
+        for (name, bytes) in files {
+            try AtomicFile.write(bytes, to: dir + "/" + name)
+        }
+        return files.map(\.0)
+    }
+}

@@ -1,0 +1,127 @@
+/// Executive KPIs (ANALYTICS.md section 6).
+public struct ExecutiveKPIs: Sendable {
+    public var totalCustomers: Int
+    public var totalRevenue: Int64
+    /// Money units, rounded half-to-even (nil when there are no customers).
+    public var avgRevenuePerCustomer: Int64?
+    public var orders: Int
+    public var averageOrderValue: Int64?
+    public var repeatCustomerRate: Double?
+    public var guestRevenue: Int64
+    public var excludedCustomerRevenue: Int64
+    public var championsCount: Int
+    public var championsRevenue: Int64
+    /// 100 x Champions' revenue / total revenue.
+    public var championsRevenueSharePct: Double?
+}
+
+/// Size and value of one RFM segment.
+public struct SegmentSummary: Sendable {
+    public var segment: Segment
+    public var customers: Int
+    public var revenue: Int64
+    public var customerShare: Double?
+    public var revenueShare: Double?
+    /// Medians of recency (days), frequency (orders) and monetary (money units); lower median for even counts.
+    public var medianRecencyDays: Int?
+    public var medianFrequency: Int?
+    public var medianMonetary: Int64?
+}
+
+/// Size and value of one value tier.
+public struct TierSummary: Sendable {
+    public var tier: ValueTier
+    public var customers: Int
+    public var revenue: Int64
+    public var customerShare: Double?
+    public var revenueShare: Double?
+    /// Smallest monetary in the tier (money units).
+    public var minMonetary: Int64?
+}
+
+/// Every number of ANALYTICS.md sections 2-8 for one data set and as-of date: one immutable snapshot.
+public struct Analysis: Sendable {
+    public let table: CustomerTable
+    public let rfm: RFMScores
+    public let segment: [Segment]
+    public let tier: [ValueTier]
+    public let kpis: ExecutiveKPIs
+    public let segments: [SegmentSummary]
+    public let tiers: [TierSummary]
+    public let concentration: Concentration
+    public let monthlyCohorts: CohortMatrix
+    public let weeklyCohorts: CohortMatrix
+    public let quarterlyCohorts: CohortMatrix
+
+    public var asOf: Int { table.asOf }
+
+    public init(lines: OrderLines, asOf: Int? = nil) {
+        let table = CustomerTable(lines: lines, asOf: asOf)
+        self.table = table
+        let rfm = RFMScores(table: table)
+        self.rfm = rfm
+        let n = table.count
+        let segment = (0..<n).map { Segment.of(r: rfm.r[$0], f: rfm.f[$0]) }
+        let tier = (0..<n).map { ValueTier.of(less: rfm.monetaryLess[$0], n: n) }
+        self.segment = segment
+        self.tier = tier
+        let totalRevenue = table.monetary.reduce(0, +)
+        let repeaters = table.frequency.reduce(0) { $0 + ($1 >= 2 ? 1 : 0) }
+        var champions = 0
+        var championsRevenue: Int64 = 0
+        for i in 0..<n where segment[i] == .champions { champions += 1; championsRevenue += table.monetary[i] }
+        kpis = ExecutiveKPIs(
+            totalCustomers: n, totalRevenue: totalRevenue,
+            avgRevenuePerCustomer: n == 0 ? nil : Money.divideRoundingHalfEven(totalRevenue, by: Int64(n)),
+            orders: table.orders,
+            averageOrderValue: table.orders == 0 ? nil : Money.divideRoundingHalfEven(totalRevenue, by: Int64(table.orders)),
+            repeatCustomerRate: ExactRatio.value(repeaters, n),
+            guestRevenue: table.guestRevenue, excludedCustomerRevenue: table.excludedCustomerRevenue,
+            championsCount: champions, championsRevenue: championsRevenue,
+            championsRevenueSharePct: ExactRatio.value(Int128(championsRevenue) * 100, Int128(totalRevenue)))
+        segments = Segment.allCases.map { s in
+            let rows = (0..<n).filter { segment[$0] == s }
+            let revenue = rows.reduce(Int64(0)) { $0 + table.monetary[$1] }
+            return SegmentSummary(
+                segment: s, customers: rows.count, revenue: revenue,
+                customerShare: ExactRatio.value(rows.count, n), revenueShare: ExactRatio.value(revenue, totalRevenue),
+                medianRecencyDays: lowerMedian(rows.map { table.recencyDays($0) }),
+                medianFrequency: lowerMedian(rows.map { Int(table.frequency[$0]) }),
+                medianMonetary: lowerMedian(rows.map { table.monetary[$0] }))
+        }
+        tiers = ValueTier.allCases.map { t in
+            let rows = (0..<n).filter { tier[$0] == t }
+            let revenue = rows.reduce(Int64(0)) { $0 + table.monetary[$1] }
+            return TierSummary(tier: t, customers: rows.count, revenue: revenue,
+                               customerShare: ExactRatio.value(rows.count, n),
+                               revenueShare: ExactRatio.value(revenue, totalRevenue),
+                               minMonetary: rows.map { table.monetary[$0] }.min())
+        }
+        concentration = Concentration(monetary: table.monetary)
+        monthlyCohorts = CohortMatrix(table: table, lines: lines, period: .month)
+        weeklyCohorts = CohortMatrix(table: table, lines: lines, period: .week)
+        quarterlyCohorts = CohortMatrix(table: table, lines: lines, period: .quarter)
+    }
+
+    public func cohorts(_ period: CohortPeriod) -> CohortMatrix {
+        switch period {
+        case .month: return monthlyCohorts
+        case .week: return weeklyCohorts
+        case .quarter: return quarterlyCohorts
+        }
+    }
+
+    /// Rows sorted by customer id in code-point order (the order of per-customer exports).
+    public func rowsByCustomerID() -> [Int] {
+        let ids = table.ids
+        let codes = table.idCode
+        return (0..<table.count).sorted { ids.precedes(codes[$0], codes[$1]) }
+    }
+}
+
+/// The lower median (the middle value, or the lower of the two middle values), nil for no values.
+func lowerMedian<T: Comparable>(_ values: [T]) -> T? {
+    guard !values.isEmpty else { return nil }
+    let s = values.sorted()
+    return s[(s.count - 1) / 2]
+}

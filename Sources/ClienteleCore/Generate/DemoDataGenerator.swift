@@ -1,0 +1,911 @@
+import Foundation
+
+/// Deterministic, realistic demo order lines in the Online Retail II layout
+/// (`Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country`).
+///
+/// The simulation follows the buy-till-you-die story of BG/NBD (Fader, Hardie & Lee 2005, "Counting Your Customers
+/// the Easy Way", section 2): while active, a customer buys with a Poisson rate lambda ~ Gamma(r, alpha), modulated by
+/// a seasonal and weekday profile (thinning of a non-homogeneous Poisson process); after every repeat purchase the
+/// customer drops out for good with probability p ~ Beta(a, b). Customers arrive over the whole span (more in
+/// October-December, fewer in summer, plus a larger first cohort standing for customers who bought before the span),
+/// so cohorts show a realistic retention decay.
+///
+/// On top of that: guest invoices (about 20% of invoices, empty Customer ID), cancellations (about 2% of invoices,
+/// `C`-prefixed, negative quantities of products from the customer's earlier invoice), multi-line invoices (1-30
+/// lines), a catalogue of a few thousand StockCodes with descriptions (a few need RFC-4180 quoting), weighted
+/// countries, and about 0.1% invalid lines (price 0, quantity 0, unparseable date or quantity) for the data-quality
+/// report.
+///
+/// The days are simulated one after the other, so the lines come out in chronological order with increasing
+/// invoice numbers; only the invoice plan (a few bytes per invoice) is kept in memory, and the lines are written
+/// straight into a byte buffer that is handed to the sink in chunks of about 1 MB. The output depends only on the
+/// seed, the span and the number of lines: the same arguments always give byte-identical output.
+public struct DemoDataGenerator: Sendable {
+    public let seed: UInt64
+    public let startYear: Int
+    public let startMonth: Int
+    public let startDay: Int
+    /// Length of the span in days; every timestamp lies in `start ..< start + days`.
+    public let days: Int
+
+    /// The header line, without its line feed.
+    public static let header = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
+    /// Size at which a chunk is handed to the sink (a chunk may exceed it by at most one line).
+    public static let chunkSize = 1 << 20
+    /// Lines per distinct customer the simulation aims at (about 49k customers per 1M lines).
+    public static let linesPerCustomer = 20.4
+
+    public init(seed: UInt64 = 42, start: (year: Int, month: Int, day: Int) = (2009, 12, 1), days: Int = 730) {
+        self.seed = seed
+        self.startYear = start.year
+        self.startMonth = start.month
+        self.startDay = start.day
+        self.days = max(1, days)
+    }
+
+    /// Writes a header line plus exactly `lines` data lines of Online Retail II CSV to `sink`, in chunks (~1 MB each),
+    /// in chronological order.
+    public func write(lines: Int, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let target = max(0, lines)
+        let plan = target > 0 ? makePlan(lines: target) : nil
+        var buffer = [UInt8](repeating: 0, count: Self.chunkSize + Self.lineSlack)
+        try buffer.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            var cur = base
+            for byte in Self.header.utf8 { cur.pointee = byte; cur += 1 }
+            cur.pointee = 10; cur += 1
+            if let plan {
+                try emit(plan, base: base, cursor: &cur, sink: sink)
+            }
+            if cur > base {
+                try sink(UnsafeRawBufferPointer(start: base, count: cur - base))
+            }
+        }
+    }
+
+    /// Convenience: the whole output as bytes (for tests and small samples).
+    public func bytes(lines: Int) -> [UInt8] {
+        var result: [UInt8] = []
+        write(lines: lines) { result.append(contentsOf: $0) }
+        return result
+    }
+
+    // MARK: - Model parameters
+
+    /// Upper bound of the bytes of one line beyond the chunk size (descriptions are short; checked when built).
+    static let lineSlack = 4096
+    /// Purchase rate lambda ~ Gamma(shape, scale) per day (mean accepted rate, before seasonality).
+    static let rateShape = 0.75
+    static let rateScale = 0.0148
+    /// Dropout probability p ~ Beta(a, b), applied after every repeat purchase.
+    static let dropoutA = 0.8
+    static let dropoutB = 2.6
+    /// Guest invoices spawned per customer invoice (0.25 gives 20% of the non-cancelled invoices).
+    static let guestPerPurchase = 0.25
+    /// Probability that a customer invoice is later (partly) cancelled.
+    static let cancelProbability = 0.027
+    /// Share of invalid lines.
+    static let invalidProbability = 0.001
+    static let firstInvoiceNumber = 489_434
+
+    // MARK: - Plan (pass 1)
+
+    struct Event {
+        var customer: Int32   // -1 for a guest
+        var ref: Int32        // cancellations: index of the cancelled invoice; else -1
+        var day: Int32
+        var minute: UInt16
+        var lines: UInt8
+        var kind: UInt8       // 0 customer invoice, 1 guest invoice, 2 cancellation
+    }
+
+    struct CustomerInfo {
+        var id: UInt32
+        var country: UInt8
+        var level: UInt8
+    }
+
+    struct Plan {
+        var events: [Event]
+        var customers: [CustomerInfo]
+        var catalogue: Catalogue
+        var dayText: [UInt8]      // 10 bytes "YYYY-MM-DD" per day
+        var dayTable: [UInt8]     // popularity table (0 regular, 1 Christmas season) per day
+        var firstInvoice: Int
+        var countries: [[UInt8]]
+        var ukIndex: Int
+    }
+
+    struct SimCustomer {
+        var t: Double
+        var rate: Double
+        var dropout: Double
+        var basket: Double
+        var purchases: Int32
+        var last: Int32
+    }
+
+    func makePlan(lines target: Int) -> Plan {
+        let startNumber = Self.daysFromCivil(startYear, startMonth, startDay)
+        var dayText = [UInt8](repeating: 0, count: days * 10)
+        var dayTable = [UInt8](repeating: 0, count: days)
+        var weight = [Double](repeating: 0, count: days)
+        for d in 0..<days {
+            let (y, m, dd) = Self.civilFromDays(startNumber + d)
+            Self.writeDate(y, m, dd, into: &dayText, at: d * 10)
+            dayTable[d] = m >= 9 ? 1 : 0
+            weight[d] = Self.dayWeight(day: startNumber + d)
+        }
+        // Normalise by the mean weight of a reference year, so that rates mean "per average day".
+        var reference = 0.0
+        let ref0 = Self.daysFromCivil(2010, 1, 1)
+        for d in 0..<365 { reference += Self.dayWeight(day: ref0 + d) }
+        reference /= 365
+        var wmax = 0.0
+        for d in 0..<days { weight[d] /= reference; wmax = max(wmax, weight[d]) }
+
+        // Arrival profile: the seasonal weight, plus a first cohort standing for earlier customers.
+        var arrivalCumulative = [Double](repeating: 0, count: days)
+        var acc = 0.0
+        for d in 0..<days {
+            acc += weight[d] * (1 + 3 * Foundation.exp(-Double(d) / 20))
+            arrivalCumulative[d] = acc
+        }
+
+        var customers = max(1, Int((Double(target) / Self.linesPerCustomer).rounded()))
+        var sim: (events: [Event], info: [CustomerInfo])
+        while true {
+            sim = simulate(customers: customers, weight: weight, wmax: wmax, arrivalCumulative: arrivalCumulative)
+            var total = 0
+            var room = 0
+            for e in sim.events { total += Int(e.lines); room += 30 - Int(e.lines) }
+            if total >= target || total + room >= target { break }
+            customers = max(customers * 2, target / 30 + 1)
+        }
+        var events = sim.events
+        adjust(&events, to: target)
+
+        let invoices = events.count
+        var first = Self.firstInvoiceNumber
+        if first + invoices - 1 > 999_999 {
+            first = invoices <= 900_000 ? 999_999 - invoices + 1 : 100_000
+        }
+        let (countries, uk) = Self.countryBytes()
+        return Plan(events: events, customers: sim.info, catalogue: Catalogue(seed: seed),
+                    dayText: dayText, dayTable: dayTable, firstInvoice: first, countries: countries, ukIndex: uk)
+    }
+
+    /// Simulates the customers day by day and returns the chronological invoice plan.
+    func simulate(customers n: Int, weight: [Double], wmax: Double, arrivalCumulative: [Double])
+        -> (events: [Event], info: [CustomerInfo]) {
+        var rng = Xoshiro256(seed: seed)
+        let countryCumulative = Self.countryCumulative()
+        var info = [CustomerInfo]()
+        info.reserveCapacity(n)
+        var state = [SimCustomer]()
+        state.reserveCapacity(n)
+        var buckets = [[UInt32]](repeating: [], count: days)
+        let ids = Self.customerIDs(count: n, seed: seed)
+        let totalArrival = arrivalCumulative[days - 1]
+        for c in 0..<n {
+            // Arrival day by inverse CDF.
+            let x = rng.uniform() * totalArrival
+            var lo = 0, hi = days - 1
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if arrivalCumulative[mid] > x { hi = mid } else { lo = mid + 1 }
+            }
+            let rate = rng.gamma(Self.rateShape) * Self.rateScale
+            let dropout = rng.beta(Self.dropoutA, Self.dropoutB)
+            let basket = 2 + rng.gamma(1.6) * 2.5
+            let u = rng.uniform()
+            let level: UInt8 = u < 0.65 ? 0 : (u < 0.92 ? 1 : 2)
+            let cu = rng.below(countryCumulative.last!)
+            var country = 0
+            while countryCumulative[country] <= cu { country += 1 }
+            state.append(SimCustomer(t: Double(lo) + rng.uniform(), rate: rate, dropout: dropout, basket: basket,
+                                     purchases: 0, last: -1))
+            info.append(CustomerInfo(id: ids(c), country: UInt8(country), level: level))
+            buckets[lo].append(UInt32(c) << 1)
+        }
+
+        var events = [Event]()
+        events.reserveCapacity(Int(Double(n) * 4.5))
+        var minutes = [UInt16]()
+        let hourTable = Self.hourTable()
+        for d in 0..<days {
+            var list = buckets[d]
+            buckets[d] = []
+            if list.count > 1 {
+                for i in stride(from: list.count - 1, to: 0, by: -1) {
+                    list.swapAt(i, rng.below(i + 1))
+                }
+            }
+            let dayStart = events.count
+            let accept = weight[d] / wmax
+            for entry in list {
+                let c = Int(entry >> 1)
+                if entry & 1 == 1 {
+                    // A cancellation of (part of) the customer's latest invoice.
+                    let ref = state[c].last
+                    let refLines = Int(events[Int(ref)].lines)
+                    let u = rng.uniform()
+                    let k = u < 0.65 ? 1 : (u < 0.85 ? 2 : 3 + rng.below(4))
+                    events.append(Event(customer: Int32(c), ref: ref, day: Int32(d), minute: 0,
+                                        lines: UInt8(min(k, refLines)), kind: 2))
+                    continue
+                }
+                let repeatPurchase = state[c].purchases > 0
+                if repeatPurchase && rng.uniform() >= accept {
+                    schedule(c, after: d, wmax: wmax, state: &state, buckets: &buckets, rng: &rng)
+                    continue
+                }
+                let lines = min(30, 1 + Int(rng.exponential() * (state[c].basket - 1)))
+                let index = Int32(events.count)
+                events.append(Event(customer: Int32(c), ref: -1, day: Int32(d), minute: 0, lines: UInt8(lines), kind: 0))
+                state[c].purchases += 1
+                state[c].last = index
+                if rng.uniform() < Self.guestPerPurchase {
+                    let g = min(30, 1 + Int(rng.exponential() * 2.5))
+                    events.append(Event(customer: -1, ref: -1, day: Int32(d), minute: 0, lines: UInt8(g), kind: 1))
+                }
+                if rng.uniform() < Self.cancelProbability {
+                    if rng.uniform() < 0.4 {
+                        let u = rng.uniform()
+                        let k = u < 0.65 ? 1 : (u < 0.85 ? 2 : 3 + rng.below(4))
+                        events.append(Event(customer: Int32(c), ref: index, day: Int32(d), minute: 0,
+                                            lines: UInt8(min(k, lines)), kind: 2))
+                    } else {
+                        let cd = d + 1 + Int(rng.exponential() * 6)
+                        if cd < days { buckets[cd].append(UInt32(c) << 1 | 1) }
+                    }
+                }
+                if repeatPurchase && rng.uniform() < state[c].dropout { continue }   // dropped out for good
+                schedule(c, after: d, wmax: wmax, state: &state, buckets: &buckets, rng: &rng)
+            }
+            // Times of day: sorted, so that invoice numbers and timestamps increase together.
+            let k = events.count - dayStart
+            if k > 0 {
+                minutes.removeAll(keepingCapacity: true)
+                for _ in 0..<k {
+                    let hour = Int(hourTable[rng.below(hourTable.count)])
+                    minutes.append(UInt16(hour * 60 + rng.below(60)))
+                }
+                minutes.sort()
+                for i in 0..<k { events[dayStart + i].minute = minutes[i] }
+            }
+        }
+        return (events, info)
+    }
+
+    @inline(__always)
+    func schedule(_ c: Int, after d: Int, wmax: Double, state: inout [SimCustomer], buckets: inout [[UInt32]],
+                  rng: inout Xoshiro256) {
+        var t = state[c].t + rng.exponential() / (state[c].rate * wmax)
+        var next = t < Double(days) ? Int(t) : days
+        if next <= d { next = d + 1; t = Double(next) }
+        state[c].t = t
+        if next < days { buckets[next].append(UInt32(c) << 1) }
+    }
+
+    /// Makes the line counts add up to exactly `target`, changing as little as possible.
+    func adjust(_ events: inout [Event], to target: Int) {
+        var total = 0
+        for e in events { total += Int(e.lines) }
+        var rng = Xoshiro256(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
+        let n = events.count
+        if total < target {
+            var missing = target - total
+            var attempts = 8 * missing + 100
+            while missing > 0 && attempts > 0 {
+                attempts -= 1
+                let i = rng.below(n)
+                if events[i].kind != 2 && events[i].lines < 30 { events[i].lines += 1; missing -= 1 }
+            }
+            var i = 0
+            while missing > 0 && i < n {
+                let add = min(missing, 30 - Int(events[i].lines))
+                events[i].lines += UInt8(add)
+                missing -= add
+                i += 1
+            }
+            precondition(missing == 0, "DemoDataGenerator: not enough invoices for the requested lines")
+        } else if total > target {
+            var excess = total - target
+            var attempts = 8 * excess + 100
+            while excess > 0 && attempts > 0 {
+                attempts -= 1
+                let i = rng.below(n)
+                if events[i].kind != 2 && events[i].lines > 1 { events[i].lines -= 1; excess -= 1 }
+            }
+            var i = n - 1
+            while excess > 0 && i >= 0 {
+                let cut = min(excess, Int(events[i].lines) - 1)
+                events[i].lines -= UInt8(cut)
+                excess -= cut
+                i -= 1
+            }
+            // Only for tiny outputs: every invoice has one line now; drop the latest ones. Cancellations refer to
+            // earlier invoices only, so the remaining ones stay consistent.
+            if excess > 0 { events.removeLast(excess) }
+        }
+    }
+
+    // MARK: - Lines (pass 2)
+
+    struct LineItem {
+        var product: Int
+        var quantity: Int
+        var cents: Int
+    }
+
+    func emit(_ plan: Plan, base: UnsafeMutablePointer<UInt8>, cursor: inout UnsafeMutablePointer<UInt8>,
+              sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let cat = plan.catalogue
+        var rng = Xoshiro256(seed: seed ^ 0x0123_4567_89AB_CDEF)
+        var prefix = [UInt8](repeating: 0, count: 32)
+        var stamp = [UInt8](repeating: 0, count: 19)
+        var suffix = [UInt8](repeating: 0, count: 64)
+        let invalidThreshold = UInt64(Double(UInt64.max) * Self.invalidProbability)
+        var cur = cursor
+        defer { cursor = cur }
+        let limit = base + Self.chunkSize
+        let countryCumulative = Self.countryCumulative()
+        try cat.bytes.withUnsafeBufferPointer { productBytes in
+            let pb = productBytes.baseAddress!
+            for ei in 0..<plan.events.count {
+                let e = plan.events[ei]
+                // Invoice field.
+                var pn = 0
+                if e.kind == 2 { prefix[0] = UInt8(ascii: "C"); pn = 1 }
+                pn = Self.putDigits(plan.firstInvoice + ei, into: &prefix, at: pn)
+                prefix[pn] = UInt8(ascii: ","); pn += 1
+                // Timestamp.
+                let day = Int(e.day)
+                for i in 0..<10 { stamp[i] = plan.dayText[day * 10 + i] }
+                let hh = Int(e.minute) / 60, mm = Int(e.minute) % 60
+                stamp[10] = 32
+                stamp[11] = UInt8(48 + hh / 10); stamp[12] = UInt8(48 + hh % 10); stamp[13] = UInt8(ascii: ":")
+                stamp[14] = UInt8(48 + mm / 10); stamp[15] = UInt8(48 + mm % 10); stamp[16] = UInt8(ascii: ":")
+                stamp[17] = 48; stamp[18] = 48
+                // Customer and country.
+                var sn = 0
+                suffix[sn] = UInt8(ascii: ","); sn += 1
+                let guest = e.kind == 1
+                let invoiceSeed = Self.invoiceSeed(seed, ei)
+                var country: Int
+                var level = 0
+                if guest {
+                    country = Self.pickCountry(invoiceSeed, countryCumulative)
+                } else {
+                    let ci = plan.customers[Int(e.customer)]
+                    sn = Self.putDigits(Int(ci.id), into: &suffix, at: sn)
+                    country = Int(ci.country)
+                    level = Int(ci.level)
+                }
+                suffix[sn] = UInt8(ascii: ","); sn += 1
+                for b in plan.countries[country] { suffix[sn] = b; sn += 1 }
+                suffix[sn] = 10; sn += 1
+                let foreign = country != plan.ukIndex
+
+                // The cancelled invoice, for cancellations.
+                var sourceSeed = invoiceSeed
+                var sourceIndex = ei
+                var sourceLines = Int(e.lines)
+                var offset = 0
+                if e.kind == 2 {
+                    sourceIndex = Int(e.ref)
+                    sourceSeed = Self.invoiceSeed(seed, sourceIndex)
+                    sourceLines = Int(plan.events[sourceIndex].lines)
+                    offset = rng.below(sourceLines)
+                }
+                let table = Int(plan.dayTable[Int(plan.events[sourceIndex].day)])
+                let postage = !guest && foreign && (sourceSeed >> 40) % 10 < 6
+
+                for k in 0..<Int(e.lines) {
+                    let j = e.kind == 2 ? (offset + k) % sourceLines : k
+                    var item = cat.item(invoiceSeed: sourceSeed, line: j, table: table, postage: postage,
+                                        guest: guest, level: level)
+                    if e.kind == 2 {
+                        var q = item.quantity
+                        if q > 1 && rng.uniform() < 0.3 { q = max(1, q / 2) }
+                        item.quantity = -q
+                    }
+                    var invalid = -1
+                    if rng.next() < invalidThreshold { invalid = rng.below(20) }
+                    // Invoice, StockCode, Description.
+                    prefix.withUnsafeBufferPointer { cur.update(from: $0.baseAddress!, count: pn) }
+                    cur += pn
+                    let o = Int(cat.offsets[item.product]), len = Int(cat.offsets[item.product + 1]) - o
+                    cur.update(from: pb + o, count: len)
+                    cur += len
+                    // Quantity.
+                    if invalid >= 9 && invalid < 13 {
+                        cur.pointee = 48; cur += 1
+                    } else if invalid >= 13 && invalid < 17 {
+                        cur[0] = UInt8(ascii: "a"); cur[1] = UInt8(ascii: "b"); cur[2] = UInt8(ascii: "c"); cur += 3
+                    } else {
+                        Self.putSigned(item.quantity, &cur)
+                    }
+                    cur.pointee = UInt8(ascii: ","); cur += 1
+                    // InvoiceDate.
+                    if invalid >= 17 {
+                        cur[0] = UInt8(ascii: "N"); cur[1] = UInt8(ascii: "/"); cur[2] = UInt8(ascii: "A"); cur += 3
+                    } else {
+                        stamp.withUnsafeBufferPointer { cur.update(from: $0.baseAddress!, count: 19) }
+                        cur += 19
+                    }
+                    cur.pointee = UInt8(ascii: ","); cur += 1
+                    // Price.
+                    Self.putCents(invalid >= 0 && invalid < 9 ? 0 : item.cents, &cur)
+                    // Customer ID, Country, line feed.
+                    suffix.withUnsafeBufferPointer { cur.update(from: $0.baseAddress!, count: sn) }
+                    cur += sn
+                    if cur >= limit {
+                        try sink(UnsafeRawBufferPointer(start: base, count: cur - base))
+                        cur = base
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func invoiceSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
+        SplitMix64.mix(seed &+ 0x6A09_E667_F3BC_C909 &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    static func pickCountry(_ invoiceSeed: UInt64, _ cumulative: [Int]) -> Int {
+        let u = Int((invoiceSeed >> 20) % UInt64(cumulative.last!))
+        var i = 0
+        while cumulative[i] <= u { i += 1 }
+        return i
+    }
+
+    // MARK: - Calendar (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms")
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Proleptic Gregorian date of a day number (days since 1970-01-01).
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    /// 0 = Monday ... 6 = Sunday.
+    static func weekday(_ days: Int) -> Int {
+        let r = (days + 3) % 7
+        return r < 0 ? r + 7 : r
+    }
+
+    static let monthWeights: [Double] = [0.80, 0.78, 0.95, 0.85, 0.92, 0.80, 0.75, 0.74, 1.10, 1.30, 1.62, 1.45]
+    static let weekdayWeights: [Double] = [1.00, 1.10, 1.05, 1.20, 0.85, 0.08, 0.70]
+
+    /// Relative activity of a calendar day: month, weekday, and the Christmas closure (23 Dec - 3 Jan).
+    static func dayWeight(day: Int) -> Double {
+        let (_, m, d) = civilFromDays(day)
+        var w = monthWeights[m - 1] * weekdayWeights[weekday(day)]
+        if (m == 12 && d >= 23) || (m == 1 && d <= 3) { w *= 0.03 }
+        return w
+    }
+
+    /// Hours of the day weighted like a shop's order times (mostly 8:00-17:00, peak at noon).
+    static func hourTable() -> [UInt8] {
+        let weights: [(UInt8, Int)] = [(7, 1), (8, 6), (9, 12), (10, 18), (11, 22), (12, 26), (13, 24), (14, 21),
+                                       (15, 18), (16, 10), (17, 5), (18, 2), (19, 2), (20, 1)]
+        var table = [UInt8]()
+        for (h, w) in weights { table.append(contentsOf: repeatElement(h, count: w)) }
+        return table
+    }
+
+    static func writeDate(_ y: Int, _ m: Int, _ d: Int, into out: inout [UInt8], at i: Int) {
+        let yy = min(max(y, 0), 9999)
+        out[i] = UInt8(48 + yy / 1000); out[i + 1] = UInt8(48 + yy / 100 % 10)
+        out[i + 2] = UInt8(48 + yy / 10 % 10); out[i + 3] = UInt8(48 + yy % 10)
+        out[i + 4] = UInt8(ascii: "-")
+        out[i + 5] = UInt8(48 + m / 10); out[i + 6] = UInt8(48 + m % 10)
+        out[i + 7] = UInt8(ascii: "-")
+        out[i + 8] = UInt8(48 + d / 10); out[i + 9] = UInt8(48 + d % 10)
+    }
+
+    // MARK: - Digits
+
+    @inline(__always)
+    static func putDigits(_ value: Int, into out: inout [UInt8], at start: Int) -> Int {
+        var n = value, count = 1, t = value
+        while t >= 10 { t /= 10; count += 1 }
+        var i = start + count
+        repeat { i -= 1; out[i] = UInt8(truncatingIfNeeded: 48 + n % 10); n /= 10 } while n > 0
+        return start + count
+    }
+
+    @inline(__always)
+    static func putUnsigned(_ value: Int, _ p: inout UnsafeMutablePointer<UInt8>) {
+        var n = value, count = 1, t = value
+        while t >= 10 { t /= 10; count += 1 }
+        var q = p + count
+        repeat { q -= 1; q.pointee = UInt8(truncatingIfNeeded: 48 + n % 10); n /= 10 } while n > 0
+        p += count
+    }
+
+    @inline(__always)
+    static func putSigned(_ value: Int, _ p: inout UnsafeMutablePointer<UInt8>) {
+        if value < 0 {
+            p.pointee = UInt8(ascii: "-"); p += 1
+            putUnsigned(-value, &p)
+        } else {
+            putUnsigned(value, &p)
+        }
+    }
+
+    /// Writes cents as a decimal with two places: 255 -> `2.55`, 0 -> `0.00`.
+    @inline(__always)
+    static func putCents(_ cents: Int, _ p: inout UnsafeMutablePointer<UInt8>) {
+        putUnsigned(cents / 100, &p)
+        let r = cents % 100
+        p[0] = UInt8(ascii: ".")
+        p[1] = UInt8(truncatingIfNeeded: 48 + r / 10)
+        p[2] = UInt8(truncatingIfNeeded: 48 + r % 10)
+        p += 3
+    }
+
+    // MARK: - Customers and countries
+
+    static let countryWeights: [(String, Int)] = [
+        ("United Kingdom", 8500), ("Germany", 260), ("France", 230), ("EIRE", 190), ("Netherlands", 90),
+        ("Spain", 80), ("Belgium", 75), ("Switzerland", 65), ("Portugal", 60), ("Australia", 50), ("Italy", 45),
+        ("Norway", 35), ("Sweden", 35), ("Channel Islands", 30), ("Finland", 25), ("Austria", 25), ("Denmark", 25),
+        ("Cyprus", 20), ("Japan", 20), ("Poland", 20), ("USA", 20), ("Greece", 15), ("Israel", 15),
+        ("Singapore", 10), ("Iceland", 10), ("Canada", 10), ("Malta", 10), ("United Arab Emirates", 10),
+        ("Unspecified", 10), ("Lithuania", 5), ("Brazil", 5), ("RSA", 5), ("Bahrain", 5),
+    ]
+
+    static func countryCumulative() -> [Int] {
+        var acc = 0
+        return countryWeights.map { acc += $0.1; return acc }
+    }
+
+    static func countryBytes() -> ([[UInt8]], Int) {
+        (countryWeights.map { Array($0.0.utf8) }, countryWeights.firstIndex { $0.0 == "United Kingdom" }!)
+    }
+
+    /// A bijection from customer index to customer ID: 5-digit IDs from 12346 while they suffice, else the smallest
+    /// number of digits that has room.
+    static func customerIDs(count n: Int, seed: UInt64) -> (Int) -> UInt32 {
+        var base = 12_346, space = 100_000 - 12_346
+        if n > space {
+            base = 100_000; space = 900_000
+            while n > space { base *= 10; space *= 10 }
+        }
+        var mixer = SplitMix64(state: seed ^ 0xC0FF_EE00_1234_5678)
+        var a = Int(Double(space) * (0.3 + 0.4 * Double(mixer.next() >> 11) * 0x1p-53)) | 1
+        func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
+        while gcd(a, space) != 1 { a += 2 }
+        let c = Int(mixer.next() % UInt64(space))
+        let (b, s, m) = (base, space, a)
+        return { i in UInt32(b + (m * i + c) % s) }
+    }
+}
+
+// MARK: - Random numbers
+
+extension DemoDataGenerator {
+    protocol RandomSource {
+        mutating func next() -> UInt64
+    }
+
+    /// SplitMix64 (Steele, Lea & Flood 2014), for seeding and hashing.
+    struct SplitMix64: RandomSource {
+        var state: UInt64
+
+        @inline(__always)
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            return Self.mix(state)
+        }
+
+        @inline(__always)
+        static func mix(_ x: UInt64) -> UInt64 {
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// xoshiro256** (Blackman & Vigna 2018).
+    struct Xoshiro256: RandomSource {
+        var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+        init(seed: UInt64) {
+            var sm = SplitMix64(state: seed)
+            s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
+        }
+
+        @inline(__always)
+        mutating func next() -> UInt64 {
+            let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+            let t = s1 << 17
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+            s2 ^= t
+            s3 = s3 << 45 | s3 >> 19
+            return result
+        }
+    }
+}
+
+extension DemoDataGenerator.RandomSource {
+    /// Uniform in [0, 1).
+    @inline(__always)
+    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Uniform in (0, 1).
+    @inline(__always)
+    mutating func uniformOpen() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+
+    /// Uniform integer in 0 ..< n (multiply-shift; the bias is below 2^-32 for the sizes used here).
+    @inline(__always)
+    mutating func below(_ n: Int) -> Int {
+        Int((UInt64(UInt32(truncatingIfNeeded: next() >> 32)) &* UInt64(n)) >> 32)
+    }
+
+    mutating func exponential() -> Double { -Foundation.log(uniformOpen()) }
+
+    mutating func normal() -> Double {
+        Foundation.sqrt(-2 * Foundation.log(uniformOpen())) * Foundation.cos(2 * Double.pi * uniform())
+    }
+
+    /// Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 by the boost Gamma(a) = Gamma(a + 1) U^(1/a).
+    mutating func gamma(_ shape: Double) -> Double {
+        if shape < 1 {
+            return gamma(shape + 1) * Foundation.pow(uniformOpen(), 1 / shape)
+        }
+        let d = shape - 1.0 / 3.0
+        let c = 1 / Foundation.sqrt(9 * d)
+        while true {
+            var x = 0.0, v = 0.0
+            repeat { x = normal(); v = 1 + c * x } while v <= 0
+            v = v * v * v
+            let u = uniformOpen()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v }
+            if Foundation.log(u) < 0.5 * x * x + d * (1 - v + Foundation.log(v)) { return d * v }
+        }
+    }
+
+    mutating func beta(_ a: Double, _ b: Double) -> Double {
+        let x = gamma(a), y = gamma(b)
+        return x / (x + y)
+    }
+}
+
+// MARK: - Catalogue
+
+extension DemoDataGenerator {
+    /// A few thousand products: StockCode and Description pre-rendered as CSV bytes (`22423,REGENCY CAKESTAND 3 TIER,`),
+    /// a price, a pack size, and two popularity tables (the Christmas season from September, and the rest of the year).
+    struct Catalogue: Sendable {
+        static let productCount = 3_800
+
+        var bytes: [UInt8] = []
+        var offsets: [Int32] = [0]
+        var cents: [Int32] = []
+        var bulkCents: [Int32] = []
+        var pack: [Int32] = []
+        var postage = 0
+        var aliasProbability: [[UInt32]] = []
+        var alias: [[Int32]] = []
+
+        static let themes = [
+            "RED", "BLUE", "PINK", "WHITE", "IVORY", "GREEN", "BLACK", "SILVER", "GOLD", "CREAM", "PURPLE", "ORANGE",
+            "YELLOW", "RED RETROSPOT", "VINTAGE", "REGENCY", "SKULL", "POLKADOT", "STRAWBERRY", "PAISLEY", "SPACEBOY",
+            "DOLLY GIRL", "WOODLAND", "PANTRY", "ENGLISH ROSE", "HEART", "STAR", "BIRD", "GINGHAM", "FLORAL", "LOVE",
+            "CHRISTMAS", "ANTIQUE", "RETRO", "SWEETHEART", "FAIRY", "SCANDINAVIAN", "JUNGLE", "DINOSAUR",
+            "CIRCUS PARADE", "BAROQUE", "LEOPARD", "BUTTERFLY", "ROSE", "CHERRY", "LAVENDER", "FRENCH", "PARISIENNE",
+            "CHARLOTTE", "GARDEN", "ZINC", "WOODEN", "GLASS", "ENAMEL", "CERAMIC", "FELTCRAFT", "KNITTED",
+            "TRADITIONAL", "VICTORIAN", "RETROSPOT", "PARTY", "BLOSSOM", "ORIGAMI", "MOROCCAN", "TEA TIME", "SPOTTY",
+            "STRIPEY", "NATURAL", "SNOWFLAKE", "REINDEER", "ANGEL", "TOADSTOOL", "OWL", "CAT", "DOG", "UNION JACK",
+            "LONDON", "HAPPY", "LUCKY", "50'S", "APPLE", "LEMON", "MINT", "COWBOY", "PIRATE", "BALLERINA", "ROBOT",
+        ]
+        static let items = [
+            "T-LIGHT HOLDER", "LUNCH BAG", "JUMBO BAG", "CAKESTAND 3 TIER", "TEACUP AND SAUCER", "PAPER NAPKINS",
+            "CAKE CASES", "HOT WATER BOTTLE", "DOORMAT", "PHOTO FRAME", "WALL CLOCK", "MUG", "FROSTED STAR",
+            "CANDLE", "LANTERN", "BUNTING", "GIFT TAPE", "WRAPPING PAPER", "NOTEBOOK", "ALARM CLOCK BAKELIKE",
+            "CHILDRENS APRON", "PICNIC BASKET", "CAKE TIN", "STORAGE JAR", "DRAWER KNOB", "HANGING DECORATION",
+            "COAT RACK", "PLASTERS IN TIN", "SHOPPER BAG", "MINI CASES", "WATER BOTTLE", "CUSHION COVER", "TEA TOWEL",
+            "OVEN GLOVE", "PEG BAG", "PURSE", "KEY RING", "FRIDGE MAGNET", "BIRTHDAY CARD", "GIFT BAG", "SWEETIE JAR",
+            "MILK JUG", "TEAPOT", "BOWL", "PLATE", "PARTY CUPS", "DRINKING STRAWS", "SPOON", "TRINKET BOX",
+            "JEWELLERY STAND", "MIRROR", "HOOK", "METAL SIGN", "PLANTER", "WATERING CAN", "BIRD FEEDER", "WREATH",
+            "BAUBLE", "TREE DECORATION", "STOCKING", "ADVENT CALENDAR", "CRACKERS", "SNOW GLOBE", "NIGHT LIGHT",
+            "TORCH", "PENCIL CASE", "ERASER", "STICKER SHEET", "COLOURING SET", "JIGSAW", "SKIPPING ROPE",
+            "SPINNING TOP", "BEAKER", "EGG CUP", "TOAST RACK", "BREAD BIN", "RECIPE BOX", "HANDBAG", "UMBRELLA",
+            "WASHBAG", "SOAP DISH", "LAMP", "DOORSTOP", "CHALKBOARD", "MEMO BOARD", "PHOTO ALBUM", "GARLAND",
+            "PAPER CHAIN KIT", "BALLOONS", "VOTIVE HOLDER", "INCENSE", "CHOPPING BOARD", "BISCUIT TIN", "TRAY",
+        ]
+        static let prefixes = [
+            "SET OF 3", "SET OF 4", "SET OF 6", "SET OF 12", "PACK OF 12", "PACK OF 20", "PACK OF 60", "SMALL",
+            "LARGE", "JUMBO", "MINI", "HANGING", "ASSORTED", "SET 2", "BOX OF 24", "WHITE HANGING",
+        ]
+        static let suffixes = ["DESIGN", "IN BOX", "W LID", "WITH BELL", "ON STICK", "SMALL", "LARGE", "2 TIER", "S/4"]
+        static let phrases = ["HOME SWEET HOME", "WELCOME", "KEEP CALM", "GONE SHOPPING", "TEA TIME", "LOVE", "HELLO"]
+        static let christmasWords = ["CHRISTMAS", "SNOWFLAKE", "REINDEER", "ANGEL", "BAUBLE", "WREATH", "STOCKING",
+                                     "ADVENT", "CRACKERS", "TREE DECORATION", "SNOW GLOBE"]
+
+        init(seed: UInt64) {
+            var rng = Xoshiro256(seed: seed ^ 0x2545_F491_4F6C_DD1D)
+            var usedCodes = Set<String>()
+            var usedDescriptions = Set<String>()
+            var descriptions: [String] = []
+            var codes: [String] = []
+
+            func baseCode(_ rng: inout Xoshiro256) -> Int {
+                let u = rng.uniform()
+                if u < 0.62 { return 20_000 + rng.below(4_000) }
+                if u < 0.80 { return 84_000 + rng.below(1_300) }
+                if u < 0.87 { return 35_000 + rng.below(2_500) }
+                if u < 0.93 { return 47_000 + rng.below(1_200) }
+                return 71_000 + rng.below(2_000)
+            }
+            func describe(_ rng: inout Xoshiro256, item: String) -> String {
+                let theme = Self.themes[rng.below(Self.themes.count)]
+                let u = rng.uniform()
+                if u < 0.006 {
+                    // Needs quoting: a comma.
+                    let p = Self.prefixes[rng.below(Self.prefixes.count)]
+                    return "\(p) \(item), \(theme) DESIGN"
+                }
+                if u < 0.01 {
+                    // Needs quoting: double quotes.
+                    return "\(theme) \(item) \"\(Self.phrases[rng.below(Self.phrases.count)])\""
+                }
+                var parts: [String] = []
+                if rng.uniform() < 0.3 { parts.append(Self.prefixes[rng.below(Self.prefixes.count)]) }
+                if rng.uniform() < 0.22 { parts.append(item); parts.append(theme) } else { parts.append(theme); parts.append(item) }
+                if rng.uniform() < 0.12 { parts.append(Self.suffixes[rng.below(Self.suffixes.count)]) }
+                return parts.joined(separator: " ")
+            }
+
+            // POSTAGE is a real catalogue line of Online Retail; it is used for invoices abroad.
+            codes.append("POST"); descriptions.append("POSTAGE"); usedCodes.insert("POST"); usedDescriptions.insert("POSTAGE")
+            var prices: [Int] = [1800]
+            while codes.count < Self.productCount {
+                let code = baseCode(&rng)
+                if usedCodes.contains(String(code)) { continue }
+                let item = Self.items[rng.below(Self.items.count)]
+                let variants = rng.uniform() < 0.12 ? 2 + rng.below(4) : 1
+                let price = Self.snapPrice(Foundation.exp(Foundation.log(2.1) + 0.85 * rng.normal()))
+                for v in 0..<variants where codes.count < Self.productCount {
+                    let c = variants == 1 ? String(code) : String(code) + String(UnicodeScalar(UInt8(65 + v)))
+                    var d = describe(&rng, item: item)
+                    var tries = 0
+                    while usedDescriptions.contains(d) && tries < 20 { d = describe(&rng, item: item); tries += 1 }
+                    if usedDescriptions.contains(d) || usedCodes.contains(c) { continue }
+                    usedCodes.insert(c); usedDescriptions.insert(d)
+                    codes.append(c); descriptions.append(d); prices.append(price)
+                }
+            }
+
+            var regular: [Double] = []
+            var season: [Double] = []
+            var order = Array(0..<Self.productCount)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
+            var rank = [Int](repeating: 0, count: Self.productCount)
+            for (r, p) in order.enumerated() { rank[p] = r }
+            for p in 0..<Self.productCount {
+                Self.appendCSVField(codes[p], to: &bytes); bytes.append(UInt8(ascii: ","))
+                Self.appendCSVField(descriptions[p], to: &bytes); bytes.append(UInt8(ascii: ","))
+                offsets.append(Int32(bytes.count))
+                precondition(Int(offsets[p + 1] - offsets[p]) < 512)
+                let c = prices[p]
+                cents.append(Int32(c))
+                bulkCents.append(Int32(c >= 100 ? Self.snapPrice(Double(c) * 0.0085) : c))
+                let packs: [Int32]
+                switch c {
+                case ..<50: packs = [24, 12, 25, 48]
+                case ..<150: packs = [12, 6, 24, 10]
+                case ..<300: packs = [6, 12, 4, 3]
+                case ..<600: packs = [4, 2, 3, 6, 1]
+                default: packs = [1, 2, 1, 1]
+                }
+                pack.append(p == 0 ? 1 : packs[rng.below(packs.count)])
+                let w = p == 0 ? 0 : Foundation.pow(Double(rank[p] + 20), -0.9)
+                let christmas = Self.christmasWords.contains { descriptions[p].contains($0) }
+                regular.append(christmas ? w * 0.25 : w)
+                season.append(christmas ? w * 6 : w)
+            }
+            for weights in [regular, season] {
+                let (prob, al) = Self.aliasTable(weights)
+                aliasProbability.append(prob)
+                alias.append(al)
+            }
+        }
+
+        /// Snaps a price to shop-like cents: multiples of 5 cents, sometimes ending in 9 below one unit.
+        static func snapPrice(_ x: Double) -> Int {
+            var c = Int((x * 100).rounded())
+            c = min(max(c, 10), 6_000)
+            c = (c + 2) / 5 * 5
+            if c < 100 && c % 10 == 0 && c > 10 { c -= 1 }
+            return c
+        }
+
+        /// RFC 4180: quote a field that contains a comma, a double quote or a line break; double inner quotes.
+        static func appendCSVField(_ s: String, to out: inout [UInt8]) {
+            let needsQuotes = s.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            if !needsQuotes { out.append(contentsOf: s.utf8); return }
+            out.append(UInt8(ascii: "\""))
+            for b in s.utf8 {
+                out.append(b)
+                if b == UInt8(ascii: "\"") { out.append(b) }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+
+        /// Vose's alias method: O(1) sampling from a discrete distribution.
+        static func aliasTable(_ weights: [Double]) -> ([UInt32], [Int32]) {
+            let n = weights.count
+            let total = weights.reduce(0, +)
+            var scaled = weights.map { $0 * Double(n) / total }
+            var prob = [UInt32](repeating: UInt32.max, count: n)
+            var alias = [Int32](repeating: 0, count: n)
+            var small: [Int] = [], large: [Int] = []
+            for i in 0..<n { if scaled[i] < 1 { small.append(i) } else { large.append(i) } }
+            while let s = small.popLast() {
+                guard let l = large.popLast() else { break }
+                prob[s] = UInt32(min(scaled[s] * 4_294_967_296.0, 4_294_967_295.0))
+                alias[s] = Int32(l)
+                scaled[l] = (scaled[l] + scaled[s]) - 1
+                if scaled[l] < 1 { small.append(l) } else { large.append(l) }
+            }
+            for i in 0..<n where alias[i] == 0 && prob[i] == UInt32.max { alias[i] = Int32(i) }
+            return (prob, alias)
+        }
+
+        static let multiples: [Int] = {
+            var t: [Int] = []
+            for (m, w) in [(1, 30), (2, 12), (3, 5), (4, 5), (5, 2), (6, 2), (8, 2), (10, 2), (12, 2), (16, 1), (20, 1)] {
+                t.append(contentsOf: repeatElement(m, count: w))
+            }
+            return t
+        }()
+        static let guestQuantities: [Int] = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 6]
+        static let levelFactor: [Int] = [1, 2, 4]
+
+        /// The product, quantity and price of line `line` of an invoice: a pure function of its arguments, so that a
+        /// cancellation can find the products of the invoice it cancels.
+        @inline(__always)
+        func item(invoiceSeed: UInt64, line: Int, table: Int, postage: Bool, guest: Bool, level: Int)
+            -> LineItem {
+            var r = SplitMix64(state: invoiceSeed &+ UInt64(line) &* 0xD1B5_4A32_D192_ED03)
+            let x = r.next()
+            if postage && line == 0 {
+                return LineItem(product: self.postage, quantity: 1 + Int(x % 3), cents: 1800)
+            }
+            let n = UInt64(Self.productCount)
+            var p = Int((UInt64(UInt32(truncatingIfNeeded: x)) &* n) >> 32)
+            if UInt32(truncatingIfNeeded: x >> 32) >= aliasProbability[table][p] { p = Int(alias[table][p]) }
+            let y = r.next()
+            if guest {
+                return LineItem(product: p, quantity: Self.guestQuantities[Int(y & 15)], cents: Int(cents[p]))
+            }
+            let m = Self.multiples[Int(y % 64)] * Self.levelFactor[level]
+            return LineItem(product: p, quantity: Int(pack[p]) * m, cents: Int(m >= 4 ? bulkCents[p] : cents[p]))
+        }
+    }
+}

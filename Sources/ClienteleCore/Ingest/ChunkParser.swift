@@ -1,0 +1,378 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything a chunk of input produced: lines with chunk-local codes, counts and examples of bad lines.
+struct ChunkResult: @unchecked Sendable {
+    var segment = LineSegment()
+    var customers = ByteInterner(capacity: 4096)
+    var invoices = ByteInterner(capacity: 8192)
+    var countries = ByteInterner(capacity: 64)
+    var records = 0
+    var blank = 0
+    var cancelled = 0
+    var guests = 0
+    var skippedCancelledOrders = 0
+    var invalid = [Int](repeating: 0, count: InvalidReason.allCases.count)
+    var examples: [(reason: InvalidReason, line: Int, field: String, value: String)] = []
+    /// Newlines consumed (for line numbers of later chunks).
+    var newlines = 0
+    /// Where parsing stopped: the chunk length, or the start of an incomplete last record (quoted field open).
+    var consumed = 0
+    var incomplete = false
+}
+
+/// An Olist order, resolved from the orders and customers files.
+struct OlistOrder: Sendable {
+    var customerUniqueID: String
+    var day: Int?
+    var state: String
+    var skipped: Bool
+}
+
+/// Parses complete records of a byte chunk into order lines (RFC 4180 with the file's delimiter, or CDNOW's white
+/// space). Quoted fields may hold delimiters, doubled quotes and newlines; CR before LF is trimmed with the field.
+struct ChunkParser: Sendable {
+    let layout: Layout
+    let timestamps: TimestampParser
+    let fileName: String
+    /// Olist items: order id -> order (customer, date, state, skipped).
+    let olistOrders: [String: OlistOrder]?
+    let olistPriceIndex: Int
+
+    static let maxFields = 512
+
+    init(layout: Layout, timestamps: TimestampParser, fileName: String, olistOrders: [String: OlistOrder]? = nil, olistPriceIndex: Int = 0) {
+        self.layout = layout
+        self.timestamps = timestamps
+        self.fileName = fileName
+        self.olistOrders = olistOrders
+        self.olistPriceIndex = olistPriceIndex
+    }
+
+    /// Parses `buffer`. When `isFinal` is false, a record that is not terminated by a newline (or whose quoted field
+    /// is still open at the end) is left unconsumed.
+    func parse(_ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, startLine: Int = 0) -> ChunkResult {
+        var result = ChunkResult()
+        result.segment.reserve(buffer.count / 60)
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return result }
+        let end = buffer.count
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: ChunkParser.maxFields)
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: ChunkParser.maxFields)
+        let dirty = UnsafeMutablePointer<Bool>.allocate(capacity: ChunkParser.maxFields)
+        defer { starts.deallocate(); ends.deallocate(); dirty.deallocate() }
+        var scratch: [UInt8] = []
+        var state = LineState()
+
+        var pos = 0
+        var line = 0   // newlines before the current record, relative to the chunk
+        while pos < end {
+            let recordStart = pos
+            let recordLine = line
+            var fieldCount = 0
+            var complete = false
+            var unterminated = false
+            if case .whitespace = layout.delimiter {
+                // CDNOW: tokens separated by runs of spaces or tabs.
+                var p = pos
+                while true {
+                    while p < end, base[p] == 32 || base[p] == 9 || base[p] == 13 { p += 1 }
+                    if p >= end { break }
+                    if base[p] == 10 { break }
+                    let s = p
+                    while p < end, base[p] != 32, base[p] != 9, base[p] != 13, base[p] != 10 { p += 1 }
+                    if fieldCount < ChunkParser.maxFields { starts[fieldCount] = s; ends[fieldCount] = p; dirty[fieldCount] = false }
+                    fieldCount += 1
+                }
+                if p < end { complete = true; pos = p + 1; line += 1 } else if isFinal { complete = true; pos = end }
+            } else {
+                guard case .byte(let delim) = layout.delimiter else { fatalError() }
+                var p = pos
+                fieldLoop: while true {
+                    let fieldStart = p
+                    var fieldDirty = false
+                    var contentStart = p, contentEnd = p
+                    if p < end, base[p] == 34 {
+                        // Quoted field.
+                        p += 1
+                        contentStart = p
+                        var closed = false
+                        while p < end {
+                            guard let q = memchr(base + p, 34, end - p) else { break }
+                            let qi = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - base
+                            // Count embedded newlines for line numbers.
+                            var k = p
+                            while k < qi, let nl = memchr(base + k, 10, qi - k) {
+                                line += 1
+                                k = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - base + 1
+                            }
+                            if qi + 1 < end, base[qi + 1] == 34 { fieldDirty = true; p = qi + 2; continue }
+                            if qi + 1 >= end && !isFinal { p = end; break }   // cannot tell yet: "" may follow
+                            contentEnd = qi
+                            p = qi + 1
+                            closed = true
+                            break
+                        }
+                        if !closed {
+                            if isFinal { unterminated = true }
+                            break fieldLoop
+                        }
+                        // Text after the closing quote (lenient): white space is ignored, anything else is kept.
+                        while p < end, base[p] != delim, base[p] != 10 {
+                            if !isSpace(base[p]) { fieldDirty = true }
+                            p += 1
+                        }
+                        if fieldDirty { contentStart = fieldStart; contentEnd = p }
+                    } else {
+                        while p < end, base[p] != delim, base[p] != 10 { p += 1 }
+                        contentStart = fieldStart
+                        contentEnd = p
+                    }
+                    if fieldCount < ChunkParser.maxFields {
+                        starts[fieldCount] = contentStart; ends[fieldCount] = contentEnd; dirty[fieldCount] = fieldDirty
+                    }
+                    fieldCount += 1
+                    if p >= end {
+                        if isFinal { complete = true; pos = end }
+                        break fieldLoop
+                    }
+                    if base[p] == delim { p += 1; continue fieldLoop }
+                    // newline
+                    line += 1
+                    pos = p + 1
+                    complete = true
+                    break fieldLoop
+                }
+            }
+            if unterminated {
+                // Read the broken line up to its own end of line, report it, and go on after it.
+                result.records += 1
+                let nl = memchr(base + recordStart, 10, end - recordStart)
+                let lineEnd = nl.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? end
+                line = recordLine + (nl == nil ? 0 : 1)
+                pos = nl == nil ? end : lineEnd + 1
+                result.invalid[InvalidReason.allCases.firstIndex(of: .unterminatedQuote)!] += 1
+                addExample(&result, .unterminatedQuote, startLine + recordLine, "(line)", base + recordStart, lineEnd - recordStart)
+                continue
+            }
+            if !complete {
+                result.incomplete = true
+                result.consumed = recordStart
+                result.newlines = recordLine
+                return result
+            }
+            // Blank line?
+            if fieldCount == 1 {
+                let (_, n) = trimmedRange(base + starts[0], ends[0] - starts[0])
+                if n == 0 && !dirty[0] && (ends[0] == starts[0] || base[starts[0]] != 34) {
+                    result.blank += 1
+                    continue
+                }
+            }
+            result.records += 1
+            processRecord(base: base, starts: starts, ends: ends, dirty: dirty, fieldCount: fieldCount,
+                          lineNumber: startLine + recordLine, scratch: &scratch, state: &state, result: &result)
+        }
+        result.consumed = end
+        result.newlines = line
+        return result
+    }
+
+    /// Per-chunk caches of the last timestamp and invoice (consecutive lines usually repeat them).
+    struct LineState {
+        var lastTimestamp: [UInt8] = []
+        var lastDay: Int32 = 0
+        var lastInvoice: [UInt8] = []
+        var lastInvoiceCode: Int32 = -1
+    }
+
+    @inline(__always)
+    func field(_ base: UnsafePointer<UInt8>, _ starts: UnsafeMutablePointer<Int>, _ ends: UnsafeMutablePointer<Int>,
+               _ dirty: UnsafeMutablePointer<Bool>, _ i: Int, _ scratch: inout [UInt8]) -> (UnsafePointer<UInt8>, Int) {
+        if !dirty[i] {
+            let (s, n) = trimmedRange(base + starts[i], ends[i] - starts[i])
+            return (base + starts[i] + s, n)
+        }
+        // Quoted with doubled quotes or text after the closing quote: unescape into scratch.
+        scratch.removeAll(keepingCapacity: true)
+        var k = starts[i]
+        let e = ends[i]
+        var inQuotes = false
+        while k < e {
+            let b = base[k]
+            if b == 34 {
+                if inQuotes, k + 1 < e, base[k + 1] == 34 { scratch.append(34); k += 2; continue }
+                inQuotes.toggle(); k += 1; continue
+            }
+            scratch.append(b); k += 1
+        }
+        scratch.append(0)
+        let n = scratch.count - 1
+        return scratch.withUnsafeBufferPointer { buf in
+            let (s, c) = trimmedRange(buf.baseAddress!, n)
+            // Scratch stays alive and unmodified until the next call for a dirty field; callers copy what they keep.
+            return (buf.baseAddress! + s, c)
+        }
+    }
+
+    func addExample(_ result: inout ChunkResult, _ reason: InvalidReason, _ line: Int, _ field: String,
+                    _ p: UnsafePointer<UInt8>, _ n: Int) {
+        guard result.examples.lazy.filter({ $0.reason == reason }).count < DataQualityReport.examplesPerReason else { return }
+        let shown = min(n, 200)
+        var value = String(decoding: UnsafeBufferPointer(start: p, count: shown), as: UTF8.self)
+        if shown < n { value += "…" }
+        // Relative to the chunk (1-based); the loader adds the newlines before the chunk.
+        result.examples.append((reason, line + 1, field, value))
+    }
+
+    @inline(__always)
+    func invalid(_ result: inout ChunkResult, _ reason: InvalidReason, _ line: Int, _ column: Int?,
+                 _ p: UnsafePointer<UInt8>, _ n: Int) {
+        result.invalid[reasonIndex(reason)] += 1
+        let name = column.map { $0 < layout.mapping.names.count ? layout.mapping.names[$0] : "field \($0 + 1)" } ?? "(line)"
+        addExample(&result, reason, line, name, p, n)
+    }
+
+    @inline(__always)
+    func reasonIndex(_ r: InvalidReason) -> Int {
+        switch r {
+        case .wrongFieldCount: return 0
+        case .unterminatedQuote: return 1
+        case .badTimestamp: return 2
+        case .badQuantity: return 3
+        case .zeroQuantity: return 4
+        case .badUnitPrice: return 5
+        case .nonPositiveUnitPrice: return 6
+        case .amountTooLarge: return 7
+        case .unknownOrder: return 8
+        }
+    }
+
+    func processRecord(base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+                       dirty: UnsafeMutablePointer<Bool>, fieldCount: Int, lineNumber: Int,
+                       scratch: inout [UInt8], state: inout LineState, result: inout ChunkResult) {
+        let m = layout.mapping
+        if fieldCount != m.fieldCount {
+            let text = "\(fieldCount) field\(fieldCount == 1 ? "" : "s"), expected \(m.fieldCount)"
+            var bytes = Array(text.utf8)
+            bytes.withUnsafeMutableBufferPointer { invalid(&result, .wrongFieldCount, lineNumber, nil, $0.baseAddress!, $0.count) }
+            return
+        }
+        if olistOrders != nil {
+            processOlist(base: base, starts: starts, ends: ends, dirty: dirty, lineNumber: lineNumber, scratch: &scratch, result: &result)
+            return
+        }
+        // Timestamp.
+        var (tp, tn) = field(base, starts, ends, dirty, m.timestamp, &scratch)
+        let day: Int32
+        if tn == state.lastTimestamp.count && tn > 0 && state.lastTimestamp.withUnsafeBufferPointer({ memcmp($0.baseAddress!, tp, tn) == 0 }) {
+            day = state.lastDay
+        } else {
+            guard tn > 0, let d = timestamps.parseDay(tp, tn) else {
+                invalid(&result, .badTimestamp, lineNumber, m.timestamp, tp, tn); return
+            }
+            day = Int32(d)
+            state.lastTimestamp.removeAll(keepingCapacity: true)
+            state.lastTimestamp.append(contentsOf: UnsafeBufferPointer(start: tp, count: tn))
+            state.lastDay = day
+        }
+        // Quantity.
+        var quantity = ParsedDecimal(mantissa: 1, scale: 0)
+        if let qi = m.quantity {
+            (tp, tn) = field(base, starts, ends, dirty, qi, &scratch)
+            guard let q = ParsedDecimal.parse(tp, tn) else { invalid(&result, .badQuantity, lineNumber, qi, tp, tn); return }
+            if q.isZero { invalid(&result, .zeroQuantity, lineNumber, qi, tp, tn); return }
+            quantity = q
+        }
+        // Price or line revenue.
+        let revenue: Int64
+        if let pi = m.unitPrice {
+            (tp, tn) = field(base, starts, ends, dirty, pi, &scratch)
+            guard let price = ParsedDecimal.parse(tp, tn) else { invalid(&result, .badUnitPrice, lineNumber, pi, tp, tn); return }
+            if price.mantissa <= 0 { invalid(&result, .nonPositiveUnitPrice, lineNumber, pi, tp, tn); return }
+            guard let r = ParsedDecimal.productInMoneyUnits(quantity, price) else {
+                invalid(&result, .amountTooLarge, lineNumber, pi, tp, tn); return
+            }
+            revenue = r
+        } else {
+            let ri = m.revenue!
+            (tp, tn) = field(base, starts, ends, dirty, ri, &scratch)
+            guard let amount = ParsedDecimal.parse(tp, tn) else { invalid(&result, .badUnitPrice, lineNumber, ri, tp, tn); return }
+            if m.quantity == nil, amount.mantissa < 0 {
+                quantity = ParsedDecimal(mantissa: -1, scale: 0)   // a refund line without a quantity column
+            }
+            // The implied unit price (amount / quantity) must be positive.
+            if amount.mantissa == 0 || (amount.mantissa < 0) != quantity.isNegative {
+                invalid(&result, .nonPositiveUnitPrice, lineNumber, ri, tp, tn); return
+            }
+            guard let r = amount.moneyUnits else { invalid(&result, .amountTooLarge, lineNumber, ri, tp, tn); return }
+            revenue = r
+        }
+        // Invoice (missing: one order per customer and day).
+        var cancelled = quantity.isNegative
+        let invoiceCode: Int32
+        var ip: UnsafePointer<UInt8>? = nil
+        var inLen = 0
+        if let ii = m.invoice { (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch) }
+        if let ip, inLen > 0 {
+            if ip[0] == UInt8(ascii: "C") { cancelled = true }
+            if inLen == state.lastInvoice.count && state.lastInvoice.withUnsafeBufferPointer({ memcmp($0.baseAddress!, ip, inLen) == 0 }) {
+                invoiceCode = state.lastInvoiceCode
+            } else {
+                invoiceCode = result.invoices.intern(ip, inLen)
+                state.lastInvoice.removeAll(keepingCapacity: true)
+                state.lastInvoice.append(contentsOf: UnsafeBufferPointer(start: ip, count: inLen))
+                state.lastInvoiceCode = invoiceCode
+            }
+        } else {
+            invoiceCode = result.invoices.intern(syntheticInvoice(day: Int(day)))
+        }
+        // Country.
+        var countryCode: Int32 = -1
+        if let ci = m.country {
+            let (cp, cn) = field(base, starts, ends, dirty, ci, &scratch)
+            if cn > 0 { countryCode = result.countries.intern(cp, cn) }
+        }
+        // Customer (empty = guest).
+        let (cp, cn) = field(base, starts, ends, dirty, m.customer, &scratch)
+        let customerCode: Int32 = cn > 0 ? result.customers.intern(cp, cn) : -1
+        if customerCode < 0 { result.guests += 1 }
+        if cancelled { result.cancelled += 1 }
+        result.segment.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: revenue,
+                              country: countryCode, cancelled: cancelled)
+    }
+
+    /// The invoice of a line without one: `#yyyymmdd`, so that an order is one customer's purchases of one day.
+    func syntheticInvoice(day: Int) -> String {
+        let c = CivilDate.civil(day)
+        return "#" + CivilDate.pad(c.year, 4) + CivilDate.pad(c.month, 2) + CivilDate.pad(c.day, 2)
+    }
+
+    func processOlist(base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+                      dirty: UnsafeMutablePointer<Bool>, lineNumber: Int, scratch: inout [UInt8], result: inout ChunkResult) {
+        let m = layout.mapping
+        let (op, on) = field(base, starts, ends, dirty, m.invoice!, &scratch)
+        let orderID = String(decoding: UnsafeBufferPointer(start: op, count: on), as: UTF8.self)
+        guard let order = olistOrders?[orderID] else {
+            invalid(&result, .unknownOrder, lineNumber, m.invoice, op, on); return
+        }
+        if order.skipped { result.skippedCancelledOrders += 1; result.cancelled += 1; return }
+        guard let day = order.day else {
+            var b = Array("order \(orderID)".utf8)
+            b.withUnsafeMutableBufferPointer { invalid(&result, .badTimestamp, lineNumber, nil, $0.baseAddress!, $0.count) }
+            return
+        }
+        let (pp, pn) = field(base, starts, ends, dirty, olistPriceIndex, &scratch)
+        guard let price = ParsedDecimal.parse(pp, pn) else { invalid(&result, .badUnitPrice, lineNumber, olistPriceIndex, pp, pn); return }
+        if price.mantissa <= 0 { invalid(&result, .nonPositiveUnitPrice, lineNumber, olistPriceIndex, pp, pn); return }
+        guard let revenue = price.moneyUnits else { invalid(&result, .amountTooLarge, lineNumber, olistPriceIndex, pp, pn); return }
+        let invoiceCode = result.invoices.intern(orderID)
+        let countryCode: Int32 = order.state.isEmpty ? -1 : result.countries.intern(order.state)
+        let customerCode: Int32 = order.customerUniqueID.isEmpty ? -1 : result.customers.intern(order.customerUniqueID)
+        if customerCode < 0 { result.guests += 1 }
+        result.segment.append(customer: customerCode, day: Int32(day), invoice: invoiceCode, revenue: revenue,
+                              country: countryCode, cancelled: false)
+    }
+}

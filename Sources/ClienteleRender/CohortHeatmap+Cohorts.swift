@@ -1,0 +1,23 @@
+import ClienteleCore
+
+extension CohortHeatmap {
+    /// The retention-rate heatmap of a cohort matrix (the seed's `customer_cohort_heatmap`).
+    public static func retention(_ m: CohortMatrix) -> CohortHeatmap {
+        let width = m.maxOffset + 1
+        let unit: String
+        switch m.period {
+        case .month: unit = "Monthly"
+        case .week: unit = "Weekly"
+        case .quarter: unit = "Quarterly"
+        }
+        return CohortHeatmap(
+            title: "\(unit) cohort retention (share of each cohort active)",
+            rowLabels: m.labels,
+            columnLabels: (0..<max(width, 0)).map(String.init),
+            rates: m.counts.indices.map { row in (0..<width).map { k in k < m.counts[row].count ? m.rate(row, k) : nil } },
+            counts: m.counts.map { row in (0..<width).map { k in k < row.count ? row[k] : nil } },
+            rowSizes: m.sizes)
+    }
+
+    public static func monthlyRetention(_ m: CohortMatrix) -> CohortHeatmap { retention(m) }
+}

@@ -1,0 +1,2 @@
+import ClienteleCLI
+ClienteleCommand.runMain()
