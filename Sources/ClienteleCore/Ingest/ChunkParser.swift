@@ -303,8 +303,9 @@ struct ChunkParser: Sendable {
             if m.quantity == nil, amount.mantissa < 0 {
                 quantity = ParsedDecimal(mantissa: -1, scale: 0)   // a refund line without a quantity column
             }
-            // The implied unit price (amount / quantity) must be positive.
-            if amount.mantissa == 0 || (amount.mantissa < 0) != quantity.isNegative {
+            // There is no unit price: the amount's sign must agree with the quantity's. An amount of 0 is a free
+            // purchase and counts as an order (CDNOW's published summary counts such customers).
+            if amount.mantissa != 0 && (amount.mantissa < 0) != quantity.isNegative {
                 invalid(&result, .nonPositiveUnitPrice, lineNumber, ri, tp, tn); return
             }
             guard let r = amount.moneyUnits else { invalid(&result, .amountTooLarge, lineNumber, ri, tp, tn); return }

@@ -82,9 +82,11 @@ public enum OrderLineLoader {
         var pending: [UInt8] = []
         var eof = false
         // Read until the first line is complete (or 16 MB without a newline).
+        // Read until the first non-blank line is complete (or 16 MB without one).
         while !eof {
             if try src.read(into: &pending, maxCount: 1 << 16) == 0 { eof = true }
-            if pending.contains(10) || pending.count > 16 << 20 { break }
+            if let firstText = pending.firstIndex(where: { !isSpace($0) }), pending[firstText...].contains(10) { break }
+            if pending.count > 16 << 20 { break }
         }
         if pending.count >= 3 && pending[0] == 0xEF && pending[1] == 0xBB && pending[2] == 0xBF { pending.removeFirst(3) }
         if pending.allSatisfy(isSpace) && eof { throw .emptyFile(file: name) }
@@ -152,7 +154,7 @@ public enum OrderLineLoader {
         var lineBase = initialLineBase
         let workers = max(1, options.workers)
         let batchSize = workers * 2
-        let chunkBytes = max(1024, options.chunkBytes)
+        let chunkBytes = max(16, options.chunkBytes)
         while true {
             var chunks: [[UInt8]] = []
             var lastIsFinal = false
