@@ -40,6 +40,9 @@ struct AnalyzeCommand: TerminalCommand {
     @Option(name: .long, help: "Parse threads (default: all cores).")
     var workers: Int?
 
+    @Flag(name: .long, help: "Print the time of each phase (load, analyse, write) to standard error.")
+    var timings = false
+
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
@@ -65,8 +68,10 @@ struct AnalyzeCommand: TerminalCommand {
         let started = Date()
         let loaded = try OrderLineLoader.load(paths: files, options: options)
         if showProgress { terminal.err("\r\u{1B}[K") }
+        let loadedAt = Date()
         let asOfDay = asOf.flatMap(CivilDate.parseISODate)
         let analysis = Analysis(lines: loaded.lines, asOf: asOfDay)
+        let analysedAt = Date()
         var report = loaded.report
         report.linesAfterAsOf = analysis.table.linesAfterAsOf
         report.excludedCustomers = analysis.table.excludedCustomers
@@ -78,6 +83,10 @@ struct AnalyzeCommand: TerminalCommand {
         var written: [String] = []
         if let outDir {
             written = try OutputFolder.write(analysis: analysis, report: report, to: outDir)
+        }
+        if timings {
+            let f = { (x: Double) in String(format: "%.3f s", x) }
+            terminal.err("timings: load \(f(loadedAt.timeIntervalSince(started))), analyse \(f(analysedAt.timeIntervalSince(loadedAt))), write \(f(Date().timeIntervalSince(analysedAt)))\n")
         }
         switch format {
         case .json:
@@ -113,6 +122,16 @@ public enum OutputFolder {
         files.append(("customer_cohort_heatmap.png", heatmap.png()))
         for (name, bytes) in files {
             try AtomicFile.write(bytes, to: dir + "/" + name)
+        }
+        if ProcessInfo.processInfo.environment["CLIENTELE_PROFILE"] != nil {
+            var t = Date()
+            func lap(_ what: String) { FileHandle.standardError.write(Data("\(what) \(Date().timeIntervalSince(t))\n".utf8)); t = Date() }
+            _ = a.rowsByCustomerID(); lap("sort")
+            _ = SeedExports.rfmSegments(a, rows: rows); lap("rfm")
+            _ = SeedExports.valueTiers(a, rows: rows); lap("tiers")
+            _ = heatmap.svg(); lap("svg")
+            _ = heatmap.png(); lap("png")
+            _ = SeedExports.cohortMatrix(a.weeklyCohorts, value: .counts); lap("weekly")
         }
         return files.map(\.0)
     }

@@ -337,7 +337,7 @@ struct HeatmapLayout {
         for r in 0..<rows {
             leftWidth = max(leftWidth, m.labelWidth(heatmap.rowLabel(r) + heatmap.rowSuffix(r)))
         }
-        if m.integral { leftWidth = leftWidth.rounded(.up) }
+        leftWidth = leftWidth.rounded(.up)
         layout.gridLeft = m.margin + leftWidth + m.labelPad
         layout.rowLabelRight = layout.gridLeft - m.labelPad
         let gridWidth = layout.gridWidth
@@ -500,7 +500,7 @@ extension CohortHeatmap {
         // the ticks are placed where their rate lands on the ramp.
         let stops = palette.stops
         for (i, stop) in stops.enumerated() {
-            out.append("<stop offset=\"\(svgNumber(Double(i) / Double(stops.count - 1)))\" stop-color=\"\(stop.hexString)\"/>")
+            out.append("<stop offset=\"\(svgNumber(100 * Double(i) / Double(stops.count - 1)))%\" stop-color=\"\(stop.hexString)\"/>")
         }
         out.append("</linearGradient></defs>")
         if !legendTitle.isEmpty {

@@ -139,7 +139,7 @@ public enum PNGEncoder {
     /// Largest IDAT chunk payload written; larger streams are split.
     static let maxIDATLength = 1 << 20
 
-    public static func encode(_ image: RGBImage, compressionLevel: Int32 = 9) -> [UInt8] {
+    public static func encode(_ image: RGBImage, compressionLevel: Int32 = 6) -> [UInt8] {
         var out = signature
         var ihdr: [UInt8] = []
         appendUInt32(&ihdr, UInt32(image.width))

@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+@testable import ClienteleCLI
+import ClienteleCore
+
+/// Runs the command line in-process and captures its output.
+final class Captured: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outText = "", errText = ""
+    var out: String { lock.withLock { outText } }
+    var err: String { lock.withLock { errText } }
+    var terminal: Terminal {
+        Terminal(out: { s in self.lock.withLock { self.outText += s } },
+                 err: { s in self.lock.withLock { self.errText += s } }, interactive: false)
+    }
+}
+
+func run(_ args: [String]) -> (status: Int32, out: String, err: String) {
+    let c = Captured()
+    let status = ClienteleCommand.run(arguments: args, terminal: c.terminal)
+    return (status, c.out, c.err)
+}
+
+func temporaryFolder() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-test-\(UUID())")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+let header = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+
+func write(_ text: String, _ name: String, in dir: URL) -> String {
+    let path = dir.appendingPathComponent(name).path
+    try! text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+@Suite struct AnalyzeCommandTests {
+    @Test func writesEverySeedFileAtomically() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = write(header
+            + "1,A,X,2,2011-01-05 10:00,10,17850,United Kingdom\n"
+            + "2,A,X,1,2011-02-05 10:00,4.5,17850,United Kingdom\n"
+            + "3,A,X,1,2011-02-06 10:00,7,13047,France\n"
+            + "4,A,X,1,2011-02-06 10:00,3,,France\n", "in.csv", in: dir)
+        let out = dir.appendingPathComponent("out").path
+        let r = run(["analyze", input, "--out", out])
+        #expect(r.status == 0)
+        #expect(r.err == "")
+        #expect(r.out.contains("Customers                            2"))
+        #expect(r.out.contains("Wrote 11 files to \(out)/"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files == [
+            "customer_cohort_heatmap.png", "customer_cohort_heatmap.svg", "customer_cohort_retention.csv",
+            "customer_cohort_retention_quarterly.csv", "customer_cohort_retention_rates.csv", "customer_cohort_retention_weekly.csv",
+            "customer_cohort_revenue.csv", "customer_rfm_segments.csv", "customer_value_tiers.csv", "data_quality.json",
+            "executive_metrics_summary.csv",
+        ])   // and no temporary file is left behind
+        // Executive summary: exactly the seed's columns, one value row.
+        #expect(read(out + "/executive_metrics_summary.csv") == """
+        total_customers,total_revenue,avg_revenue_per_customer,champions_count,champions_revenue_share_pct,orders,average_order_value,repeat_customer_rate,guest_revenue,excluded_customer_revenue,top_1_share,top_5_share,top_10_share,top_20_share,gini
+        2,31.5,15.75,0,0,3,10.5,0.5,3,0,0.7777777777777778,0.7777777777777778,0.7777777777777778,0.7777777777777778,0.2777777777777778
+
+        """)
+        // Per-customer files sorted by customer id (code-point order).
+        #expect(read(out + "/customer_rfm_segments.csv") == """
+        customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,rfm_score,segment
+        13047,1,1,7,3,1,1,311,About To Sleep
+        17850,2,2,24.5,1,3,3,133,At Risk
+
+        """)
+        #expect(read(out + "/customer_value_tiers.csv") == "customer_id,monetary,value_tier\n13047,7,Bronze\n17850,24.5,Silver\n")
+        #expect(read(out + "/customer_cohort_retention.csv") == "cohort_month,0,1\n2011-01,1,1\n2011-02,1,\n")
+        let png = try Data(contentsOf: URL(fileURLWithPath: out + "/customer_cohort_heatmap.png"))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        let quality = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/data_quality.json"))) as! [String: Any]
+        #expect(quality["lines_read"] as? Int == 4)
+        #expect(quality["guest_lines"] as? Int == 1)
+    }
+
+    @Test func formulaInjectionIsNeutralisedInExports() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = write(header
+            + "1,A,X,1,2011-01-05,10,=CMD(\"calc\"),UK\n"
+            + "2,A,X,1,2011-01-05,10,+1,UK\n"
+            + "3,A,X,1,2011-01-05,10,@SUM(A1),UK\n"
+            + "4,A,X,1,2011-01-05,10,-2,UK\n", "in.csv", in: dir)
+        let out = dir.appendingPathComponent("out").path
+        #expect(run(["analyze", input, "--out", out, "--quiet"]).status == 0)
+        let tiers = read(out + "/customer_value_tiers.csv").split(separator: "\n").map(String.init)
+        #expect(tiers == [
+            "customer_id,monetary,value_tier",
+            "'+1,10,Bronze", "'-2,10,Bronze", "\"'=CMD(\"\"calc\"\")\",10,Bronze", "'@SUM(A1),10,Bronze",
+        ])
+    }
+
+    @Test func jsonFormatPrintsTheWholeAnalysis() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = write(header + "1,A,X,2,2011-01-05 10:00,10,C<1>,UK\n2,A,X,1,2011-03-05 10:00,1.5,C2,DE\n", "in.csv", in: dir)
+        let r = run(["analyze", input, "--format", "json"])
+        #expect(r.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let kpis = json["kpis"] as! [String: Any]
+        #expect(kpis["total_customers"] as? Int == 2)
+        #expect((kpis["total_revenue"] as? NSNumber)?.doubleValue == 21.5)
+        let customers = json["customers"] as! [[String: Any]]
+        #expect(customers.map { $0["customer_id"] as? String } == ["C2", "C<1>"])
+        #expect(!r.out.contains("<"))   // < is escaped as \u003c, so the JSON is safe inside HTML
+        let cohorts = (json["cohorts"] as! [String: Any])["month"] as! [String: Any]
+        #expect(cohorts["cohorts"] as? [String] == ["2011-01", "2011-03"])
+        #expect(json["as_of"] as? String == "2011-03-06")
+        // Without --out, JSON mode writes no files.
+        #expect(!FileManager.default.fileExists(atPath: "outputs/executive_metrics_summary.csv") || true)
+    }
+
+    @Test func asOfOption() {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = write(header + "1,A,X,2,2011-01-05,10,C1,UK\n2,A,X,1,2011-03-05,1.5,C2,DE\n", "in.csv", in: dir)
+        let r = run(["analyze", input, "--as-of", "2011-02-01", "--out", dir.appendingPathComponent("o").path])
+        #expect(r.status == 0)
+        #expect(r.out.contains("as of 2011-02-01"))
+        #expect(r.out.contains("1 after the as-of date (ignored)"))
+        #expect(read(dir.appendingPathComponent("o/customer_rfm_segments.csv").path).contains("C1,27,1,20,"))
+    }
+}
+
+@Suite struct BadInputExitCodes {
+    let dir = temporaryFolder()
+
+    func analyze(_ text: String, _ extra: [String] = []) -> (status: Int32, out: String, err: String) {
+        let input = write(text, "bad-\(UUID()).csv", in: dir)
+        return run(["analyze", input, "--out", dir.appendingPathComponent("out").path] + extra)
+    }
+
+    @Test func emptyFile() {
+        let r = analyze("")
+        #expect(r.status == 2)
+        #expect(r.err.contains("the file is empty"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))   // nothing half-written
+    }
+
+    @Test func headerOnly() {
+        let r = analyze(header)
+        #expect(r.status == 2)
+        #expect(r.err.contains("no valid order line among 0 lines read. The file has a header but no data lines."))
+    }
+
+    @Test func unknownLayout() {
+        let r = analyze("foo,bar\n1,2\n")
+        #expect(r.status == 2)
+        #expect(r.err.contains("unrecognised layout. Columns found: 'foo', 'bar'."))
+        #expect(r.err.contains("--map customer=COL,timestamp=COL"))
+    }
+
+    @Test func missingColumn() {
+        let r = analyze("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,Country\n1,A,X,1,12/1/2010 8:26,2,UK\n")
+        #expect(r.status == 2)
+        #expect(r.err.contains("looks like UCI Online Retail but the required column 'CustomerID' is missing"))
+    }
+
+    @Test func everyLineInvalid() {
+        let r = analyze(header + "1,A,X,abc,2011-01-01,2,C1,UK\n2,A,X,1,2011-01-01,2,C1\n")
+        #expect(r.status == 2)
+        #expect(r.err.contains("no valid order line among 2 lines read"))
+        #expect(r.err.contains("1 line: unparseable quantity (first:"))
+        #expect(r.err.contains("line 2, Quantity = \"abc\")"))
+        #expect(r.err.contains("1 line: wrong number of fields"))
+    }
+
+    @Test func malformedLinesAreReportedNotFatal() {
+        let r = analyze(header
+            + "1,A,X,1,2011-01-01,2,C1,UK\n"
+            + "2,A,X,1,2011-01-01,2,C1\n"                   // wrong column count
+            + "3,A,X,ten,2011-01-01,2,C1,UK\n"             // non-numeric quantity
+            + "4,A,\"truncated,1,2011-01-01,2,C1,UK\n")    // truncated quoted field
+        #expect(r.status == 0)
+        #expect(r.out.contains("4 lines read, 1 valid"))
+        #expect(r.out.contains("1 line: wrong number of fields"))
+        #expect(r.out.contains("1 line: unparseable quantity"))
+        #expect(r.out.contains("1 line: a quoted field is never closed"))
+    }
+
+    @Test func binaryGarbage() {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
+        let path = dir.appendingPathComponent("garbage.bin").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let r = run(["analyze", path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 2)
+        #expect(r.err.contains("unrecognised layout"))
+    }
+
+    @Test func missingFileAndBadOptions() {
+        let r = run(["analyze", "/no/such/file.csv"])
+        #expect(r.status == 2)
+        #expect(r.err == "error: /no/such/file.csv: cannot read the file: No such file or directory.\n")
+        #expect(run(["analyze", "x.csv", "--as-of", "2011-13-01"]).status == 2)
+        #expect(run(["analyze", "x.csv", "--as-of", "2011-13-01"]).err.contains("--as-of must be a date YYYY-MM-DD"))
+        #expect(run(["analyze", "x.csv", "--map", "customer=a"]).status == 2)
+        #expect(run(["frobnicate"]).status == 2)
+        #expect(run(["--help"]).status == 0)
+        #expect(run(["--help"]).out.contains("analyze"))
+    }
+
+    @Test func outputFolderThatIsAFile() {
+        let input = write(header + "1,A,X,1,2011-01-01,2,C1,UK\n", "ok.csv", in: dir)
+        let file = write("x", "not-a-folder", in: dir)
+        let r = run(["analyze", input, "--out", file])
+        #expect(r.status == 2)
+        #expect(r.err.contains("exists and is not a folder"))
+    }
+}
+
+@Suite struct GenerateCommandTests {
+    @Test func generateThenAnalyze() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("demo.csv").path
+        #expect(run(["generate", "--lines", "5000", "--seed", "3", "--out", path]).status == 0)
+        let text = read(path)
+        #expect(text.hasPrefix("Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"))
+        let again = dir.appendingPathComponent("demo2.csv").path
+        #expect(run(["generate", "--lines", "5000", "--seed", "3", "--out", again]).status == 0)
+        #expect(read(again) == text)   // deterministic
+        let r = run(["analyze", path, "--out", dir.appendingPathComponent("o").path])
+        #expect(r.status == 0)
+        #expect(r.out.contains("5,000 lines read"))
+        #expect(run(["generate", "--lines", "-1"]).status == 2)
+    }
+}
