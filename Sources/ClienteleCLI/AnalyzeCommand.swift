@@ -106,32 +106,24 @@ public enum OutputFolder {
     public static func write(analysis a: Analysis, report: DataQualityReport, to dir: String) throws -> [String] {
         try AtomicFile.makeDirectory(dir)
         let rows = a.rowsByCustomerID()
-        var files: [(String, [UInt8])] = [
-            ("executive_metrics_summary.csv", SeedExports.executiveSummary(a)),
-            ("customer_rfm_segments.csv", SeedExports.rfmSegments(a, rows: rows)),
-            ("customer_value_tiers.csv", SeedExports.valueTiers(a, rows: rows)),
-            ("customer_cohort_retention.csv", SeedExports.cohortMatrix(a.monthlyCohorts, value: .counts)),
-            ("customer_cohort_retention_rates.csv", SeedExports.cohortMatrix(a.monthlyCohorts, value: .rates)),
-            ("customer_cohort_revenue.csv", SeedExports.cohortMatrix(a.monthlyCohorts, value: .revenue)),
-            ("customer_cohort_retention_weekly.csv", SeedExports.cohortMatrix(a.weeklyCohorts, value: .counts)),
-            ("customer_cohort_retention_quarterly.csv", SeedExports.cohortMatrix(a.quarterlyCohorts, value: .counts)),
-            ("data_quality.json", AnalysisJSON.dataQuality(report)),
-        ]
         let heatmap = CohortHeatmap.monthlyRetention(a.monthlyCohorts)
-        files.append(("customer_cohort_heatmap.svg", Array(heatmap.svg().utf8)))
-        files.append(("customer_cohort_heatmap.png", heatmap.png()))
+        let makers: [(String, () -> [UInt8])] = [
+            ("executive_metrics_summary.csv", { SeedExports.executiveSummary(a) }),
+            ("customer_rfm_segments.csv", { SeedExports.rfmSegments(a, rows: rows) }),
+            ("customer_value_tiers.csv", { SeedExports.valueTiers(a, rows: rows) }),
+            ("customer_cohort_retention.csv", { SeedExports.cohortMatrix(a.monthlyCohorts, value: .counts) }),
+            ("customer_cohort_retention_rates.csv", { SeedExports.cohortMatrix(a.monthlyCohorts, value: .rates) }),
+            ("customer_cohort_revenue.csv", { SeedExports.cohortMatrix(a.monthlyCohorts, value: .revenue) }),
+            ("customer_cohort_retention_weekly.csv", { SeedExports.cohortMatrix(a.weeklyCohorts, value: .counts) }),
+            ("customer_cohort_retention_quarterly.csv", { SeedExports.cohortMatrix(a.quarterlyCohorts, value: .counts) }),
+            ("data_quality.json", { AnalysisJSON.dataQuality(report) }),
+            ("customer_cohort_heatmap.svg", { Array(heatmap.svg().utf8) }),
+            ("customer_cohort_heatmap.png", { heatmap.png() }),
+        ]
+        // Render in parallel (the PNG is the slowest), then write each file atomically.
+        let files = zip(makers.map(\.0), parallelMap(makers.count) { makers[$0].1() }).map { ($0, $1) }
         for (name, bytes) in files {
             try AtomicFile.write(bytes, to: dir + "/" + name)
-        }
-        if ProcessInfo.processInfo.environment["CLIENTELE_PROFILE"] != nil {
-            var t = Date()
-            func lap(_ what: String) { FileHandle.standardError.write(Data("\(what) \(Date().timeIntervalSince(t))\n".utf8)); t = Date() }
-            _ = a.rowsByCustomerID(); lap("sort")
-            _ = SeedExports.rfmSegments(a, rows: rows); lap("rfm")
-            _ = SeedExports.valueTiers(a, rows: rows); lap("tiers")
-            _ = heatmap.svg(); lap("svg")
-            _ = heatmap.png(); lap("png")
-            _ = SeedExports.cohortMatrix(a.weeklyCohorts, value: .counts); lap("weekly")
         }
         return files.map(\.0)
     }

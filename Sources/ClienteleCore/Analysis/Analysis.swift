@@ -58,8 +58,25 @@ public struct Analysis: Sendable {
     public init(lines: OrderLines, asOf: Int? = nil) {
         let table = CustomerTable(lines: lines, asOf: asOf)
         self.table = table
-        let rfm = RFMScores(table: table)
+        // The independent analyses of the table run in parallel.
+        enum Part { case rfm(RFMScores), cohorts(CohortMatrix), concentration(Concentration) }
+        let parts = parallelMap(5) { i -> Part in
+            switch i {
+            case 0: return .rfm(RFMScores(table: table))
+            case 1: return .concentration(Concentration(monetary: table.monetary))
+            case 2: return .cohorts(CohortMatrix(table: table, lines: lines, period: .month))
+            case 3: return .cohorts(CohortMatrix(table: table, lines: lines, period: .week))
+            default: return .cohorts(CohortMatrix(table: table, lines: lines, period: .quarter))
+            }
+        }
+        guard case .rfm(let rfm) = parts[0], case .concentration(let concentration) = parts[1],
+              case .cohorts(let monthly) = parts[2], case .cohorts(let weekly) = parts[3],
+              case .cohorts(let quarterly) = parts[4] else { fatalError("parallel parts out of order") }
         self.rfm = rfm
+        self.concentration = concentration
+        monthlyCohorts = monthly
+        weeklyCohorts = weekly
+        quarterlyCohorts = quarterly
         let n = table.count
         let segment = (0..<n).map { Segment.of(r: rfm.r[$0], f: rfm.f[$0]) }
         let tier = (0..<n).map { ValueTier.of(less: rfm.monetaryLess[$0], n: n) }
@@ -97,10 +114,6 @@ public struct Analysis: Sendable {
                                revenueShare: ExactRatio.value(revenue, totalRevenue),
                                minMonetary: rows.map { table.monetary[$0] }.min())
         }
-        concentration = Concentration(monetary: table.monetary)
-        monthlyCohorts = CohortMatrix(table: table, lines: lines, period: .month)
-        weeklyCohorts = CohortMatrix(table: table, lines: lines, period: .week)
-        quarterlyCohorts = CohortMatrix(table: table, lines: lines, period: .quarter)
     }
 
     public func cohorts(_ period: CohortPeriod) -> CohortMatrix {

@@ -55,29 +55,30 @@ public final class FileDescriptorSource: ByteSource {
 
     public func read(into buffer: inout [UInt8], maxCount: Int) throws(IngestError) -> Int {
         let oldCount = buffer.count
-        buffer.reserveCapacity(oldCount + maxCount)
-        var got = 0
-        // Grow the array uninitialised, read into it, then shrink to what was read.
-        buffer.append(contentsOf: repeatElement(0, count: maxCount))
-        let result: Int = buffer.withUnsafeMutableBytes { raw in
+        var failure: Int32 = 0
+        // Read straight into uninitialised capacity (no zero-filling of the block).
+        let grown = [UInt8](unsafeUninitializedCapacity: oldCount + maxCount) { raw, initialized in
+            buffer.withUnsafeBufferPointer { old in
+                if oldCount > 0 { raw.baseAddress!.update(from: old.baseAddress!, count: oldCount) }
+            }
             var total = 0
             while total < maxCount {
                 let n = Glibc.read(fd, raw.baseAddress! + oldCount + total, maxCount - total)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return -1
+                    failure = errno
+                    break
                 }
                 if n == 0 { break }
                 total += n
             }
-            return total
+            initialized = oldCount + total
         }
-        if result < 0 {
-            buffer.removeLast(maxCount)
-            throw IngestError.unreadable(file: name, reason: String(cString: strerror(errno)))
+        if failure != 0 {
+            throw IngestError.unreadable(file: name, reason: String(cString: strerror(failure)))
         }
-        got = result
-        buffer.removeLast(maxCount - got)
+        let got = grown.count - oldCount
+        buffer = grown
         bytesConsumed += got
         return got
     }

@@ -186,6 +186,25 @@ struct ChunkParser: Sendable {
         var lastDay: Int32 = 0
         var lastInvoice: [UInt8] = []
         var lastInvoiceCode: Int32 = -1
+        var lastCustomer: [UInt8] = []
+        var lastCustomerCode: Int32 = -1
+        var lastCountry: [UInt8] = []
+        var lastCountryCode: Int32 = -1
+    }
+
+    /// Interns a value, reusing the previous line's code when the bytes are the same (lines of one invoice repeat
+    /// the customer and the country).
+    @inline(__always)
+    func internCached(_ p: UnsafePointer<UInt8>, _ n: Int, last: inout [UInt8], lastCode: inout Int32,
+                      into interner: inout ByteInterner) -> Int32 {
+        if lastCode >= 0 && n == last.count && last.withUnsafeBufferPointer({ n == 0 || memcmp($0.baseAddress!, p, n) == 0 }) {
+            return lastCode
+        }
+        let code = interner.intern(p, n)
+        last.removeAll(keepingCapacity: true)
+        last.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        lastCode = code
+        return code
     }
 
     @inline(__always)
@@ -334,11 +353,12 @@ struct ChunkParser: Sendable {
         var countryCode: Int32 = -1
         if let ci = m.country {
             let (cp, cn) = field(base, starts, ends, dirty, ci, &scratch)
-            if cn > 0 { countryCode = result.countries.intern(cp, cn) }
+            if cn > 0 { countryCode = internCached(cp, cn, last: &state.lastCountry, lastCode: &state.lastCountryCode, into: &result.countries) }
         }
         // Customer (empty = guest).
         let (cp, cn) = field(base, starts, ends, dirty, m.customer, &scratch)
-        let customerCode: Int32 = cn > 0 ? result.customers.intern(cp, cn) : -1
+        let customerCode: Int32 = cn > 0
+            ? internCached(cp, cn, last: &state.lastCustomer, lastCode: &state.lastCustomerCode, into: &result.customers) : -1
         if customerCode < 0 { result.guests += 1 }
         if cancelled { result.cancelled += 1 }
         result.segment.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: revenue,

@@ -161,41 +161,39 @@ public enum PNGEncoder {
 
     /// Scanlines prefixed with their filter type byte, choosing per row the
     /// filter with the smallest sum of absolute residuals (the usual heuristic).
+    /// Filters each row with whichever of None, Sub and Up gives the smallest sum of absolute values (the usual
+    /// heuristic; Average and Paeth rarely win on flat chart graphics and cost more).
     static func filteredScanlines(_ image: RGBImage) -> [UInt8] {
         let stride = image.width * 3
         let bpp = 3
-        var out = [UInt8]()
-        out.reserveCapacity(image.height * (stride + 1))
-        let zero = [UInt8](repeating: 0, count: stride)
-        var candidate = [[UInt8]](repeating: [UInt8](repeating: 0, count: stride), count: 5)
+        var out = [UInt8](repeating: 0, count: image.height * (stride + 1))
+        var candidates = [UInt8](repeating: 0, count: 3 * stride)
         image.pixels.withUnsafeBufferPointer { px in
-            for y in 0..<image.height {
-                let row = y * stride
-                let prevRow = (y - 1) * stride
-                var best = 0
-                var bestScore = Int.max
-                for filter in 0..<5 {
-                    var score = 0
-                    for i in 0..<stride {
-                        let x = px[row + i]
-                        let a = i >= bpp ? px[row + i - bpp] : 0
-                        let b = y > 0 ? px[prevRow + i] : zero[i]
-                        let c = (y > 0 && i >= bpp) ? px[prevRow + i - bpp] : 0
-                        let v: UInt8
-                        switch filter {
-                        case 0: v = x
-                        case 1: v = x &- a
-                        case 2: v = x &- b
-                        case 3: v = x &- UInt8((UInt16(a) + UInt16(b)) / 2)
-                        default: v = x &- paeth(a, b, c)
+            out.withUnsafeMutableBufferPointer { o in
+                candidates.withUnsafeMutableBufferPointer { cand in
+                    for y in 0..<image.height {
+                        let row = px.baseAddress! + y * stride
+                        let prev: UnsafePointer<UInt8>? = y > 0 ? px.baseAddress! + (y - 1) * stride : nil
+                        let none = cand.baseAddress!, sub = none + stride, up = sub + stride
+                        var scores = (0, 0, 0)
+                        for i in 0..<stride {
+                            let x = row[i]
+                            let a: UInt8 = i >= bpp ? row[i - bpp] : 0
+                            let b: UInt8 = prev?[i] ?? 0
+                            let vs = x &- a, vu = x &- b
+                            none[i] = x; sub[i] = vs; up[i] = vu
+                            scores.0 += x < 128 ? Int(x) : 256 - Int(x)
+                            scores.1 += vs < 128 ? Int(vs) : 256 - Int(vs)
+                            scores.2 += vu < 128 ? Int(vu) : 256 - Int(vu)
                         }
-                        candidate[filter][i] = v
-                        score += v < 128 ? Int(v) : 256 - Int(v)
+                        var best = 0, bestScore = scores.0
+                        if scores.1 < bestScore { best = 1; bestScore = scores.1 }
+                        if scores.2 < bestScore { best = 2 }
+                        let dst = o.baseAddress! + y * (stride + 1)
+                        dst[0] = UInt8(best)
+                        (dst + 1).update(from: none + best * stride, count: stride)
                     }
-                    if score < bestScore { bestScore = score; best = filter }
                 }
-                out.append(UInt8(best))
-                out.append(contentsOf: candidate[best])
             }
         }
         return out
