@@ -129,40 +129,22 @@ def fast_revenue() -> pl.Expr:
     return pl.when(fits).then(mag)
 
 
-class SlowRevenue:
-    """Fills the rare lines whose mantissas are too long for Int64 arithmetic, with Decimal.
-
-    In narrow (Int64) mode a result that does not fit Int64 sets `overflow` (the caller then
-    reruns in wide mode, Int128); the value written is a placeholder.
-    """
-
-    def __init__(self, wide: bool) -> None:
-        self.wide = wide
-        self.dtype = pl.Int128 if wide else pl.Int64
-        self.overflow = False
-
-    def __call__(self, batch: pl.Series) -> pl.Series:
-        fast = batch.struct.field("fast")
-        if fast.null_count() == 0:
-            return fast.cast(self.dtype)
-        q = batch.struct.field("q")
-        p = batch.struct.field("p")
-        values = fast.to_list()
-        with localcontext() as ctx:
-            ctx.prec = 200
-            for i in fast.is_null().arg_true().to_list():
-                qs, ps = q[i], p[i]
-                if qs is None or ps is None:
-                    continue
-                exact = abs(Decimal(qs) * Decimal(ps)) * UNITS
-                v = int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
-                if v >= MAX_LINE_UNITS:
-                    die(f"line revenue {qs} x {ps} is beyond the supported range (10^26)")
-                if not self.wide and v >= 2**63:
-                    self.overflow = True
-                    v = 0
-                values[i] = v
-        return pl.Series(values, dtype=self.dtype)
+def exact_revenue(batch: pl.Series) -> pl.Series:
+    """Wide mode: Int128 revenue; lines whose mantissas are too long for Int64 via Decimal."""
+    fast = batch.struct.field("fast")
+    if fast.null_count() == 0:
+        return fast.cast(pl.Int128)
+    q = batch.struct.field("q")
+    p = batch.struct.field("p")
+    values = fast.to_list()
+    with localcontext() as ctx:
+        ctx.prec = 200
+        for i in fast.is_null().arg_true().to_list():
+            exact = abs(Decimal(q[i]) * Decimal(p[i])) * UNITS
+            values[i] = int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+            if values[i] >= MAX_LINE_UNITS:
+                die(f"line revenue {q[i]} x {p[i]} is beyond the supported range (10^26)")
+    return pl.Series(values, dtype=pl.Int128)
 
 
 def load_lines(path: str, header: list[str], strict_fields: bool) -> tuple[pl.LazyFrame, pl.Expr]:
@@ -241,7 +223,7 @@ def strict_field_mask(path: str, ncols: int) -> pl.Series:
     return pl.Series("__fields_ok", ok, dtype=pl.Boolean)
 
 
-def valid_lines(lf: pl.LazyFrame, as_of: dt.date | None, slow: SlowRevenue) -> pl.LazyFrame:
+def valid_lines(lf: pl.LazyFrame, as_of: dt.date | None, wide: bool) -> pl.LazyFrame:
     valid = (
         pl.col("fields_ok") & pl.col("ts_ok") & pl.col("q_ok") & pl.col("q_nz")
         & pl.col("p_ok") & pl.col("p_pos")
@@ -249,9 +231,14 @@ def valid_lines(lf: pl.LazyFrame, as_of: dt.date | None, slow: SlowRevenue) -> p
     lf = lf.filter(valid)
     if as_of is not None:
         lf = lf.filter(pl.col("day") < as_of)
-    magnitude = pl.struct(fast=fast_revenue(), q=pl.col("q"), p=pl.col("p")).map_batches(
-        slow, return_dtype=slow.dtype, is_elementwise=True
-    )
+    if wide:
+        dtype = pl.Int128
+        magnitude = pl.struct(fast=fast_revenue(), q=pl.col("q"), p=pl.col("p")).map_batches(
+            exact_revenue, return_dtype=pl.Int128, is_elementwise=True
+        )
+    else:
+        dtype = pl.Int64
+        magnitude = fast_revenue()  # null where Int64 might not hold it: detected, then wide rerun
     return lf.with_columns(magnitude.alias("mag")).select(
         "cust",
         "inv",
@@ -260,38 +247,38 @@ def valid_lines(lf: pl.LazyFrame, as_of: dt.date | None, slow: SlowRevenue) -> p
         # cancelled: invoice starts with C, or negative quantity (valid => quantity != 0)
         (pl.col("inv").str.starts_with("C") | pl.col("q_neg")).alias("cancelled"),
         pl.when(pl.col("q_neg"))
-        .then(pl.lit(0, dtype=slow.dtype) - pl.col("mag"))
+        .then(pl.lit(0, dtype=dtype) - pl.col("mag"))
         .otherwise(pl.col("mag"))
         .alias("rev"),
     )
 
 
-def reduce_lines(
-    records: pl.LazyFrame, as_of: dt.date | None, wide: bool
-) -> tuple[pl.LazyFrame, SlowRevenue]:
+def reduce_lines(records: pl.LazyFrame, as_of: dt.date | None, wide: bool) -> pl.LazyFrame:
     """The one pass over the lines: (customer, invoice, day, cancelled) groups.
 
     Everything after works on this far smaller frame. Country is reduced to the alphabetically
     first one per group; a customer's country is then taken from its latest day's groups.
-    Narrow mode sums Int64 and proves each group sum exact (max |line| x lines < 2^62); it
-    the caller reruns in wide (Int128) mode when that fails.
+    Narrow mode is pure Polars in Int64; its groups carry what proves their sums exact (no line
+    left to the Decimal path, and max |line| x lines < 2^62).
     """
-    slow = SlowRevenue(wide)
-    lines = valid_lines(records, as_of, slow)
+    lines = valid_lines(records, as_of, wide)
     aggs = [pl.col("rev").sum().alias("rev"), pl.col("country").min().alias("country")]
     if not wide:
-        aggs.append((pl.col("rev").abs().max().cast(pl.Float64) * pl.len()).alias("bound"))
-    return lines.group_by("cust", "inv", "day", "cancelled").agg(aggs), slow
+        aggs += [
+            pl.col("rev").null_count().alias("n_slow"),
+            (pl.col("rev").abs().max().cast(pl.Float64) * pl.len()).alias("bound"),
+        ]
+    return lines.group_by("cust", "inv", "day", "cancelled").agg(aggs)
 
 
 def collect_groups(records: pl.LazyFrame, as_of: dt.date | None) -> pl.DataFrame:
-    groups_lf, slow = reduce_lines(records, as_of, wide=False)
-    groups = groups_lf.collect()
-    if not slow.overflow and (groups.height == 0 or groups["bound"].max() < 2.0**62):
-        return groups.drop("bound").with_columns(pl.col("rev").cast(pl.Int128))
-    print("reference_polars: amounts too large for Int64, rerunning with Int128", file=sys.stderr)
-    groups_lf, _ = reduce_lines(records, as_of, wide=True)
-    return groups_lf.collect()
+    groups = reduce_lines(records, as_of, wide=False).collect()
+    exact = groups.select((pl.col("n_slow") == 0).all() & (pl.col("bound").fill_null(0) < 2.0**62).all())
+    if groups.height == 0 or exact.item():
+        return groups.drop("n_slow", "bound").with_columns(pl.col("rev").cast(pl.Int128))
+    # Rare: very long numbers or huge amounts. Read again with exact Decimal/Int128 arithmetic.
+    print("reference_polars: long numbers or huge amounts, rereading with Decimal/Int128", file=sys.stderr)
+    return reduce_lines(records, as_of, wide=True).collect()
 
 
 # --------------------------------------------------------------------------------------------

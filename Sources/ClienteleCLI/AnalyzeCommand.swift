@@ -17,7 +17,13 @@ struct AnalyzeCommand: TerminalCommand {
         """)
 
     @Argument(help: "Order-line files (- for standard input).")
-    var files: [String]
+    var files: [String] = []
+
+    @Flag(name: .long, help: "Analyse the built-in demo data (generated, Online Retail II layout) instead of files.")
+    var demo = false
+
+    @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
+    var demoLines: Int = DemoData.defaultLines
 
     @Option(name: .long, help: "Output folder (default: outputs; with --format json, files are written only when --out is given).")
     var out: String?
@@ -50,7 +56,9 @@ struct AnalyzeCommand: TerminalCommand {
             throw ValidationError("--as-of must be a date YYYY-MM-DD, got '\(asOf)'.")
         }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
-        if files.isEmpty { throw ValidationError("give at least one file (or - for standard input).") }
+        if files.isEmpty && !demo { throw ValidationError("give at least one file (or - for standard input, or --demo).") }
+        if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+        if demoLines < 1 { throw ValidationError("--demo-lines must be at least 1.") }
     }
 
     func execute(_ terminal: Terminal) throws {
@@ -66,7 +74,8 @@ struct AnalyzeCommand: TerminalCommand {
             }
         }
         let started = Date()
-        let loaded = try OrderLineLoader.load(paths: files, options: options)
+        let loaded = demo ? try DemoData.load(lines: demoLines, options: options)
+                          : try OrderLineLoader.load(paths: files, options: options)
         if showProgress { terminal.err("\r\u{1B}[K") }
         let loadedAt = Date()
         let asOfDay = asOf.flatMap(CivilDate.parseISODate)

@@ -3,22 +3,23 @@
 public struct ByteInterner: Sendable {
     public private(set) var arena: [UInt8] = []
     public private(set) var offsets: [Int] = [0]
-    var hashes: [UInt64] = []
-    var table: [Int32]
+    /// Slots: 0 = empty, else (code + 1) << 32 | 32-bit hash. The hash in the slot lets a probe reject a
+    /// non-matching key without touching the arena (one cache miss per probe instead of three).
+    var table: [UInt64]
     var mask: Int
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        table = Array(repeating: -1, count: size)
+        table = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
     public var count: Int { offsets.count - 1 }
 
     @inline(__always)
-    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
         var i = 0
         while i + 8 <= n {
             let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
@@ -29,32 +30,27 @@ public struct ByteInterner: Sendable {
         while i < n { h = (h ^ UInt64(p[i])) &* 0x0000_0100_0000_01B3; i += 1 }
         h ^= h >> 32
         h = h &* 0x9E37_79B9_7F4A_7C15
-        return h ^ (h >> 29)
+        return UInt32(truncatingIfNeeded: h >> 32)
     }
 
     /// The code of a byte string, adding it if new.
     @inline(__always)
     public mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
         let h = ByteInterner.hash(p, n)
-        var slot = Int(truncatingIfNeeded: h) & mask
+        var slot = Int(h) & mask
         while true {
-            let code = table[slot]
-            if code < 0 { break }
-            if hashes[Int(code)] == h {
-                let start = offsets[Int(code)]
-                let len = offsets[Int(code) + 1] - start
-                if len == n {
-                    let equal = arena.withUnsafeBufferPointer { a in memcmp(a.baseAddress! + start, p, n) == 0 }
-                    if equal { return code }
-                }
+            let entry = table[slot]
+            if entry == 0 { break }
+            if UInt32(truncatingIfNeeded: entry) == h {
+                let code = Int32(truncatingIfNeeded: entry >> 32) - 1
+                if bytesEqual(code, p, n) { return code }
             }
             slot = (slot + 1) & mask
         }
         let code = Int32(count)
         arena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         offsets.append(arena.count)
-        hashes.append(h)
-        table[slot] = code
+        table[slot] = UInt64(UInt32(code) + 1) << 32 | UInt64(h)
         if count * 2 > table.count { grow() }
         return code
     }
@@ -73,36 +69,37 @@ public struct ByteInterner: Sendable {
 
     /// The code of a byte string if present.
     public func lookup(_ text: String) -> Int32? {
-        var bytes = Array(text.utf8)
-        let n = bytes.count
+        var bytes = Array(text.utf8) + [0]
+        let n = bytes.count - 1
         return bytes.withUnsafeMutableBufferPointer { buf -> Int32? in
-            var zero: UInt8 = 0
-            let p: UnsafePointer<UInt8> = n == 0 ? withUnsafePointer(to: &zero) { $0 } : UnsafePointer(buf.baseAddress!)
+            let p = UnsafePointer(buf.baseAddress!)
             let h = ByteInterner.hash(p, n)
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while table[slot] >= 0 {
-                let code = table[slot]
-                if hashes[Int(code)] == h && bytesEqual(code, p, n) { return code }
+            var slot = Int(h) & mask
+            while table[slot] != 0 {
+                let entry = table[slot]
+                let code = Int32(truncatingIfNeeded: entry >> 32) - 1
+                if UInt32(truncatingIfNeeded: entry) == h && bytesEqual(code, p, n) { return code }
                 slot = (slot + 1) & mask
             }
             return nil
         }
     }
 
+    @inline(__always)
     func bytesEqual(_ code: Int32, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         let start = offsets[Int(code)]
         guard offsets[Int(code) + 1] - start == n else { return false }
-        return arena.withUnsafeBufferPointer { a in n == 0 || memcmp(a.baseAddress! + start, p, n) == 0 }
+        return arena.withUnsafeBufferPointer { a in sameBytes(a.baseAddress! + start, p, n) }
     }
 
     mutating func grow() {
         let size = table.count * 2
-        var newTable = [Int32](repeating: -1, count: size)
+        var newTable = [UInt64](repeating: 0, count: size)
         let newMask = size - 1
-        for code in 0..<count {
-            var slot = Int(truncatingIfNeeded: hashes[code]) & newMask
-            while newTable[slot] >= 0 { slot = (slot + 1) & newMask }
-            newTable[slot] = Int32(code)
+        for entry in table where entry != 0 {
+            var slot = Int(UInt32(truncatingIfNeeded: entry)) & newMask
+            while newTable[slot] != 0 { slot = (slot + 1) & newMask }
+            newTable[slot] = entry
         }
         table = newTable
         mask = newMask
@@ -136,3 +133,18 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Byte equality for the short keys of order data (inline: cheaper than a `memcmp` call).
+@inline(__always)
+func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+        if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
+}

@@ -197,7 +197,7 @@ struct ChunkParser: Sendable {
     @inline(__always)
     func internCached(_ p: UnsafePointer<UInt8>, _ n: Int, last: inout [UInt8], lastCode: inout Int32,
                       into interner: inout ByteInterner) -> Int32 {
-        if lastCode >= 0 && n == last.count && last.withUnsafeBufferPointer({ n == 0 || memcmp($0.baseAddress!, p, n) == 0 }) {
+        if lastCode >= 0 && n == last.count && last.withUnsafeBufferPointer({ n == 0 || sameBytes($0.baseAddress!, p, n) }) {
             return lastCode
         }
         let code = interner.intern(p, n)
@@ -286,7 +286,7 @@ struct ChunkParser: Sendable {
         // Timestamp.
         var (tp, tn) = field(base, starts, ends, dirty, m.timestamp, &scratch)
         let day: Int32
-        if tn == state.lastTimestamp.count && tn > 0 && state.lastTimestamp.withUnsafeBufferPointer({ memcmp($0.baseAddress!, tp, tn) == 0 }) {
+        if tn == state.lastTimestamp.count && tn > 0 && state.lastTimestamp.withUnsafeBufferPointer({ sameBytes($0.baseAddress!, tp, tn) }) {
             day = state.lastDay
         } else {
             guard tn > 0, let d = timestamps.parseDay(tp, tn) else {
@@ -338,7 +338,7 @@ struct ChunkParser: Sendable {
         if let ii = m.invoice { (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch) }
         if let ip, inLen > 0 {
             if ip[0] == UInt8(ascii: "C") { cancelled = true }
-            if inLen == state.lastInvoice.count && state.lastInvoice.withUnsafeBufferPointer({ memcmp($0.baseAddress!, ip, inLen) == 0 }) {
+            if inLen == state.lastInvoice.count && state.lastInvoice.withUnsafeBufferPointer({ sameBytes($0.baseAddress!, ip, inLen) }) {
                 invoiceCode = state.lastInvoiceCode
             } else {
                 invoiceCode = result.invoices.intern(ip, inLen)
