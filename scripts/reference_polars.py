@@ -397,15 +397,15 @@ def analyze(path: str, out: str, as_of: dt.date | None, strict_fields: bool, qua
         .group_by("cust")
         .agg(
             pl.col("rev").sum().alias("monetary"),
-            pl.col("country").filter(pl.col("day") == pl.col("day").max()).min().alias("country"),
+            # latest day; on a tie the alphabetically first country
+            pl.col("country").sort_by(["day", "country"], descending=[False, True]).last().alias("country"),
         )
     )
     everyone = money.join(order_stats, on="cust", how="left")
-    cohort_cells = (
-        orders.with_columns(month_index(pl.col("day")).alias("month"))
-        .select("cust", "month")
+    cohort_cells = (  # (cohort month, month) -> number of active customers
+        orders.select("cust", month_index(pl.col("day")).alias("month"))
         .unique()
-        .join(order_stats.select("cust", month_index(pl.col("first_purchase")).alias("cohort")), on="cust")
+        .with_columns(pl.col("month").min().over("cust").alias("cohort"))
         .group_by("cohort", "month")
         .len()
     )
@@ -552,7 +552,10 @@ def main() -> None:
         except ValueError:
             die(f"--as-of: not a YYYY-MM-DD date: {args.as_of!r}")
     start = time.perf_counter()
-    analyze(args.input, args.out, as_of, args.strict_fields, args.quality)
+    try:
+        analyze(args.input, args.out, as_of, args.strict_fields, args.quality)
+    except pl.exceptions.PolarsError as e:  # e.g. unbalanced quotes: Polars gives up on the file
+        die(f"{args.input}: {str(e).splitlines()[0]}")
     print(f"reference_polars: {time.perf_counter() - start:.3f} s (polars {pl.__version__}, "
           f"{pl.thread_pool_size()} threads)", file=sys.stderr)
 
