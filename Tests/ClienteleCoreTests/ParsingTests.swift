@@ -224,7 +224,7 @@ import Testing
 
     @Test func unknownLayoutEmptyHeaderOnlyAndGarbage() {
         func error(_ text: String) -> IngestError? {
-            do { _ = try OrderLineLoader.load(text: text, name: "f.csv"); return nil } catch { return error as? IngestError }
+            do { _ = try OrderLineLoader.load(text: text, name: "f.csv"); return nil } catch { return error }
         }
         if case .unknownLayout(_, let found) = error("a,b,c\n1,2,3\n") { #expect(found == ["a", "b", "c"]) } else { Issue.record("expected unknownLayout") }
         #expect(error("") == .emptyFile(file: "f.csv"))

@@ -57,7 +57,6 @@ public struct Analysis: Sendable {
 
     public init(lines: OrderLines, asOf: Int? = nil) {
         let table = CustomerTable(lines: lines, asOf: asOf)
-        self.table = table
         // The independent analyses of the table run in parallel.
         enum Part { case rfm(RFMScores), cohorts(CohortMatrix), concentration(Concentration) }
         let parts = parallelMap(5) { i -> Part in
@@ -72,14 +71,48 @@ public struct Analysis: Sendable {
         guard case .rfm(let rfm) = parts[0], case .concentration(let concentration) = parts[1],
               case .cohorts(let monthly) = parts[2], case .cohorts(let weekly) = parts[3],
               case .cohorts(let quarterly) = parts[4] else { fatalError("parallel parts out of order") }
+        let n = table.count
+        let segment = (0..<n).map { Segment.of(r: rfm.r[$0], f: rfm.f[$0]) }
+        let tier = (0..<n).map { ValueTier.of(less: rfm.monetaryLess[$0], n: n) }
+        self.init(table: table, rfm: rfm, segment: segment, tier: tier, concentration: concentration,
+                  monthly: monthly, weekly: weekly, quarterly: quarterly)
+    }
+
+    /// The analysis of a subset of `parent`'s customers (a segment or tier filter). Scores, segments and tiers
+    /// keep the values they have among all of the parent's customers (a Champion stays a Champion when the view
+    /// is narrowed); sums, shares, medians, concentration and cohorts are computed over the subset. Guest and
+    /// excluded-customer revenue belong to no customer subset and are 0.
+    public init(restricting parent: Analysis, toRows rows: [Int], lines: OrderLines) {
+        let table = parent.table.restricted(toRows: rows)
+        let rfm = RFMScores(r: rows.map { parent.rfm.r[$0] }, f: rows.map { parent.rfm.f[$0] },
+                            m: rows.map { parent.rfm.m[$0] }, monetaryLess: rows.map { parent.rfm.monetaryLess[$0] })
+        let latest = parent.table.lastPurchase.max()
+        enum Part { case cohorts(CohortMatrix), concentration(Concentration) }
+        let parts = parallelMap(4) { i -> Part in
+            switch i {
+            case 0: return .concentration(Concentration(monetary: table.monetary))
+            case 1: return .cohorts(CohortMatrix(table: table, lines: lines, period: .month, latestOrderDay: latest))
+            case 2: return .cohorts(CohortMatrix(table: table, lines: lines, period: .week, latestOrderDay: latest))
+            default: return .cohorts(CohortMatrix(table: table, lines: lines, period: .quarter, latestOrderDay: latest))
+            }
+        }
+        guard case .concentration(let concentration) = parts[0], case .cohorts(let monthly) = parts[1],
+              case .cohorts(let weekly) = parts[2], case .cohorts(let quarterly) = parts[3] else {
+            fatalError("parallel parts out of order")
+        }
+        self.init(table: table, rfm: rfm, segment: rows.map { parent.segment[$0] }, tier: rows.map { parent.tier[$0] },
+                  concentration: concentration, monthly: monthly, weekly: weekly, quarterly: quarterly)
+    }
+
+    init(table: CustomerTable, rfm: RFMScores, segment: [Segment], tier: [ValueTier], concentration: Concentration,
+         monthly: CohortMatrix, weekly: CohortMatrix, quarterly: CohortMatrix) {
+        self.table = table
         self.rfm = rfm
         self.concentration = concentration
         monthlyCohorts = monthly
         weeklyCohorts = weekly
         quarterlyCohorts = quarterly
         let n = table.count
-        let segment = (0..<n).map { Segment.of(r: rfm.r[$0], f: rfm.f[$0]) }
-        let tier = (0..<n).map { ValueTier.of(less: rfm.monetaryLess[$0], n: n) }
         self.segment = segment
         self.tier = tier
         let totalRevenue = table.monetary.reduce(0, +)
@@ -96,8 +129,17 @@ public struct Analysis: Sendable {
             guestRevenue: table.guestRevenue, excludedCustomerRevenue: table.excludedCustomerRevenue,
             championsCount: champions, championsRevenue: championsRevenue,
             championsRevenueSharePct: ExactRatio.value(Int128(championsRevenue) * 100, Int128(totalRevenue)))
-        segments = Segment.allCases.map { s in
-            let rows = (0..<n).filter { segment[$0] == s }
+        // Rows of each segment and tier in one pass.
+        var segmentRows = [[Int]](repeating: [], count: Segment.allCases.count)
+        var tierRows = [[Int]](repeating: [], count: ValueTier.allCases.count)
+        let segmentIndex = Dictionary(uniqueKeysWithValues: Segment.allCases.enumerated().map { ($1, $0) })
+        let tierIndex = Dictionary(uniqueKeysWithValues: ValueTier.allCases.enumerated().map { ($1, $0) })
+        for i in 0..<n {
+            segmentRows[segmentIndex[segment[i]]!].append(i)
+            tierRows[tierIndex[tier[i]]!].append(i)
+        }
+        segments = Segment.allCases.enumerated().map { (index, s) in
+            let rows = segmentRows[index]
             let revenue = rows.reduce(Int64(0)) { $0 + table.monetary[$1] }
             return SegmentSummary(
                 segment: s, customers: rows.count, revenue: revenue,
@@ -106,8 +148,8 @@ public struct Analysis: Sendable {
                 medianFrequency: lowerMedian(rows.map { Int(table.frequency[$0]) }),
                 medianMonetary: lowerMedian(rows.map { table.monetary[$0] }))
         }
-        tiers = ValueTier.allCases.map { t in
-            let rows = (0..<n).filter { tier[$0] == t }
+        tiers = ValueTier.allCases.enumerated().map { (index, t) in
+            let rows = tierRows[index]
             let revenue = rows.reduce(Int64(0)) { $0 + table.monetary[$1] }
             return TierSummary(tier: t, customers: rows.count, revenue: revenue,
                                customerShare: ExactRatio.value(rows.count, n),

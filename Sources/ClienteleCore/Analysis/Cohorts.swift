@@ -22,7 +22,9 @@ public struct CohortMatrix: Sendable {
         ExactRatio.value(counts[row][k], counts[row][0])
     }
 
-    public init(table: CustomerTable, lines: OrderLines, period: CohortPeriod) {
+    /// `latestOrderDay` overrides the day that ends the matrix (default: the latest order of `table`); a
+    /// customer-subset analysis passes its parent's, so that a subset's inactivity in recent periods shows as 0.
+    public init(table: CustomerTable, lines: OrderLines, period: CohortPeriod, latestOrderDay: Int32? = nil) {
         self.period = period
         let n = table.count
         guard n > 0 else { return }
@@ -30,6 +32,7 @@ public struct CohortMatrix: Sendable {
         var minDay = Int32.max, maxDay = Int32.min
         for d in table.orderDay { minDay = min(minDay, d); maxDay = max(maxDay, d) }
         for seg in lines.segments { for d in seg.day where d < table.asOf { minDay = min(minDay, d); maxDay = max(maxDay, d) } }
+        if let given = latestOrderDay { maxDay = max(maxDay, given) }
         let base = Int(minDay)
         let periodOfDay = (base...Int(maxDay)).map { period.index(ofDay: $0) }
         @inline(__always) func p(_ day: Int32) -> Int { periodOfDay[Int(day) - base] }
@@ -37,6 +40,7 @@ public struct CohortMatrix: Sendable {
         let cohortOfRow = (0..<n).map { p(table.firstPurchase[$0]) }
         var latest = Int32.min
         for d in table.lastPurchase where d > latest { latest = d }
+        if let given = latestOrderDay { latest = max(latest, given) }
         lastIndex = p(latest)
         let distinctCohorts = Array(Set(cohortOfRow)).sorted()
         cohortIndex = distinctCohorts

@@ -121,3 +121,32 @@ public struct CustomerTable: Sendable {
         self.linesAfterAsOf = after
     }
 }
+
+extension CustomerTable {
+    /// The table of a subset of rows (in the given order), with their orders. Guest and excluded-customer
+    /// figures are 0: they belong to no customer subset.
+    public func restricted(toRows rows: [Int]) -> CustomerTable {
+        var t = self
+        t.idCode = rows.map { idCode[$0] }
+        t.firstPurchase = rows.map { firstPurchase[$0] }
+        t.lastPurchase = rows.map { lastPurchase[$0] }
+        t.frequency = rows.map { frequency[$0] }
+        t.monetary = rows.map { monetary[$0] }
+        t.country = rows.map { country[$0] }
+        var newRow = [Int32](repeating: -1, count: count)
+        for (i, r) in rows.enumerated() { newRow[r] = Int32(i) }
+        t.rowOfCode = rowOfCode.map { $0 < 0 ? -1 : newRow[Int($0)] }
+        var orderRow: [Int32] = []
+        var orderDay: [Int32] = []
+        for i in 0..<self.orderRow.count {
+            let r = newRow[Int(self.orderRow[i])]
+            if r >= 0 { orderRow.append(r); orderDay.append(self.orderDay[i]) }
+        }
+        t.orderRow = orderRow
+        t.orderDay = orderDay
+        t.guestRevenue = 0
+        t.excludedCustomers = 0
+        t.excludedCustomerRevenue = 0
+        return t
+    }
+}

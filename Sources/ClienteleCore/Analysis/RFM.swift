@@ -6,6 +6,13 @@ public struct RFMScores: Sendable {
     /// L_i for monetary (customers with strictly smaller monetary), reused by value tiers.
     public var monetaryLess: [Int]
 
+    public init(r: [UInt8], f: [UInt8], m: [UInt8], monetaryLess: [Int]) {
+        self.r = r
+        self.f = f
+        self.m = m
+        self.monetaryLess = monetaryLess
+    }
+
     public init(table: CustomerTable) {
         let n = table.count
         let negRecency = (0..<n).map { -Int64(table.recencyDays($0)) }
