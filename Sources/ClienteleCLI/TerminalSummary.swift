@@ -61,7 +61,7 @@ enum TerminalSummary {
         for seg in a.segments.sorted(by: { $0.revenue > $1.revenue }) where seg.customers > 0 {
             s += pad(seg.segment.rawValue, 22, right: false) + pad(grouped(seg.customers), 11) + pad(percent(seg.customerShare), 8)
             s += pad(money(seg.revenue), 18) + pad(percent(seg.revenueShare), 8)
-            s += pad(seg.medianRecencyDays.map { "\($0) days" } ?? "–", 14) + "\n"
+            s += pad(seg.medianRecencyDays.map { $0 == 1 ? "1 day" : "\($0) days" } ?? "–", 14) + "\n"
         }
         s += "\n"
         if let outDir {
