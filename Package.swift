@@ -11,6 +11,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // zlib from the system (Debian: zlib1g-dev), used to read .csv.gz and to write PNG.
@@ -19,14 +22,26 @@ let package = Package(
         .target(name: "ClienteleCore", dependencies: ["CZlib"]),
         // Pure functions from core results to CSV, JSON, SVG and PNG.
         .target(name: "ClienteleRender", dependencies: ["ClienteleCore", "CZlib"]),
+        // The web dashboard: the Hummingbird application, page builders and templates.
+        .target(name: "ClienteleServer", dependencies: [
+            "ClienteleCore", "ClienteleRender",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Templates"), .copy("Static")]),
         // The command-line commands, as a library so that tests can run them in-process.
         .target(name: "ClienteleCLI", dependencies: [
-            "ClienteleCore", "ClienteleRender",
+            "ClienteleCore", "ClienteleRender", "ClienteleServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .testTarget(name: "ClienteleCoreTests", dependencies: ["ClienteleCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ClienteleRenderTests", dependencies: ["ClienteleRender", "ClienteleCore"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "ClienteleCore"]),
+        .testTarget(name: "ClienteleServerTests", dependencies: [
+            "ClienteleServer", "ClienteleCore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

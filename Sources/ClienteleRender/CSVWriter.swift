@@ -58,6 +58,12 @@ public struct CSVWriter {
         bytes.append(contentsOf: formatRatio(value).utf8)
     }
 
+    /// A cell holding number text written as it is (the caller formats it).
+    public mutating func numberText(_ text: String) {
+        separator()
+        bytes.append(contentsOf: text.utf8)
+    }
+
     /// An empty cell.
     public mutating func empty() { separator() }
 

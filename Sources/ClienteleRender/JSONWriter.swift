@@ -53,6 +53,13 @@ public struct JSONWriter {
         bytes.append(contentsOf: json)
     }
 
+    /// Appends `s` as a JSON string literal (with < > & escaped, so the JSON is safe inside HTML).
+    public static func appendString(_ s: String, to out: inout String) {
+        var bytes: [UInt8] = []
+        appendString(s, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(34)
         for b in s.utf8 {

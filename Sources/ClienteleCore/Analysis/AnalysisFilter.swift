@@ -172,7 +172,9 @@ public struct FilteredAnalysis: Sendable {
 
     /// Applies `filter` to `lines`. `dataAsOf` is the data set's as-of date, used when the filter has no end date.
     /// Unknown countries are an error (the message lists a few known ones).
-    public init(lines all: OrderLines, filter: AnalysisFilter, dataAsOf: Int) throws(FilterError) {
+    /// `base`, when given, is the analysis of `all` at `dataAsOf` (reused instead of recomputed when the filter has
+    /// no date or country part).
+    public init(lines all: OrderLines, filter: AnalysisFilter, dataAsOf: Int, base given: Analysis? = nil) throws(FilterError) {
         self.filter = filter
         var countryCodes: Set<Int32>?
         if !filter.countries.isEmpty {
@@ -189,7 +191,7 @@ public struct FilteredAnalysis: Sendable {
         }
         let asOf = filter.asOf(default: dataAsOf)
         lines = filter.hasLineFilter ? all.filtered(from: filter.from, to: filter.to, countryCodes: countryCodes) : all
-        let base = Analysis(lines: lines, asOf: asOf)
+        let base = (!filter.hasLineFilter ? given : nil) ?? Analysis(lines: lines, asOf: asOf)
         if filter.hasCustomerFilter {
             let segments = Set(filter.segments), tiers = Set(filter.tiers)
             let rows = (0..<base.table.count).filter {

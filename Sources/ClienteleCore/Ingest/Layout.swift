@@ -80,6 +80,11 @@ public struct UserMapping: Sendable, Equatable {
             guard !column.isEmpty else { throw .badMapping("no column given for '\(field)'.") }
             columns[field] = column
         }
+        try self.init(columns: columns)
+    }
+
+    /// A mapping from field names (see ``fields``) to column names, checked for the required fields.
+    public init(columns: [String: String]) throws(IngestError) {
         guard columns["customer"] != nil, columns["timestamp"] != nil else {
             throw .badMapping("customer and timestamp are required (e.g. --map customer=cust_id,timestamp=created_at,quantity=qty,unit_price=price).")
         }

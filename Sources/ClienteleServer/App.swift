@@ -1,0 +1,100 @@
+import ClienteleCore
+import ClienteleRender
+import Foundation
+import Hummingbird
+import Logging
+import Mustache
+
+/// Settings of the web server (flags of `clientele serve`, documented in the README).
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Uploads are stored in `<dataDirectory>/uploads`; nothing is written anywhere else.
+    public var dataDirectory = "clientele-data"
+    /// Largest accepted upload, in bytes.
+    public var maxUploadBytes = 200 << 20
+    public var version = "dev"
+
+    public init() {}
+}
+
+/// Builds the dashboard application around a data store.
+public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(store: store, options: options)
+    var log = logger ?? Logger(label: "clientele")
+    if logger == nil { log.logLevel = .info }
+    return Application(router: router,
+                       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Clientele"),
+                       logger: log)
+}
+
+/// The router with every route; used by the application and by in-process tests.
+public func buildRouter(store: DataStore, options: ServerOptions) async throws -> Router<BasicRequestContext> {
+    guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
+          let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
+        throw ServerSetupError("The dashboard's templates are missing from the installation.")
+    }
+    let library = try await MustacheLibrary(directory: templates)
+    let css = try Data(contentsOf: staticDir.appendingPathComponent("app.css"))
+    let renderer = PageRenderer(library: library, version: options.version)
+    let router = Router()
+    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
+    let pages = PagesController(store: store, renderer: renderer)
+    pages.addRoutes(to: router)
+    UploadController(store: store, renderer: renderer, options: options).addRoutes(to: router)
+
+    router.get("/static/app.css") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: css)))
+    }
+    router.get("/-/health") { _, _ in
+        let d = store.dataset
+        let body = JSONValue.object([("ok", .bool(true)), ("dataset", .string(d.name)), ("lines", .int(d.report.validLines)),
+                                     ("customers", .int(d.base.table.count))]).text
+        return Response.text(body, contentType: "application/json")
+    }
+    router.get("/-/version.json") { _, _ in
+        Response.text(JSONValue.object([("ok", .bool(true)), ("version", .string(options.version))]).text, contentType: "application/json")
+    }
+    return router
+}
+
+struct ServerSetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+extension Response {
+    static func text(_ s: String, status: HTTPResponse.Status = .ok, contentType: String) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+
+    static func html(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
+        text(s, status: status, contentType: "text/html; charset=utf-8")
+    }
+}
+
+/// Turns errors that escape a route (unknown paths, oversized bodies) into a readable page or JSON.
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let renderer: PageRenderer
+    let store: DataStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let path = request.uri.path
+            let message = error.body ?? (error.status == .notFound ? "There is no page at \(path)." : error.status.reasonPhrase)
+            if path.hasSuffix(".json") || path.hasPrefix("/-/") {
+                return Response.text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text,
+                                     status: error.status, contentType: "application/json")
+            }
+            let page = Page(id: "error", title: error.status == .notFound ? "Page not found" : "Something went wrong", howToRead: "")
+            let html = renderer.html(page, path: path, request: PageRequest(filter: .none), dataset: store.dataset,
+                                     showFilters: false, message: ("error", message), downloads: false)
+            return Response.html(html, status: error.status)
+        }
+    }
+}

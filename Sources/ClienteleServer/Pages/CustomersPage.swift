@@ -1,0 +1,126 @@
+import ClienteleCore
+import ClienteleRender
+
+/// All customers: searchable, sortable, paginated; and one customer's profile.
+enum CustomersPage {
+    static let pageSize = 50
+
+    static func build(_ ctx: PageContext, allRowsInTable: Bool) throws(FilterError) -> Page {
+        let a = ctx.analysis
+        let t = a.table
+        let search = ctx.request.option("_q") ?? ""
+        let sortText = ctx.request.option("_sort") ?? "monetary"
+        guard let sort = CustomerSort(rawValue: sortText) else {
+            throw FilterError("'_sort' must be one of \(CustomerSort.allCases.map(\.rawValue).joined(separator: ", ")), not '\(sortText)'.")
+        }
+        let descText = ctx.request.option("_desc") ?? (sort == .id || sort == .country || sort == .segment || sort == .recency ? "0" : "1")
+        let descending = descText == "1" || descText == "true"
+        let rows = a.customerRows(search: search, sort: sort, descending: descending)
+        let pageCount = max(1, (rows.count + pageSize - 1) / pageSize)
+        let pageText = ctx.request.option("_page") ?? "1"
+        guard let pageNumber = Int(pageText), pageNumber >= 1 else {
+            throw FilterError("'_page' must be a whole number from 1, not '\(pageText)'.")
+        }
+        let current = min(pageNumber, pageCount)
+        let shown = allRowsInTable ? rows[...] : rows[min(rows.count, (current - 1) * pageSize)..<min(rows.count, current * pageSize)]
+
+        func sortLink(_ s: CustomerSort) -> String {
+            let defaultDesc = !(s == .id || s == .country || s == .segment || s == .recency)
+            let desc = s == sort ? !descending : defaultDesc
+            return ctx.request.link("/customers", [("_q", search.isEmpty ? nil : search), ("_sort", s.rawValue), ("_desc", desc ? "1" : "0")])
+        }
+        func column(_ key: String, _ label: String, _ s: CustomerSort?, numeric: Bool = false) -> Table.Column {
+            Table.Column(key: key, label: label, numeric: numeric, sortHref: s.map(sortLink),
+                         sortMark: s == sort ? (descending ? " ▼" : " ▲") : "")
+        }
+        func pageLink(_ p: Int) -> String {
+            ctx.request.link("/customers", [("_q", search.isEmpty ? nil : search), ("_sort", sort.rawValue), ("_desc", descending ? "1" : "0"), ("_page", String(p))])
+        }
+        let first = rows.isEmpty ? 0 : (current - 1) * pageSize + 1
+        let last = min(rows.count, current * pageSize)
+        var table = Table(id: "customers", title: "Customers", columns: [
+            column("customer_id", "Customer", .id), column("country", "Country", .country), column("segment", "Segment", .segment),
+            column("tier", "Tier", .tier), column("r_score", "R", nil, numeric: true), column("f_score", "F", nil, numeric: true),
+            column("m_score", "M", nil, numeric: true), column("recency_days", "Days since last order", .recency, numeric: true),
+            column("frequency", "Orders", .frequency, numeric: true), column("monetary", "Revenue", .monetary, numeric: true),
+            column("first_order", "First order", .firstOrder), column("last_order", "Last order", .lastOrder),
+        ], rows: shown.map { r in
+            [.link(t.id(r), href: ctx.customerLink(t.id(r))), .text(t.countryName(r)), .text(a.segment[r].rawValue),
+             .text(a.tier[r].rawValue), .int(Int(a.rfm.r[r])), .int(Int(a.rfm.f[r])), .int(Int(a.rfm.m[r])),
+             .int(t.recencyDays(r)), .int(Int(t.frequency[r])), .money(t.monetary[r]),
+             .date(Int(t.firstPurchase[r])), .date(Int(t.lastPurchase[r]))]
+        })
+        table.pagination = Pagination(
+            summary: rows.isEmpty ? "No customer matches." : "Customers \(DisplayFormat.integer(first))–\(DisplayFormat.integer(last)) of \(DisplayFormat.integer(rows.count)) · page \(current) of \(pageCount)",
+            previous: current > 1 ? pageLink(current - 1) : nil, next: current < pageCount ? pageLink(current + 1) : nil)
+
+        var page = Page(id: "customers", title: "Customers",
+                        howToRead: "Every customer of the selection with its scores (R, F, M from 1 to 5), segment and value tier. Search by customer id or country; click a column title to sort, and a customer to see its profile. The CSV and JSON downloads hold every matching customer, not just this page.")
+        let matched = search.isEmpty ? "" : " \(Words.plural(rows.count, "customer")) match “\(search)”."
+        page.insights = ["\(Words.plural(t.count, "customer")) in the selection.\(matched)"]
+        let searchForm = """
+        <form class="search" method="get" action="/customers">\(hiddenFilterInputs(ctx.filter))<input type="hidden" name="_sort" value="\(escapeHTML(sort.rawValue))"><input type="hidden" name="_desc" value="\(descending ? "1" : "0")"><label for="q" class="visually-hidden">Search customers</label><input id="q" type="search" name="_q" value="\(escapeHTML(search))" placeholder="Search customer id or country"><button type="submit">Search</button></form>
+        """
+        page.sections = [Section(id: "list", title: "All customers", blocks: [.html(searchForm), .table(table)])]
+        page.extraJSON = [("total_matching", .int(rows.count)), ("sort", .string(sort.rawValue)), ("descending", .bool(descending))]
+        return page
+    }
+
+    static func hiddenFilterInputs(_ f: AnalysisFilter) -> String {
+        f.queryItems.map { "<input type=\"hidden\" name=\"\(escapeHTML($0.name))\" value=\"\(escapeHTML($0.value))\">" }.joined()
+    }
+
+    /// A customer's profile; nil when the id is not a customer of the selection.
+    static func profile(_ ctx: PageContext, id: String) -> Page? {
+        let a = ctx.analysis
+        guard let p = CustomerProfile(analysis: a, lines: ctx.lines, customerID: id) else { return nil }
+        let seg = a.segments.first { $0.segment == p.segment }
+        var page = Page(id: "customer", title: "Customer \(p.id)",
+                        howToRead: "One customer's orders, scores and value. Scores run from 1 to 5 and rank the customer among all customers of the selection: R for recency, F for number of orders, M for revenue. The segment comes from R and F; the tier from revenue.")
+        let aov = p.frequency > 0 ? Money.divideRoundingHalfEven(p.monetary, by: Int64(p.frequency)) : nil
+        page.kpis = [
+            KPI(key: "monetary", label: "Revenue", value: DisplayFormat.money(p.monetary), raw: .money(p.monetary), hint: "net of returns"),
+            KPI(key: "frequency", label: "Orders", value: DisplayFormat.integer(p.frequency), raw: .int(p.frequency)),
+            KPI(key: "average_order_value", label: "Average order value", value: aov.map(DisplayFormat.money) ?? "—", raw: .money(aov)),
+            KPI(key: "recency_days", label: "Days since last order", value: DisplayFormat.integer(p.recencyDays), raw: .int(p.recencyDays),
+                hint: "last order \(DisplayFormat.date(p.lastPurchase))"),
+            KPI(key: "tenure_days", label: "Customer for", value: DisplayFormat.days(p.tenureDays), raw: .int(p.tenureDays),
+                hint: "first order \(DisplayFormat.date(p.firstPurchase))"),
+            KPI(key: "rfm_score", label: "RFM score", value: "\(p.r)\(p.f)\(p.m)", raw: .string("\(p.r)\(p.f)\(p.m)"), hint: "R \(p.r) · F \(p.f) · M \(p.m)"),
+            KPI(key: "segment", label: "Segment", value: p.segment.rawValue, raw: .string(p.segment.rawValue)),
+            KPI(key: "tier", label: "Value tier", value: p.tier.rawValue, raw: .string(p.tier.rawValue)),
+        ]
+        var insights = ["\(p.id) (\(p.country.isEmpty ? "no country" : p.country)) has placed \(Words.plural(p.frequency, "order")) worth \(DisplayFormat.money(p.monetary)) since \(DisplayFormat.date(p.firstPurchase)) (cohort \(p.cohort)); the last order was \(DisplayFormat.days(p.recencyDays)) ago."]
+        if let seg, let med = seg.medianRecencyDays {
+            insights.append("In the \(p.segment.rawValue) segment the median customer last ordered \(DisplayFormat.days(med)) ago, has placed \(seg.medianFrequency ?? 0) orders and spent \(DisplayFormat.money(seg.medianMonetary ?? 0)).")
+        }
+        if p.frequency >= 2 {
+            let gap = Double(p.lastPurchase - p.firstPurchase) / Double(p.frequency - 1)
+            let ratio = gap > 0 ? Double(p.recencyDays) / gap : 0
+            insights.append("Its orders came every \(DisplayFormat.decimal(gap, digits: 0)) days on average; the current gap of \(DisplayFormat.days(p.recencyDays)) is \(DisplayFormat.decimal(ratio, digits: 1))x that.")
+        }
+        page.insights = insights
+        let spend = BarChart(title: "Net revenue by month", labels: p.monthlySpend.map(\.month),
+                             values: p.monthlySpend.map { Double($0.revenue) / 10_000 }, categoryAxisTitle: "Month",
+                             valueAxisTitle: "Net revenue", format: DisplayFormat.compact)
+        let spendTable = Table(id: "spend", title: "Revenue by month", columns: [
+            .init(key: "month", label: "Month"), .init(key: "revenue", label: "Revenue", numeric: true),
+        ], rows: p.monthlySpend.map { [.text($0.month), .money($0.revenue)] }, htmlLimit: 0)
+        let orders = Table(id: "orders", title: "Order history", columns: [
+            .init(key: "date", label: "Date"), .init(key: "invoice", label: "Invoice"), .init(key: "lines", label: "Lines", numeric: true),
+            .init(key: "revenue", label: "Net revenue", numeric: true), .init(key: "type", label: "Type"),
+        ], rows: p.orders.reversed().map { o in
+            [.date(o.day), .text(o.invoice), .int(o.lines), .money(o.revenue), .text(o.cancelled ? "Cancellation / return" : "Order")]
+        }, note: "Newest first. Cancellations and returns are listed with their own invoice and reduce revenue.")
+        page.sections = [
+            Section(id: "spend", title: "Spend over time", blocks: [
+                .chart(Chart(id: "spend", title: spend.title, svg: spend.svg(), dataTable: "spend")), .table(spendTable),
+            ]),
+            Section(id: "orders", title: "Orders", blocks: [.table(orders)]),
+        ]
+        page.extraJSON = [("customer_id", .string(p.id)), ("country", .string(p.country)), ("cohort", .string(p.cohort)),
+                          ("first_purchase", .string(DisplayFormat.date(p.firstPurchase))),
+                          ("last_purchase", .string(DisplayFormat.date(p.lastPurchase)))]
+        return page
+    }
+}

@@ -1,0 +1,100 @@
+import ClienteleCore
+import ClienteleRender
+
+/// Home: what the data set is, its quality, and the questions each page answers.
+enum HomePage {
+    static func build(_ ctx: PageContext) -> Page {
+        let d = ctx.dataset
+        let r = d.report
+        let a = ctx.analysis
+        var page = Page(id: "index", title: "Clientele",
+                        howToRead: "Clientele turns this store's order lines into answers about its customers. The numbers follow one written definition (the analytics contract in the README); every page can be filtered by date range, country, segment and tier with the bar above, and every table and chart can be downloaded.")
+        let validShare = r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil
+        page.kpis = [
+            KPI(key: "lines_read", label: "Lines read", value: DisplayFormat.integer(r.linesRead), raw: .int(r.linesRead)),
+            KPI(key: "valid_lines", label: "Valid lines", value: DisplayFormat.integer(r.validLines), raw: .int(r.validLines), hint: "\(DisplayFormat.percent(validShare)) of lines"),
+            KPI(key: "customers", label: "Customers", value: DisplayFormat.integer(a.kpis.totalCustomers), raw: .int(a.kpis.totalCustomers)),
+            KPI(key: "revenue", label: "Revenue", value: DisplayFormat.money(a.kpis.totalRevenue), raw: .money(a.kpis.totalRevenue)),
+        ]
+        let years = Double(d.span.upperBound - d.span.lowerBound + 1) / 365.25
+        page.insights = [
+            "\(d.name) (\(r.layout) layout) holds \(DisplayFormat.integer(r.linesRead)) order lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)) (\(DisplayFormat.decimal(years, digits: 1)) years), of which \(DisplayFormat.percent(validShare)) are usable.",
+            "They describe \(Words.plural(a.kpis.totalCustomers, "customer")) and \(Words.plural(a.kpis.orders, "order")) in \(Words.plural(d.countries.count, "country", "countries")); the as-of date for recency is \(DisplayFormat.date(d.asOf)).",
+        ] + (r.invalidLines > 0 ? ["\(Words.plural(r.invalidLines, "line")) could not be used; the most common reason: \(r.invalidSummaryLines.first.map { String($0.split(separator: "(").first ?? "") } ?? "").trimmingCharacters(in: .whitespaces)."] : ["Every line of the file could be used."])
+
+        let info = Table(id: "dataset", title: "Data set", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
+            [.text("Source"), .text(d.source)],
+            [.text("Files"), .text(r.files.joined(separator: ", "))],
+            [.text("Layout"), .text(r.layout)],
+            [.text("Date span"), .text("\(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound))")],
+            [.text("As-of date"), .date(d.asOf)],
+            [.text("Lines read"), .int(r.linesRead)],
+            [.text("Valid lines"), .int(r.validLines)],
+            [.text("Cancelled lines"), .int(r.cancelledLines)],
+            [.text("Guest lines"), .int(r.guestLines)],
+            [.text("Invalid lines"), .int(r.invalidLines)],
+            [.text("Customers excluded (cancellations only)"), .int(a.table.excludedCustomers)],
+            [.text("Loaded and analysed in"), .text(DisplayFormat.decimal(d.loadSeconds, digits: 2) + " s")],
+        ], note: "")
+        let q = ctx.request.filterQuery
+        let questions = """
+        <ul class="questions">
+        <li><a href="/overview\(escapeHTML(q))">Executive overview</a>: how many customers, how much revenue, how often they come back, and how that changed against the previous period.</li>
+        <li><a href="/value\(escapeHTML(q))">Customer value</a>: who the most valuable customers are, how concentrated revenue is, and how much it would take to move customers up a tier.</li>
+        <li><a href="/retention\(escapeHTML(q))">Retention</a>: how many customers of each month's (week's, quarter's) intake come back, and where most of them drop off.</li>
+        <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, who is slipping away, and how much revenue those segments hold.</li>
+        <li><a href="/customers\(escapeHTML(q))">Customers</a>: every customer with scores, segment and tier; search, sort and open a profile.</li>
+        <li><a href="/data-quality">Data quality</a>: what was read, what was rejected and why, with examples.</li>
+        <li><a href="/upload">Upload</a>: analyse your own export.</li>
+        </ul>
+        """
+        page.sections = [
+            Section(id: "questions", title: "What each page answers", blocks: [.html(questions)]),
+            Section(id: "dataset", title: "This data set", blocks: [.table(info), .html("<p><a href=\"/data-quality\">Data-quality details →</a></p>")]),
+        ]
+        return page
+    }
+}
+
+/// Data quality: lines read, used and rejected, by reason with examples.
+enum DataQualityPage {
+    static func build(_ ctx: PageContext) -> Page {
+        let d = ctx.dataset
+        let r = d.report
+        var page = Page(id: "data-quality", title: "Data quality",
+                        howToRead: "What the load read from \(d.name) and what it could not use. A line is invalid for the first reason that applies, in the order of the table; invalid lines are skipped and never stop a load. Cancelled lines (invoice starting with C, or a negative quantity) and guest lines (no customer id) are valid: cancellations reduce revenue, guest lines count only as guest revenue. This page describes the whole data set; filters do not apply.")
+        page.kpis = [
+            KPI(key: "lines_read", label: "Lines read", value: DisplayFormat.integer(r.linesRead), raw: .int(r.linesRead)),
+            KPI(key: "valid_lines", label: "Valid", value: DisplayFormat.integer(r.validLines), raw: .int(r.validLines)),
+            KPI(key: "cancelled_lines", label: "Cancelled", value: DisplayFormat.integer(r.cancelledLines), raw: .int(r.cancelledLines)),
+            KPI(key: "guest_lines", label: "Guest", value: DisplayFormat.integer(r.guestLines), raw: .int(r.guestLines)),
+            KPI(key: "invalid_lines", label: "Invalid", value: DisplayFormat.integer(r.invalidLines), raw: .int(r.invalidLines)),
+        ]
+        let reasons = InvalidReason.allCases.map { reason in
+            [.text(reason.rawValue), .text(reason.explanation), .int(r.invalidByReason[reason.rawValue] ?? 0)] as [Cell]
+        }
+        let reasonTable = Table(id: "reasons", title: "Invalid lines by reason", columns: [
+            .init(key: "reason", label: "Reason"), .init(key: "explanation", label: "Meaning"), .init(key: "lines", label: "Lines", numeric: true),
+        ], rows: reasons)
+        var exampleRows: [[Cell]] = []
+        for reason in InvalidReason.allCases {
+            for e in r.examples[reason.rawValue] ?? [] {
+                exampleRows.append([.text(reason.rawValue), .text(e.file), .int(e.line), .text(e.field), .text(e.value)])
+            }
+        }
+        let examples = Table(id: "examples", title: "First examples of each reason", columns: [
+            .init(key: "reason", label: "Reason"), .init(key: "file", label: "File"), .init(key: "line", label: "Line", numeric: true),
+            .init(key: "field", label: "Field"), .init(key: "value", label: "Value"),
+        ], rows: exampleRows, note: exampleRows.isEmpty ? "No invalid line." : "Line numbers count the header as line 1.")
+        page.insights = [
+            "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) are cancellations or returns and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
+            r.excludedCustomers > 0
+                ? "\(Words.plural(r.excludedCustomers, "customer")) had only cancellations or returns and are excluded from customer analytics (net revenue \(r.excludedCustomerRevenue))."
+                : "No customer was excluded for having only cancellations.",
+        ] + r.invalidSummaryLines.prefix(3).map { $0 + "." }
+        page.sections = [
+            Section(id: "reasons", title: "Rejected lines", blocks: [.table(reasonTable), .table(examples)]),
+        ]
+        return page
+    }
+}

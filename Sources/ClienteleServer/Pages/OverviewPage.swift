@@ -1,0 +1,120 @@
+import ClienteleCore
+import ClienteleRender
+
+/// Executive overview: KPI cards with change against the previous period, revenue and customers over time,
+/// new vs returning revenue.
+enum OverviewPage {
+    static func build(_ ctx: PageContext) -> Page {
+        let a = ctx.analysis
+        let k = a.kpis
+        let prev = ctx.previousPeriod()
+        let p = prev?.analysis.kpis
+        let hasPrevious = (p?.totalCustomers ?? 0) > 0
+        let pk = hasPrevious ? p : nil
+
+        var page = Page(id: "overview", title: "Executive overview",
+                        howToRead: "The headline numbers for the selection (\(ctx.selectionDescription)). Each card compares with the period of equal length just before it (with the same country, segment and tier filters); green is better, red is worse. A customer is anyone with at least one order in the period; revenue is net of cancellations and returns, guests excluded. Below, revenue is split each month into revenue from customers in their first month (new) and from customers who came back (returning).")
+        page.kpis = [
+            .count("total_customers", "Customers", k.totalCustomers, previous: pk?.totalCustomers, hint: "with at least one order"),
+            .money("total_revenue", "Revenue", k.totalRevenue, previous: pk.map { Optional($0.totalRevenue) }, hint: "net of returns, guests excluded"),
+            .money("avg_revenue_per_customer", "Revenue per customer", k.avgRevenuePerCustomer, previous: pk.map { $0.avgRevenuePerCustomer }),
+            .count("orders", "Orders", k.orders, previous: pk?.orders),
+            .money("average_order_value", "Average order value", k.averageOrderValue, previous: pk.map { $0.averageOrderValue }),
+            .rate("repeat_customer_rate", "Repeat customer rate", k.repeatCustomerRate, previous: pk.map { $0.repeatCustomerRate }, hint: "customers with 2+ orders"),
+            .count("champions_count", "Champions", k.championsCount, previous: pk?.championsCount, hint: "recent and frequent buyers"),
+            .rate("champions_revenue_share", "Champions' revenue share", k.championsRevenueSharePct.map { $0 / 100 },
+                  previous: pk.map { $0.championsRevenueSharePct.map { $0 / 100 } }),
+        ]
+
+        // Insights, generated from the numbers above.
+        var insights: [String] = []
+        if k.totalCustomers > 0 {
+            insights.append("\(Words.plural(k.totalCustomers, "customer")) placed \(Words.plural(k.orders, "order")) worth \(DisplayFormat.money(k.totalRevenue)) in net revenue: \(DisplayFormat.money(k.avgRevenuePerCustomer ?? 0)) per customer and \(DisplayFormat.money(k.averageOrderValue ?? 0)) per order.")
+            insights.append("\(Words.pct(k.repeatCustomerRate)) of customers ordered more than once; the \(Words.plural(k.championsCount, "Champion")) (\(Words.share(k.championsCount, of: k.totalCustomers)) of customers) bring \(DisplayFormat.percent((k.championsRevenueSharePct ?? 0) / 100)) of revenue.")
+        }
+        if let pk, let prevFilter = prev?.filter, let from = prevFilter.from, let to = prevFilter.to {
+            let change = DisplayFormat.signedPercentChange(Double(k.totalRevenue), previous: Double(pk.totalRevenue)) ?? "n/a"
+            let cust = DisplayFormat.signedPercentChange(Double(k.totalCustomers), previous: Double(pk.totalCustomers)) ?? "n/a"
+            insights.append("Against the previous period (\(DisplayFormat.date(from)) to \(DisplayFormat.date(to))), revenue changed by \(change) (\(DisplayFormat.money(pk.totalRevenue)) → \(DisplayFormat.money(k.totalRevenue))) and the number of customers by \(cust).")
+        } else {
+            insights.append("There is no data before this period to compare with; choose a shorter date range (for example the last 90 days) to see changes.")
+        }
+
+        let series = PeriodSeries(analysis: a, period: .month)
+        if series.count > 0 {
+            let totalNew = series.newRevenue.reduce(0, +), totalRet = series.returningRevenue.reduce(0, +)
+            let total = totalNew + totalRet
+            if total != 0 {
+                insights.append("Returning customers bring \(DisplayFormat.percent(Double(totalRet) / Double(total))) of customer revenue, first-month purchases \(DisplayFormat.percent(Double(totalNew) / Double(total))).")
+            }
+            if let best = series.revenue.indices.max(by: { series.revenue[$0] < series.revenue[$1] }) {
+                insights.append("The strongest month was \(series.labels[best]) with \(DisplayFormat.money(series.revenue[best])) from \(Words.plural(series.activeCustomers[best], "active customer")).")
+            }
+        }
+        page.insights = insights
+
+        // Monthly table and charts.
+        var rows: [[Cell]] = []
+        for i in 0..<series.count {
+            rows.append([.text(series.labels[i]), .money(series.revenue[i]), .money(series.newRevenue[i]),
+                         .money(series.returningRevenue[i]), .int(series.activeCustomers[i]), .int(series.newCustomers[i]),
+                         .int(series.orders[i])])
+        }
+        let monthly = Table(id: "monthly", title: "Revenue and customers by month", columns: [
+            .init(key: "month", label: "Month"), .init(key: "revenue", label: "Revenue", numeric: true),
+            .init(key: "new_revenue", label: "New-customer revenue", numeric: true),
+            .init(key: "returning_revenue", label: "Returning-customer revenue", numeric: true),
+            .init(key: "active_customers", label: "Active customers", numeric: true),
+            .init(key: "new_customers", label: "New customers", numeric: true), .init(key: "orders", label: "Orders", numeric: true),
+        ], rows: rows, note: monthNote(ctx, series))
+        let revenueChart = StackedBarChart(
+            title: "Revenue by month, new vs returning customers", categories: series.labels,
+            series: [ChartSeries(name: "New customers (first month)", values: series.newRevenue.map { Double($0) / 10_000 }),
+                     ChartSeries(name: "Returning customers", values: series.returningRevenue.map { Double($0) / 10_000 })],
+            categoryAxisTitle: "Month", valueAxisTitle: "Net revenue", showTotals: false, format: DisplayFormat.compact)
+        let customersChart = LineChart(
+            title: "Customers by month", x: .categories(series.labels),
+            series: [ChartSeries(name: "Active customers", values: series.activeCustomers.map { Double($0) }),
+                     ChartSeries(name: "New customers", values: series.newCustomers.map { Double($0) })],
+            xAxisTitle: "Month", yAxisTitle: "Customers", format: DisplayFormat.compact)
+
+        var kpiRows: [[Cell]] = []
+        for card in page.kpis {
+            kpiRows.append([.text(card.label), .text(card.value), .text(prevDisplay(card)), .text(card.change ?? "—")])
+        }
+        let kpiTable = Table(id: "kpis", title: "Key metrics against the previous period", columns: [
+            .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
+            .init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true),
+        ], rows: kpiRows, note: prev.flatMap { p in p.filter.from.map { "Previous period: \(DisplayFormat.date($0)) to \(DisplayFormat.date(p.filter.to ?? $0))." } } ?? "")
+
+        page.sections = [
+            Section(id: "revenue", title: "Revenue over time", blocks: [
+                .chart(Chart(id: "revenue", title: revenueChart.title, svg: revenueChart.svg(), dataTable: "monthly")),
+            ]),
+            Section(id: "customers", title: "Customers over time", blocks: [
+                .chart(Chart(id: "customers", title: customersChart.title, svg: customersChart.svg(), dataTable: "monthly")),
+                .table(monthly),
+            ]),
+            Section(id: "comparison", title: "Comparison with the previous period", blocks: [.table(kpiTable)]),
+        ]
+        return page
+    }
+
+    static func prevDisplay(_ k: KPI) -> String {
+        switch k.previousRaw {
+        case .null: return "—"
+        case .number(let n):
+            if k.key.hasSuffix("_rate") || k.key.hasSuffix("_share") { return DisplayFormat.percent(Double(n)) }
+            if let i = Int(n) { return DisplayFormat.integer(i) }
+            return Double(n).map { DisplayFormat.decimal($0, digits: 2) } ?? n
+        default: return "—"
+        }
+    }
+
+    static func monthNote(_ ctx: PageContext, _ series: PeriodSeries) -> String {
+        let lastDay = ctx.analysis.asOf - 1
+        let (y, m, d) = CivilDate.civil(lastDay)
+        guard series.count > 0, d < CivilDate.daysInMonth(year: y, month: m) else { return "" }
+        return "\(series.labels.last!) is incomplete: the data ends on \(DisplayFormat.date(lastDay))."
+    }
+}

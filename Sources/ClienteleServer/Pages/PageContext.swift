@@ -1,0 +1,92 @@
+import ClienteleCore
+import ClienteleRender
+
+/// What a page builder gets: the data set, the filtered analysis and the request.
+struct PageContext: Sendable {
+    var dataset: Dataset
+    var current: FilteredAnalysis
+    var request: PageRequest
+    var store: DataStore
+
+    var analysis: Analysis { current.analysis }
+    var filter: AnalysisFilter { current.filter }
+    var lines: OrderLines { current.lines }
+
+    /// The analysis of the period of equal length before the filter's range (same countries, segments, tiers).
+    func previousPeriod() -> (filter: AnalysisFilter, analysis: Analysis)? {
+        let p = filter.previousPeriod(dataStart: dataset.span.lowerBound, dataAsOf: dataset.asOf)
+        guard let to = p.to, to >= dataset.span.lowerBound, let (_, prev) = try? store.analysis(p) else { return nil }
+        return (p, prev.analysis)
+    }
+
+    /// Words for the selection: "all customers" or "customers in France, Champions, 2011-01-01 to 2011-06-30".
+    var selectionDescription: String {
+        var parts: [String] = []
+        if !filter.countries.isEmpty { parts.append("in " + filter.countries.joined(separator: " or ")) }
+        if !filter.segments.isEmpty { parts.append("segment " + filter.segments.map(\.rawValue).joined(separator: " or ")) }
+        if !filter.tiers.isEmpty { parts.append("tier " + filter.tiers.map(\.rawValue).joined(separator: " or ")) }
+        let period = "\(DisplayFormat.date(filter.from ?? dataset.span.lowerBound)) to \(DisplayFormat.date(analysis.asOf - 1))"
+        return (parts.isEmpty ? "all customers" : "customers " + parts.joined(separator: ", ")) + ", " + period
+    }
+
+    func customerLink(_ id: String) -> String { request.link("/customer", [("id", id)]) }
+}
+
+/// Small text helpers for generated sentences.
+enum Words {
+    static func plural(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(DisplayFormat.integer(n)) \(n == 1 ? singular : (plural ?? singular + "s"))"
+    }
+
+    static func pct(_ fraction: Double?) -> String { DisplayFormat.percent(fraction) }
+
+    /// "1 in 5" style ratio for a fraction, or a percentage when that reads better.
+    static func share(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "0%" }
+        return DisplayFormat.percent(Double(part) / Double(whole))
+    }
+}
+
+extension KPI {
+    /// A KPI with its relative change against `previous` (nil: no comparison; previous 0: no percentage).
+    static func count(_ key: String, _ label: String, _ value: Int, previous: Int?, hint: String = "", higherIsBetter: Bool = true) -> KPI {
+        var k = KPI(key: key, label: label, value: DisplayFormat.integer(value), raw: .int(value), hint: hint)
+        if let previous {
+            k.previousRaw = .int(previous)
+            k.change = DisplayFormat.signedPercentChange(Double(value), previous: Double(previous))
+            k.tone = tone(Double(value) - Double(previous), higherIsBetter: higherIsBetter, hasChange: k.change != nil)
+        }
+        return k
+    }
+
+    static func money(_ key: String, _ label: String, _ value: Int64?, previous: Int64??, hint: String = "") -> KPI {
+        var k = KPI(key: key, label: label, value: value.map(DisplayFormat.money) ?? "—", raw: .money(value), hint: hint)
+        if let previous, let p = previous, let v = value {
+            k.previousRaw = .money(p)
+            k.change = DisplayFormat.signedPercentChange(Double(v), previous: Double(p))
+            k.tone = tone(Double(v) - Double(p), higherIsBetter: true, hasChange: k.change != nil)
+        } else if let previous {
+            k.previousRaw = .money(previous ?? nil)
+        }
+        return k
+    }
+
+    /// A rate (fraction 0-1); the change is in percentage points.
+    static func rate(_ key: String, _ label: String, _ value: Double?, previous: Double??, hint: String = "") -> KPI {
+        var k = KPI(key: key, label: label, value: DisplayFormat.percent(value), raw: .double(value), hint: hint)
+        if let previous {
+            k.previousRaw = .double(previous ?? nil)
+            if let p = previous ?? nil, let v = value {
+                let pts = (v - p) * 100
+                k.change = (pts >= 0 ? "+" : "−") + DisplayFormat.decimal(abs(pts), digits: 1) + " pts"
+                k.tone = tone(pts, higherIsBetter: true, hasChange: true)
+            }
+        }
+        return k
+    }
+
+    static func tone(_ delta: Double, higherIsBetter: Bool, hasChange: Bool) -> Tone {
+        guard hasChange, abs(delta) > 1e-12 else { return .neutral }
+        return (delta > 0) == higherIsBetter ? .good : .bad
+    }
+}

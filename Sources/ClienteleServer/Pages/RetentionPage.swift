@@ -1,0 +1,187 @@
+import ClienteleCore
+import ClienteleRender
+
+/// Retention: the cohort heatmap (rates, counts or revenue), retention curves of recent cohorts, average retention
+/// by offset and the biggest drop-off; monthly, weekly or quarterly cohorts.
+enum RetentionPage {
+    enum Metric: String, CaseIterable { case rate, count, revenue }
+
+    static func options(_ request: PageRequest) throws(FilterError) -> (CohortPeriod, Metric) {
+        let periodText = request.option("_period") ?? "month"
+        guard let period = CohortPeriod(rawValue: periodText) else {
+            throw FilterError("'_period' must be month, week or quarter, not '\(periodText)'.")
+        }
+        let metricText = request.option("_metric") ?? "rate"
+        guard let metric = Metric(rawValue: metricText) else {
+            throw FilterError("'_metric' must be rate, count or revenue, not '\(metricText)'.")
+        }
+        return (period, metric)
+    }
+
+    static func periodWord(_ p: CohortPeriod) -> String {
+        switch p { case .month: return "month"; case .week: return "week"; case .quarter: return "quarter" }
+    }
+
+    /// Whether period index `i` ends after the data's last day (the as-of date minus one).
+    static func isIncomplete(_ period: CohortPeriod, index: Int, asOf: Int) -> Bool {
+        period.index(ofDay: asOf) == index   // the as-of day (the day after the data) is still in the same period
+    }
+
+    /// Average retention at each offset over cohorts whose period at that offset is complete, weighted by cohort
+    /// size (active customers / cohort customers).
+    static func averageRetention(_ m: CohortMatrix, asOf: Int) -> [(offset: Int, active: Int, size: Int, rate: Double?)] {
+        guard m.maxOffset >= 0 else { return [] }
+        return (0...m.maxOffset).compactMap { k in
+            var active = 0, size = 0
+            for (row, c) in m.cohortIndex.enumerated() where k < m.counts[row].count {
+                if k > 0 && isIncomplete(m.period, index: c + k, asOf: asOf) { continue }
+                active += m.counts[row][k]; size += m.counts[row][0]
+            }
+            return size == 0 ? nil : (k, active, size, ExactRatio.value(active, size))
+        }
+    }
+
+    static func build(_ ctx: PageContext) throws(FilterError) -> Page {
+        let (period, metric) = try options(ctx.request)
+        let a = ctx.analysis
+        let m = a.cohorts(period)
+        let word = periodWord(period)
+        let asOf = a.asOf
+        var page = Page(id: "retention", title: "Retention and cohorts",
+                        howToRead: "Customers are grouped into cohorts by the \(word) of their first order (rows). Each column is a number of \(word)s after that first \(word): a cell shows how many of the cohort ordered again in that \(word) (as a share of the cohort, a count, or the cohort's net revenue). Column 0 is the first \(word) itself, so its rate is always 100%. Read along a row to follow one cohort; read down a column to compare cohorts at the same age. Cells marked * fall in a \(word) that is not over yet, so they will still grow.")
+
+        // Heatmap.
+        let labels = m.labels
+        let offsets = max(m.maxOffset + 1, 0)
+        var values: [[Double?]] = [], text: [[String?]] = [], tips: [[String?]] = []
+        for (row, c) in m.cohortIndex.enumerated() {
+            var v: [Double?] = [], tx: [String?] = [], tp: [String?] = []
+            for k in 0..<offsets {
+                guard k < m.counts[row].count else { v.append(nil); tx.append(nil); tp.append(nil); continue }
+                let mark = isIncomplete(period, index: c + k, asOf: asOf) ? "*" : ""
+                let rate = m.rate(row, k)
+                let rev = m.revenue[row][k]
+                switch metric {
+                case .rate: v.append(rate); tx.append(DisplayFormat.percent(rate, digits: 0) + mark)
+                case .count: v.append(Double(m.counts[row][k])); tx.append(DisplayFormat.compact(Double(m.counts[row][k])) + mark)
+                case .revenue: v.append(Double(rev) / 10_000); tx.append(DisplayFormat.compactMoney(rev) + mark)
+                }
+                tp.append("Cohort \(labels[row]), \(word) +\(k) (\(period.label(ofIndex: c + k))): \(DisplayFormat.integer(m.counts[row][k])) of \(DisplayFormat.integer(m.counts[row][0])) customers active (\(DisplayFormat.percent(rate))), revenue \(DisplayFormat.money(rev))\(mark.isEmpty ? "" : "; period not over yet")")
+            }
+            values.append(v); text.append(tx); tips.append(tp)
+        }
+        let metricTitle = ["rate": "Retention rate", "count": "Active customers", "revenue": "Net revenue"][metric.rawValue]!
+        let heatmap = MatrixHeatmap(
+            title: "\(metricTitle) by cohort and \(word)s since first order", rowLabels: labels,
+            columnLabels: (0..<offsets).map { String($0) }, values: values,
+            xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Cohort (\(word) of first order)",
+            domain: metric == .rate ? 0...1 : nil, cellText: text, tooltips: tips,
+            format: metric == .rate ? { DisplayFormat.percent($0, digits: 0) } : DisplayFormat.compact,
+            legendTitle: metricTitle)
+
+        // Matrix table (all cohorts in CSV/JSON; HTML shows the latest 36 for weekly cohorts).
+        var matrixRows: [[Cell]] = []
+        for (row, _) in m.cohortIndex.enumerated() {
+            var cells: [Cell] = [.text(labels[row]), .int(m.counts[row][0])]
+            for k in 0..<offsets {
+                if k >= m.counts[row].count { cells.append(.empty); continue }
+                switch metric {
+                case .rate: cells.append(.fraction(m.rate(row, k)))
+                case .count: cells.append(.int(m.counts[row][k]))
+                case .revenue: cells.append(.money(m.revenue[row][k]))
+                }
+            }
+            matrixRows.append(cells)
+        }
+        let matrixTable = Table(id: "cohorts", title: "Cohort matrix (\(metricTitle.lowercased()))",
+                                columns: [.init(key: "cohort", label: "Cohort"), .init(key: "size", label: "Customers", numeric: true)]
+                                    + (0..<offsets).map { .init(key: "\($0)", label: "+\($0)", numeric: true) },
+                                rows: matrixRows, note: incompleteNote(period, m, asOf: asOf),
+                                htmlLimit: period == .week ? 0 : nil)
+
+        // Average retention and drop-off.
+        let avg = averageRetention(m, asOf: asOf)
+        var avgRows: [[Cell]] = []
+        var biggestDrop: (k: Int, drop: Double)?
+        for (i, p) in avg.enumerated() {
+            var drop: Double?
+            if i > 0, let r0 = avg[i - 1].rate, let r1 = p.rate {
+                drop = r0 - r1
+                if drop! > (biggestDrop?.drop ?? -1) { biggestDrop = (p.offset, drop!) }
+            }
+            avgRows.append([.int(p.offset), .fraction(p.rate), .int(p.active), .int(p.size), .fraction(drop)])
+        }
+        let avgTable = Table(id: "average", title: "Average retention by \(word)s since first order", columns: [
+            .init(key: "offset", label: "\(word.capitalized)s since first order", numeric: true),
+            .init(key: "retention_rate", label: "Retention rate", numeric: true),
+            .init(key: "active", label: "Active customers", numeric: true),
+            .init(key: "cohort_customers", label: "Customers in cohorts observed", numeric: true),
+            .init(key: "drop", label: "Drop from previous \(word)", numeric: true),
+        ], rows: avgRows, note: "Weighted by cohort size, over the cohorts for which that \(word) is complete.")
+        let avgChart = LineChart(title: "Average retention curve", x: .categories(avg.map { "+\($0.offset)" }),
+                                 series: [ChartSeries(name: "Retention rate", values: avg.map { $0.rate.map { $0 * 100 } })],
+                                 xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Customers active (%)",
+                                 format: { DisplayFormat.decimal($0, digits: 1) + "%" }, area: true)
+
+        // Curves of recent cohorts: the latest six with at least two complete offsets.
+        let recentRows = m.cohortIndex.indices.filter { m.counts[$0].count >= 3 }.suffix(6)
+        let curveLength = recentRows.map { m.counts[$0].count }.max() ?? 0
+        let curves = LineChart(
+            title: "Retention curves of recent cohorts", x: .categories((0..<curveLength).map { "+\($0)" }),
+            series: recentRows.map { row in
+                ChartSeries(name: labels[row], values: (0..<curveLength).map { k in
+                    k < m.counts[row].count ? m.rate(row, k).map { $0 * 100 } : nil
+                })
+            }, xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Customers active (%)",
+            format: { DisplayFormat.decimal($0, digits: 1) + "%" })
+
+        // Insights.
+        var insights: [String] = []
+        if let d = biggestDrop, let before = avg.first(where: { $0.offset == d.k - 1 })?.rate, let after = avg.first(where: { $0.offset == d.k })?.rate {
+            insights.append("The biggest drop-off is between \(word) \(d.k - 1) and \(word) \(d.k) after the first order: average retention falls from \(Words.pct(before)) to \(Words.pct(after)).")
+        }
+        if avg.count > 1, let r1 = avg[1].rate {
+            insights.append("On average \(Words.pct(r1)) of a cohort orders again in the \(word) after its first \(word)\(avg.count > 3 ? (avg[3].rate.map { ", and \(Words.pct($0)) three \(word)s later" } ?? "") : "").")
+        }
+        let best = m.cohortIndex.indices.filter { m.counts[$0].count > 1 && !isIncomplete(period, index: m.cohortIndex[$0] + 1, asOf: asOf) && m.counts[$0][0] >= 20 }
+            .max { (m.rate($0, 1) ?? 0) < (m.rate($1, 1) ?? 0) }
+        if let b = best {
+            insights.append("The cohort with the best next-\(word) retention is \(labels[b]): \(Words.pct(m.rate(b, 1))) of its \(Words.plural(m.counts[b][0], "customer")) came back in the following \(word).")
+        }
+        if let largest = m.cohortIndex.indices.max(by: { m.counts[$0][0] < m.counts[$1][0] }) {
+            insights.append("The largest cohort is \(labels[largest]) with \(Words.plural(m.counts[largest][0], "new customer")).")
+        }
+        page.insights = insights
+
+        let switcher = periodSwitcher(ctx.request, period: period, metric: metric)
+        page.sections = [
+            Section(id: "heatmap", title: "Cohort heatmap", blocks: [
+                .html(switcher),
+                .chart(Chart(id: "heatmap", title: heatmap.title, svg: heatmap.svg(), dataTable: "cohorts")),
+                .html("<p class=\"downloads\">Image: <a href=\"\(escapeHTML(ctx.request.link("/retention.png", [("_period", period.rawValue)])))\">PNG</a> · <a href=\"\(escapeHTML(ctx.request.link("/retention.svg", [("_period", period.rawValue), ("_metric", metric.rawValue), ("_chart", "heatmap")])))\">SVG</a></p>"),
+                .table(matrixTable),
+            ]),
+            Section(id: "curves", title: "Retention curves", blocks: [
+                .chart(Chart(id: "average", title: avgChart.title, svg: avgChart.svg(), dataTable: "average")), .table(avgTable),
+                .chart(Chart(id: "recent", title: curves.title, svg: curves.svg(), dataTable: "cohorts")),
+            ]),
+        ]
+        page.extraJSON = [("period", .string(period.rawValue)), ("metric", .string(metric.rawValue))]
+        return page
+    }
+
+    static func incompleteNote(_ period: CohortPeriod, _ m: CohortMatrix, asOf: Int) -> String {
+        guard m.maxOffset >= 0, isIncomplete(period, index: m.lastIndex, asOf: asOf) else { return "" }
+        return "\(period.label(ofIndex: m.lastIndex)) is not over: the data ends on \(DisplayFormat.date(asOf - 1)). Its cells (marked * in the heatmap) will still grow."
+    }
+
+    static func periodSwitcher(_ request: PageRequest, period: CohortPeriod, metric: Metric) -> String {
+        func link(_ label: String, _ p: CohortPeriod, _ mt: Metric, active: Bool) -> String {
+            let href = escapeHTML(request.link("/retention", [("_period", p.rawValue), ("_metric", mt.rawValue)]))
+            return "<a class=\"chip\(active ? " active" : "")\" href=\"\(href)\"\(active ? " aria-current=\"true\"" : "")>\(label)</a>"
+        }
+        let periods = CohortPeriod.allCases.map { link(periodWord($0).capitalized + "ly", $0, metric, active: $0 == period) }
+        let metrics = Metric.allCases.map { link(["rate": "Rates", "count": "Counts", "revenue": "Revenue"][$0.rawValue]!, period, $0, active: $0 == metric) }
+        return "<div class=\"switcher\"><span class=\"switch-label\">Cohorts</span>\(periods.joined())<span class=\"switch-label\">Show</span>\(metrics.joined())</div>"
+    }
+}

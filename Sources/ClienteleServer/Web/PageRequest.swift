@@ -1,0 +1,63 @@
+import ClienteleCore
+import Foundation
+
+/// A page request, independent of Hummingbird: the query items, the filter they describe, and the options
+/// (names starting with `_`, plus `id` on the customer page).
+struct PageRequest: Sendable {
+    var items: [(name: String, value: String)]
+    var filter: AnalysisFilter
+
+    init(query: String?) throws(FilterError) {
+        items = PageRequest.parse(query ?? "")
+        filter = try AnalysisFilter(queryItems: items)
+    }
+
+    init(filter: AnalysisFilter, options: [(String, String)] = []) {
+        self.filter = filter
+        items = filter.queryItems + options.map { (name: $0.0, value: $0.1) }
+    }
+
+    func option(_ name: String) -> String? {
+        items.last { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A link to `path` with this request's filter and the given options (nil values are dropped).
+    func link(_ path: String, _ options: [(String, String?)] = [], filter: AnalysisFilter? = nil) -> String {
+        var items = (filter ?? self.filter).queryItems
+        for (k, v) in options { if let v { items.append((name: k, value: v)) } }
+        return PageRequest.url(path, items)
+    }
+
+    /// The filter as a query string (with a leading `?`, or empty).
+    var filterQuery: String { PageRequest.url("", filter.queryItems) }
+
+    static func url(_ path: String, _ items: [(name: String, value: String)]) -> String {
+        guard !items.isEmpty else { return path }
+        return path + "?" + items.map { encode($0.name) + "=" + encode($0.value) }.joined(separator: "&")
+    }
+
+    /// Splits a query string; `+` is a space and percent escapes are decoded (invalid escapes are kept as text).
+    static func parse(_ query: String) -> [(name: String, value: String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { part in
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(String(pieces[0]))
+            let value = pieces.count > 1 ? decode(String(pieces[1])) : ""
+            return (name: name, value: value)
+        }
+    }
+
+    static func decode(_ s: String) -> String {
+        let spaced = s.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    private static let unreserved: CharacterSet = {
+        var set = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+
+    static func encode(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+    }
+}

@@ -1,0 +1,134 @@
+import ClienteleCore
+import ClienteleRender
+import Foundation
+import Hummingbird
+
+/// The analysis pages: each at `/name` (HTML), `/name.json`, `/name.csv` (`_table=`) and `/name.svg` (`_chart=`).
+struct PagesController: Sendable {
+    let store: DataStore
+    let renderer: PageRenderer
+
+    enum Format: String { case html, json, csv, svg }
+
+    struct Route: Sendable {
+        var path: String
+        /// Base of the data URLs (`/index` for `/`).
+        var dataPath: String
+        var filters: Bool
+        var build: @Sendable (PageContext, Format) throws(FilterError) -> Page?
+    }
+
+    var routes: [Route] {
+        [
+            Route(path: "/", dataPath: "/index", filters: true) { ctx, _ in HomePage.build(ctx) },
+            Route(path: "/overview", dataPath: "/overview", filters: true) { ctx, _ in OverviewPage.build(ctx) },
+            Route(path: "/value", dataPath: "/value", filters: true) { ctx, _ in ValuePage.build(ctx) },
+            Route(path: "/retention", dataPath: "/retention", filters: true) { ctx, _ throws(FilterError) in try RetentionPage.build(ctx) },
+            Route(path: "/churn", dataPath: "/churn", filters: true) { ctx, _ in ChurnPage.build(ctx) },
+            Route(path: "/customers", dataPath: "/customers", filters: true) { ctx, format throws(FilterError) in
+                try CustomersPage.build(ctx, allRowsInTable: format == .csv || format == .json)
+            },
+            Route(path: "/customer", dataPath: "/customer", filters: true) { ctx, _ throws(FilterError) in
+                guard let id = ctx.request.items.last(where: { $0.name == "id" })?.value, !id.isEmpty else {
+                    throw FilterError("Which customer? Add ?id=CUSTOMER_ID, or pick one on the Customers page.")
+                }
+                return CustomersPage.profile(ctx, id: id)
+            },
+            Route(path: "/data-quality", dataPath: "/data-quality", filters: false) { ctx, _ in DataQualityPage.build(ctx) },
+        ]
+    }
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        for route in routes {
+            router.get(RouterPath(route.path)) { request, _ in try self.respond(route, .html, request) }
+            for format in [Format.json, .csv, .svg] {
+                router.get(RouterPath(route.dataPath + "." + format.rawValue)) { request, _ in try self.respond(route, format, request) }
+            }
+        }
+        router.get("/retention.png") { request, _ in try self.retentionPNG(request) }
+    }
+
+    func respond(_ route: Route, _ format: Format, _ request: Request) throws -> Response {
+        do {
+            var pageRequest = try PageRequest(query: request.uri.query)
+            if !route.filters { pageRequest.filter = .none }
+            let (dataset, current) = try store.analysis(pageRequest.filter)
+            let ctx = PageContext(dataset: dataset, current: current, request: pageRequest, store: store)
+            guard let page = try route.build(ctx, format) else {
+                return notFound(format, route, pageRequest, dataset,
+                                "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters.")
+            }
+            switch format {
+            case .html:
+                return .html(renderer.html(page, path: route.path, request: pageRequest, dataset: dataset, showFilters: route.filters))
+            case .json:
+                return .text(try renderer.json(page, request: pageRequest, dataset: dataset, asOf: current.analysis.asOf,
+                                               onlyTable: pageRequest.option("_table")), contentType: "application/json")
+            case .csv:
+                var r = Response.text(try renderer.csv(page, table: pageRequest.option("_table")), contentType: "text/csv; charset=utf-8")
+                let name = (route.dataPath == "/index" ? "index" : String(route.dataPath.dropFirst())) + (pageRequest.option("_table").map { "-" + $0 } ?? "")
+                r.headers[.contentDisposition] = "attachment; filename=\"\(safeFileName(name)).csv\""
+                return r
+            case .svg:
+                let id = pageRequest.option("_chart")
+                guard let chart = id.map({ id in page.charts.first { $0.id == id } }) ?? page.charts.first else {
+                    throw FilterError("Unknown chart '\(id ?? "")'. Charts on this page: \(page.charts.map(\.id).joined(separator: ", ")).")
+                }
+                var r = Response.text(chart.svg, contentType: "image/svg+xml")
+                r.headers[.contentDisposition] = "inline; filename=\"\(safeFileName(chart.id)).svg\""
+                return r
+            }
+        } catch {
+            return badRequest(format, route, error.message)
+        }
+    }
+
+    func badRequest(_ format: Format, _ route: Route, _ message: String) -> Response {
+        switch format {
+        case .json:
+            return .text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text, status: .badRequest, contentType: "application/json")
+        case .csv, .svg:
+            return .text(message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
+        case .html:
+            let page = Page(id: "error", title: "This filter cannot be used", howToRead: "")
+            let html = renderer.html(page, path: route.path, request: PageRequest(filter: .none), dataset: store.dataset,
+                                     showFilters: false, message: ("error", message + " Reset the filters to start again."), downloads: false)
+            return .html(html, status: .badRequest)
+        }
+    }
+
+    func notFound(_ format: Format, _ route: Route, _ request: PageRequest, _ dataset: Dataset, _ message: String) -> Response {
+        switch format {
+        case .json:
+            return .text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text, status: .notFound, contentType: "application/json")
+        case .csv, .svg:
+            return .text(message + "\n", status: .notFound, contentType: "text/plain; charset=utf-8")
+        case .html:
+            let page = Page(id: "error", title: "Customer not found", howToRead: "")
+            return .html(renderer.html(page, path: route.path, request: request, dataset: dataset, showFilters: true,
+                                       message: ("error", message), downloads: false), status: .notFound)
+        }
+    }
+
+    /// The retention-rate heatmap as PNG (the same renderer as the CLI's export).
+    func retentionPNG(_ request: Request) throws -> Response {
+        do {
+            let pageRequest = try PageRequest(query: request.uri.query)
+            let (period, _) = try RetentionPage.options(pageRequest)
+            let (_, current) = try store.analysis(pageRequest.filter)
+            let heatmap = CohortHeatmap.retention(current.analysis.cohorts(period))
+            var r = Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: heatmap.png())))
+            r.headers[.contentDisposition] = "inline; filename=\"cohort-retention-\(period.rawValue).png\""
+            return r
+        } catch {
+            return .text(error.message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
+        }
+    }
+}
+
+/// Letters, digits, `-`, `_` and `.` only (for file names in headers and on disk).
+func safeFileName(_ s: String) -> String {
+    let cleaned = String(s.unicodeScalars.map { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." ? Character($0) : "_" })
+    let trimmed = cleaned.trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    return trimmed.isEmpty ? "file" : String(trimmed.prefix(80))
+}
