@@ -343,6 +343,11 @@ private let tenThousands: ChartValueFormatter = { DisplayFormat.integer(Int($0))
                               xAxisTitle: "x", yAxisTitle: "y", cellText: bigText).svg()
     checkDocument(svg25)
     #expect(markCount(svg25) == 325)
+    #expect(svg25.contains("clt-cell-text") && svg25.contains(">50%</text>"))   // widened so "100%" fits
+    let narrow = MatrixHeatmap(rowLabels: (0..<25).map { "R\($0)" }, columnLabels: (0..<25).map(String.init), values: big,
+                               xAxisTitle: "x", yAxisTitle: "y", cellText: bigText, width: 400).svg()
+    #expect(narrow.contains("viewBox=\"0 0 400 "))
+    #expect(!narrow.contains("clt-cell-text"))                                  // too small: no text
     let weekly = (0..<120).map { r in (0..<120).map { c -> Double? in c < 120 - r ? 1 / Double(c + 1) : nil } }
     let svg120 = MatrixHeatmap(rowLabels: (0..<120).map { "W\($0)" }, columnLabels: (0..<120).map(String.init), values: weekly,
                                xAxisTitle: "x", yAxisTitle: "y", cellText: weekly.map { $0.map { $0.map { _ in "1%" } } }).svg()

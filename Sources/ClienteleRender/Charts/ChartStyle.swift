@@ -59,33 +59,38 @@ public enum ChartStyle {
 
     /// The stylesheet embedded in every chart.
     public static let css: String = {
+        // Each themed property is written twice, `fill:#hex;fill:var(--clt-x,#hex)`:
+        // renderers without CSS variables (librsvg, some image viewers) drop the
+        // var() declaration and keep the plain colour.
+        func themed(_ property: String, _ variable: String, _ fallback: String) -> String {
+            "\(property):\(fallback);\(property):var(--clt-\(variable),\(fallback))"
+        }
         var rules = [
-            ".clt{font-family:var(--clt-font,\(fontStack))}",
-            ".clt text{fill:var(--clt-fg,#1f2937)}",
-            ".clt .clt-bg{fill:var(--clt-bg,#ffffff)}",
-            ".clt .clt-title{font-weight:600}",
-            ".clt .clt-axis-title{font-weight:600}",
-            ".clt .clt-tick,.clt .clt-muted,.clt .clt-empty{fill:var(--clt-muted,#5b6472)}",
-            ".clt .clt-grid{stroke:var(--clt-grid,#e5e7eb);stroke-width:1}",
-            ".clt .clt-axis{stroke:var(--clt-axis,#9ca3af);stroke-width:1}",
-            ".clt .clt-ref{stroke:var(--clt-axis,#9ca3af);stroke-width:1.25;stroke-dasharray:5 4;fill:none}",
+            ".clt{\(themed("font-family", "font", fontStack))}",
+            ".clt text{\(themed("fill", "fg", "#1f2937"))}",
+            ".clt .clt-bg{\(themed("fill", "bg", "#ffffff"))}",
+            ".clt .clt-title,.clt .clt-axis-title{font-weight:600}",
+            ".clt .clt-tick,.clt .clt-muted,.clt .clt-empty{\(themed("fill", "muted", "#5b6472"))}",
+            ".clt .clt-grid{\(themed("stroke", "grid", "#e5e7eb"));stroke-width:1}",
+            ".clt .clt-axis{\(themed("stroke", "axis", "#9ca3af"));stroke-width:1}",
+            ".clt .clt-ref{\(themed("stroke", "axis", "#9ca3af"));stroke-width:1.25;stroke-dasharray:5 4;fill:none}",
             ".clt .clt-line{fill:none;stroke-width:2.25;stroke-linejoin:round;stroke-linecap:round}",
             ".clt .clt-area{fill-opacity:.16}",
-            ".clt .clt-gap{stroke:var(--clt-bg,#ffffff)}",
-            ".clt .clt-nil{fill:none;stroke:var(--clt-grid,#e5e7eb)}",
-            ".clt .clt-pt{stroke:var(--clt-bg,#ffffff);stroke-width:1.5}",
+            ".clt .clt-gap{\(themed("stroke", "bg", "#ffffff"))}",
+            ".clt .clt-nil{fill:none;\(themed("stroke", "grid", "#e5e7eb"))}",
+            ".clt .clt-pt{\(themed("stroke", "bg", "#ffffff"));stroke-width:1.5}",
             ".clt .clt-hit{fill-opacity:0;stroke-opacity:0}",
             ".clt .clt-hit:hover{fill-opacity:1;stroke-opacity:1}",
-            ".clt .clt-mark:hover{stroke:var(--clt-hover,#111827);stroke-width:1.5}",
+            ".clt .clt-mark:hover{\(themed("stroke", "hover", "#111827"));stroke-width:1.5}",
             ".clt .clt-ink-d{fill:#111827}",
             ".clt .clt-ink-l{fill:#ffffff}",
         ]
         for (i, color) in seriesColors.enumerated() {
             let n = i + 1
-            let value = "var(--clt-s\(n),\(color.hexString.uppercased()))"
-            rules.append(".clt .clt-s\(n){fill:\(value)}")
-            rules.append(".clt .clt-l\(n){stroke:\(value)}")
-            rules.append(".clt .clt-on\(n){fill:var(--clt-on-s\(n),\(ink(on: color).hexString))}")
+            let hex = color.hexString.uppercased()
+            rules.append(".clt .clt-s\(n){\(themed("fill", "s\(n)", hex))}")
+            rules.append(".clt .clt-l\(n){\(themed("stroke", "s\(n)", hex))}")
+            rules.append(".clt .clt-on\(n){\(themed("fill", "on-s\(n)", ink(on: color).hexString))}")
         }
         return rules.joined()
     }()

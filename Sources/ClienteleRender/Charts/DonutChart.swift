@@ -50,7 +50,7 @@ public struct DonutChart: Sendable {
         let top = canvas.title(title, top: ChartCanvas.margin)
         let total = drawn.reduce(0) { $0 + $1.value }
         let available = height - top - ChartCanvas.margin
-        let outer = min(available / 2, width * 0.22)
+        let outer = min(available / 2 - 10, width * 0.2)
         let inner = outer * 0.58
         let cx = ChartCanvas.margin + outer + 8, cy = top + available / 2
 
@@ -98,7 +98,7 @@ public struct DonutChart: Sendable {
 
         // Legend: swatch, name, then value and share right-aligned in two columns.
         let legendLeft = cx + outer + 32
-        let legendRight = width - ChartCanvas.margin
+        let legendRight = min(width - ChartCanvas.margin, legendLeft + 400)
         let rowHeight = min(24, available / Double(drawn.count))
         let shareWidth = 52.0
         let valueWidth = (drawn.map { ChartText.width(format($0.value), size: ChartStyle.labelSize) }.max() ?? 0) + 14

@@ -89,11 +89,14 @@ public struct LineChart: Sendable {
         var xs: [Double] = []
         switch x {
         case .categories(let labels):
-            let inset = 10.0
-            plot.left += inset; plot.right -= inset
+            // Keep the first and last labels inside the chart.
+            let widest = labels.map { ChartText.width($0, size: ChartStyle.labelSize) }.max() ?? 0
+            let inset = min(max(10, widest / 2 + 2 - (plot.left - ChartCanvas.margin)), plot.width / 4)
+            let rightInset = min(max(10, widest / 2 + 2 - (canvas.width - ChartCanvas.margin - plot.right)), plot.width / 4)
+            plot.left += inset; plot.right -= rightInset
             xs = (0..<n).map { n == 1 ? plot.left + plot.width / 2 : plot.left + Double($0) * plot.width / Double(n - 1) }
             ChartAxes.categoryLabels(labels, xs: xs, plot: plot, into: &canvas)
-            plot.left -= inset; plot.right += inset
+            plot.left -= inset; plot.right += rightInset
         case .numeric(let values, let xFormat):
             let lastLabel = ChartText.width(xFormat(values.max()!), size: ChartStyle.labelSize)
             plot.right = min(plot.right, canvas.width - ChartCanvas.margin - lastLabel / 2)
@@ -109,7 +112,7 @@ public struct LineChart: Sendable {
 
         // Lines (and the area), then the points on top.
         let baseY = plot.y(min(max(0, scale.lower), scale.upper), scale)
-        let dense = n > 60
+        let dense = n > 40
         let radius = n > 30 ? 2.5 : 3.5
         var points: [String] = []
         for (s, line) in series.enumerated() {

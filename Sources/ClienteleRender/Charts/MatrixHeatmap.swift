@@ -31,13 +31,14 @@ public struct MatrixHeatmap: Sendable {
     public var format: ChartValueFormatter
     /// Caption of the colour legend.
     public var legendTitle: String
-    public var width: Double
+    /// viewBox width; nil = 720, widened (up to 1100) when that lets the cell texts fit.
+    public var width: Double?
 
     public init(title: String = "", rowLabels: [String], columnLabels: [String], values: [[Double?]],
                 xAxisTitle: String, yAxisTitle: String, domain: ClosedRange<Double>? = nil,
                 palette: HeatmapPalette = .blues, cellText: [[String?]]? = nil, tooltips: [[String?]]? = nil,
                 format: @escaping ChartValueFormatter = DisplayFormat.compact, legendTitle: String = "",
-                width: Double = 720) {
+                width: Double? = nil) {
         self.title = title
         self.rowLabels = rowLabels
         self.columnLabels = columnLabels
@@ -85,26 +86,54 @@ public struct MatrixHeatmap: Sendable {
     /// Fill colour of a value.
     public func color(for value: Double) -> RGBColor {
         guard let d = effectiveDomain else { return palette.color(at: 0) }
-        return palette.color(at: d.upperBound == d.lowerBound ? 1 : (value - d.lowerBound) / (d.upperBound - d.lowerBound))
+        return color(for: value, in: d)
+    }
+
+    /// Fill colour of a value in a domain (values outside are clamped).
+    func color(for value: Double, in d: ClosedRange<Double>) -> RGBColor {
+        palette.color(at: d.upperBound == d.lowerBound ? 1 : (value - d.lowerBound) / (d.upperBound - d.lowerBound))
     }
 
     var ariaLabel: String {
         (title.isEmpty ? "Heatmap" : title) + ": \(yAxisTitle) by \(xAxisTitle), \(rowCount) x \(columnCount) cells"
     }
 
+    static let defaultWidth = 720.0
+    static let cellGap = 1.5
+
+    /// The widest cell text at font size 10 (nil without cell text).
+    var widestCellText: Double? {
+        guard let cellText else { return nil }
+        var widest = 0.0
+        for row in cellText { for t in row { if let t { widest = max(widest, ChartText.width(t, size: 10)) } } }
+        return widest
+    }
+
+    /// The viewBox width: the caller's, or 720 widened so that cell texts fit (at most 1100, at most 40 columns).
+    func resolvedWidth(rowLabelWidth: Double) -> Double {
+        if let width { return width }
+        let columns = columnCount
+        guard let text = widestCellText, columns > 0, columns <= 40 else { return MatrixHeatmap.defaultWidth }
+        let fixed = 2 * ChartCanvas.margin + rowLabelWidth + 8
+        let needed = fixed + Double(columns) * (text + MatrixHeatmap.cellGap + 3)
+        return min(max(MatrixHeatmap.defaultWidth, needed.rounded(.up)), 1100)
+    }
+
     public func svg() -> String {
         let rows = rowCount, columns = columnCount
+        let rowLabelWidth = min((0..<rows).map { ChartText.width(rowLabel($0), size: ChartStyle.labelSize) }.max() ?? 0,
+                                (width ?? MatrixHeatmap.defaultWidth) * 0.25)
+        let width = resolvedWidth(rowLabelWidth: rowLabelWidth)
         guard rows > 0, columns > 0, let domain = effectiveDomain else {
             return ChartCanvas.empty(kind: "clt-heatmap", title: title, label: ariaLabel, width: width, height: 300)
         }
         let m = ChartCanvas.margin
         var top = m + (title.isEmpty ? 0 : 28)
         top += yAxisTitle.isEmpty ? 6 : 24
-        let rowLabelWidth = min((0..<rows).map { ChartText.width(rowLabel($0), size: ChartStyle.labelSize) }.max() ?? 0, width * 0.25)
         let gridLeft = m + rowLabelWidth + 8
         let cellWidth = (width - m - gridLeft) / Double(columns)
         let cellHeight = min(max(cellWidth * 0.8, 8), 44)
-        let gap = cellWidth >= 8 ? 1.5 : 0.5
+        let gap = cellWidth >= 8 ? MatrixHeatmap.cellGap : 0.5
         let gridTop = top + ChartAxes.xLabelBand
         let gridBottom = gridTop + Double(rows) * cellHeight
         var y = gridBottom + (xAxisTitle.isEmpty ? 0 : ChartAxes.axisTitleBand + 2) + 10
@@ -133,7 +162,7 @@ public struct MatrixHeatmap: Sendable {
         canvas.add("<g class=\"clt-tick\">" + labels.joined() + "</g>")
 
         // Cells: text only when every text fits (and never for 100+ columns).
-        let cellFont = cellHeight >= 28 ? ChartStyle.labelSize : ChartStyle.smallSize - (cellWidth < 30 ? 1.5 : 0)
+        let cellFont = cellHeight >= 28 ? ChartStyle.labelSize : cellWidth >= 36 ? ChartStyle.smallSize : 10
         var showText = cellText != nil && columns < 100 && cellHeight >= cellFont + 4
         if showText {
             outer: for r in 0..<rows { for c in 0..<columns {
@@ -149,7 +178,7 @@ public struct MatrixHeatmap: Sendable {
                                                            height: cellHeight - gap - 1, cls: "clt-nil"))
                     continue
                 }
-                let fill = color(for: v)
+                let fill = color(for: v, in: domain)
                 cells.append(ChartCanvas.rectElement(x: x + gap / 2, y: yy + gap / 2, width: cellWidth - gap, height: cellHeight - gap,
                                                      cls: "clt-mark", fill: fill, tooltip: tooltip(r, c, v)))
                 if showText, let t = text(r, c) {
@@ -171,7 +200,7 @@ public struct MatrixHeatmap: Sendable {
         for i in 0..<steps {
             let t = Double(i) / Double(steps - 1)
             legend.append(ChartCanvas.rectElement(x: barLeft + Double(i) * barWidth / Double(steps), y: legendY,
-                                                  width: barWidth / Double(steps) + 0.3, height: 10, cls: "clt-ramp", fill: palette.color(at: t)))
+                                                  width: barWidth / Double(steps) + 0.6, height: 10, cls: "clt-ramp", fill: palette.color(at: t)))
         }
         legend.append(ChartCanvas.textElement(format(domain.lowerBound), x: barLeft, y: legendY + 10 + 12, size: ChartStyle.smallSize, cls: "clt-muted"))
         legend.append(ChartCanvas.textElement(format(domain.upperBound), x: barLeft + barWidth, y: legendY + 10 + 12, size: ChartStyle.smallSize,
@@ -180,7 +209,7 @@ public struct MatrixHeatmap: Sendable {
             let shown = ChartText.truncate(legendTitle, to: barLeft - m - 10, size: ChartStyle.labelSize)
             legend.append(ChartCanvas.textElement(shown, x: barLeft - 10, y: legendY + 5, anchor: .end))
         }
-        canvas.add("<g class=\"clt-legend\">" + legend.joined() + "</g>")
+        canvas.add("<g class=\"clt-legend\" shape-rendering=\"crispEdges\">" + legend.joined() + "</g>")
         return canvas.document(kind: "clt-heatmap", label: ariaLabel)
     }
 }
