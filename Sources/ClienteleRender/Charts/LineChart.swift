@@ -123,7 +123,10 @@ public struct LineChart: Sendable {
                     let p = (xs[i], plot.y(v, scale))
                     current.append(p)
                     let tip = (series.count > 1 ? "\(line.name) \u{00B7} " : "") + "\(xLabel(i)): \(format(v))"
-                    points.append("<circle cx=\"\(ChartCanvas.n(p.0))\" cy=\"\(ChartCanvas.n(p.1))\" r=\"\(ChartCanvas.n(radius))\" class=\"clt-mark clt-pt clt-s\(k)\(dense ? " clt-hit" : "")\"><title>\(ChartCanvas.esc(tip))</title></circle>")
+                    // Dense lines show points on hover only, except a lone point between gaps.
+                    let lone = line.value(i - 1) == nil && line.value(i + 1) == nil
+                    let hit = dense && !lone ? " clt-hit" : ""
+                    points.append("<circle cx=\"\(ChartCanvas.n(p.0))\" cy=\"\(ChartCanvas.n(p.1))\" r=\"\(ChartCanvas.n(radius))\" class=\"clt-mark clt-pt clt-s\(k)\(hit)\"><title>\(ChartCanvas.esc(tip))</title></circle>")
                 } else if !current.isEmpty {
                     segments.append(current)
                     current = []

@@ -124,7 +124,7 @@ public struct Treemap: Sendable {
             guard r.width >= 44, r.height >= size + 2 * pad else { continue }
             let name = ChartText.truncate(entry.item.label, to: r.width - 2 * pad, size: size, bold: true)
             // A stub like "Hib…" says nothing: then the tooltip alone names the tile.
-            guard name == entry.item.label || name.count >= 5 else { continue }
+            guard name == entry.item.label || name.count >= 6 else { continue }
             let ink = "clt-on\(s)"
             labels.append(ChartCanvas.textElement(name, x: r.x + pad, y: r.y + pad + size / 2 + 1, size: size, cls: "\(ink) clt-title"))
             let detail = "\(format(entry.item.value)) \u{00B7} \(share)"
