@@ -1,0 +1,134 @@
+import ClienteleCore
+
+// Number and date formatting for people (dashboards, tooltips, chart labels).
+// Not for CSV or JSON: those keep full precision and plain ASCII.
+
+/// Locale-independent display formatting: "," thousands separators, "." decimal
+/// point, and the typographic minus sign U+2212 ("−") for negative numbers.
+public enum DisplayFormat {
+    /// The minus sign used in every negative number (U+2212, same width as "+").
+    public static let minus = "\u{2212}"
+    /// Shown for a missing value.
+    public static let missing = "\u{2014}"
+
+    /// 1234567 -> "1,234,567"; -42 -> "−42".
+    public static func integer(_ value: Int) -> String {
+        (value < 0 ? minus : "") + grouped(UInt64(value.magnitude))
+    }
+
+    /// Money in units of 1/10000 of the currency unit, rounded half-to-even to
+    /// cents: 12_345_678_950 -> "1,234,567.90"; 1_250 -> "0.12"; -5_000 -> "−0.50".
+    public static func money(_ units: Int64) -> String {
+        let magnitude = units.magnitude
+        var cents = magnitude / 100
+        let rest = magnitude % 100
+        if rest > 50 || (rest == 50 && cents % 2 == 1) { cents += 1 }
+        let sign = units < 0 && cents > 0 ? minus : ""
+        let fraction = cents % 100
+        return sign + grouped(cents / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
+    }
+
+    /// Money (units of 1/10000) with a K/M/B/T suffix and three significant digits:
+    /// "1.23M", "45.6K", "980".
+    public static func compactMoney(_ units: Int64) -> String {
+        compact(Double(units) / 10_000)
+    }
+
+    /// A number with a K/M/B/T suffix and (at most) three significant digits,
+    /// trailing zeros dropped: 1_234_567 -> "1.23M", 45_600 -> "45.6K", 980 -> "980",
+    /// 999_999 -> "1M", 0.5 -> "0.5", -2_500 -> "−2.5K". Non-finite -> "—".
+    public static func compact(_ value: Double) -> String {
+        guard value.isFinite else { return missing }
+        let suffixes = ["", "K", "M", "B", "T"]
+        var scaled = abs(value)
+        var index = 0
+        while scaled >= 999.5 && index < suffixes.count - 1 {
+            scaled /= 1000
+            index += 1
+        }
+        // Three significant digits, but never more than two decimals.
+        let decimals = scaled >= 99.95 ? 0 : scaled >= 9.995 ? 1 : 2
+        let text = trimmedZeros(fixed(scaled, decimals: decimals))
+        let sign = value < 0 && text != "0" ? minus : ""
+        return sign + text + suffixes[index]
+    }
+
+    /// A fraction as a percentage: 0.1234 -> "12.3%" (nil or non-finite -> "—").
+    public static func percent(_ fraction: Double?, digits: Int = 1) -> String {
+        guard let fraction, fraction.isFinite else { return missing }
+        return signed(fraction * 100, digits: digits, plus: false) + "%"
+    }
+
+    /// Relative change from `previous` to `current`: "+12.3%", "−4.0%", "0.0%";
+    /// nil when `previous` is 0 (or either value is not finite).
+    public static func signedPercentChange(_ current: Double, previous: Double, digits: Int = 1) -> String? {
+        guard previous != 0, current.isFinite, previous.isFinite else { return nil }
+        let change = (current - previous) / abs(previous) * 100
+        return signed(change, digits: digits, plus: true) + "%"
+    }
+
+    /// "1 day", "214 days", "1,234 days".
+    public static func days(_ count: Int) -> String {
+        integer(count) + (abs(count) == 1 ? " day" : " days")
+    }
+
+    /// A day number (days since 1970-01-01) as "2011-12-09".
+    public static func date(_ dayNumber: Int) -> String { CivilDate.format(dayNumber) }
+
+    /// A day number as its month, "2011-12".
+    public static func month(_ dayNumber: Int) -> String { String(CivilDate.format(dayNumber).prefix(7)) }
+
+    /// A fixed number of decimals with thousands separators: (1234.5, 2) -> "1,234.50".
+    public static func decimal(_ value: Double, digits: Int) -> String {
+        guard value.isFinite else { return missing }
+        return signed(value, digits: digits, plus: false)
+    }
+
+    // MARK: - Helpers
+
+    /// "1,234,567".
+    static func grouped(_ n: UInt64) -> String {
+        let digits = String(n)
+        var out = ""
+        out.reserveCapacity(digits.count + digits.count / 3)
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// Non-negative `value` with exactly `decimals` decimals (rounded half away
+    /// from zero on the binary value), grouped: (1234.567, 2) -> "1,234.57".
+    static func fixed(_ value: Double, decimals: Int) -> String {
+        let decimals = max(0, min(decimals, 9))
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * Double(scale)).rounded()
+        guard scaled < 9.2e18 else { return String(format: "%.\(decimals)f", abs(value)) }
+        let n = UInt64(scaled)
+        var text = grouped(n / scale)
+        if decimals > 0 {
+            let fraction = String(n % scale)
+            text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return text
+    }
+
+    /// "1.50" -> "1.5", "2.00" -> "2", "980" -> "980".
+    static func trimmedZeros(_ text: String) -> String {
+        guard text.contains(".") else { return text }
+        var t = Substring(text)
+        while t.hasSuffix("0") { t = t.dropLast() }
+        if t.hasSuffix(".") { t = t.dropLast() }
+        return String(t)
+    }
+
+    /// Fixed decimals with a "−" (and optionally "+") sign; never "−0.0".
+    static func signed(_ value: Double, digits: Int, plus: Bool) -> String {
+        let body = fixed(value, decimals: digits)
+        let isZero = !body.contains(where: { $0 != "0" && $0 != "." && $0 != "," })
+        if isZero { return body }
+        return (value < 0 ? minus : plus ? "+" : "") + body
+    }
+}
