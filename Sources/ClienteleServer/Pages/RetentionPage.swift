@@ -66,18 +66,26 @@ enum RetentionPage {
                 case .count: v.append(Double(m.counts[row][k])); tx.append(DisplayFormat.compact(Double(m.counts[row][k])) + mark)
                 case .revenue: v.append(Double(rev) / 10_000); tx.append(DisplayFormat.compactMoney(rev) + mark)
                 }
-                tp.append("Cohort \(labels[row]), \(word) +\(k) (\(period.label(ofIndex: c + k))): \(DisplayFormat.integer(m.counts[row][k])) of \(DisplayFormat.integer(m.counts[row][0])) customers active (\(DisplayFormat.percent(rate))), revenue \(DisplayFormat.money(rev))\(mark.isEmpty ? "" : "; period not over yet")")
+                let active: String = DisplayFormat.integer(m.counts[row][k])
+                let size: String = DisplayFormat.integer(m.counts[row][0])
+                let when: String = period.label(ofIndex: c + k)
+                var tip: String = "Cohort " + labels[row] + ", " + word + " +" + String(k) + " (" + when + "): "
+                tip += active + " of " + size + " customers active (" + DisplayFormat.percent(rate) + "), revenue " + DisplayFormat.money(rev)
+                if !mark.isEmpty { tip += "; period not over yet" }
+                tp.append(tip)
             }
             values.append(v); text.append(tx); tips.append(tp)
         }
         let metricTitle = ["rate": "Retention rate", "count": "Active customers", "revenue": "Net revenue"][metric.rawValue]!
+        let percentFormat: ChartValueFormatter = { DisplayFormat.percent($0, digits: 0) }
+        let heatmapFormat: ChartValueFormatter = metric == .rate ? percentFormat : DisplayFormat.compact
+        let columnLabels: [String] = (0..<offsets).map { String($0) }
         let heatmap = MatrixHeatmap(
             title: "\(metricTitle) by cohort and \(word)s since first order", rowLabels: labels,
-            columnLabels: (0..<offsets).map { String($0) }, values: values,
+            columnLabels: columnLabels, values: values,
             xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Cohort (\(word) of first order)",
             domain: metric == .rate ? 0...1 : nil, cellText: text, tooltips: tips,
-            format: metric == .rate ? { DisplayFormat.percent($0, digits: 0) } : DisplayFormat.compact,
-            legendTitle: metricTitle)
+            format: heatmapFormat, legendTitle: metricTitle)
 
         // Matrix table (all cohorts in CSV/JSON; HTML shows the latest 36 for weekly cohorts).
         var matrixRows: [[Cell]] = []

@@ -49,7 +49,7 @@ struct PagesController: Sendable {
     }
 
     func respond(_ route: Route, _ format: Format, _ request: Request) throws -> Response {
-        do {
+        do throws(FilterError) {
             var pageRequest = try PageRequest(query: request.uri.query)
             if !route.filters { pageRequest.filter = .none }
             let (dataset, current) = try store.analysis(pageRequest.filter)
@@ -112,7 +112,7 @@ struct PagesController: Sendable {
 
     /// The retention-rate heatmap as PNG (the same renderer as the CLI's export).
     func retentionPNG(_ request: Request) throws -> Response {
-        do {
+        do throws(FilterError) {
             let pageRequest = try PageRequest(query: request.uri.query)
             let (period, _) = try RetentionPage.options(pageRequest)
             let (_, current) = try store.analysis(pageRequest.filter)
