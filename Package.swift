@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "ClienteleServerTests", dependencies: [
             "ClienteleServer", "ClienteleCore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

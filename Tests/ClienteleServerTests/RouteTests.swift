@@ -1,1 +1,261 @@
+import ClienteleCore
+@testable import ClienteleServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
 import Testing
+
+/// The dashboard's routes in-process, on the hand-computed fixture `small_retail.csv` (see
+/// ClienteleCoreTests/SmallRetailFixtureTests for the numbers): 7 customers, revenue 67.416, 9 orders.
+@Suite struct RouteTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../ClienteleCoreTests/Fixtures/small_retail.csv").standardized.path
+
+    static func store(text: String? = nil) throws -> DataStore {
+        let loaded = try text.map { try OrderLineLoader.load(text: $0, name: "hostile.csv") } ?? OrderLineLoader.load(paths: [fixture])
+        return DataStore(dataset: Dataset(name: text == nil ? "small_retail.csv" : "hostile.csv", source: "test", loaded: loaded))
+    }
+
+    static func app(_ store: DataStore, options: ServerOptions = ServerOptions()) async throws -> some ApplicationProtocol {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return try await buildApplication(store: store, options: options, logger: logger)
+    }
+
+    /// GET `uri`; returns status, body text and content type.
+    static func get(_ client: some TestClientProtocol, _ uri: String) async throws -> (status: HTTPResponse.Status, body: String, type: String) {
+        try await client.execute(uri: uri, method: .get) { r in (r.status, String(buffer: r.body), r.headers[.contentType] ?? "") }
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    static func kpi(_ page: [String: Any], _ key: String) -> Any? {
+        ((page["kpis"] as? [String: Any])?[key] as? [String: Any])?["value"]
+    }
+
+    static func rows(_ page: [String: Any], _ table: String) -> [[String: Any]] {
+        (((page["tables"] as? [String: Any])?[table] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+    }
+
+    @Test func everyPageInEveryFormat() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            for (path, data, title) in [("/", "/index", "Clientele"), ("/overview", "/overview", "Executive overview"),
+                                        ("/value", "/value", "Customer value"), ("/retention", "/retention", "Retention and cohorts"),
+                                        ("/churn", "/churn", "Churn intelligence"), ("/customers", "/customers", "Customers"),
+                                        ("/customer?id=C1", "/customer", "Customer C1"), ("/data-quality", "/data-quality", "Data quality")] {
+                let query = path.contains("?") ? "?" + path.split(separator: "?")[1] : ""
+                let html = try await Self.get(client, path)
+                #expect(html.status == .ok, "\(path)")
+                #expect(html.type.hasPrefix("text/html"))
+                #expect(html.body.contains("<h1>\(title)</h1>"), "\(path)")
+                let json = try await Self.get(client, data + ".json" + query)
+                #expect(json.status == .ok, "\(data).json")
+                #expect(try Self.json(json.body)["ok"] as? Bool == true)
+                let csv = try await Self.get(client, data + ".csv" + query)
+                #expect(csv.status == .ok, "\(data).csv")
+                #expect(csv.type.hasPrefix("text/csv"))
+                #expect(csv.body.split(separator: "\n").count >= 2, "\(data).csv has a header and rows")
+            }
+            let upload = try await Self.get(client, "/upload")
+            #expect(upload.status == .ok && upload.body.contains("multipart/form-data"))
+            let health = try Self.json(try await Self.get(client, "/-/health").body)
+            #expect(health["customers"] as? Int == 7)
+            #expect(try await Self.get(client, "/nowhere").status == .notFound)
+        }
+    }
+
+    @Test func overviewNumbersMatchTheCore() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            let page = try Self.json(try await Self.get(client, "/overview.json").body)
+            #expect(Self.kpi(page, "total_customers") as? Int == 7)
+            #expect((Self.kpi(page, "total_revenue") as? NSNumber)?.doubleValue == 67.416)
+            #expect((Self.kpi(page, "average_order_value") as? NSNumber)?.doubleValue == 7.4907)
+            #expect(Self.kpi(page, "orders") as? Int == 9)
+            #expect(page["as_of"] as? String == "2021-05-01")
+            // Months: revenue 29.25, 28.333, 0, 9.833; returning revenue only in April (7.333).
+            let months = Self.rows(page, "monthly")
+            #expect(months.map { $0["month"] as? String } == ["2021-01", "2021-02", "2021-03", "2021-04"])
+            #expect(months.map { ($0["returning_revenue"] as? NSNumber)?.doubleValue } == [0, 0, 0, 7.333])
+            #expect(months.map { $0["active_customers"] as? Int } == [2, 3, 1, 3])
+            let html = try await Self.get(client, "/overview").body
+            #expect(html.contains("67.42"))   // revenue card
+            #expect(html.contains("7 customers placed 9 orders worth 67.42 in net revenue"))
+        }
+    }
+
+    @Test func filtersChangeEveryNumber() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            // Spain: C4, C7, C8; revenue 35.166, 4 orders.
+            let spain = try Self.json(try await Self.get(client, "/overview.json?country=Spain").body)
+            #expect(Self.kpi(spain, "total_customers") as? Int == 3)
+            #expect((Self.kpi(spain, "total_revenue") as? NSNumber)?.doubleValue == 35.166)
+            #expect(((spain["filters"] as? [String: Any])?["country"] as? [String]) == ["Spain"])
+            // Date range: as-of follows the end of the range; the previous period (59 days before) has no data.
+            let range = try Self.json(try await Self.get(client, "/overview.json?from=2021-02-01&to=2021-03-31").body)
+            #expect(range["as_of"] as? String == "2021-04-01")
+            #expect(Self.kpi(range, "total_customers") as? Int == 4)
+            // Previous period: 2021-02-01..2021-04-30 (89 days) vs 2020-11-04..2021-01-31: C1 and C2 (Jan).
+            let withPrev = try Self.json(try await Self.get(client, "/overview.json?from=2021-02-01").body)
+            let prevCustomers = ((withPrev["kpis"] as? [String: Any])?["total_customers"] as? [String: Any])?["previous"] as? Int
+            #expect(prevCustomers == 2)
+            // Segment: Hibernating = C2, C7, C8 with scores from all customers.
+            let churn = try Self.json(try await Self.get(client, "/customers.json?segment=Hibernating").body)
+            #expect(Self.rows(churn, "customers").map { $0["customer_id"] as? String }.sorted { ($0 ?? "") < ($1 ?? "") } == ["C2", "C7", "C8"])
+            #expect(Set(Self.rows(churn, "customers").compactMap { $0["r_score"] as? Int }) == [1])
+            // Tier, then retention in quarters and counts: [[5, 1], [2]].
+            let gold = try Self.json(try await Self.get(client, "/value.json?tier=Gold").body)
+            #expect(Self.rows(gold, "tiers").first { $0["tier"] as? String == "Gold" }?["customers"] as? Int == 1)
+            let q = try Self.json(try await Self.get(client, "/retention.json?_period=quarter&_metric=count").body)
+            let cohorts = Self.rows(q, "cohorts")
+            #expect(cohorts.map { $0["cohort"] as? String } == ["2021-Q1", "2021-Q2"])
+            #expect(cohorts.map { [$0["0"] as? Int, $0["1"] as? Int] } == [[5, 1], [2, nil]])
+            // The filter is kept in every link of the page.
+            let html = try await Self.get(client, "/churn?country=Spain").body
+            #expect(html.contains("href=\"/overview?country=Spain\""))
+        }
+    }
+
+    @Test func badFiltersAre400WithAMessage() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            let html = try await Self.get(client, "/overview?from=2021-13-45")
+            #expect(html.status == .badRequest)
+            #expect(html.body.contains("&#39;from&#39; must be a date written YYYY-MM-DD, not &#39;2021-13-45&#39;."))
+            let json = try await Self.get(client, "/value.json?segment=Whales")
+            #expect(json.status == .badRequest)
+            let body = try Self.json(json.body)
+            #expect(body["ok"] as? Bool == false)
+            #expect((body["error"] as? String)?.hasPrefix("Unknown segment 'Whales'.") == true)
+            let csv = try await Self.get(client, "/churn.csv?country=Atlantis")
+            #expect(csv.status == .badRequest)
+            #expect(csv.body.hasPrefix("Unknown country 'Atlantis'. Countries in this data set: France, Germany, Portugal, Spain, United Kingdom."))
+            #expect(try await Self.get(client, "/overview?from=2021-04-01&to=2021-03-01").status == .badRequest)
+            #expect(try await Self.get(client, "/retention?_period=fortnight").status == .badRequest)
+            #expect(try await Self.get(client, "/customers?_sort=shoe_size").status == .badRequest)
+            #expect(try await Self.get(client, "/customers?_page=0").status == .badRequest)
+            #expect(try await Self.get(client, "/value.csv?_table=nope").status == .badRequest)
+            #expect(try await Self.get(client, "/customer?id=nobody").status == .notFound)
+            #expect(try await Self.get(client, "/customer?id=C5").status == .notFound)   // cancellations only
+        }
+    }
+
+    @Test func customersListSortsSearchesAndExportsEveryRow() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            let page = try Self.json(try await Self.get(client, "/customers.json?_sort=monetary&_desc=0").body)
+            #expect(Self.rows(page, "customers").map { $0["customer_id"] as? String } == ["C3", "C6", "C2", "C7", "C8", "C4", "C1"])
+            let search = try await Self.get(client, "/customers?_q=spain").body
+            #expect(search.contains("2 customers match “spain”."))
+            let csv = try await Self.get(client, "/customers.csv").body
+            #expect(csv.hasPrefix("customer_id,country,segment,tier,r_score,f_score,m_score,recency_days,frequency,monetary,first_order,last_order\n"))
+            #expect(csv.contains("\nC1,Germany,Loyal Customers,Gold,3,4,5,52,2,25.5,2021-01-05,2021-03-10\n"))
+            let profile = try Self.json(try await Self.get(client, "/customer.json?id=C1").body)
+            #expect(Self.rows(profile, "orders").map { $0["invoice"] as? String } == ["C1003", "1002", "1001"])
+            #expect(Self.kpi(profile, "rfm_score") as? String == "345")
+        }
+    }
+
+    @Test func hostileTextIsEscapedEverywhere() async throws {
+        let script = "<script>alert(1)</script>"
+        let country = "\"><img src=x onerror=alert(2)>"
+        let text = """
+        Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+        1,A,x,1,2021-01-05 10:00:00,10,\(script),"\(country.replacingOccurrences(of: "\"", with: "\"\""))"
+        2,A,x,1,2021-02-05 10:00:00,10,\(script),"\(country.replacingOccurrences(of: "\"", with: "\"\""))"
+        3,A,x,2,2021-02-07 10:00:00,10,=HYPERLINK("http://evil"),France
+        4,A,x,1,2021-03-01 10:00:00,5,@SUM(A1),France
+        """
+        let app = try await Self.app(try Self.store(text: text))
+        try await app.test(.router) { client in
+            let encodedID = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+            for path in ["/customers", "/value", "/customer?id=\(encodedID)", "/overview", "/churn", "/",
+                         "/customers?_q=%3Cscript%3E", "/overview?country=%3Cb%3Ex"] {
+                let body = try await Self.get(client, path).body
+                #expect(!body.contains(script), "raw script tag in \(path)")
+                #expect(!body.contains("<img src=x"), "raw img tag in \(path)")
+                #expect(!body.contains("<b>x"), "raw filter value in \(path)")
+            }
+            let list = try await Self.get(client, "/customers").body
+            #expect(list.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(list.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+            // JSON escapes < > & too, so it is safe to embed.
+            let json = try await Self.get(client, "/customers.json").body
+            #expect(!json.contains("<script>") && json.contains("\\u003cscript\\u003e"))
+            // CSV: formula-looking text is neutralised, numbers stay numbers.
+            let csv = try await Self.get(client, "/customers.csv").body
+            #expect(csv.contains("\n\"'=HYPERLINK(\"\"http://evil\"\")\",France,"))
+            #expect(csv.contains("\n'@SUM(A1),France,"))
+        }
+    }
+
+    static func multipart(_ name: String, _ content: String, boundary: String = "XyZ123") -> (HTTPFields, ByteBuffer) {
+        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: text/csv\r\n\r\n\(content)\r\n--\(boundary)--\r\n"
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: body))
+    }
+
+    @Test func uploadReviewUseAndLimits() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-upload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = ServerOptions()
+        options.dataDirectory = dir.path
+        options.maxUploadBytes = 4096
+        let store = try Self.store()
+        let app = try await Self.app(store, options: options)
+        let csv = """
+        Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+        1,A,x,2,2022-01-05 10:00:00,10,U1,Norway
+        2,A,x,1,2022-02-05 10:00:00,5,U2,Norway
+        3,A,x,abc,2022-02-06 10:00:00,5,U2,Norway
+        """
+        try await app.test(.router) { client in
+            // A name that tries to leave the data folder is reduced to a plain file name inside uploads/.
+            let (headers, body) = Self.multipart("../../etc/evil.csv", csv)
+            let review = try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { ($0.status, String(buffer: $0.body)) }
+            #expect(review.0 == .ok)
+            #expect(review.1.contains("Use this data set"))
+            #expect(review.1.contains("1 line: unparseable quantity"))
+            let stored = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads").path)
+            #expect(stored.count == 1 && stored[0].hasSuffix("-evil.csv"))
+            #expect(!FileManager.default.fileExists(atPath: dir.deletingLastPathComponent().appendingPathComponent("etc/evil.csv").path))
+            // Nothing changes until the user confirms.
+            #expect(store.dataset.name == "small_retail.csv")
+            let token = try #require(review.1.range(of: "name=\"token\" value=\"").map { review.1[$0.upperBound...].prefix { $0 != "\"" } })
+            let use = try await client.execute(uri: "/upload/use", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                               body: ByteBuffer(string: "token=\(token)")) { $0.status }
+            #expect(use == .seeOther)
+            #expect(store.dataset.name == "evil.csv")
+            let page = try Self.json(try await Self.get(client, "/overview.json").body)
+            #expect(Self.kpi(page, "total_customers") as? Int == 2)
+            #expect((Self.kpi(page, "total_revenue") as? NSNumber)?.doubleValue == 25)
+
+            // Too large: a clear message, status 413, nothing stored.
+            let (h2, b2) = Self.multipart("big.csv", String(repeating: "x", count: 10_000))
+            let big = try await client.execute(uri: "/upload", method: .post, headers: h2, body: b2) { ($0.status, String(buffer: $0.body)) }
+            #expect(big.0 == .contentTooLarge)
+            #expect(big.1.contains("larger than the limit"))
+            // Empty and unreadable files: 400 with the loader's message.
+            let (h3, b3) = Self.multipart("empty.csv", "")
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: h3, body: b3) { $0.status } == .badRequest)
+            // An unknown layout gets the mapping form; the mapping then loads it.
+            let (h4, b4) = Self.multipart("shop.csv", "order_ref,client,when,amount\nA1,K1,2022-03-01,12.50\nA2,K2,2022-03-02,7\n")
+            let form = try await client.execute(uri: "/upload", method: .post, headers: h4, body: b4) { String(buffer: $0.body) }
+            #expect(form.contains("Map the columns of shop.csv"))
+            #expect(form.contains("<option value=\"client\" selected>client</option>"))
+            let token4 = try #require(form.range(of: "name=\"token\" value=\"").map { form[$0.upperBound...].prefix { $0 != "\"" } })
+            let mapped = try await client.execute(uri: "/upload/map", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "token=\(token4)&name=shop.csv&customer=client&timestamp=when&revenue=amount&invoice=order_ref")) { String(buffer: $0.body) }
+            #expect(mapped.contains("Use this data set"))
+            #expect(mapped.contains("19.50"))   // revenue 12.50 + 7
+            // A token that is not a stored file name is refused.
+            let bad = try await client.execute(uri: "/upload/use", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                               body: ByteBuffer(string: "token=..%2F..%2Fetc%2Fpasswd")) { $0.status }
+            #expect(bad == .badRequest)
+        }
+    }
+}

@@ -89,10 +89,10 @@ enum OverviewPage {
 
         page.sections = [
             Section(id: "revenue", title: "Revenue over time", blocks: [
-                .chart(Chart(id: "revenue", title: revenueChart.title, svg: revenueChart.svg(), dataTable: "monthly")),
+                .chart(Chart(id: "revenue", title: revenueChart.title, svg: revenueChart.svg(), dataTable: "monthly", wide: true)),
             ]),
             Section(id: "customers", title: "Customers over time", blocks: [
-                .chart(Chart(id: "customers", title: customersChart.title, svg: customersChart.svg(), dataTable: "monthly")),
+                .chart(Chart(id: "customers", title: customersChart.title, svg: customersChart.svg(), dataTable: "monthly", wide: true)),
                 .table(monthly),
             ]),
             Section(id: "comparison", title: "Comparison with the previous period", blocks: [.table(kpiTable)]),

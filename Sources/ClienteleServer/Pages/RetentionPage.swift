@@ -77,6 +77,11 @@ enum RetentionPage {
             values.append(v); text.append(tx); tips.append(tp)
         }
         let metricTitle = ["rate": "Retention rate", "count": "Active customers", "revenue": "Net revenue"][metric.rawValue]!
+        // Column 0 is always 100%: the colour scale of rates runs to the highest rate after it, so that differences
+        // between later months stay visible (cells above it take the darkest colour).
+        var laterMax = 0.0
+        for row in values { for v in row.dropFirst() { if let v { laterMax = max(laterMax, v) } } }
+        let colourDomain: ClosedRange<Double>? = metric == .rate ? 0...max(min(1, (laterMax * 10).rounded(.up) / 10), 0.1) : nil
         let percentFormat: ChartValueFormatter = { DisplayFormat.percent($0, digits: 0) }
         let heatmapFormat: ChartValueFormatter = metric == .rate ? percentFormat : DisplayFormat.compact
         let columnLabels: [String] = (0..<offsets).map { String($0) }
@@ -84,7 +89,7 @@ enum RetentionPage {
             title: "\(metricTitle) by cohort and \(word)s since first order", rowLabels: labels,
             columnLabels: columnLabels, values: values,
             xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Cohort (\(word) of first order)",
-            domain: metric == .rate ? 0...1 : nil, cellText: text, tooltips: tips,
+            domain: colourDomain, cellText: text, tooltips: tips,
             format: heatmapFormat, legendTitle: metricTitle)
 
         // Matrix table (all cohorts in CSV/JSON; HTML shows the latest 36 for weekly cohorts).
@@ -165,7 +170,7 @@ enum RetentionPage {
         page.sections = [
             Section(id: "heatmap", title: "Cohort heatmap", blocks: [
                 .html(switcher),
-                .chart(Chart(id: "heatmap", title: heatmap.title, svg: heatmap.svg(), dataTable: "cohorts")),
+                .chart(Chart(id: "heatmap", title: heatmap.title, svg: heatmap.svg(), dataTable: "cohorts", wide: true)),
                 .html("<p class=\"downloads\">Image: <a href=\"\(escapeHTML(ctx.request.link("/retention.png", [("_period", period.rawValue)])))\">PNG</a> · <a href=\"\(escapeHTML(ctx.request.link("/retention.svg", [("_period", period.rawValue), ("_metric", metric.rawValue), ("_chart", "heatmap")])))\">SVG</a></p>"),
                 .table(matrixTable),
             ]),

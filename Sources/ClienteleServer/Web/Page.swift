@@ -63,6 +63,8 @@ struct Chart: Sendable {
     var svg: String
     /// Table holding the chart's data (for the CSV link), if any.
     var dataTable: String?
+    /// Spans the full width of the page (heatmaps, long time series).
+    var wide = false
 }
 
 /// A table with typed cells: HTML shows formatted values, CSV and JSON exact ones.

@@ -97,7 +97,7 @@ struct PageRenderer: Sendable {
                     case .html(let h): return ["isHTML": true, "html": h]
                     case .text(let t): return ["isText": true, "text": t]
                     case .chart(let c):
-                        var d: [String: Any] = ["id": c.id, "title": c.title, "svg": c.svg,
+                        var d: [String: Any] = ["id": c.id, "title": c.title, "svg": c.svg, "wide": c.wide,
                                                 "svgHref": request.link(base + ".svg", optionPairs + [("_chart", c.id)])]
                         if let t = c.dataTable { d["csvHref"] = request.link(base + ".csv", optionPairs + [("_table", t)]) }
                         return ["chart": d]

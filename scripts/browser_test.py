@@ -1,0 +1,641 @@
+#!/usr/bin/env python3
+"""Browser test of the Clientele dashboard.
+
+Starts `clientele serve` on the built-in demo data, loads every page (and a
+set of filtered variants) in headless Chromium with Playwright, requests every
+same-origin link found on those pages, saves full-page screenshots (1280 px
+and 390 px wide, light and dark theme) and finally uploads a small CSV with
+hostile values end to end.
+
+It fails (exit 1) on a non-200 page, an HTML page without <h1>, a JavaScript
+error (pageerror, console error, an alert/confirm/prompt dialog), a failed
+sub-resource, a broken same-origin link, or a chart with no marks (an empty
+chart is accepted only where a filter can legitimately empty it and only when
+it says so with data-empty="true").
+
+Usage:
+    python3 scripts/browser_test.py [BINARY] [--out DIR] [--no-shots]
+
+BINARY defaults to $CLIENTELE_BIN, else .build/debug/clientele.
+Needs: pip install playwright; Debian's chromium at /usr/bin/chromium
+(or $CHROMIUM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+try:
+    from playwright.sync_api import sync_playwright, Error as PlaywrightError
+except ImportError:  # pragma: no cover - the wrapper installs it
+    sys.exit("browser_test: Python package 'playwright' is missing (pip install playwright)")
+
+NAV_PAGES = ["/", "/overview", "/value", "/retention", "/churn", "/customers",
+             "/data-quality", "/upload"]
+DOWNLOAD_SUFFIXES = (".json", ".csv", ".svg", ".png", ".gz")
+DOWNLOAD_PATHS = ("/-/health",)
+UPLOAD_NAME = "browser-test-upload.csv"
+HOSTILE_ID = "<script>alert(1)</script>"
+HOSTILE_COUNTRY = '"><img src=x onerror=alert(2)>'
+
+
+def upload_csv() -> bytes:
+    """A handful of Online Retail II lines: 5 valid, 1 invalid (price 0)."""
+    rows = [
+        "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country",
+        "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom",
+        "536366,71053,WHITE METAL LANTERN,6,2010-12-02 09:10:00,3.39,17850,United Kingdom",
+        "536367,84406B,CREAM CUPID HEARTS COAT HANGER,8,2011-01-03 10:00:00,2.75,13047,France",
+        # hostile customer id (quoted because it has no comma, but keep it simple)
+        f"536368,22752,SET 7 BABUSHKA NESTING BOXES,2,2011-02-04 11:30:00,7.65,{HOSTILE_ID},Germany",
+        # hostile country: CSV-quoted, inner quote doubled
+        '536369,21730,GLASS STAR FROSTED T-LIGHT HOLDER,6,2011-03-05 12:45:00,4.25,14688,'
+        + '"' + HOSTILE_COUNTRY.replace('"', '""') + '"',
+        "536370,22633,HAND WARMER UNION JACK,6,2011-03-06 13:00:00,0,14688,United Kingdom",
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+UPLOAD_LINES, UPLOAD_VALID, UPLOAD_INVALID = 6, 5, 1
+
+
+# --------------------------------------------------------------------------
+# results
+
+
+class Report:
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.warnings: list[str] = []
+        self.pages = 0
+        self.links = 0
+        self.charts = 0
+        self.shots = 0
+
+    def fail(self, where: str, what: str) -> None:
+        msg = f"{where}: {what}"
+        if msg not in self.failures:
+            self.failures.append(msg)
+            print(f"  FAIL {msg}", flush=True)
+
+    def warn(self, where: str, what: str) -> None:
+        msg = f"{where}: {what}"
+        if msg not in self.warnings:
+            self.warnings.append(msg)
+            print(f"  warn {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------
+# server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 30) -> tuple[int, dict, bytes]:
+    req = urllib.request.Request(url, headers={"User-Agent": "clientele-browser-test"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+class Server:
+    def __init__(self, binary: str, workdir: str, log_path: str, demo_lines: int) -> None:
+        self.binary, self.workdir, self.log_path = binary, workdir, log_path
+        self.demo_lines = demo_lines
+        self.proc: subprocess.Popen | None = None
+        self.base = ""
+
+    def start(self) -> None:
+        last = ""
+        for _attempt in range(3):
+            port = free_port()
+            self.log = open(self.log_path, "w")
+            self.proc = subprocess.Popen(
+                [self.binary, "serve", "--port", str(port), "--demo-lines", str(self.demo_lines),
+                 "--data-dir", os.path.join(self.workdir, "data")],
+                cwd=self.workdir, stdout=self.log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+            self.base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    status, _, body = http_get(self.base + "/-/health", timeout=2)
+                    if status == 200:
+                        print(f"server up at {self.base}/ : {body.decode(errors='replace').strip()}",
+                              flush=True)
+                        return
+                except (OSError, urllib.error.URLError):
+                    pass
+                time.sleep(0.1)
+            self.stop()
+            last = self.log_tail()
+        raise RuntimeError(f"server did not become healthy; log tail:\n{last}")
+
+    def log_tail(self, n: int = 20) -> str:
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        p, self.proc = self.proc, None
+        if p is None:
+            return
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGINT)  # graceful shutdown
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+        try:
+            self.log.close()
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------
+# page checks
+
+CHARTS_JS = """() => Array.from(document.querySelectorAll('figure.chart')).map((f, i) => {
+  const svg = f.querySelector('svg');
+  return {
+    id: f.dataset.chart || ('#' + i),
+    svg: !!svg,
+    marks: svg ? svg.querySelectorAll('.clt-mark').length : 0,
+    empty: svg ? svg.getAttribute('data-empty') : null,
+  };
+})"""
+
+LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"""
+
+LAYOUT_JS = """() => {
+  const de = document.documentElement;
+  const wide = [];
+  if (de.scrollWidth > window.innerWidth + 1) {
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > window.innerWidth + 1 && r.width > 0 && !el.closest('.table-scroll')) {
+        let p = el.parentElement, inner = false;
+        while (p) { const s = getComputedStyle(p);
+          if (s.overflowX === 'auto' || s.overflowX === 'scroll' || s.overflowX === 'hidden') { inner = true; break; }
+          p = p.parentElement; }
+        if (!inner) wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' (' + Math.round(r.right) + 'px)');
+      }
+      if (wide.length >= 4) break;
+    }
+  }
+  return {scrollWidth: de.scrollWidth, innerWidth: window.innerWidth, wide: wide,
+          theme: de.dataset.theme || ''};
+}"""
+
+
+class Visitor:
+    """One browser context (viewport + theme) with listeners that route
+    JavaScript errors, dialogs and failed sub-resources to the report."""
+
+    def __init__(self, browser, base: str, report: Report, width: int, dark: bool) -> None:
+        self.base, self.report = base, report
+        self.width, self.dark = width, dark
+        self.tag = f"{width}px {'dark' if dark else 'light'}"
+        self.ctx = browser.new_context(
+            viewport={"width": width, "height": 900 if width > 600 else 844},
+            color_scheme="dark" if dark else "light",
+            device_scale_factor=1,
+            is_mobile=width < 600, has_touch=width < 600,
+        )
+        self.ctx.set_default_timeout(20_000)
+        if dark:
+            self.ctx.add_init_script("try{localStorage.setItem('clt-theme','dark')}catch(e){}")
+        self.page = self.ctx.new_page()
+        self.current = "(none)"
+        self.page.on("pageerror", lambda e: self.report.fail(self.current, f"JavaScript error ({self.tag}): {e}"))
+        self.page.on("console", self._console)
+        self.page.on("dialog", self._dialog)
+        self.page.on("requestfailed", lambda r: self._reqfailed(r))
+        self.page.on("response", self._response)
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.report.fail(self.current, f"console error ({self.tag}): {msg.text}")
+        elif msg.type == "warning":
+            self.report.warn(self.current, f"console warning ({self.tag}): {msg.text}")
+
+    def _dialog(self, d) -> None:
+        self.report.fail(self.current, f"a {d.type} dialog opened ({self.tag}): {d.message!r} (script executed)")
+        try:
+            d.dismiss()
+        except PlaywrightError:
+            pass
+
+    def _reqfailed(self, r) -> None:
+        if r.url.startswith(self.base):
+            self.report.fail(self.current, f"request failed ({self.tag}): {r.url}: {r.failure}")
+
+    def _response(self, r) -> None:
+        if r.status >= 400 and r.url.startswith(self.base):
+            self.report.fail(self.current, f"sub-resource HTTP {r.status} ({self.tag}): {r.url}")
+
+    def goto(self, path: str):
+        url = path if path.startswith("http") else self.base + path
+        self.current = short(url, self.base)
+        try:
+            resp = self.page.goto(url, wait_until="load")
+        except PlaywrightError as e:
+            self.report.fail(self.current, f"could not load ({self.tag}): {str(e).splitlines()[0]}")
+            return None
+        if resp is None or resp.status != 200:
+            self.report.fail(self.current, f"HTTP {resp.status if resp else 'no response'} ({self.tag})")
+        return resp
+
+    def close(self) -> None:
+        self.ctx.close()
+
+
+def short(url: str, base: str) -> str:
+    return url[len(base):] if url.startswith(base) else url
+
+
+def check_page(v: Visitor, path: str, empty_ok: bool, links: set[str]) -> None:
+    r = v.report
+    resp = v.goto(path)
+    if resp is None:
+        return
+    r.pages += 1
+    where = v.current
+    ctype = (resp.headers or {}).get("content-type", "")
+    if "text/html" not in ctype:
+        r.fail(where, f"content-type {ctype!r}, expected text/html")
+        return
+    if v.page.locator("h1").count() == 0:
+        r.fail(where, "page has no <h1>")
+    elif not v.page.locator("h1").first.inner_text().strip():
+        r.fail(where, "<h1> is empty")
+    title = v.page.title()
+    if not title.strip():
+        r.fail(where, "page has no <title>")
+    for c in v.page.evaluate(CHARTS_JS):
+        r.charts += 1
+        cid = f"chart {c['id']}"
+        if not c["svg"]:
+            r.fail(where, f"{cid}: figure.chart without <svg>")
+        elif c["marks"] == 0:
+            if c["empty"] != "true":
+                r.fail(where, f"{cid}: no .clt-mark and not marked data-empty=\"true\"")
+            elif not empty_ok:
+                r.fail(where, f"{cid}: empty (data-empty=\"true\") on an unfiltered demo page")
+        elif c["empty"] == "true":
+            r.fail(where, f"{cid}: data-empty=\"true\" but it has {c['marks']} marks")
+    for href in v.page.evaluate(LINKS_JS):
+        if href.startswith(v.base + "/") or href == v.base:
+            links.add(href.split("#", 1)[0])
+        elif href.startswith(("http:", "https:")):
+            r.warn(where, f"external link {href}")
+
+
+def check_layout(v: Visitor, where: str) -> None:
+    info = v.page.evaluate(LAYOUT_JS)
+    want = "dark" if v.dark else "light"
+    if info["theme"] != want:
+        v.report.fail(where, f"data-theme is {info['theme']!r} in the {v.tag} context, expected {want!r}")
+    if info["scrollWidth"] > info["innerWidth"] + 1:
+        v.report.warn(where, f"page scrolls sideways at {v.tag}: {info['scrollWidth']}px content in "
+                             f"{info['innerWidth']}px; too wide: {', '.join(info['wide']) or '?'}")
+
+
+def shot_name(path: str) -> str:
+    p = urllib.parse.urlsplit(path)
+    name = p.path.strip("/").replace("/", "_") or "home"
+    if p.query:
+        name += "_" + re.sub(r"[^A-Za-z0-9]+", "-", urllib.parse.unquote_plus(p.query)).strip("-")[:60]
+    return name
+
+
+# --------------------------------------------------------------------------
+# link crawl
+
+
+def is_download(url: str) -> bool:
+    path = urllib.parse.urlsplit(url).path
+    return path.endswith(DOWNLOAD_SUFFIXES) or path in DOWNLOAD_PATHS
+
+
+def check_link(url: str) -> tuple[str, str | None]:
+    try:
+        status, headers, body = http_get(url, timeout=60)
+    except Exception as e:  # noqa: BLE001
+        return url, f"request error: {e}"
+    if is_download(url):
+        if status != 200:
+            return url, f"download HTTP {status}"
+        path = urllib.parse.urlsplit(url).path
+        if not body:
+            return url, "download is empty"
+        if path.endswith(".json") or path == "/-/health":
+            try:
+                json.loads(body)
+            except ValueError as e:
+                return url, f"download is not valid JSON: {e}"
+        elif path.endswith(".svg") and b"<svg" not in body[:400]:
+            return url, "download is not an SVG"
+        elif path.endswith(".png") and not body.startswith(b"\x89PNG"):
+            return url, "download is not a PNG"
+        return url, None
+    if not 200 <= status < 300:
+        return url, f"broken link: HTTP {status}"
+    if "text/html" in headers.get("content-type", "") and b"<h1" not in body:
+        return url, "linked HTML page has no <h1>"
+    return url, None
+
+
+def crawl(links: set[str], base: str, report: Report, sources: dict[str, str]) -> None:
+    todo = sorted(links)
+    print(f"checking {len(todo)} same-origin links ...", flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
+        for url, err in ex.map(check_link, todo):
+            report.links += 1
+            if err:
+                report.fail(short(url, base), f"{err} (linked from {sources.get(url, '?')})")
+
+
+# --------------------------------------------------------------------------
+# upload
+
+
+def test_upload(browser, base: str, report: Report, out: str | None, links: set[str]) -> None:
+    print("upload test ...", flush=True)
+    v = Visitor(browser, base, report, 1280, dark=False)
+    try:
+        if v.goto("/upload") is None:
+            return
+        v.page.set_input_files("input[type=file]", files=[
+            {"name": UPLOAD_NAME, "mimeType": "text/csv", "buffer": upload_csv()}])
+        v.current = "POST /upload"
+        with v.page.expect_navigation(wait_until="load") as nav:
+            v.page.locator("form.upload button[type=submit], form.upload [type=submit]").first.click()
+        resp = nav.value
+        where = "POST /upload (review page)"
+        report.pages += 1
+        if resp is None or resp.status != 200:
+            report.fail(where, f"HTTP {resp.status if resp else 'no response'}")
+            return
+        text = v.page.locator("main").inner_text()
+        if UPLOAD_NAME not in text:
+            report.fail(where, f"the review page does not name the uploaded file {UPLOAD_NAME}")
+        kpis = {}
+        for k in v.page.locator(".kpi").all():
+            label = k.locator(".kpi-label").inner_text().strip().lower()
+            kpis[label] = k.locator(".kpi-value").inner_text().strip()
+        want = {"lines read": UPLOAD_LINES, "valid": UPLOAD_VALID, "invalid": UPLOAD_INVALID}
+        for label, n in want.items():
+            got = kpis.get(label)
+            if got is None:
+                report.fail(where, f"data-quality figure {label!r} missing (figures: {kpis})")
+            elif got.replace(",", "") != str(n):
+                report.fail(where, f"data-quality figure {label!r} is {got}, expected {n}")
+        if out:
+            v.page.screenshot(path=os.path.join(out, "upload-review_1280_light.png"), full_page=True)
+            report.shots += 1
+        button = v.page.get_by_role("button", name="Use this data set")
+        if button.count() == 0:
+            report.fail(where, "no 'Use this data set' button")
+            return
+        v.current = "POST /upload/use"
+        with v.page.expect_navigation(wait_until="load") as nav:
+            button.first.click()
+        resp = nav.value
+        if resp is None or resp.status != 200:
+            report.fail("POST /upload/use", f"HTTP {resp.status if resp else 'no response'}")
+        v.goto("/")
+        report.pages += 1
+        home = v.page.locator("body").inner_text()
+        if UPLOAD_NAME not in home:
+            report.fail("/ after upload", f"home page does not show the uploaded file name {UPLOAD_NAME}")
+        status, _, body = http_get(base + "/-/health")
+        if UPLOAD_NAME.encode() not in body:
+            report.fail("/-/health after upload", f"does not name the uploaded data set: {body[:200]!r}")
+        # Every page on the tiny uploaded data set: charts may be legitimately
+        # empty, hostile strings must show as text and never run.
+        seen_id = seen_country = False
+        enc_id = urllib.parse.quote(HOSTILE_ID, safe="")
+        enc_country = urllib.parse.quote(HOSTILE_COUNTRY, safe="")
+        pages = NAV_PAGES + ["/customers?_q=script", f"/customer?id={enc_id}",
+                             f"/?country={enc_country}", f"/customers?country={enc_country}"]
+        for path in pages:
+            check_page(v, path, empty_ok=True, links=links)
+            where = v.current + " (uploaded data)"
+            body_text = v.page.locator("body").inner_text()
+            seen_id |= HOSTILE_ID in body_text
+            # country names appear in tables and in the filter's <option>s
+            opts = v.page.locator("select[name=country] option").all_inner_texts()
+            seen_country |= HOSTILE_COUNTRY in body_text or HOSTILE_COUNTRY in opts
+            injected = v.page.evaluate(
+                "() => ({img: document.querySelectorAll('img[src=\"x\"]').length,"
+                " script: Array.from(document.scripts).filter(s => s.textContent.includes('alert(')).length})")
+            if injected["img"] or injected["script"]:
+                report.fail(where, f"hostile input became markup: {injected}")
+            if out and path in ("/customers", "/customers?_q=script"):
+                v.page.screenshot(path=os.path.join(out, f"upload-{shot_name(path)}_1280_light.png"),
+                                  full_page=True)
+                report.shots += 1
+        if not seen_id:
+            report.fail("uploaded data", f"the hostile customer id {HOSTILE_ID!r} is shown nowhere as text")
+        if not seen_country:
+            report.fail("uploaded data", f"the hostile country {HOSTILE_COUNTRY!r} is shown nowhere as text")
+    finally:
+        v.close()
+
+
+# --------------------------------------------------------------------------
+# main
+
+
+def data_span(base: str) -> tuple[dt.date, dt.date]:
+    _, _, body = http_get(base + "/index.json")
+    d = json.loads(body)
+    for row in d.get("tables", {}).get("dataset", {}).get("rows", []):
+        if str(row.get("field", "")).lower() == "date span":
+            m = re.findall(r"\d{4}-\d{2}-\d{2}", str(row.get("value", "")))
+            if len(m) == 2:
+                return dt.date.fromisoformat(m[0]), dt.date.fromisoformat(m[1])
+    as_of = dt.date.fromisoformat(d["as_of"])
+    return as_of - dt.timedelta(days=365), as_of - dt.timedelta(days=1)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("binary", nargs="?", default=os.environ.get("CLIENTELE_BIN", ".build/debug/clientele"))
+    ap.add_argument("--out", default="browser-shots", help="screenshot folder (default browser-shots/)")
+    ap.add_argument("--no-shots", action="store_true", help="skip screenshots")
+    ap.add_argument("--demo-lines", type=int, default=20000)
+    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    args = ap.parse_args()
+
+    t0 = time.time()
+    binary = os.path.abspath(args.binary)
+    if not os.access(binary, os.X_OK):
+        print(f"browser_test: binary {binary} not found or not executable", file=sys.stderr)
+        return 2
+    out = None if args.no_shots else os.path.abspath(args.out)
+    if out:
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out, exist_ok=True)
+
+    report = Report()
+    workdir = tempfile.mkdtemp(prefix="clientele-browser-test-")
+    log_path = os.path.join(out or workdir, "server.log")
+    server = Server(binary, workdir, log_path, args.demo_lines)
+    atexit.register(server.stop)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        server.start()
+        base = server.base
+        first, last = data_span(base)
+        frm = last - dt.timedelta(days=89)
+        print(f"data span {first} to {last}; last 90 days = {frm} to {last}", flush=True)
+
+        # (path, charts may be legitimately empty)
+        main_pages = [(p, False) for p in NAV_PAGES]
+        variants = [
+            (f"/overview?from={frm}&to={last}", True),
+            (f"/?from={frm}&to={last}", True),
+            (f"/retention?from={frm}&to={last}", True),
+            ("/overview?country=Germany", True),
+            ("/churn?segment=At+Risk", True),
+            ("/value?tier=Gold", True),
+            ("/customers?segment=At+Risk&country=United+Kingdom", True),
+            (f"/value?from={first}&to={first + dt.timedelta(days=6)}&tier=Platinum", True),
+            ("/customers?_page=2", False),
+            ("/customers?_sort=recency&_desc=0", False),
+            ("/customers?_sort=country&_desc=1", False),
+            ("/customers?_q=Germany", True),
+            ("/data-quality?country=France", True),
+        ]
+        for period in ("month", "week", "quarter"):
+            for metric in ("rate", "count", "revenue"):
+                variants.append((f"/retention?_period={period}&_metric={metric}", False))
+
+        links: set[str] = set()
+        cust: str | None = None
+        sources: dict[str, str] = {}
+        shot_pages: list[str] = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
+            try:
+                # 1. every page at 1280 px, light theme, with all checks
+                v = Visitor(browser, base, report, 1280, dark=False)
+                print(f"visiting {len(main_pages) + len(variants) + 1} pages ...", flush=True)
+                for path, empty_ok in main_pages + variants:
+                    before = set(links)
+                    check_page(v, path, empty_ok, links)
+                    for l in links - before:
+                        sources.setdefault(l, v.current)
+                    if path == "/customers":
+                        first_customer = v.page.locator("main table a[href^='/customer?']").first
+                        cust = first_customer.get_attribute("href") if first_customer.count() else None
+                        if not cust:
+                            report.fail("/customers", "no customer profile link in the table")
+                # a customer profile: the first customer link on /customers
+                if cust:
+                    before = set(links)
+                    check_page(v, cust, True, links)
+                    for l in links - before:
+                        sources.setdefault(l, v.current)
+                    shot_pages.append(cust)
+                # the theme toggle flips the theme and remembers it
+                v.goto("/overview")
+                v.page.click("#theme")
+                if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                    report.fail("/overview", "the theme button did not switch to dark")
+                v.page.reload()
+                if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                    report.fail("/overview", "the dark theme was not remembered after reload")
+                v.close()
+
+                # 2. screenshots: main pages x {1280, 390} x {light, dark}
+                shot_pages = NAV_PAGES + shot_pages + [f"/overview?from={frm}&to={last}",
+                                                        "/retention?_period=week&_metric=revenue"]
+                if out:
+                    for width in (1280, 390):
+                        for dark in (False, True):
+                            sv = Visitor(browser, base, report, width, dark)
+                            for path in shot_pages:
+                                if sv.goto(path) is None:
+                                    continue
+                                check_layout(sv, sv.current)
+                                fn = f"{shot_name(path)}_{width}_{'dark' if dark else 'light'}.png"
+                                sv.page.screenshot(path=os.path.join(out, fn), full_page=True)
+                                report.shots += 1
+                            sv.close()
+                    print(f"{report.shots} screenshots written to {out}", flush=True)
+
+                # 3. every same-origin link
+                crawl(links, base, report, sources)
+
+                # 4. upload, last: it replaces the data set
+                test_upload(browser, base, report, out, set())
+            finally:
+                browser.close()
+        if not server.alive():
+            report.fail("server", "the server process died during the test")
+    except Exception as e:  # noqa: BLE001
+        report.fail("browser test", f"aborted: {type(e).__name__}: {e}")
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    secs = time.time() - t0
+    print()
+    print("== browser test summary ==")
+    print(f"pages visited:      {report.pages}")
+    print(f"links checked:      {report.links}")
+    print(f"charts checked:     {report.charts}")
+    print(f"screenshots:        {report.shots}" + (f" in {out}" if out else ""))
+    print(f"time:               {secs:.1f} s")
+    if report.warnings:
+        print(f"warnings ({len(report.warnings)}):")
+        for w in report.warnings:
+            print(f"  - {w}")
+    if report.failures:
+        print(f"FAILURES ({len(report.failures)}):")
+        for f in report.failures:
+            print(f"  - {f}")
+        tail = server.log_tail(10)
+        if tail:
+            print("server log tail:\n" + tail)
+        print("browser-test: 0 passed, 1 failed")
+        return 1
+    print("browser-test: 1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
