@@ -82,7 +82,7 @@ UPLOAD_LINES, UPLOAD_VALID, UPLOAD_INVALID = 6, 5, 1
 class Report:
     def __init__(self) -> None:
         self.failures: list[str] = []
-        self.warnings: list[str] = []
+        self.warnings: dict[str, list[str]] = {}
         self.pages = 0
         self.links = 0
         self.charts = 0
@@ -95,10 +95,11 @@ class Report:
             print(f"  FAIL {msg}", flush=True)
 
     def warn(self, where: str, what: str) -> None:
-        msg = f"{where}: {what}"
-        if msg not in self.warnings:
-            self.warnings.append(msg)
-            print(f"  warn {msg}", flush=True)
+        """Warnings do not fail the run; the summary groups them by message."""
+        if what not in self.warnings:
+            self.warnings[what] = []
+        if where not in self.warnings[what]:
+            self.warnings[what].append(where)
 
 
 # --------------------------------------------------------------------------
@@ -218,6 +219,54 @@ LAYOUT_JS = """() => {
 }"""
 
 
+TABLES_JS = """() => Array.from(document.querySelectorAll('.table-block')).filter(b =>
+  !b.querySelector('table') && !(b.querySelector('.note') && b.querySelector('.note').textContent.trim())
+).map(b => (b.querySelector('h3') || b).textContent.trim().slice(0, 60))"""
+
+# Smallest rendered chart text (px) per chart, after the SVG is scaled to its box.
+CHART_TEXT_JS = """() => Array.from(document.querySelectorAll('figure.chart svg')).map(svg => {
+  const vb = svg.viewBox && svg.viewBox.baseVal, w = svg.getBoundingClientRect().width;
+  const scale = vb && vb.width ? w / vb.width : 1;
+  let min = Infinity;
+  for (const t of svg.querySelectorAll('text')) {
+    if (!t.textContent.trim()) continue;
+    const fs = parseFloat(getComputedStyle(t).fontSize);
+    if (fs) min = Math.min(min, fs * scale);
+  }
+  return {id: svg.closest('figure').dataset.chart || '?', px: min === Infinity ? null : Math.round(min * 10) / 10};
+})"""
+
+# Text whose colour is too close to its background (WCAG contrast < 3).
+CONTRAST_JS = """() => {
+  const parse = c => { const m = c.match(/[\\d.]+/g); return m ? m.map(Number) : null; };
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = el => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && (c.length < 4 || c[3] > 0.5)) return c; }
+    return parse(getComputedStyle(document.body).backgroundColor) || [255, 255, 255]; };
+  const out = new Map();
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg')) continue;
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.opacity === '0') continue;
+    const fg = parse(st.color), b = bg(el);
+    if (!fg) continue;
+    const l1 = lum(fg), l2 = lum(b), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 3) {
+      const key = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+      if (!out.has(key)) out.set(key, key + ' "' + el.textContent.trim().slice(0, 20) + '" ' +
+        st.color + ' on rgb(' + b.slice(0, 3).join(',') + ') ratio ' + ratio.toFixed(2));
+    }
+  }
+  return Array.from(out.values()).slice(0, 6);
+}"""
+
+
 class Visitor:
     """One browser context (viewport + theme) with listeners that route
     JavaScript errors, dialogs and failed sub-resources to the report."""
@@ -257,10 +306,14 @@ class Visitor:
             pass
 
     def _reqfailed(self, r) -> None:
+        if r.is_navigation_request() and r.frame == self.page.main_frame:
+            return  # reported by goto()/submit()
         if r.url.startswith(self.base):
             self.report.fail(self.current, f"request failed ({self.tag}): {r.url}: {r.failure}")
 
     def _response(self, r) -> None:
+        if r.request.is_navigation_request() and r.frame == self.page.main_frame:
+            return  # reported by goto()/submit()
         if r.status >= 400 and r.url.startswith(self.base):
             self.report.fail(self.current, f"sub-resource HTTP {r.status} ({self.tag}): {r.url}")
 
@@ -271,10 +324,22 @@ class Visitor:
             resp = self.page.goto(url, wait_until="load")
         except PlaywrightError as e:
             self.report.fail(self.current, f"could not load ({self.tag}): {str(e).splitlines()[0]}")
+            self.reset()
             return None
         if resp is None or resp.status != 200:
             self.report.fail(self.current, f"HTTP {resp.status if resp else 'no response'} ({self.tag})")
         return resp
+
+    def reset(self) -> None:
+        """After a failed load Chromium may still be moving to its error page:
+        settle on about:blank so the next navigation is not interrupted."""
+        for _ in range(5):
+            try:
+                self.page.wait_for_timeout(200)
+                self.page.goto("about:blank")
+                return
+            except PlaywrightError:
+                continue
 
     def close(self) -> None:
         self.ctx.close()
@@ -285,10 +350,32 @@ def short(url: str, base: str) -> str:
 
 
 def check_page(v: Visitor, path: str, empty_ok: bool, links: set[str]) -> None:
-    r = v.report
     resp = v.goto(path)
-    if resp is None:
+    if resp is not None:
+        inspect(v, resp, empty_ok, links)
+
+
+def submit(v: Visitor, what: str, action, empty_ok: bool, links: set[str]) -> None:
+    """Run an action that navigates (a form submit, a click) and check the page it leads to."""
+    v.current = what
+    try:
+        with v.page.expect_navigation(wait_until="load") as nav:
+            action()
+        resp = nav.value
+    except PlaywrightError as e:
+        v.report.fail(what, f"did not lead to a page ({v.tag}): {str(e).splitlines()[0]}")
+        v.reset()
         return
+    v.current = f"{what} -> {short(v.page.url, v.base)}"
+    if resp is None or resp.status != 200:
+        v.report.fail(v.current, f"HTTP {resp.status if resp else 'no response'} ({v.tag})")
+        if resp is None:
+            return
+    inspect(v, resp, empty_ok, links)
+
+
+def inspect(v: Visitor, resp, empty_ok: bool, links: set[str]) -> None:
+    r = v.report
     r.pages += 1
     where = v.current
     ctype = (resp.headers or {}).get("content-type", "")
@@ -314,6 +401,8 @@ def check_page(v: Visitor, path: str, empty_ok: bool, links: set[str]) -> None:
                 r.fail(where, f"{cid}: empty (data-empty=\"true\") on an unfiltered demo page")
         elif c["empty"] == "true":
             r.fail(where, f"{cid}: data-empty=\"true\" but it has {c['marks']} marks")
+    for t in v.page.evaluate(TABLES_JS):
+        r.warn(where, f"table block {t!r} has a heading and downloads but no table and no note")
     for href in v.page.evaluate(LINKS_JS):
         if href.startswith(v.base + "/") or href == v.base:
             links.add(href.split("#", 1)[0])
@@ -326,6 +415,12 @@ def check_layout(v: Visitor, where: str) -> None:
     want = "dark" if v.dark else "light"
     if info["theme"] != want:
         v.report.fail(where, f"data-theme is {info['theme']!r} in the {v.tag} context, expected {want!r}")
+    small = [f"{c['id']} {c['px']}px" for c in v.page.evaluate(CHART_TEXT_JS)
+             if c["px"] is not None and c["px"] < 8]
+    if small:
+        v.report.warn(where, f"chart text below 8 px at {v.tag} (unreadable): {', '.join(small)}")
+    for c in v.page.evaluate(CONTRAST_JS):
+        v.report.warn(where, f"low contrast at {v.tag}: {c}")
     if info["scrollWidth"] > info["innerWidth"] + 1:
         v.report.warn(where, f"page scrolls sideways at {v.tag}: {info['scrollWidth']}px content in "
                              f"{info['innerWidth']}px; too wide: {', '.join(info['wide']) or '?'}")
@@ -396,11 +491,15 @@ def test_upload(browser, base: str, report: Report, out: str | None, links: set[
     try:
         if v.goto("/upload") is None:
             return
-        v.page.set_input_files("input[type=file]", files=[
+        if v.page.locator("form.upload input[type=file]").count() == 0 or \
+                v.page.locator("form.upload [type=submit]").count() == 0:
+            report.fail("/upload", "no upload form (form.upload with a file input and a submit button)")
+            return
+        v.page.set_input_files("form.upload input[type=file]", files=[
             {"name": UPLOAD_NAME, "mimeType": "text/csv", "buffer": upload_csv()}])
         v.current = "POST /upload"
         with v.page.expect_navigation(wait_until="load") as nav:
-            v.page.locator("form.upload button[type=submit], form.upload [type=submit]").first.click()
+            v.page.locator("form.upload [type=submit]").first.click()
         resp = nav.value
         where = "POST /upload (review page)"
         report.pages += 1
@@ -570,14 +669,46 @@ def main() -> int:
                     for l in links - before:
                         sources.setdefault(l, v.current)
                     shot_pages.append(cust)
+                # forms and controls: the filter bar's Apply on every page,
+                # the customer search, a sort header, the pager
+                for path in [p for p in NAV_PAGES if p != "/upload"] + ([cust] if cust else []):
+                    if v.goto(path) is None:
+                        continue
+                    if v.page.locator("form.filters button[type=submit]").count() == 0:
+                        report.fail(v.current, "no filter bar with an Apply button (form.filters)")
+                        continue
+                    form = v.page.locator("form.filters")
+                    is_profile = path.startswith("/customer?")
+                    if not is_profile and form.locator("select[name=tier] option[value=Gold]").count():
+                        form.locator("select[name=tier]").select_option("Gold")
+                    submit(v, f"Apply filters on {path}",
+                           lambda: form.locator("button[type=submit]").click(), True, links)
+                def control(selector: str, what: str, text: str | None = None):
+                    loc = v.page.locator(selector, has_text=text) if text else v.page.locator(selector)
+                    if loc.count() == 0:
+                        report.fail(v.current, f"no {what} ({selector})")
+                        return None
+                    return loc.first
+
+                if v.goto("/customers") and (box := control("form.search input[name=_q]", "search box")):
+                    box.fill("Germany")
+                    submit(v, "search 'Germany' on /customers", lambda: box.press("Enter"), True, links)
+                    if "Germany" not in v.page.locator("main").inner_text():
+                        report.fail(v.current, "search for 'Germany' shows no German customer")
+                if v.goto("/customers") and (th := control("main th a", "sort header", "Country")):
+                    submit(v, "sort header 'Country' on /customers", th.click, False, links)
+                if v.goto("/customers") and (nxt := control("nav.pager a", "pager link", "Next")):
+                    submit(v, "pager 'Next' on /customers", nxt.click, False, links)
+                    if "page 2" not in v.page.locator("main").inner_text():
+                        report.fail(v.current, "the pager does not say page 2")
                 # the theme toggle flips the theme and remembers it
-                v.goto("/overview")
-                v.page.click("#theme")
-                if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
-                    report.fail("/overview", "the theme button did not switch to dark")
-                v.page.reload()
-                if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
-                    report.fail("/overview", "the dark theme was not remembered after reload")
+                if v.goto("/overview") and control("#theme", "theme button"):
+                    v.page.click("#theme")
+                    if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                        report.fail("/overview", "the theme button did not switch to dark")
+                    v.page.reload()
+                    if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                        report.fail("/overview", "the dark theme was not remembered after reload")
                 v.close()
 
                 # 2. screenshots: main pages x {1280, 390} x {light, dark}
@@ -601,7 +732,9 @@ def main() -> int:
                 crawl(links, base, report, sources)
 
                 # 4. upload, last: it replaces the data set
-                test_upload(browser, base, report, out, set())
+                up_links: set[str] = set()
+                test_upload(browser, base, report, out, up_links)
+                crawl(up_links - links, base, report, {l: "pages on the uploaded data" for l in up_links})
             finally:
                 browser.close()
         if not server.alive():
@@ -622,8 +755,9 @@ def main() -> int:
     print(f"time:               {secs:.1f} s")
     if report.warnings:
         print(f"warnings ({len(report.warnings)}):")
-        for w in report.warnings:
-            print(f"  - {w}")
+        for what, where in report.warnings.items():
+            more = f" (+{len(where) - 4} more)" if len(where) > 4 else ""
+            print(f"  - {what}\n      on {', '.join(where[:4])}{more}")
     if report.failures:
         print(f"FAILURES ({len(report.failures)}):")
         for f in report.failures:

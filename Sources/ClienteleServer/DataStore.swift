@@ -1,5 +1,6 @@
 import ClienteleCore
 import Foundation
+import Hummingbird
 import Synchronization
 
 /// One loaded data set: its lines, data-quality report and unfiltered analysis.
@@ -19,6 +20,8 @@ public struct Dataset: Sendable {
     public var loadSeconds: Double
     /// Distinguishes cache entries of successive data sets.
     public var generation: Int
+    /// Rank of each customer code in code-point order of the ids (fast sorting with ties by id).
+    public var idRank: [Int32]
 
     public init(name: String, source: String, loaded: LoadedData, loadSeconds: Double = 0, generation: Int = 0) {
         self.name = name
@@ -27,6 +30,7 @@ public struct Dataset: Sendable {
         self.loadSeconds = loadSeconds
         self.generation = generation
         base = Analysis(lines: loaded.lines)
+        idRank = loaded.lines.customers.codePointRanks()
         span = loaded.lines.daySpan ?? 0...0
         let c = loaded.lines.countries
         countries = (0..<Int32(c.count)).map { c.string($0) }.filter { !$0.isEmpty }.sorted()
@@ -43,17 +47,36 @@ public final class DataStore: Sendable {
     struct State {
         var dataset: Dataset
         var cache: [AnalysisFilter: FilteredAnalysis] = [:]
+        /// Least recently used first.
         var order: [AnalysisFilter] = []
+        /// Order lines held by the cached analyses that have their own (filtered) copy.
+        var cachedLines = 0
         var nextGeneration = 1
+        var responses = ResponseCache()
     }
 
     private let state: Mutex<State>
-    /// Filtered analyses kept (least recently computed are dropped first).
+    /// Filtered analyses kept (least recently used are dropped first), and the order lines their filtered copies
+    /// may hold in all (about 25 bytes a line).
     let cacheSize: Int
+    let cacheLines: Int
 
-    public init(dataset: Dataset, cacheSize: Int = 48) {
+    public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000) {
         state = Mutex(State(dataset: dataset))
         self.cacheSize = cacheSize
+        self.cacheLines = cacheLines
+    }
+
+    /// A rendered response for `key` on the current data set, if cached.
+    func cachedResponse(_ key: String) -> CachedResponse? {
+        state.withLock { $0.responses.get(key, generation: $0.dataset.generation) }
+    }
+
+    func storeResponse(_ key: String, _ response: CachedResponse, generation: Int) {
+        state.withLock { s in
+            guard s.dataset.generation == generation else { return }
+            s.responses.put(key, response)
+        }
     }
 
     public var dataset: Dataset { state.withLock { $0.dataset } }
@@ -67,6 +90,8 @@ public final class DataStore: Sendable {
             $0.dataset = d
             $0.cache = [:]
             $0.order = []
+            $0.cachedLines = 0
+            $0.responses = ResponseCache()
         }
     }
 
@@ -74,7 +99,11 @@ public final class DataStore: Sendable {
 
     /// The analysis of `filter` on the current data set (cached).
     public func analysis(_ filter: AnalysisFilter) throws(FilterError) -> (Dataset, FilteredAnalysis) {
-        let (dataset, cached) = state.withLock { s in (s.dataset, s.cache[filter]) }
+        let (dataset, cached) = state.withLock { s -> (Dataset, FilteredAnalysis?) in
+            let hit = s.cache[filter]
+            if hit != nil, let i = s.order.firstIndex(of: filter) { s.order.remove(at: i); s.order.append(filter) }
+            return (s.dataset, hit)
+        }
         if let cached { return (dataset, cached) }
         let result: FilteredAnalysis
         if filter.isEmpty {
@@ -82,12 +111,51 @@ public final class DataStore: Sendable {
         } else {
             result = try FilteredAnalysis(lines: dataset.lines, filter: filter, dataAsOf: dataset.asOf)
         }
+        let cost = filter.hasLineFilter ? result.lines.count : 0
         state.withLock { s in
             guard s.dataset.generation == dataset.generation, s.cache[filter] == nil else { return }
             s.cache[filter] = result
             s.order.append(filter)
-            if s.order.count > cacheSize { s.cache[s.order.removeFirst()] = nil }
+            s.cachedLines += cost
+            while s.order.count > 1 && (s.order.count > cacheSize || s.cachedLines > cacheLines) {
+                let old = s.order.removeFirst()
+                if let gone = s.cache.removeValue(forKey: old), old.hasLineFilter { s.cachedLines -= gone.lines.count }
+            }
         }
         return (dataset, result)
+    }
+}
+
+/// A rendered page (status 200) kept for identical requests.
+struct CachedResponse: Sendable {
+    var body: ByteBuffer
+    var contentType: String
+    var disposition: String?
+}
+
+/// Rendered responses by URL, least recently used dropped first, bounded in bytes.
+struct ResponseCache {
+    var entries: [String: (CachedResponse, Int)] = [:]
+    var order: [String] = []
+    var bytes = 0
+    static let maxBytes = 96 << 20
+    static let maxEntry = 8 << 20
+
+    mutating func get(_ key: String, generation: Int) -> CachedResponse? {
+        guard let (r, _) = entries[key] else { return nil }
+        if let i = order.firstIndex(of: key), i != order.count - 1 { order.remove(at: i); order.append(key) }
+        return r
+    }
+
+    mutating func put(_ key: String, _ r: CachedResponse) {
+        let size = r.body.readableBytes + key.utf8.count
+        guard size <= Self.maxEntry, entries[key] == nil else { return }
+        entries[key] = (r, size)
+        order.append(key)
+        bytes += size
+        while bytes > Self.maxBytes, !order.isEmpty {
+            let old = order.removeFirst()
+            if let (_, n) = entries.removeValue(forKey: old) { bytes -= n }
+        }
     }
 }

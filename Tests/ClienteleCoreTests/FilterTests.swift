@@ -149,4 +149,18 @@ import Testing
         #expect(ids(a.customerRows(search: "spain", sort: .id, descending: false)) == ["C4", "C8"])
         #expect(ids(a.customerRows(sort: .recency, descending: false)) == ["C4", "C6", "C3", "C1", "C7", "C8", "C2"])
     }
+
+    @Test func topSelectionEqualsThePrefixOfTheFullSort() throws {
+        let demo = try DemoData.load(lines: 6000)
+        let a = Analysis(lines: demo.lines)
+        #expect(a.table.count > 200)
+        let rank = demo.lines.customers.codePointRanks()
+        for sort in CustomerSort.allCases {
+            for descending in [true, false] {
+                let full = a.customerRows(sort: sort, descending: descending)
+                #expect(a.customerRows(sort: sort, descending: descending, idRank: rank) == full, "\(sort)")
+                #expect(a.customerRows(sort: sort, descending: descending, idRank: rank, limit: 9) == Array(full.prefix(9)), "\(sort) top 9")
+            }
+        }
+    }
 }

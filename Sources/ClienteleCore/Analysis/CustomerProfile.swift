@@ -85,40 +85,84 @@ public enum CustomerSort: String, Sendable, CaseIterable {
     case id, country, segment, tier, recency, frequency, monetary, lastOrder = "last_order", firstOrder = "first_order"
 }
 
+extension ByteInterner {
+    /// The rank of every code in code-point order of the texts (rank[code]).
+    public func codePointRanks() -> [Int32] {
+        let sorted = (0..<Int32(count)).sorted { precedes($0, $1) }
+        var rank = [Int32](repeating: 0, count: count)
+        for (i, c) in sorted.enumerated() { rank[Int(c)] = Int32(i) }
+        return rank
+    }
+}
+
 extension Analysis {
     /// Rows whose customer id or country contains `search` (case-insensitive; empty: all), sorted by `sort`
-    /// (ties by customer id), descending when asked.
-    public func customerRows(search: String = "", sort: CustomerSort = .monetary, descending: Bool = true) -> [Int] {
+    /// (ties by customer id in code-point order), descending when asked. `idRank` (``ByteInterner/codePointRanks()``
+    /// of the customer ids) makes the sort faster; it is computed when not given.
+    public func customerRows(search: String = "", sort: CustomerSort = .monetary, descending: Bool = true,
+                             idRank given: [Int32]? = nil, limit: Int? = nil) -> [Int] {
         let n = table.count
         var rows = Array(0..<n)
         let needle = search.lowercased()
         if !needle.isEmpty {
-            rows = rows.filter { table.id($0).lowercased().contains(needle) || table.countryName($0).lowercased().contains(needle) }
-        }
-        let ids = table.ids, codes = table.idCode
-        func idLess(_ a: Int, _ b: Int) -> Bool { ids.precedes(codes[a], codes[b]) }
-        func ordered<T: Comparable>(_ key: @escaping (Int) -> T) -> (Int, Int) -> Bool {
-            { a, b in
-                let ka = key(a), kb = key(b)
-                if ka != kb { return descending ? ka > kb : ka < kb }
-                return idLess(a, b)
+            let countryMatch = (0..<Int32(table.countries.count)).map { table.countries.string($0).lowercased().contains(needle) }
+            rows = rows.filter { r in
+                let k = table.country[r]
+                return (k >= 0 && countryMatch[Int(k)]) || table.id(r).lowercased().contains(needle)
             }
         }
+        let idRank = given ?? table.ids.codePointRanks()
+        let codes = table.idCode
+        // One integer key per row; ties by id rank.
+        var key = [Int64](repeating: 0, count: n)
         switch sort {
-        case .id: rows.sort { descending ? idLess($1, $0) : idLess($0, $1) }
-        case .country: rows.sort(by: ordered { self.table.countryName($0) })
+        case .id: break
+        case .country:
+            let rank = table.countries.codePointRanks()
+            for r in 0..<n { key[r] = table.country[r] < 0 ? -1 : Int64(rank[Int(table.country[r])]) }
         case .segment:
-            let order = Dictionary(uniqueKeysWithValues: Segment.allCases.enumerated().map { ($1, $0) })
-            rows.sort(by: ordered { order[self.segment[$0]]! })
+            let order = Dictionary(uniqueKeysWithValues: Segment.allCases.enumerated().map { ($1, Int64($0)) })
+            for r in 0..<n { key[r] = order[segment[r]]! }
         case .tier:
-            let order = Dictionary(uniqueKeysWithValues: ValueTier.allCases.enumerated().map { ($1, $0) })
-            rows.sort(by: ordered { -order[self.tier[$0]]! })
-        case .recency: rows.sort(by: ordered { self.table.recencyDays($0) })
-        case .frequency: rows.sort(by: ordered { self.table.frequency[$0] })
-        case .monetary: rows.sort(by: ordered { self.table.monetary[$0] })
-        case .lastOrder: rows.sort(by: ordered { self.table.lastPurchase[$0] })
-        case .firstOrder: rows.sort(by: ordered { self.table.firstPurchase[$0] })
+            let order = Dictionary(uniqueKeysWithValues: ValueTier.allCases.enumerated().map { ($1, Int64($0)) })
+            for r in 0..<n { key[r] = -order[tier[r]]! }
+        case .recency: for r in 0..<n { key[r] = Int64(table.recencyDays(r)) }
+        case .frequency: for r in 0..<n { key[r] = Int64(table.frequency[r]) }
+        case .monetary: for r in 0..<n { key[r] = table.monetary[r] }
+        case .lastOrder: for r in 0..<n { key[r] = Int64(table.lastPurchase[r]) }
+        case .firstOrder: for r in 0..<n { key[r] = Int64(table.firstPurchase[r]) }
         }
+        let idKey = codes.map { idRank[Int($0)] }
+        let byID = sort == .id
+        let areInIncreasingOrder: (Int, Int) -> Bool = { a, b in
+            if !byID, key[a] != key[b] { return descending ? key[a] > key[b] : key[a] < key[b] }
+            return byID && descending ? idKey[a] > idKey[b] : idKey[a] < idKey[b]
+        }
+        if let limit, limit < rows.count / 8 {
+            // Top `limit` only: a bounded selection instead of a full sort.
+            var top: [Int] = []
+            top.reserveCapacity(limit + 1)
+            for r in rows {
+                if top.count == limit, let last = top.last, !areInIncreasingOrder(r, last) { continue }
+                let i = top.partitioningIndex { areInIncreasingOrder(r, $0) }
+                top.insert(r, at: i)
+                if top.count > limit { top.removeLast() }
+            }
+            return top
+        }
+        rows.sort(by: areInIncreasingOrder)
         return rows
+    }
+}
+
+extension Array {
+    /// First index whose element satisfies `belongsInSecondPartition` (the array is partitioned by it).
+    func partitioningIndex(where belongsInSecondPartition: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belongsInSecondPartition(self[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 }

@@ -15,7 +15,7 @@ enum CustomersPage {
         }
         let descText = ctx.request.option("_desc") ?? (sort == .id || sort == .country || sort == .segment || sort == .recency ? "0" : "1")
         let descending = descText == "1" || descText == "true"
-        let rows = a.customerRows(search: search, sort: sort, descending: descending)
+        let rows = a.customerRows(search: search, sort: sort, descending: descending, idRank: ctx.dataset.idRank)
         let pageCount = max(1, (rows.count + pageSize - 1) / pageSize)
         let pageText = ctx.request.option("_page") ?? "1"
         guard let pageNumber = Int(pageText), pageNumber >= 1 else {

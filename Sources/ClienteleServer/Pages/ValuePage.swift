@@ -55,7 +55,7 @@ enum ValuePage {
 
         // Top customers.
         let total = a.kpis.totalRevenue
-        let top = Array(a.customerRows(sort: .monetary).prefix(topCount))
+        let top = Array(a.customerRows(sort: .monetary, idRank: ctx.dataset.idRank, limit: topCount).prefix(topCount))
         let topTable = Table(id: "top_customers", title: "Top \(top.count) customers by revenue", columns: [
             .init(key: "rank", label: "#", numeric: true), .init(key: "customer_id", label: "Customer"),
             .init(key: "country", label: "Country"), .init(key: "segment", label: "Segment"), .init(key: "tier", label: "Tier"),

@@ -48,38 +48,55 @@ struct PagesController: Sendable {
         router.get("/retention.png") { request, _ in try self.retentionPNG(request) }
     }
 
+    /// Serves a page, from the response cache when the same URL was rendered before on this data set.
     func respond(_ route: Route, _ format: Format, _ request: Request) throws -> Response {
+        let key = route.dataPath + "." + format.rawValue + "?" + (request.uri.query ?? "")
+        if let hit = store.cachedResponse(key) { return Self.response(hit) }
+        let (response, cacheable, generation) = render(route, format, request)
+        if let cacheable { store.storeResponse(key, cacheable, generation: generation) }
+        return response
+    }
+
+    static func response(_ c: CachedResponse) -> Response {
+        var r = Response(status: .ok, headers: [.contentType: c.contentType], body: .init(byteBuffer: c.body))
+        if let d = c.disposition { r.headers[.contentDisposition] = d }
+        return r
+    }
+
+    func render(_ route: Route, _ format: Format, _ request: Request) -> (Response, CachedResponse?, Int) {
         do throws(FilterError) {
             var pageRequest = try PageRequest(query: request.uri.query)
             if !route.filters { pageRequest.filter = .none }
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let ctx = PageContext(dataset: dataset, current: current, request: pageRequest, store: store)
             guard let page = try route.build(ctx, format) else {
-                return notFound(format, route, pageRequest, dataset,
-                                "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters.")
+                return (notFound(format, route, pageRequest, dataset,
+                                 "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters."), nil, 0)
             }
+            let cached: CachedResponse
             switch format {
             case .html:
-                return .html(renderer.html(page, path: route.path, request: pageRequest, dataset: dataset, showFilters: route.filters))
+                cached = CachedResponse(body: ByteBuffer(string: renderer.html(page, path: route.path, request: pageRequest, dataset: dataset, showFilters: route.filters)),
+                                        contentType: "text/html; charset=utf-8")
             case .json:
-                return .text(try renderer.json(page, request: pageRequest, dataset: dataset, asOf: current.analysis.asOf,
-                                               onlyTable: pageRequest.option("_table")), contentType: "application/json")
+                cached = CachedResponse(body: ByteBuffer(string: try renderer.json(page, request: pageRequest, dataset: dataset, asOf: current.analysis.asOf,
+                                                                                 onlyTable: pageRequest.option("_table"))),
+                                        contentType: "application/json")
             case .csv:
-                var r = Response.text(try renderer.csv(page, table: pageRequest.option("_table")), contentType: "text/csv; charset=utf-8")
                 let name = (route.dataPath == "/index" ? "index" : String(route.dataPath.dropFirst())) + (pageRequest.option("_table").map { "-" + $0 } ?? "")
-                r.headers[.contentDisposition] = "attachment; filename=\"\(safeFileName(name)).csv\""
-                return r
+                cached = CachedResponse(body: ByteBuffer(string: try renderer.csv(page, table: pageRequest.option("_table"))),
+                                        contentType: "text/csv; charset=utf-8", disposition: "attachment; filename=\"\(safeFileName(name)).csv\"")
             case .svg:
                 let id = pageRequest.option("_chart")
                 guard let chart = id.map({ id in page.charts.first { $0.id == id } }) ?? page.charts.first else {
                     throw FilterError("Unknown chart '\(id ?? "")'. Charts on this page: \(page.charts.map(\.id).joined(separator: ", ")).")
                 }
-                var r = Response.text(chart.svg, contentType: "image/svg+xml")
-                r.headers[.contentDisposition] = "inline; filename=\"\(safeFileName(chart.id)).svg\""
-                return r
+                cached = CachedResponse(body: ByteBuffer(string: chart.svg), contentType: "image/svg+xml",
+                                        disposition: "inline; filename=\"\(safeFileName(chart.id)).svg\"")
             }
+            return (Self.response(cached), cached, dataset.generation)
         } catch {
-            return badRequest(format, route, error.message)
+            return (badRequest(format, route, error.message), nil, 0)
         }
     }
 
