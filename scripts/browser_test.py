@@ -186,6 +186,13 @@ class Server:
 # --------------------------------------------------------------------------
 # page checks
 
+# Program text that must never reach a reader: template or Swift leftovers, NaN.
+LEAKS = [
+    (r"\{\{|\}\}", "a template tag"),
+    (r"Optional\(|\\\(|\.\w+\(in: \.|\.whitespaces", "Swift source text"),
+    (r"\bNaN\b|\b-?[Ii]nf(inity)?\b", "NaN or infinity"),
+]
+
 CHARTS_JS = """() => Array.from(document.querySelectorAll('figure.chart')).map((f, i) => {
   const svg = f.querySelector('svg');
   return {
@@ -401,6 +408,12 @@ def inspect(v: Visitor, resp, empty_ok: bool, links: set[str]) -> None:
                 r.fail(where, f"{cid}: empty (data-empty=\"true\") on an unfiltered demo page")
         elif c["empty"] == "true":
             r.fail(where, f"{cid}: data-empty=\"true\" but it has {c['marks']} marks")
+    text = v.page.locator("body").inner_text()
+    for pat, what in LEAKS:
+        m = re.search(pat, text)
+        if m:
+            ctx = text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
+            r.fail(where, f"page text shows {what}: ...{ctx}...")
     for t in v.page.evaluate(TABLES_JS):
         r.warn(where, f"table block {t!r} has a heading and downloads but no table and no note")
     for href in v.page.evaluate(LINKS_JS):
@@ -671,7 +684,9 @@ def main() -> int:
                     shot_pages.append(cust)
                 # forms and controls: the filter bar's Apply on every page,
                 # the customer search, a sort header, the pager
-                for path in [p for p in NAV_PAGES if p != "/upload"] + ([cust] if cust else []):
+                # (/data-quality and /upload describe files, they have no filter bar)
+                for path in [p for p in NAV_PAGES if p not in ("/upload", "/data-quality")] + \
+                        ([cust] if cust else []):
                     if v.goto(path) is None:
                         continue
                     if v.page.locator("form.filters button[type=submit]").count() == 0:
