@@ -97,6 +97,15 @@ public final class DataStore: Sendable {
 
     public var nextGeneration: Int { state.withLock { $0.nextGeneration } }
 
+    /// Computes the analyses of `filter` and of its previous period (the overview needs both) at the same time.
+    func prefetchWithPreviousPeriod(_ filter: AnalysisFilter) {
+        let d = dataset
+        let previous = filter.previousPeriod(dataStart: d.span.lowerBound, dataAsOf: d.asOf)
+        let missing = state.withLock { s in [filter, previous].filter { s.cache[$0] == nil } }
+        guard missing.count == 2, let to = previous.to, to >= d.span.lowerBound else { return }
+        _ = parallelMap(2) { i in try? self.analysis(missing[i]) }
+    }
+
     /// The analysis of `filter` on the current data set (cached).
     public func analysis(_ filter: AnalysisFilter) throws(FilterError) -> (Dataset, FilteredAnalysis) {
         let (dataset, cached) = state.withLock { s -> (Dataset, FilteredAnalysis?) in

@@ -140,16 +140,36 @@ extension OrderLines {
     public func filtered(from: Int?, to: Int?, countryCodes: Set<Int32>?) -> OrderLines {
         let lo = Int32(clamping: from ?? Int(Int32.min))
         let hi = Int32(clamping: to ?? Int(Int32.max))
+        var mask: [Bool]?
+        if let countryCodes {
+            var m = [Bool](repeating: false, count: countries.count + 1)   // index 0 = no country (code -1)
+            for c in countryCodes where c >= -1 && Int(c) < countries.count { m[Int(c) + 1] = true }
+            mask = m
+        }
         var out = self
-        out.segments = segments.map { seg in
-            var s = LineSegment()
-            for j in 0..<seg.count {
-                let d = seg.day[j]
-                if d < lo || d > hi { continue }
-                if let countryCodes, !countryCodes.contains(seg.country[j]) { continue }
-                s.append(customer: seg.customer[j], day: d, invoice: seg.invoice[j], revenue: seg.revenue[j],
-                         country: seg.country[j], cancelled: seg.cancelled[j])
+        // Segments are independent blocks of lines: filter them in parallel.
+        out.segments = parallelMap(segments.count) { i in
+            let seg = segments[i]
+            var keep: [Int] = []
+            keep.reserveCapacity(seg.count)
+            seg.day.withUnsafeBufferPointer { day in
+                seg.country.withUnsafeBufferPointer { country in
+                    for j in 0..<seg.count {
+                        let d = day[j]
+                        if d < lo || d > hi { continue }
+                        if let mask, !mask[Int(country[j]) + 1] { continue }
+                        keep.append(j)
+                    }
+                }
             }
+            if keep.count == seg.count { return seg }
+            var s = LineSegment()
+            s.customer = keep.map { seg.customer[$0] }
+            s.day = keep.map { seg.day[$0] }
+            s.invoice = keep.map { seg.invoice[$0] }
+            s.revenue = keep.map { seg.revenue[$0] }
+            s.country = keep.map { seg.country[$0] }
+            s.cancelled = keep.map { seg.cancelled[$0] }
             return s
         }
         return out

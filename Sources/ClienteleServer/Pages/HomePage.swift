@@ -20,7 +20,7 @@ enum HomePage {
         page.insights = [
             "\(d.name) (\(r.layout) layout) holds \(DisplayFormat.integer(r.linesRead)) order lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)) (\(DisplayFormat.decimal(years, digits: 1)) years), of which \(DisplayFormat.percent(validShare)) are usable.",
             "They describe \(Words.plural(a.kpis.totalCustomers, "customer")) and \(Words.plural(a.kpis.orders, "order")) in \(Words.plural(d.countries.count, "country", "countries")); the as-of date for recency is \(DisplayFormat.date(d.asOf)).",
-        ] + (r.invalidLines > 0 ? ["\(Words.plural(r.invalidLines, "line")) could not be used; the most common reason: \(r.invalidSummaryLines.first.map { String($0.split(separator: "(").first ?? "") } ?? "").trimmingCharacters(in: .whitespaces)."] : ["Every line of the file could be used."])
+        ] + (r.invalidLines > 0 ? ["\(Words.plural(r.invalidLines, "line")) could not be used; the most common reason: \(topReason(r))."] : ["Every line of the file could be used."])
 
         let info = Table(id: "dataset", title: "Data set", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
             [.text("Source"), .text(d.source)],
@@ -53,6 +53,16 @@ enum HomePage {
             Section(id: "dataset", title: "This data set", blocks: [.table(info), .html("<p><a href=\"/data-quality\">Data-quality details →</a></p>")]),
         ]
         return page
+    }
+}
+
+extension HomePage {
+    /// The most frequent invalid reason in words, with its count: "9 lines: unit price is 0 or negative".
+    static func topReason(_ r: DataQualityReport) -> String {
+        guard let (reason, n) = InvalidReason.allCases.compactMap({ reason -> (InvalidReason, Int)? in
+            (r.invalidByReason[reason.rawValue] ?? 0) > 0 ? (reason, r.invalidByReason[reason.rawValue]!) : nil
+        }).max(by: { $0.1 < $1.1 }) else { return "none" }
+        return "\(reason.explanation) (\(Words.plural(n, "line")))"
     }
 }
 

@@ -61,7 +61,7 @@ extension KPI {
 
     static func money(_ key: String, _ label: String, _ value: Int64?, previous: Int64??, hint: String = "") -> KPI {
         // Millions and more read better compact on a card ("4.74M"); the exact amount goes to the hint.
-        let big = value.map { abs($0) >= 1_000_000 * 10_000 } ?? false
+        let big = value.map { abs($0) >= 100_000 * 10_000 } ?? false
         var k = KPI(key: key, label: label, value: value.map { big ? DisplayFormat.compactMoney($0) : DisplayFormat.money($0) } ?? "—",
                     raw: .money(value), hint: big ? [DisplayFormat.money(value!), hint].filter { !$0.isEmpty }.joined(separator: " · ") : hint)
         if let previous, let p = previous, let v = value {

@@ -79,7 +79,8 @@ struct PageRenderer: Sendable {
             context["filtered"] = !f.isEmpty
             context["resetHref"] = request.link(path == "/customer" ? "/customers" : path, [], filter: .none)
             var quick: [[String: Any]] = []
-            for (label, days) in [("Last 30 days", 30), ("Last 90 days", 90), ("Last 12 months", 365)] where span.upperBound - span.lowerBound >= days {
+            // Not on a profile: a customer is often absent from a short recent range.
+            for (label, days) in [("Last 30 days", 30), ("Last 90 days", 90), ("Last 12 months", 365)] where span.upperBound - span.lowerBound >= days && path != "/customer" {
                 var q = f
                 q.from = last - days + 1
                 q.to = last
@@ -91,13 +92,18 @@ struct PageRenderer: Sendable {
         let optionPairs = optionItems.map { ($0.name, Optional($0.value)) } + request.items.filter { $0.name == "id" }.map { ($0.name, Optional($0.value)) }
         context["sections"] = page.sections.map { section -> [String: Any] in
             [
-                "id": section.id, "title": section.title, "intro": section.intro,
-                "blocks": section.blocks.map { block -> [String: Any] in
+                "id": section.id, "title": section.title, "intro": section.intro, "hasIntro": !section.intro.isEmpty,
+                "blocks": section.blocks.enumerated().map { index, block -> [String: Any] in
+                    func isChart(_ i: Int) -> Bool {
+                        guard section.blocks.indices.contains(i), case .chart = section.blocks[i] else { return false }
+                        return true
+                    }
                     switch block {
                     case .html(let h): return ["isHTML": true, "html": h]
                     case .text(let t): return ["isText": true, "text": t]
                     case .chart(let c):
-                        var d: [String: Any] = ["id": c.id, "title": c.title, "svg": c.svg, "wide": c.wide,
+                        var d: [String: Any] = ["id": c.id, "title": c.title, "svg": c.svg,
+                                                "wide": c.wide || !(isChart(index - 1) || isChart(index + 1)),
                                                 "svgHref": request.link(base + ".svg", optionPairs + [("_chart", c.id)])]
                         if let t = c.dataTable { d["csvHref"] = request.link(base + ".csv", optionPairs + [("_table", t)]) }
                         return ["chart": d]
@@ -105,7 +111,7 @@ struct PageRenderer: Sendable {
                         let limit = t.htmlLimit ?? t.rows.count
                         let shown = t.rows.prefix(limit)
                         var d: [String: Any] = [
-                            "title": t.title, "note": t.note,
+                            "title": t.title, "note": t.note, "hasNote": !t.note.isEmpty, "hidden": limit == 0,
                             "csvHref": request.link(base + ".csv", optionPairs + [("_table", t.id)]),
                             "jsonHref": request.link(base + ".json", optionPairs + [("_table", t.id)]),
                             "showRows": limit > 0,

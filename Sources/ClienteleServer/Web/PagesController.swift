@@ -67,6 +67,7 @@ struct PagesController: Sendable {
         do throws(FilterError) {
             var pageRequest = try PageRequest(query: request.uri.query)
             if !route.filters { pageRequest.filter = .none }
+            if route.path == "/overview" { store.prefetchWithPreviousPeriod(pageRequest.filter) }
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let ctx = PageContext(dataset: dataset, current: current, request: pageRequest, store: store)
             guard let page = try route.build(ctx, format) else {
@@ -107,9 +108,9 @@ struct PagesController: Sendable {
         case .csv, .svg:
             return .text(message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
         case .html:
-            let page = Page(id: "error", title: "This filter cannot be used", howToRead: "")
+            let page = Page(id: "error", title: "This page cannot be shown", howToRead: "")
             let html = renderer.html(page, path: route.path, request: PageRequest(filter: .none), dataset: store.dataset,
-                                     showFilters: false, message: ("error", message + " Reset the filters to start again."), downloads: false)
+                                     showFilters: false, message: ("error", message), downloads: false)
             return .html(html, status: .badRequest)
         }
     }
