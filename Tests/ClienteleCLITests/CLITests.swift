@@ -208,6 +208,16 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(run(["--help"]).out.contains("analyze"))
     }
 
+    @Test func serveRefusesBadInputBeforeListening() {
+        let missing = run(["serve", "/no/such/file.csv", "--port", "1"])
+        #expect(missing.status == 2)
+        #expect(missing.err == "error: /no/such/file.csv: cannot read the file: No such file or directory.\n")
+        #expect(run(["serve", "--port", "0"]).err.contains("--port must be between 1 and 65535."))
+        #expect(run(["serve", "--max-upload-mb", "0"]).status == 2)
+        #expect(run(["serve", "--log-level", "loud"]).status == 2)
+        #expect(run(["serve", "--help"]).out.contains("--host"))
+    }
+
     @Test func outputFolderThatIsAFile() {
         let input = write(header + "1,A,X,1,2011-01-01,2,C1,UK\n", "ok.csv", in: dir)
         let file = write("x", "not-a-folder", in: dir)
