@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ClienteleRender
+import ClienteleCore
 
 // MARK: - Helpers
 

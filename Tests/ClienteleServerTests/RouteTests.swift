@@ -46,6 +46,7 @@ import Testing
             for (path, data, title) in [("/", "/index", "Clientele"), ("/overview", "/overview", "Executive overview"),
                                         ("/value", "/value", "Customer value"), ("/retention", "/retention", "Retention and cohorts"),
                                         ("/churn", "/churn", "Churn intelligence"), ("/customers", "/customers", "Customers"),
+                                        ("/recommendations", "/recommendations", "Recommendations"),
                                         ("/customer?id=C1", "/customer", "Customer C1"), ("/data-quality", "/data-quality", "Data quality")] {
                 let query = path.contains("?") ? "?" + path.split(separator: "?")[1] : ""
                 let html = try await Self.get(client, path)
@@ -118,6 +119,22 @@ import Testing
             // The filter is kept in every link of the page.
             let html = try await Self.get(client, "/churn?country=Spain").body
             #expect(html.contains("href=\"/overview?country=Spain\""))
+        }
+    }
+
+    @Test func recommendationsPageListsTheEngineActions() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            // On the fixture only the second-order rule fires: C6 and C3, 2 x 7.4907 x 10% = 1.4981.
+            let page = try Self.json(try await Self.get(client, "/recommendations.json").body)
+            let actions = try #require(page["actions"] as? [[String: Any]])
+            #expect(actions.map { $0["id"] as? String } == ["second-order"])
+            #expect((actions[0]["value"] as? NSNumber)?.doubleValue == 1.4981)
+            let csv = try await Self.get(client, "/recommendations.csv?_table=second-order").body
+            #expect(csv.hasPrefix("customer_id,country,segment,tier,monetary,recency_days,reason\nC6,Portugal,Promising,Bronze,3,1,"))
+            let html = try await Self.get(client, "/recommendations").body
+            #expect(html.contains("Turn 2 new buyers into repeat customers before month 1"))
+            #expect(html.contains("1.50</strong> at stake"))
         }
     }
 

@@ -1,3 +1,4 @@
+import ClienteleCore
 // A one-series bar chart, vertical (months, buckets) or horizontal (long
 // category names such as segments).
 

@@ -1,5 +1,6 @@
 // A donut: parts of a whole as ring slices, with a legend and percentages.
 
+import ClienteleCore
 import Foundation
 
 /// Slices of a ring, clockwise from 12 o'clock in the given order, with a

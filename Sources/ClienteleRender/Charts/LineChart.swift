@@ -1,3 +1,4 @@
+import ClienteleCore
 // Lines over categorical x labels (months) or numeric x values.
 
 /// Several series as lines with a point per value; nil values break the line.

@@ -1,3 +1,4 @@
+import ClienteleCore
 // The Lorenz curve of revenue concentration.
 
 /// The Lorenz curve: cumulative share of revenue (y) against cumulative share

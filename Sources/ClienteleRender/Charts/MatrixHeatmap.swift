@@ -1,3 +1,4 @@
+import ClienteleCore
 // A generic matrix heatmap: any rows x columns of values on a sequential colour ramp.
 
 /// Rows x columns of optional values on a sequential colour scale, e.g. a

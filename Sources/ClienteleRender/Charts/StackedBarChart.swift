@@ -1,3 +1,4 @@
+import ClienteleCore
 // Several series per category, stacked (parts of a total) or grouped (side by side).
 
 /// Categories x series, e.g. revenue from new vs returning customers per month.

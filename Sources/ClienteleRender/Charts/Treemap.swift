@@ -1,3 +1,4 @@
+import ClienteleCore
 // A squarified treemap: rectangle areas proportional to the values.
 
 /// Parts of a whole as rectangles (Bruls, Huizing & van Wijk's squarified

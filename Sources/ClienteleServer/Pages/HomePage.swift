@@ -43,6 +43,7 @@ enum HomePage {
         <li><a href="/value\(escapeHTML(q))">Customer value</a>: who the most valuable customers are, how concentrated revenue is, and how much it would take to move customers up a tier.</li>
         <li><a href="/retention\(escapeHTML(q))">Retention</a>: how many customers of each month's (week's, quarter's) intake come back, and where most of them drop off.</li>
         <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, who is slipping away, and how much revenue those segments hold.</li>
+        <li><a href="/recommendations\(escapeHTML(q))">Actions</a>: what to do next, computed from the data: whom to win back, protect, convert or upgrade, and what is at stake.</li>
         <li><a href="/customers\(escapeHTML(q))">Customers</a>: every customer with scores, segment and tier; search, sort and open a profile.</li>
         <li><a href="/data-quality">Data quality</a>: what was read, what was rejected and why, with examples.</li>
         <li><a href="/upload">Upload</a>: analyse your own export.</li>

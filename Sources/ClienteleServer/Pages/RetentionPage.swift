@@ -22,23 +22,8 @@ enum RetentionPage {
         switch p { case .month: return "month"; case .week: return "week"; case .quarter: return "quarter" }
     }
 
-    /// Whether period index `i` ends after the data's last day (the as-of date minus one).
     static func isIncomplete(_ period: CohortPeriod, index: Int, asOf: Int) -> Bool {
-        period.index(ofDay: asOf) == index   // the as-of day (the day after the data) is still in the same period
-    }
-
-    /// Average retention at each offset over cohorts whose period at that offset is complete, weighted by cohort
-    /// size (active customers / cohort customers).
-    static func averageRetention(_ m: CohortMatrix, asOf: Int) -> [(offset: Int, active: Int, size: Int, rate: Double?)] {
-        guard m.maxOffset >= 0 else { return [] }
-        return (0...m.maxOffset).compactMap { k in
-            var active = 0, size = 0
-            for (row, c) in m.cohortIndex.enumerated() where k < m.counts[row].count {
-                if k > 0 && isIncomplete(m.period, index: c + k, asOf: asOf) { continue }
-                active += m.counts[row][k]; size += m.counts[row][0]
-            }
-            return size == 0 ? nil : (k, active, size, ExactRatio.value(active, size))
-        }
+        period.index(ofDay: asOf) == index
     }
 
     static func build(_ ctx: PageContext) throws(FilterError) -> Page {
@@ -113,7 +98,7 @@ enum RetentionPage {
                                 htmlLimit: period == .week ? 0 : nil)
 
         // Average retention and drop-off.
-        let avg = averageRetention(m, asOf: asOf)
+        let avg = m.averageRetention(asOf: asOf).map { (offset: $0.offset, active: $0.active, size: $0.size, rate: $0.rate) }
         var avgRows: [[Cell]] = []
         var biggestDrop: (k: Int, drop: Double)?
         for (i, p) in avg.enumerated() {

@@ -69,7 +69,7 @@ enum ValuePage {
         })
 
         // Upsell gaps between adjacent tiers.
-        let gaps = upsellGaps(a)
+        let gaps = a.tierGaps()
         let gapTable = Table(id: "upsell", title: "Upsell potential between adjacent tiers", columns: [
             .init(key: "from_tier", label: "From"), .init(key: "to_tier", label: "To"),
             .init(key: "avg_gap", label: "Gap in revenue per customer", numeric: true),
@@ -77,7 +77,7 @@ enum ValuePage {
             .init(key: "near_customers", label: "Customers within 20% of it", numeric: true),
             .init(key: "revenue_to_lift", label: "Revenue needed to lift them", numeric: true),
         ], rows: gaps.map { g in
-            [.text(g.from.rawValue), .text(g.to.rawValue), .money(g.avgGap), .money(g.threshold), .int(g.nearCustomers), .money(g.liftRevenue)]
+            [.text(g.from.rawValue), .text(g.to.rawValue), .money(g.averageGap), .money(g.threshold), .int(g.nearRows.count), .money(g.revenueToLift)]
         }, note: "A customer is within 20% of the next tier when its revenue is at least 80% of the next tier's entry revenue. Revenue needed = the sum, over those customers, of the entry revenue minus their revenue.")
 
         // Insights.
@@ -89,8 +89,8 @@ enum ValuePage {
             if let first = top.first {
                 insights.append("The largest customer, \(t.id(first)), accounts for \(Words.pct(ExactRatio.value(t.monetary[first], total))) of revenue (\(DisplayFormat.money(t.monetary[first]))).")
             }
-            if let best = gaps.max(by: { $0.nearCustomers < $1.nearCustomers }), best.nearCustomers > 0 {
-                insights.append("\(Words.plural(best.nearCustomers, "\(best.from.rawValue) customer")) are within 20% of \(best.to.rawValue) (entry revenue \(DisplayFormat.money(best.threshold))): \(DisplayFormat.money(best.liftRevenue)) more revenue would move them all up.")
+            if let best = gaps.max(by: { $0.nearRows.count < $1.nearRows.count }), !best.nearRows.isEmpty {
+                insights.append("\(Words.plural(best.nearRows.count, "\(best.from.rawValue) customer")) are within 20% of \(best.to.rawValue) (entry revenue \(DisplayFormat.money(best.threshold))): \(DisplayFormat.money(best.revenueToLift)) more revenue would move them all up.")
             }
         }
         page.insights = insights
@@ -112,30 +112,6 @@ enum ValuePage {
             Section(id: "upsell", title: "Upsell gaps between tiers", blocks: [.table(gapTable)]),
         ]
         return page
-    }
-
-    struct Gap { var from: ValueTier; var to: ValueTier; var avgGap: Int64; var threshold: Int64; var nearCustomers: Int; var liftRevenue: Int64 }
-
-    /// For each pair of adjacent tiers with customers: the gap in average revenue, and the customers of the lower
-    /// tier within 20% of the upper tier's entry revenue with the revenue it would take to lift them to it.
-    static func upsellGaps(_ a: Analysis) -> [Gap] {
-        let order: [ValueTier] = [.bronze, .silver, .gold, .platinum]
-        var gaps: [Gap] = []
-        for i in 0..<3 {
-            let lo = a.tiers.first { $0.tier == order[i] }!, hi = a.tiers.first { $0.tier == order[i + 1] }!
-            guard lo.customers > 0, hi.customers > 0, let threshold = hi.minMonetary else { continue }
-            let avgLo = Money.divideRoundingHalfEven(lo.revenue, by: Int64(lo.customers))
-            let avgHi = Money.divideRoundingHalfEven(hi.revenue, by: Int64(hi.customers))
-            var near = 0
-            var lift: Int64 = 0
-            for r in 0..<a.table.count where a.tier[r] == order[i] {
-                let m = a.table.monetary[r]
-                // m >= 0.8 x threshold, exactly: 5m >= 4 threshold.
-                if m < threshold, Int128(m) * 5 >= Int128(threshold) * 4 { near += 1; lift += threshold - m }
-            }
-            gaps.append(Gap(from: order[i], to: order[i + 1], avgGap: avgHi - avgLo, threshold: threshold, nearCustomers: near, liftRevenue: lift))
-        }
-        return gaps
     }
 
     static func giniWords(_ g: Double?) -> String {

@@ -1,4 +1,3 @@
-import ClienteleCore
 
 // Number and date formatting for people (dashboards, tooltips, chart labels).
 // Not for CSV or JSON: those keep full precision and plain ASCII.

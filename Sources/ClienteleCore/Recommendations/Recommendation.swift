@@ -1,0 +1,96 @@
+/// An action computed from the data: what to do, for whom, why, and what is at stake.
+public struct Recommendation: Sendable {
+    public enum Priority: Int, Sendable, Comparable, CaseIterable {
+        case high = 3, medium = 2, low = 1
+        public static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
+        public var name: String { ["", "Low", "Medium", "High"][rawValue] }
+    }
+
+    /// Stable identifier of the rule that produced it (`win-back`, `protect-champions`, ...); also the URL slug.
+    public var id: String
+    public var title: String
+    /// The numbers that triggered the action, as sentences.
+    public var why: [String]
+    /// Who: the selected customers (rows of the analysis) and a description of the selection.
+    public var who: String
+    public var rows: [Int]
+    /// A short reason per selected customer (same order as `rows`), for the customer list.
+    public var reasons: [String]
+    /// Money at stake or the opportunity, in money units, and how it was computed.
+    public var value: Int64
+    public var valueFormula: String
+    public var priority: Priority
+    public var timing: String
+    /// How to measure success.
+    public var success: String
+}
+
+/// The engine's thresholds; every rule documents which ones it reads. Defaults are the values a retention team
+/// would start from; all are settable (`--rec-...` flags are not exposed yet: the struct is the configuration).
+public struct RecommendationConfig: Sendable {
+    /// Win-back: segments considered at risk, and the lowest tier worth a personal win-back.
+    public var winBackSegments: Set<Segment> = [.atRisk, .cantLose]
+    public var winBackMinimumTier: ValueTier = .silver
+    /// Months of revenue run-rate that a won-back or protected customer is worth (model-free value).
+    public var valueHorizonMonths = 12
+    /// First-to-second order: first-time buyers whose first order is at most this many days old.
+    public var newBuyerWindowDays = 60
+    /// First-to-second order: assumed lift in the share who place a second order (percentage points).
+    public var secondOrderUpliftPercent = 10
+    /// Tier upgrade: customers with at least this share (percent) of the next tier's entry revenue.
+    public var tierNearSharePercent = 80
+    /// Concentration risk fires when the top 1% hold at least this share (percent) or the Gini is at least this.
+    public var concentrationTop1Percent = 15
+    public var concentrationGini = 0.65
+    /// Reactivation: cost of one contact (money units) and the share of contacted hibernating customers expected
+    /// to order again (percent).
+    public var contactCost: Int64 = 10_000          // 1.00
+    public var reactivationRatePercent = 3
+    /// Markets: minimum customers in a country, and the ratio to the rest that counts as "markedly" different.
+    public var marketMinimumCustomers = 30
+    public var marketRatio = 1.5
+    /// Seasonality: a calendar month is a peak when it brings this many times the average month's new customers.
+    public var seasonalityPeakRatio = 1.3
+
+    public init() {}
+}
+
+/// A rule: a small, testable unit that fires (returns an action) only when its condition holds.
+public protocol RecommendationRule: Sendable {
+    var id: String { get }
+    func evaluate(_ input: RecommendationInput) -> Recommendation?
+}
+
+/// What the rules look at.
+public struct RecommendationInput: Sendable {
+    public var analysis: Analysis
+    public var config: RecommendationConfig
+
+    public init(analysis: Analysis, config: RecommendationConfig = RecommendationConfig()) {
+        self.analysis = analysis
+        self.config = config
+    }
+
+    /// A customer's net revenue per `months` at its historical pace: monetary x (months x 30.44 days) /
+    /// max(tenure, 90 days), in money units (never negative).
+    public func runRate(_ row: Int, months: Int) -> Int64 {
+        let t = analysis.table
+        let tenure = max(t.tenureDays(row), 90)
+        let m = max(t.monetary[row], 0)
+        return Int64((Double(m) * Double(months) * 30.436875 / Double(tenure)).rounded())
+    }
+}
+
+/// Runs every rule and ranks the actions by money at stake (then priority).
+public enum RecommendationEngine {
+    public static let rules: [any RecommendationRule] = [
+        WinBackRule(), ProtectChampionsRule(), SecondOrderRule(), TierUpgradeRule(), ConcentrationRiskRule(),
+        ReactivationRule(), MarketsRule(), AcquisitionSeasonalityRule(),
+    ]
+
+    public static func run(_ input: RecommendationInput, rules: [any RecommendationRule] = rules) -> [Recommendation] {
+        rules.compactMap { $0.evaluate(input) }.sorted {
+            $0.value != $1.value ? $0.value > $1.value : ($0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id)
+        }
+    }
+}

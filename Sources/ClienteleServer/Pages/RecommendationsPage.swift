@@ -1,0 +1,61 @@
+import ClienteleCore
+import ClienteleRender
+
+/// Recommendations: the engine's actions, ranked by money at stake, each with its reasoning and customer list.
+enum RecommendationsPage {
+    static func build(_ ctx: PageContext) -> Page {
+        let a = ctx.analysis
+        let t = a.table
+        let actions = RecommendationEngine.run(RecommendationInput(analysis: a))
+        var page = Page(id: "recommendations", title: "Recommendations",
+                        howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), what is at stake in money and how that figure is computed, when to act and how to measure success. Actions are ranked by money at stake. Figures that rest on an assumption (an uplift, a reactivation rate, a contact cost) say so in their formula.")
+        page.kpis = [
+            KPI(key: "actions", label: "Actions", value: DisplayFormat.integer(actions.count), raw: .int(actions.count)),
+            KPI(key: "value_at_stake", label: "Money at stake (all actions)", value: DisplayFormat.compactMoney(actions.reduce(0) { $0 + $1.value }),
+                raw: .money(actions.reduce(0) { $0 + $1.value }), hint: "sum of the actions' figures; they overlap"),
+            KPI(key: "high_priority", label: "High priority", value: DisplayFormat.integer(actions.filter { $0.priority == .high }.count),
+                raw: .int(actions.filter { $0.priority == .high }.count)),
+        ]
+        page.insights = actions.prefix(3).enumerated().map { i, r in
+            "#\(i + 1): \(r.title) — \(DisplayFormat.money(r.value)) at stake (\(Words.plural(r.rows.count, "customer"))). \(r.why.first ?? "")"
+        }
+        if actions.isEmpty { page.insights = ["No rule's condition holds for this selection; widen the filters."] }
+        let summary = Table(id: "actions", title: "All actions", columns: [
+            .init(key: "rank", label: "#", numeric: true), .init(key: "id", label: "Rule"), .init(key: "title", label: "Action"),
+            .init(key: "priority", label: "Priority"), .init(key: "customers", label: "Customers", numeric: true),
+            .init(key: "value", label: "Money at stake", numeric: true), .init(key: "timing", label: "When"),
+        ], rows: actions.enumerated().map { i, r in
+            [.int(i + 1), .text(r.id), .link(r.title, href: "#\(r.id)"), .text(r.priority.name), .int(r.rows.count), .money(r.value), .text(r.timing)]
+        })
+        page.sections = [Section(id: "summary", title: "Ranked by money at stake", blocks: [.table(summary)])]
+        for (i, r) in actions.enumerated() {
+            let why = r.why.map { "<li>\(escapeHTML($0))</li>" }.joined()
+            let details = """
+            <div class="action-meta"><span class="badge \(r.priority.name.lowercased())">\(r.priority.name) priority</span> <strong>\(escapeHTML(DisplayFormat.money(r.value)))</strong> at stake · \(escapeHTML(Words.plural(r.rows.count, "customer")))</div>
+            <details class="action" open><summary>Why, who and how to measure</summary>
+            <ul>\(why)</ul>
+            <p><strong>Who:</strong> \(escapeHTML(r.who)).</p>
+            <p><strong>Money at stake:</strong> \(escapeHTML(DisplayFormat.money(r.value))) = \(escapeHTML(r.valueFormula)).</p>
+            <p><strong>When:</strong> \(escapeHTML(r.timing))</p>
+            <p><strong>Success:</strong> \(escapeHTML(r.success))</p>
+            </details>
+            """
+            let customers = Table(id: r.id, title: "Customers (\(DisplayFormat.integer(r.rows.count)))", columns: [
+                .init(key: "customer_id", label: "Customer"), .init(key: "country", label: "Country"), .init(key: "segment", label: "Segment"),
+                .init(key: "tier", label: "Tier"), .init(key: "monetary", label: "Revenue", numeric: true),
+                .init(key: "recency_days", label: "Days since last order", numeric: true), .init(key: "reason", label: "Reason"),
+            ], rows: zip(r.rows, r.reasons).map { row, reason in
+                [.link(t.id(row), href: ctx.customerLink(t.id(row))), .text(t.countryName(row)), .text(a.segment[row].rawValue),
+                 .text(a.tier[row].rawValue), .money(t.monetary[row]), .int(t.recencyDays(row)), .text(reason)]
+            }, htmlLimit: 10)
+            page.sections.append(Section(id: r.id, title: "#\(i + 1) \(r.title)", blocks: [.html(details), .table(customers)]))
+        }
+        page.extraJSON = [("actions", .array(actions.map { r in
+            .object([("id", .string(r.id)), ("title", .string(r.title)), ("priority", .string(r.priority.name.lowercased())),
+                     ("value", .money(r.value)), ("value_formula", .string(r.valueFormula)), ("customers", .int(r.rows.count)),
+                     ("why", .array(r.why.map { .string($0) })), ("who", .string(r.who)), ("timing", .string(r.timing)),
+                     ("success", .string(r.success))])
+        }))]
+        return page
+    }
+}

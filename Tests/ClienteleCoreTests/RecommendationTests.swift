@@ -1,0 +1,139 @@
+import Testing
+@testable import ClienteleCore
+
+/// Each rule on a fixture where it fires (numbers computed by hand in the comments) and one where it does not.
+@Suite struct RecommendationTests {
+    let small: Analysis
+
+    init() throws {
+        small = Analysis(lines: try OrderLineLoader.load(paths: [Fixture.path("small_retail.csv")]).lines)
+    }
+
+    static func lines(_ rows: [(String, Int, Int64, String)]) -> OrderLines {
+        OrderLines.build(rows.enumerated().map { i, r in
+            (customer: r.0, invoice: "I\(i)", day: r.1, revenueUnits: r.2, country: r.3, cancelled: false)
+        })
+    }
+
+    func ids(_ a: Analysis, _ rows: [Int]) -> [String] { rows.map { a.table.id($0) } }
+
+    @Test func concentrationRiskFiresOnlyWhenConcentrated() throws {
+        let d = Fixture.day("2022-01-10")
+        // One customer spends 10,000, 99 spend 10: the top 1% (1 customer) hold 10000 / 10990 = 91%.
+        let skewed = Analysis(lines: Self.lines([("BIG", d, 100_000_000, "X")] + (0..<99).map { ("C\($0)", d, 100_000, "X") }))
+        let r = try #require(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: skewed)))
+        #expect(ids(skewed, r.rows) == ["BIG"])
+        #expect(r.value == 100_000_000)
+        #expect(r.priority == .high)
+        #expect(r.why[0].hasPrefix("The top 1% of customers hold 91.0% of revenue"))
+        let even = Analysis(lines: Self.lines((0..<100).map { ("C\($0)", d, 100_000, "X") }))
+        #expect(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: even)) == nil)
+    }
+
+    @Test func tierUpgrade() throws {
+        // Silver's entry revenue is C4's 14.666; Gold's is C1's 25.5. At 70%: Bronze customers with at least 10.2662
+        // are C7 and C8 (10.5 each): 2 x (14.666 - 10.5) = 8.332 to lift them. C4 (14.666) is below 70% of 25.5.
+        var config = RecommendationConfig()
+        config.tierNearSharePercent = 70
+        let r = try #require(TierUpgradeRule().evaluate(RecommendationInput(analysis: small, config: config)))
+        #expect(ids(small, r.rows) == ["C7", "C8"])
+        #expect(r.value == Fixture.units("8.332"))
+        #expect(r.reasons[0] == "Bronze: 4.17 short of Silver")
+        // At the default 80% nobody is close enough.
+        #expect(TierUpgradeRule().evaluate(RecommendationInput(analysis: small)) == nil)
+    }
+
+    @Test func secondOrderBeforeTheDropOff() throws {
+        // Average retention falls from 100% (month 0) to 0% (month 1). One-order customers whose first order is at
+        // most 60 days old: C6 (1 day) and C3 (29 days). Value = 2 x AOV 7.4907 x 10% = 1.4981 (units, truncated).
+        let r = try #require(SecondOrderRule().evaluate(RecommendationInput(analysis: small)))
+        #expect(ids(small, r.rows) == ["C6", "C3"])
+        #expect(r.value == 14_981)
+        #expect(r.title == "Turn 2 new buyers into repeat customers before month 1")
+        var config = RecommendationConfig()
+        config.newBuyerWindowDays = 0
+        #expect(SecondOrderRule().evaluate(RecommendationInput(analysis: small, config: config)) == nil)
+    }
+
+    @Test func reactivationWhenTheReturnBeatsTheCost() throws {
+        // Hibernating: C2 (3.75, 1 order), C7 and C8 (10.5, 1 order). At 3% and a cost of 0.20: C7 and C8 expect
+        // 0.315 each, net 0.115; C2 expects 0.1125 < 0.20. Value = 2 x 0.115 = 0.23.
+        var config = RecommendationConfig()
+        config.contactCost = 2_000
+        let r = try #require(ReactivationRule().evaluate(RecommendationInput(analysis: small, config: config)))
+        #expect(Set(ids(small, r.rows)) == ["C7", "C8"])
+        #expect(r.value == 2_300)
+        // At the default cost of 1.00 no one is worth a contact.
+        #expect(ReactivationRule().evaluate(RecommendationInput(analysis: small)) == nil)
+    }
+
+    @Test func marketsThatDiffer() throws {
+        let d = Fixture.day("2022-01-10")
+        // 40 customers in A spend 100 each, 40 in B spend 10: B is under-performing by 90 per customer: 40 x 90.
+        let split = Analysis(lines: Self.lines((0..<40).map { ("A\($0)", d, 1_000_000, "A") } + (0..<40).map { ("B\($0)", d, 100_000, "B") }))
+        let r = try #require(MarketsRule().evaluate(RecommendationInput(analysis: split)))
+        #expect(r.value == 3_600 * 10_000)
+        #expect(r.rows.count == 80)
+        #expect(r.why.contains("B: revenue per customer 10.00 vs 100.00 elsewhere (40 customers)."))
+        let same = Analysis(lines: Self.lines((0..<40).map { ("A\($0)", d, 100_000, "A") } + (0..<40).map { ("B\($0)", d, 100_000, "B") }))
+        #expect(MarketsRule().evaluate(RecommendationInput(analysis: same)) == nil)
+    }
+
+    @Test func acquisitionSeasonality() throws {
+        // 24 months from 2020-01: 10 new customers a month, 30 in each November; each buys once for 10.
+        var rows: [(String, Int, Int64, String)] = []
+        for m in 0..<24 {
+            let (y, mo) = (2020 + m / 12, m % 12 + 1)
+            for i in 0..<(mo == 11 ? 30 : 10) { rows.append(("N\(m)-\(i)", CivilDate.dayNumber(year: y, month: mo, day: 1), 100_000, "X")) }
+        }
+        let a = Analysis(lines: Self.lines(rows))
+        // December 2021 is not over (data ends 2021-12-01): December counts once. Average month = 140 / 12 = 11.7;
+        // November = 30 (2.6x). First-year revenue per new customer = 10. Value = 30 x 10 x 10% = 30.
+        let r = try #require(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: a)))
+        #expect(r.title == "Prepare acquisition ahead of November")
+        #expect(r.value == 300_000)
+        #expect(r.why[0] == "November brings 30 new customers on average, 2.6x the average month (12).")
+        #expect(r.rows.count == 60)
+        // Less than a year of data: no seasonality to speak of.
+        #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: small)) == nil)
+    }
+
+    @Test func winBackAndChampionsOnDemoData() throws {
+        let demo = Analysis(lines: try DemoData.load(lines: 30_000).lines)
+        let input = RecommendationInput(analysis: demo)
+        let w = try #require(WinBackRule().evaluate(input))
+        let expected = (0..<demo.table.count).filter {
+            [.atRisk, .cantLose].contains(demo.segment[$0]) && [.silver, .gold, .platinum].contains(demo.tier[$0])
+        }
+        #expect(Set(w.rows) == Set(expected))
+        #expect(w.value == expected.reduce(Int64(0)) { $0 + input.runRate($1, months: 12) })
+        #expect(w.rows.count == w.reasons.count)
+        let c = try #require(ProtectChampionsRule().evaluate(input))
+        #expect(c.rows.count == demo.kpis.championsCount)
+        // The small fixture has neither At Risk / Can't Lose Them customers nor Champions.
+        #expect(WinBackRule().evaluate(RecommendationInput(analysis: small)) == nil)
+        #expect(ProtectChampionsRule().evaluate(RecommendationInput(analysis: small)) == nil)
+    }
+
+    @Test func runRateFormula() throws {
+        // C1: monetary 25.5, tenure 116 days: 25.5 x 12 x 30.436875 / 116 = 80.29 (units rounded).
+        let input = RecommendationInput(analysis: small)
+        let c1 = try #require(small.row("C1"))
+        #expect(input.runRate(c1, months: 12) == Int64((255_000.0 * 12 * 30.436875 / 116).rounded()))
+        // C6: tenure 1 day counts as 90.
+        let c6 = try #require(small.row("C6"))
+        #expect(input.runRate(c6, months: 12) == Int64((30_000.0 * 12 * 30.436875 / 90).rounded()))
+    }
+
+    @Test func differentDataGivesDifferentRecommendations() throws {
+        let demo = Analysis(lines: try DemoData.load(lines: 30_000).lines)
+        let a = RecommendationEngine.run(RecommendationInput(analysis: small)).map(\.id)
+        let b = RecommendationEngine.run(RecommendationInput(analysis: demo)).map(\.id)
+        #expect(a == ["second-order"])
+        #expect(b.contains("win-back") && b.contains("protect-champions"))
+        #expect(a != b)
+        // Ranked by value at stake.
+        let ranked = RecommendationEngine.run(RecommendationInput(analysis: demo))
+        #expect(zip(ranked, ranked.dropFirst()).allSatisfy { $0.value >= $1.value })
+    }
+}
