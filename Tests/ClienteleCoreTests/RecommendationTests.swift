@@ -116,13 +116,14 @@ import Testing
     }
 
     @Test func runRateFormula() throws {
-        // C1: monetary 25.5, tenure 116 days: 25.5 x 12 x 30.436875 / 116 = 80.29 (units rounded).
         let input = RecommendationInput(analysis: small)
+        // C1: 25.5 over 116 days, less than a year: the next 12 months are worth what it spent, 25.5.
         let c1 = try #require(small.row("C1"))
-        #expect(input.runRate(c1, months: 12) == Int64((255_000.0 * 12 * 30.436875 / 116).rounded()))
-        // C6: tenure 1 day counts as 90.
-        let c6 = try #require(small.row("C6"))
-        #expect(input.runRate(c6, months: 12) == Int64((30_000.0 * 12 * 30.436875 / 90).rounded()))
+        #expect(input.runRate(c1, months: 12) == 255_000)
+        // Over 3 months (91.3 days < 116): 25.5 x 91.310625 / 116 = 20.0727 (units rounded).
+        #expect(input.runRate(c1, months: 3) == Int64((255_000.0 * 91.310625 / 116).rounded()))
+        // C3's monetary is negative: worth 0.
+        #expect(input.runRate(try #require(small.row("C3")), months: 12) == 0)
     }
 
     @Test func differentDataGivesDifferentRecommendations() throws {

@@ -71,13 +71,15 @@ public struct RecommendationInput: Sendable {
         self.config = config
     }
 
-    /// A customer's net revenue per `months` at its historical pace: monetary x (months x 30.44 days) /
-    /// max(tenure, 90 days), in money units (never negative).
+    /// A customer's net revenue over the next `months` at its past pace: monetary x H / max(tenure, H), with H the
+    /// horizon in days (months x 30.44). A customer known for less than the horizon is assumed to repeat what it has
+    /// spent so far, never more. Money units, never negative.
     public func runRate(_ row: Int, months: Int) -> Int64 {
         let t = analysis.table
-        let tenure = max(t.tenureDays(row), 90)
+        let horizon = Double(months) * 30.436875
+        let tenure = max(Double(t.tenureDays(row)), horizon)
         let m = max(t.monetary[row], 0)
-        return Int64((Double(m) * Double(months) * 30.436875 / Double(tenure)).rounded())
+        return Int64((Double(m) * horizon / tenure).rounded())
     }
 }
 

@@ -7,7 +7,7 @@ private func pct(_ v: Double?) -> String { DisplayFormat.percent(v) }
 
 /// Win back valuable customers who used to buy often but have gone quiet: At Risk and Can't Lose Them customers
 /// of the configured minimum tier or above. Value = their revenue run-rate over the horizon (monetary x horizon /
-/// tenure, tenure at least 90 days): what is lost if they do not come back.
+/// max(tenure, horizon)): what is lost if they do not come back.
 public struct WinBackRule: RecommendationRule {
     public let id = "win-back"
     public init() {}
@@ -33,7 +33,7 @@ public struct WinBackRule: RecommendationRule {
             rows: rows,
             reasons: rows.map { "\(a.segment[$0].rawValue), \(a.tier[$0].rawValue): \(a.table.frequency[$0]) orders, last \(DisplayFormat.days(a.table.recencyDays($0))) ago" },
             value: value,
-            valueFormula: "sum over these customers of net revenue x \(c.valueHorizonMonths) months / tenure (at least 90 days): their \(c.valueHorizonMonths)-month revenue at their past pace",
+            valueFormula: "sum over these customers of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months of revenue at their past pace",
             priority: rows.count >= 10 || value >= a.kpis.totalRevenue / 20 ? .high : .medium,
             timing: "Now: a personal offer or call within 2 weeks, before they drift into Hibernating.",
             success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.")
@@ -58,7 +58,7 @@ public struct ProtectChampionsRule: RecommendationRule {
             who: "all Champions, largest spenders first", rows: rows,
             reasons: rows.map { "Champion: \(a.table.frequency[$0]) orders, \(money(a.table.monetary[$0]))" },
             value: value,
-            valueFormula: "sum over Champions of net revenue x \(c.valueHorizonMonths) months / tenure (at least 90 days)",
+            valueFormula: "sum over Champions of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months at their past pace",
             priority: (a.kpis.championsRevenueSharePct ?? 0) >= 20 ? .high : .medium,
             timing: "Ongoing: early access, thank-you notes and service priority; review every quarter.",
             success: "Share of today's Champions still Champions next quarter; their order frequency.")
