@@ -208,6 +208,26 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(run(["--help"]).out.contains("analyze"))
     }
 
+    @Test func reportInHTMLAndMarkdownHoldTheSameNumbers() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ClienteleCoreTests/Fixtures/small_retail.csv").standardized.path
+        let md = dir.appendingPathComponent("r.md").path, html = dir.appendingPathComponent("r.html").path
+        #expect(run(["report", fixture, "--format", "md", "--out", md]).status == 0)
+        #expect(run(["report", fixture, "--format", "html", "--out", html]).status == 0)
+        let m = try String(contentsOfFile: md, encoding: .utf8), h = try String(contentsOfFile: html, encoding: .utf8)
+        for text in ["7 customers placed 9 orders worth 67.42 in net revenue", "| Revenue | 67.42 |", "Turn 2 new buyers into repeat customers before month 1"] {
+            #expect(m.contains(text), "markdown: \(text)")
+        }
+        #expect(h.contains("7 customers placed 9 orders worth 67.42 in net revenue"))
+        #expect(h.contains("<td>Revenue</td><td class=\"num\">67.42</td>"))
+        #expect(h.contains("<svg"))
+        // A filter: Spain only (3 customers, 35.17).
+        #expect(run(["report", fixture, "--country", "Spain", "--format", "md", "--out", md]).status == 0)
+        #expect(try String(contentsOfFile: md, encoding: .utf8).contains("| Revenue | 35.17 |"))
+        let bad = run(["report", fixture, "--segment", "Whales", "--out", md])
+        #expect(bad.status == 2 && bad.err.contains("Unknown segment 'Whales'"))
+    }
+
     @Test func serveRefusesBadInputBeforeListening() {
         let missing = run(["serve", "/no/such/file.csv", "--port", "1"])
         #expect(missing.status == 2)

@@ -46,7 +46,7 @@ import Testing
             for (path, data, title) in [("/", "/index", "Clientele"), ("/overview", "/overview", "Executive overview"),
                                         ("/value", "/value", "Customer value"), ("/retention", "/retention", "Retention and cohorts"),
                                         ("/churn", "/churn", "Churn intelligence"), ("/customers", "/customers", "Customers"),
-                                        ("/recommendations", "/recommendations", "Recommendations"),
+                                        ("/recommendations", "/recommendations", "Recommendations"), ("/report", "/report", "Executive report"),
                                         ("/customer?id=C1", "/customer", "Customer C1"), ("/data-quality", "/data-quality", "Data quality")] {
                 let query = path.contains("?") ? "?" + path.split(separator: "?")[1] : ""
                 let html = try await Self.get(client, path)
@@ -135,6 +135,19 @@ import Testing
             let html = try await Self.get(client, "/recommendations").body
             #expect(html.contains("Turn 2 new buyers into repeat customers before month 1"))
             #expect(html.contains("1.50</strong> at stake"))
+        }
+    }
+
+    @Test func reportDownloadsFollowTheFilters() async throws {
+        let app = try await Self.app(try Self.store())
+        try await app.test(.router) { client in
+            let md = try await Self.get(client, "/report.md?country=Spain")
+            #expect(md.status == .ok && md.type.hasPrefix("text/markdown"))
+            #expect(md.body.contains("| Revenue | 35.17 |"))
+            #expect(md.body.contains("**Selection:** customers in Spain"))
+            let html = try await Self.get(client, "/report.html")
+            #expect(html.body.contains("7 customers placed 9 orders worth 67.42 in net revenue"))
+            #expect(try await Self.get(client, "/report.html?tier=Diamond").status == .badRequest)
         }
     }
 

@@ -175,7 +175,7 @@ public struct Analysis: Sendable {
 }
 
 /// The lower median (the middle value, or the lower of the two middle values), nil for no values.
-func lowerMedian<T: Comparable>(_ values: [T]) -> T? {
+public func lowerMedian<T: Comparable>(_ values: [T]) -> T? {
     guard !values.isEmpty else { return nil }
     let s = values.sorted()
     return s[(s.count - 1) / 2]

@@ -107,11 +107,13 @@ enum Cell: Sendable {
     case decimal(Double?, digits: Int)
     case date(Int)
     case days(Int)
+    /// A number already formatted for people (report tables): shown as is, aligned as a number.
+    case figure(String)
     case empty
 
     var display: String {
         switch self {
-        case .text(let s), .link(let s, _): return s
+        case .text(let s), .link(let s, _), .figure(let s): return s
         case .int(let v): return DisplayFormat.integer(v)
         case .money(let v): return DisplayFormat.money(v)
         case .fraction(let v): return DisplayFormat.percent(v)
@@ -126,7 +128,7 @@ enum Cell: Sendable {
     /// Exact text for CSV (numbers as numbers; money exactly; ratios shortest round-trip).
     var csv: CSVCell {
         switch self {
-        case .text(let s), .link(let s, _): return .text(s)
+        case .text(let s), .link(let s, _), .figure(let s): return .text(s)
         case .int(let v): return .number(String(v))
         case .money(let v): return .number(Money.format(v))
         case .fraction(let v), .pct(let v): return v.map { .number(formatShortest($0)) } ?? .number("")
@@ -139,7 +141,7 @@ enum Cell: Sendable {
 
     var json: JSONValue {
         switch self {
-        case .text(let s), .link(let s, _): return .string(s)
+        case .text(let s), .link(let s, _), .figure(let s): return .string(s)
         case .int(let v): return .number(String(v))
         case .money(let v): return .number(Money.format(v))
         case .fraction(let v), .pct(let v), .decimal(let v, _): return v.map { .number(formatShortest($0)) } ?? .null

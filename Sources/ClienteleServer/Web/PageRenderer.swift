@@ -22,7 +22,7 @@ func escapeHTML(_ s: String) -> String {
 /// The pages in the navigation, in order.
 let navigation: [(path: String, label: String)] = [
     ("/", "Home"), ("/overview", "Overview"), ("/value", "Customer value"), ("/retention", "Retention"),
-    ("/churn", "Churn"), ("/recommendations", "Actions"), ("/customers", "Customers"), ("/data-quality", "Data quality"), ("/upload", "Upload"),
+    ("/churn", "Churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data quality"), ("/upload", "Upload"),
 ]
 
 /// Renders pages as HTML (Mustache layout), JSON and CSV.

@@ -26,6 +26,7 @@ struct PagesController: Sendable {
             Route(path: "/retention", dataPath: "/retention", filters: true) { ctx, _ throws(FilterError) in try RetentionPage.build(ctx) },
             Route(path: "/churn", dataPath: "/churn", filters: true) { ctx, _ in ChurnPage.build(ctx) },
             Route(path: "/recommendations", dataPath: "/recommendations", filters: true) { ctx, _ in RecommendationsPage.build(ctx) },
+            Route(path: "/report", dataPath: "/report", filters: true) { ctx, _ in ReportPage.build(ctx) },
             Route(path: "/customers", dataPath: "/customers", filters: true) { ctx, format throws(FilterError) in
                 try CustomersPage.build(ctx, allRowsInTable: format == .csv || format == .json)
             },
@@ -47,6 +48,9 @@ struct PagesController: Sendable {
             }
         }
         router.get("/retention.png") { request, _ in try self.retentionPNG(request) }
+        for format in ReportFormat.allCases {
+            router.get(RouterPath("/report." + format.rawValue)) { request, _ in self.reportDownload(format, request) }
+        }
     }
 
     /// Serves a page, from the response cache when the same URL was rendered before on this data set.
@@ -126,6 +130,33 @@ struct PagesController: Sendable {
             let page = Page(id: "error", title: "Customer not found", howToRead: "")
             return .html(renderer.html(page, path: route.path, request: request, dataset: dataset, showFilters: true,
                                        message: ("error", message), downloads: false), status: .notFound)
+        }
+    }
+
+    enum ReportFormat: String, CaseIterable { case html, md }
+
+    /// The executive report as a file (self-contained HTML or Markdown), with the request's filters.
+    func reportDownload(_ format: ReportFormat, _ request: Request) -> Response {
+        do throws(FilterError) {
+            let pageRequest = try PageRequest(query: request.uri.query)
+            if format == .html || format == .md {   // the overview's previous period is needed too
+                store.prefetchWithPreviousPeriod(pageRequest.filter)
+            }
+            let (dataset, current) = try store.analysis(pageRequest.filter)
+            let report = ReportPage.report(PageContext(dataset: dataset, current: current, request: pageRequest, store: store))
+            let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: ""))
+            switch format {
+            case .html:
+                var r = Response.text(report.html(), contentType: "text/html; charset=utf-8")
+                r.headers[.contentDisposition] = "inline; filename=\"\(stem).html\""
+                return r
+            case .md:
+                var r = Response.text(report.markdown(), contentType: "text/markdown; charset=utf-8")
+                r.headers[.contentDisposition] = "attachment; filename=\"\(stem).md\""
+                return r
+            }
+        } catch {
+            return .text(error.message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
         }
     }
 

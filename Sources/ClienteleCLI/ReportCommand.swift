@@ -1,0 +1,69 @@
+import ArgumentParser
+import ClienteleCore
+import ClienteleRender
+import Foundation
+
+struct ReportCommand: TerminalCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the executive report (HTML or Markdown) for order-line files.",
+        discussion: "The report covers the selection given by --from, --to, --country, --segment and --tier (as the dashboard's filters) and compares it with the period of equal length before it.")
+
+    @Argument(help: "Order-line files (- for standard input).")
+    var files: [String] = []
+
+    @Flag(name: .long, help: "Use the built-in demo data instead of files.")
+    var demo = false
+
+    @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
+    var demoLines: Int = DemoData.defaultLines
+
+    @Option(name: .long, help: "html or md.")
+    var format: Format = .html
+
+    @Option(name: .long, help: "Output file (written atomically).")
+    var out: String
+
+    @Option(name: .long, help: "First day of the period, YYYY-MM-DD.") var from: String?
+    @Option(name: .long, help: "Last day of the period, YYYY-MM-DD (the as-of date is the day after).") var to: String?
+    @Option(name: .long, help: "Only lines of this country (repeatable).") var country: [String] = []
+    @Option(name: .long, help: "Only customers of this RFM segment (repeatable).") var segment: [String] = []
+    @Option(name: .long, help: "Only customers of this value tier (repeatable).") var tier: [String] = []
+    @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
+    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
+
+    enum Format: String, ExpressibleByArgument { case html, md }
+
+    func validate() throws {
+        if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
+        if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+    }
+
+    func execute(_ terminal: Terminal) throws {
+        var items: [(name: String, value: String)] = []
+        if let from { items.append(("from", from)) }
+        if let to { items.append(("to", to)) }
+        items += country.map { ("country", $0) } + segment.map { ("segment", $0) } + tier.map { ("tier", $0) }
+        let filter: AnalysisFilter
+        do { filter = try AnalysisFilter(queryItems: items) } catch { throw InputError(error.message) }
+        let options = LoadOptions(mapping: try map.map { try UserMapping(parsing: $0) }, dayFirst: dayFirst)
+        let loaded = demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
+        guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
+        let current: FilteredAnalysis, previous: FilteredAnalysis?
+        let previousFilter = filter.previousPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf)
+        do {
+            current = try FilteredAnalysis(lines: loaded.lines, filter: filter, dataAsOf: dataAsOf)
+            previous = (previousFilter.to ?? Int.min) >= span.lowerBound ? try FilteredAnalysis(lines: loaded.lines, filter: previousFilter, dataAsOf: dataAsOf) : nil
+        } catch { throw InputError(error.message) }
+        let name = demo ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
+        let report = ExecutiveReport(
+            analysis: current.analysis, previous: previous?.analysis, datasetName: name, periodStart: filter.from ?? span.lowerBound,
+            selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
+            previousPeriod: previousFilter.from.flatMap { f in previousFilter.to.map { (f, $0) } },
+            generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
+            recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis)))
+        let text = format == .html ? report.html() : report.markdown()
+        try AtomicFile.write(Array(text.utf8), to: out)
+        terminal.err("Wrote the executive report (\(format.rawValue), \(report.findings.count) findings, \(report.actions.count) actions) to \(out)\n")
+    }
+}

@@ -1,0 +1,212 @@
+import ClienteleCore
+
+/// The executive report: a concise summary of one (filtered) analysis for leadership, built from numbers only.
+/// Rendered as Markdown, self-contained HTML and PDF by the `Report*` renderers; every sentence is generated from
+/// the analysis it describes.
+public struct ExecutiveReport: Sendable {
+    public struct Metric: Sendable {
+        public var label: String
+        public var value: String
+        public var previous: String
+        public var change: String
+    }
+
+    /// A finding: a headline sentence, supporting sentences, a chart and the chart's key numbers as a small table.
+    public struct Finding: Sendable {
+        public var id: String
+        public var headline: String
+        public var details: [String]
+        public var chartTitle: String
+        public var chartSVG: String
+        public var table: (columns: [String], rows: [[String]])
+    }
+
+    public struct Action: Sendable {
+        public var rank: Int
+        public var title: String
+        public var priority: String
+        public var value: String
+        public var customers: Int
+        public var why: String
+        public var formula: String
+        public var timing: String
+    }
+
+    public var title: String
+    public var datasetName: String
+    /// "2009-12-01 to 2011-11-30".
+    public var period: String
+    /// "All customers" or the filters in words.
+    public var selection: String
+    public var asOf: String
+    public var previousPeriod: String?
+    public var generatedOn: String
+    public var summary: [String]
+    public var metrics: [Metric]
+    public var findings: [Finding]
+    public var actions: [Action]
+    /// Definitions (term, meaning) for the method appendix.
+    public var method: [(String, String)]
+    /// Model validation sentences, when predictions were made.
+    public var validation: [String]
+
+    /// Builds the report. `previous` is the analysis of the period of equal length before (nil: no comparison).
+    public init(analysis a: Analysis, previous: Analysis?, datasetName: String, periodStart: Int, selection: String,
+                previousPeriod: (from: Int, to: Int)?, generatedOn: Int, recommendations: [Recommendation]) {
+        let k = a.kpis
+        title = "Customer intelligence report"
+        self.datasetName = datasetName
+        period = "\(DisplayFormat.date(periodStart)) to \(DisplayFormat.date(a.asOf - 1))"
+        self.selection = selection
+        asOf = DisplayFormat.date(a.asOf)
+        let p = (previous?.kpis.totalCustomers ?? 0) > 0 ? previous?.kpis : nil
+        self.previousPeriod = p != nil ? previousPeriod.map { "\(DisplayFormat.date($0.from)) to \(DisplayFormat.date($0.to))" } : nil
+        self.generatedOn = DisplayFormat.date(generatedOn)
+        validation = []
+
+        // Key metrics with change.
+        func change(_ v: Double?, _ pv: Double?) -> String {
+            guard let v, let pv else { return "—" }
+            return DisplayFormat.signedPercentChange(v, previous: pv) ?? "—"
+        }
+        func points(_ v: Double?, _ pv: Double?) -> String {
+            guard let v, let pv else { return "—" }
+            let d = (v - pv) * 100
+            return (d >= 0 ? "+" : "−") + DisplayFormat.decimal(abs(d), digits: 1) + " pts"
+        }
+        let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
+        metrics = [
+            Metric(label: "Customers", value: DisplayFormat.integer(k.totalCustomers), previous: p.map { DisplayFormat.integer($0.totalCustomers) } ?? "—",
+                   change: change(Double(k.totalCustomers), p.map { Double($0.totalCustomers) })),
+            Metric(label: "Revenue", value: m(k.totalRevenue), previous: m(p?.totalRevenue), change: change(Double(k.totalRevenue), p.map { Double($0.totalRevenue) })),
+            Metric(label: "Revenue per customer", value: m(k.avgRevenuePerCustomer), previous: m(p?.avgRevenuePerCustomer ?? nil),
+                   change: change(k.avgRevenuePerCustomer.map(Double.init), (p?.avgRevenuePerCustomer ?? nil).map(Double.init))),
+            Metric(label: "Orders", value: DisplayFormat.integer(k.orders), previous: p.map { DisplayFormat.integer($0.orders) } ?? "—",
+                   change: change(Double(k.orders), p.map { Double($0.orders) })),
+            Metric(label: "Average order value", value: m(k.averageOrderValue), previous: m(p?.averageOrderValue ?? nil),
+                   change: change(k.averageOrderValue.map(Double.init), (p?.averageOrderValue ?? nil).map(Double.init))),
+            Metric(label: "Repeat customer rate", value: DisplayFormat.percent(k.repeatCustomerRate), previous: p.map { DisplayFormat.percent($0.repeatCustomerRate) } ?? "—",
+                   change: points(k.repeatCustomerRate, p?.repeatCustomerRate ?? nil)),
+            Metric(label: "Champions", value: DisplayFormat.integer(k.championsCount), previous: p.map { DisplayFormat.integer($0.championsCount) } ?? "—",
+                   change: change(Double(k.championsCount), p.map { Double($0.championsCount) })),
+            Metric(label: "Champions' revenue share", value: DisplayFormat.percent(k.championsRevenueSharePct.map { $0 / 100 }),
+                   previous: p.map { DisplayFormat.percent($0.championsRevenueSharePct.map { $0 / 100 }) } ?? "—",
+                   change: points(k.championsRevenueSharePct.map { $0 / 100 }, (p?.championsRevenueSharePct ?? nil).map { $0 / 100 })),
+        ]
+
+        var summary = ["\(DisplayFormat.integer(k.totalCustomers)) customers placed \(DisplayFormat.integer(k.orders)) orders worth \(DisplayFormat.money(k.totalRevenue)) in net revenue (\(period)); \(DisplayFormat.percent(k.repeatCustomerRate)) ordered more than once."]
+        if let p, let pp = self.previousPeriod {
+            summary.append("Against the previous period (\(pp)), revenue changed by \(change(Double(k.totalRevenue), Double(p.totalRevenue))) and customers by \(change(Double(k.totalCustomers), Double(p.totalCustomers))).")
+        }
+        if let top = recommendations.first {
+            summary.append("The largest opportunity: \(top.title.prefix(1).lowercased() + top.title.dropFirst()) (\(DisplayFormat.money(top.value)) at stake).")
+        }
+        self.summary = summary
+        findings = ExecutiveReport.findings(a)
+        actions = recommendations.prefix(5).enumerated().map { i, r in
+            Action(rank: i + 1, title: r.title, priority: r.priority.name, value: DisplayFormat.money(r.value), customers: r.rows.count,
+                   why: r.why.first ?? "", formula: r.valueFormula, timing: r.timing)
+        }
+        method = ExecutiveReport.definitions
+    }
+
+    static let definitions: [(String, String)] = [
+        ("Order line", "One row of the export. Cancelled lines (invoice starting with C, or negative quantity) reduce revenue; lines without a customer id are guest revenue, outside customer figures; invalid lines are skipped and counted in the data-quality report."),
+        ("Customer, order", "A customer has at least one order; an order is a distinct invoice of a customer among non-cancelled lines, dated by its earliest line."),
+        ("Revenue", "Net revenue: quantity × unit price summed exactly over the customer's valid lines, returns included."),
+        ("As-of date", "The day after the latest line (or after the end of the selected range): recency is measured from it."),
+        ("RFM scores", "R, F and M from 1 to 5 rank customers by recency, number of orders and revenue: score = 1 + floor(5 × L / n), L = customers strictly below; ties share a score."),
+        ("Segments", "From R and F: Champions (R5, F4-5), Loyal (R3-4, F4-5), Potential Loyalists (R4-5, F2-3), New (R5, F1), Promising (R4, F1), Need Attention (R3, F3), About To Sleep (R3, F1-2), At Risk (R1-2, F3-4), Can't Lose Them (R1-2, F5), Hibernating (R1-2, F1-2)."),
+        ("Value tiers", "By revenue rank: Platinum top 5%, Gold next 15%, Silver next 30%, Bronze bottom 50%."),
+        ("Concentration", "Top k% share: revenue of the largest ceil(k% × n) customers over all revenue (negative revenue counts as 0). Gini from the sorted values: 0 = equal, 1 = one customer holds everything."),
+        ("Cohorts and retention", "A cohort is the month of a customer's first order; retention at month k is the share of the cohort with an order in month k after it."),
+        ("Previous period", "The period of equal length that ends the day before the selected period starts, with the same filters."),
+    ]
+
+    /// The findings, each only when the data supports it.
+    static func findings(_ a: Analysis) -> [Finding] {
+        var out: [Finding] = []
+        let k = a.kpis
+        guard a.table.count > 0 else { return out }
+        // 1. Revenue trend and new vs returning revenue.
+        let s = PeriodSeries(analysis: a, period: .month)
+        if s.count >= 2 {
+            let lastComplete = a.monthlyCohorts.isIncomplete(index: s.index.last!, asOf: a.asOf) ? s.count - 2 : s.count - 1
+            var details: [String] = []
+            var headline = "Revenue averaged \(DisplayFormat.money(s.revenue.reduce(0, +) / Int64(s.count))) a month over \(s.count) months."
+            if lastComplete >= 14 {
+                // Year on year, so that seasonality does not pass for growth.
+                let recent = s.revenue[(lastComplete - 2)...lastComplete].reduce(0, +)
+                let before = s.revenue[(lastComplete - 14)...(lastComplete - 12)].reduce(0, +)
+                if let ch = DisplayFormat.signedPercentChange(Double(recent), previous: Double(before)) {
+                    headline = "Revenue in the last three complete months (\(s.labels[lastComplete - 2]) to \(s.labels[lastComplete])) was \(DisplayFormat.money(recent)), \(ch) on the same months a year earlier."
+                }
+            } else if lastComplete >= 5 {
+                let recent = s.revenue[(lastComplete - 2)...lastComplete].reduce(0, +)
+                let before = s.revenue[(lastComplete - 5)...(lastComplete - 3)].reduce(0, +)
+                if let ch = DisplayFormat.signedPercentChange(Double(recent), previous: Double(before)) {
+                    headline = "Revenue in the last three complete months (\(s.labels[lastComplete - 2]) to \(s.labels[lastComplete])) was \(DisplayFormat.money(recent)), \(ch) on the three months before (not adjusted for seasonality: less than 15 months of data)."
+                }
+            }
+            let newTotal = s.newRevenue.reduce(0, +), retTotal = s.returningRevenue.reduce(0, +)
+            if newTotal + retTotal != 0 {
+                details.append("Returning customers brought \(DisplayFormat.percent(Double(retTotal) / Double(newTotal + retTotal))) of customer revenue; first-month purchases the rest.")
+            }
+            if let best = s.revenue.indices.max(by: { s.revenue[$0] < s.revenue[$1] }) {
+                details.append("The strongest month was \(s.labels[best]) (\(DisplayFormat.money(s.revenue[best])), \(DisplayFormat.integer(s.activeCustomers[best])) active customers).")
+            }
+            let chart = StackedBarChart(title: "Revenue by month, new vs returning customers", categories: s.labels,
+                                        series: [ChartSeries(name: "New customers", values: s.newRevenue.map { Double($0) / 10_000 }),
+                                                 ChartSeries(name: "Returning customers", values: s.returningRevenue.map { Double($0) / 10_000 })],
+                                        categoryAxisTitle: "Month", valueAxisTitle: "Net revenue", height: 320)
+            let rows = (max(0, s.count - 12)..<s.count).map { [s.labels[$0], DisplayFormat.money(s.revenue[$0]), DisplayFormat.money(s.newRevenue[$0]), DisplayFormat.money(s.returningRevenue[$0]), DisplayFormat.integer(s.activeCustomers[$0])] }
+            out.append(Finding(id: "revenue", headline: headline, details: details, chartTitle: chart.title, chartSVG: chart.svg(),
+                               table: (["Month", "Revenue", "New customers", "Returning", "Active customers"], rows)))
+        }
+        // 2. Concentration.
+        let c = a.concentration
+        if let top20 = c.top20, let gini = c.gini {
+            let plat = a.tiers.first { $0.tier == .platinum }!
+            let chart = LorenzChart(title: "Lorenz curve of customer revenue",
+                                    points: c.lorenz.enumerated().compactMap { i, v in v.map { (Double(i) / 100, $0) } },
+                                    xAxisTitle: "Share of customers (smallest first)", yAxisTitle: "Share of revenue",
+                                    annotations: ["Gini \(DisplayFormat.decimal(gini, digits: 2))"], height: 340)
+            out.append(Finding(
+                id: "concentration",
+                headline: "The top 20% of customers bring \(DisplayFormat.percent(top20)) of revenue; the top 1% bring \(DisplayFormat.percent(c.top1)).",
+                details: ["The Gini coefficient is \(DisplayFormat.decimal(gini, digits: 2)). Platinum customers (\(DisplayFormat.integer(plat.customers)), the top 5%) spend \(DisplayFormat.money(plat.customers > 0 ? plat.revenue / Int64(plat.customers) : 0)) each on average, against \(DisplayFormat.money(k.avgRevenuePerCustomer ?? 0)) for all customers."],
+                chartTitle: chart.title, chartSVG: chart.svg(),
+                table: (["Customers", "Share of revenue"], [("Top 1%", c.top1), ("Top 5%", c.top5), ("Top 10%", c.top10), ("Top 20%", c.top20)].map { [$0.0, DisplayFormat.percent($0.1)] })))
+        }
+        // 3. Retention.
+        let avg = a.monthlyCohorts.averageRetention(asOf: a.asOf)
+        if avg.count >= 3, let drop = a.monthlyCohorts.biggestDropOff(asOf: a.asOf) {
+            let chart = LineChart(title: "Average retention by months since first order", x: .categories(avg.map { "+\($0.offset)" }),
+                                  series: [ChartSeries(name: "Customers active", values: avg.map { $0.rate.map { $0 * 100 } })],
+                                  xAxisTitle: "Months since first order", yAxisTitle: "Customers active (%)",
+                                  format: { DisplayFormat.decimal($0, digits: 0) + "%" }, area: true, height: 320)
+            let r1 = avg[1].rate
+            var details = ["The biggest drop-off is at month \(drop.offset): from \(DisplayFormat.percent(drop.before)) to \(DisplayFormat.percent(drop.after))."]
+            if avg.count > 6, let r6 = avg[6].rate { details.append("Six months after the first order, \(DisplayFormat.percent(r6)) of a cohort is still ordering in the month.") }
+            out.append(Finding(
+                id: "retention",
+                headline: "Only \(DisplayFormat.percent(r1)) of new customers order again in the month after their first order.",
+                details: details, chartTitle: chart.title, chartSVG: chart.svg(),
+                table: (["Months since first order", "Customers active"], avg.prefix(13).map { ["+\($0.offset)", DisplayFormat.percent($0.rate)] })))
+        }
+        // 4. Segment mix and revenue at risk.
+        let seg = a.segments.sorted { $0.revenue > $1.revenue }
+        let risk = a.segments.filter { $0.segment == .atRisk || $0.segment == .cantLose }
+        let riskCustomers = risk.reduce(0) { $0 + $1.customers }, riskRevenue = risk.reduce(Int64(0)) { $0 + $1.revenue }
+        let champ = a.segments.first { $0.segment == .champions }!
+        let chart = BarChart(title: "Revenue by RFM segment", labels: seg.map(\.segment.rawValue), values: seg.map { Double($0.revenue) / 10_000 },
+                             categoryAxisTitle: "Segment", valueAxisTitle: "Net revenue", horizontal: true, showValueLabels: true, height: 340)
+        out.append(Finding(
+            id: "segments",
+            headline: "Champions are \(DisplayFormat.percent(champ.customerShare)) of customers and bring \(DisplayFormat.percent(champ.revenueShare)) of revenue; \(DisplayFormat.integer(riskCustomers)) At Risk or Can't Lose Them customers hold \(DisplayFormat.percent(ExactRatio.value(riskRevenue, k.totalRevenue))).",
+            details: ["Those at-risk customers have spent \(DisplayFormat.money(riskRevenue)) but have not ordered for a median of \(DisplayFormat.days(lowerMedian(a.segments.filter { $0.segment == .atRisk || $0.segment == .cantLose }.compactMap(\.medianRecencyDays)) ?? 0))."],
+            chartTitle: chart.title, chartSVG: chart.svg(),
+            table: (["Segment", "Customers", "Revenue", "Share of revenue"], seg.map { [$0.segment.rawValue, DisplayFormat.integer($0.customers), DisplayFormat.money($0.revenue), DisplayFormat.percent($0.revenueShare)] })))
+        return out
+    }
+}

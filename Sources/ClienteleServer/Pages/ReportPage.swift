@@ -1,0 +1,48 @@
+import ClienteleCore
+import ClienteleRender
+import Foundation
+
+/// The executive report: shown as a page, downloadable as PDF, HTML and Markdown with the same filters.
+enum ReportPage {
+    static func report(_ ctx: PageContext) -> ExecutiveReport {
+        let prev = ctx.previousPeriod()
+        let today = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
+        return ExecutiveReport(
+            analysis: ctx.analysis, previous: prev?.analysis, datasetName: ctx.dataset.name,
+            periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
+            selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
+            previousPeriod: prev.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
+            generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis)))
+    }
+
+    static func build(_ ctx: PageContext) -> Page {
+        let r = report(ctx)
+        var page = Page(id: "report", title: "Executive report",
+                        howToRead: "A five-minute summary for leadership of the current selection: key metrics against the previous period, the main findings with their charts, the top recommended actions and how the numbers are defined. Download it as PDF (A4 or Letter), as a self-contained HTML file that prints well, or as Markdown; all three hold the same numbers and follow the filters above.")
+        page.insights = r.summary
+        let q = ctx.request.filterQuery
+        let downloads = """
+        <p class="report-downloads"><a class="button" href="\(escapeHTML("/report.html" + q))">HTML</a> <a class="button" href="\(escapeHTML("/report.md" + q))">Markdown</a></p>
+        """
+        let metrics = Table(id: "metrics", title: "Key metrics" + (r.previousPeriod.map { " (previous period: \($0))" } ?? ""), columns: [
+            .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
+            .init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true),
+        ], rows: r.metrics.map { [.text($0.label), .figure($0.value), .figure($0.previous), .figure($0.change)] })
+        page.sections = [Section(id: "download", title: "Download", blocks: [.html(downloads), .table(metrics)])]
+        for (i, f) in r.findings.enumerated() {
+            let table = Table(id: "finding_\(f.id)", title: f.chartTitle, columns: f.table.columns.enumerated().map { .init(key: $1.lowercased().replacingOccurrences(of: " ", with: "_"), label: $1, numeric: $0 > 0) },
+                              rows: f.table.rows.map { $0.enumerated().map { $0.offset == 0 ? .text($0.element) : .figure($0.element) } })
+            page.sections.append(Section(id: "finding-\(f.id)", title: "Finding \(i + 1): \(f.headline)", intro: f.details.joined(separator: " "),
+                                         blocks: [.chart(Chart(id: f.id, title: f.chartTitle, svg: f.chartSVG, dataTable: table.id)), .table(table)]))
+        }
+        let actions = Table(id: "actions", title: "Top recommended actions", columns: [
+            .init(key: "rank", label: "#", numeric: true), .init(key: "action", label: "Action"), .init(key: "priority", label: "Priority"),
+            .init(key: "customers", label: "Customers", numeric: true), .init(key: "value", label: "Money at stake", numeric: true),
+            .init(key: "why", label: "Why"),
+        ], rows: r.actions.map { [.int($0.rank), .link($0.title, href: "/recommendations" + q), .text($0.priority), .int($0.customers), .figure($0.value), .text($0.why)] })
+        page.sections.append(Section(id: "actions", title: "Recommended actions", blocks: [.table(actions)]))
+        let method = r.method.map { "<dt>\(escapeHTML($0.0))</dt><dd>\(escapeHTML($0.1))</dd>" }.joined()
+        page.sections.append(Section(id: "method", title: "Method", blocks: [.html("<dl class=\"method\">\(method)</dl>")]))
+        return page
+    }
+}
