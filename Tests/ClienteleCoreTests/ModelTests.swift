@@ -93,3 +93,29 @@ func sameDecimal(_ a: String, _ b: String) -> Bool { Double(a)! == Double(b)! }
         #expect(abs(fit.logLikelihood - -9582.4) < 0.05)
     }
 }
+
+@Suite struct ParetoNBDModelTests {
+    @Test func cdnowFitMatchesPublishedEstimates() {
+        let fit = ParetoNBDModel.fit(CDNOW.data)
+        print("Pareto/NBD", fit.r, fit.alpha, fit.s, fit.beta, fit.logLikelihood, fit.iterations, fit.diagnostics.method, fit.standardErrors as Any, fit.failureReason as Any)
+        #expect(fit.converged)
+        #expect(abs(fit.r - 0.553) < 0.0005)
+        #expect(abs(fit.alpha - 10.578) < 0.0005)
+        #expect(abs(fit.s - 0.606) < 0.0005)
+        #expect(abs(fit.beta - 11.669) < 0.0005)
+        #expect(abs(fit.logLikelihood - -9595.0) < 0.05)
+    }
+}
+
+@Suite struct GammaGammaModelTests {
+    @Test func cdnowFitMatchesPublishedEstimates() {
+        let data = CDNOW.summary.spendData()
+        #expect(data.count == 946)
+        let fit = GammaGammaModel.fit(data)
+        print("Gamma-Gamma", fit.p, fit.q, fit.gamma, fit.logLikelihood, fit.diagnostics.iterations, fit.standardErrors as Any, fit.failureReason as Any)
+        #expect(fit.converged)
+        #expect(abs(fit.p - 6.25) < 0.005)
+        #expect(abs(fit.q - 3.74) < 0.005)
+        #expect(abs(fit.gamma - 15.44) < 0.005)
+    }
+}
