@@ -9,12 +9,21 @@ public enum SpecialFunctions {
         if x > 0 { return (lgamma(x), 1) }
         if x == x.rounded() { return (.infinity, 0) }
         // Reflection: Γ(x) Γ(1 - x) = π / sin(π x).
-        let s = sin(Double.pi * (x - 2 * (x / 2).rounded(.down)))
+        let s = sinPi(x)
         return (log(Double.pi) - log(abs(s)) - lgamma(1 - x), s < 0 ? -1 : 1)
     }
 
+    /// sin(π x) accurate near integers: with k = round(x), x - k is exact and sin(π x) = (-1)^k sin(π (x - k))
+    /// (a plain sin(Double.pi * x) loses the relative accuracy there, which the 1 - z connection formula of
+    /// ``hyp2f1(_:_:_:_:)`` amplifies near integer c - a - b).
+    public static func sinPi(_ x: Double) -> Double {
+        let k = x.rounded()
+        let v = sin(Double.pi * (x - k))
+        return k.truncatingRemainder(dividingBy: 2) == 0 ? v : -v
+    }
+
     /// Digamma ψ(x) = Γ'(x)/Γ(x) for x > 0: recurrence up to x >= 10, then the asymptotic series
-    /// (Abramowitz & Stegun 6.3.18). Absolute error below 1e-15 for x > 0.
+    /// (Abramowitz & Stegun 6.3.18, through the x^-14 term).
     @inline(__always)
     public static func digamma(_ x0: Double) -> Double {
         var x = x0
@@ -22,11 +31,12 @@ public enum SpecialFunctions {
         if x <= 0 {
             // Reflection ψ(1 - x) - ψ(x) = π cot(π x).
             if x == x.rounded() { return .nan }
-            return digamma(1 - x) - Double.pi / tan(Double.pi * x)
+            return digamma(1 - x) - Double.pi * cos(Double.pi * x) / sinPi(x)
         }
         while x < 10 { acc -= 1 / x; x += 1 }
         let inv = 1 / x, inv2 = inv * inv
-        let series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132)))))
+        let tail = 1.0 / 132 - inv2 * (691.0 / 32760 - inv2 / 12)
+        let series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * tail))))
         return acc + log(x) - 0.5 * inv - series
     }
 
