@@ -1,0 +1,152 @@
+import Foundation
+
+/// The Pareto/NBD model of Schmittlein, Morrison & Colombo (1987), "Counting your customers: who are they and
+/// what will they do next?", Management Science 33(1), 1-24, with the likelihood as derived in Fader, Hardie &
+/// Lee (2005), "A note on deriving the Pareto/NBD model and related expressions" (brucehardie.com/notes/009).
+///
+/// While active, a customer buys as a Poisson process with rate λ ~ Gamma(r, α); her lifetime is exponential
+/// with rate μ ~ Gamma(s, β).
+public struct ParetoNBDModel: PurchaseModel, Equatable {
+    public var r: Double
+    public var alpha: Double
+    public var s: Double
+    public var beta: Double
+
+    public init(r: Double, alpha: Double, s: Double, beta: Double) {
+        self.r = r; self.alpha = alpha; self.s = s; self.beta = beta
+    }
+
+    /// The two log terms of the likelihood bracket, FHL note equation (22):
+    ///
+    ///     L = Γ(r+x) α^r β^s / Γ(r) · { 1/((α+T)^(r+x) (β+T)^s) + s/(r+s+x) · A₀ }
+    ///
+    /// where, for α >= β,
+    ///
+    ///     A₀ = ₂F₁(r+s+x, s+1; r+s+x+1; (α-β)/(α+t_x)) / (α+t_x)^(r+s+x)
+    ///        - ₂F₁(r+s+x, s+1; r+s+x+1; (α-β)/(α+T)) / (α+T)^(r+s+x)
+    ///
+    /// and for α < β the same with ₂F₁(r+s+x, r+x; r+s+x+1; (β-α)/(β+y)) and β in place of α (equation 23).
+    /// Returns (log of the first term, log of s/(r+s+x) A₀).
+    func logTerms(x: Double, tx: Double, T: Double) -> (Double, Double) {
+        let l1 = -(r + x) * log(alpha + T) - s * log(beta + T)
+        guard tx < T else { return (l1, -.infinity) }
+        let rsx = r + s + x
+        let maxRate = max(alpha, beta)
+        let diff = abs(alpha - beta)
+        let second = alpha >= beta ? s + 1 : r + x
+        let fTx = SpecialFunctions.hyp2f1(rsx, second, rsx + 1, diff / (maxRate + tx))
+        let fT = SpecialFunctions.hyp2f1(rsx, second, rsx + 1, diff / (maxRate + T))
+        let ratio = exp(-rsx * (log(maxRate + T) - log(maxRate + tx)))
+        let bracket = fTx - fT * ratio
+        guard bracket > 0 else { return (l1, -.infinity) }
+        let l2 = log(s) - log(rsx) - rsx * log(maxRate + tx) + log(bracket)
+        return (l1, l2)
+    }
+
+    /// Log-likelihood of one customer (FHL note equation 22).
+    public func logLikelihood(x: Double, tx: Double, T: Double) -> Double {
+        let (l1, l2) = logTerms(x: x, tx: tx, T: T)
+        let head: Double = lgamma(r + x) - lgamma(r) + r * log(alpha) + s * log(beta)
+        return head + SpecialFunctions.logAddExp(l1, l2)
+    }
+
+    /// Total (weighted) log-likelihood.
+    public func logLikelihood(_ data: RFMData) -> Double {
+        ParetoNBDModel.evaluate([log(r), log(alpha), log(s), log(beta)], data)
+    }
+
+    /// P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^(r+x) (β+T)^s A₀), FHL note equation (24)
+    /// (Schmittlein et al. 1987, equation 11).
+    public func probabilityAlive(x: Double, tx: Double, T: Double) -> Double {
+        let (l1, l2) = logTerms(x: x, tx: tx, T: T)
+        return exp(l1 - SpecialFunctions.logAddExp(l1, l2))
+    }
+
+    /// E[Y(t) | x, t_x, T] = (r+x)(β+T) / ((α+T)(s-1)) · [1 - ((β+T)/(β+T+t))^(s-1)] · P(alive),
+    /// FHL note equation (25) (Schmittlein et al. 1987, equation 22); the bracket over (s-1) is computed with
+    /// expm1 and tends to log((β+T+t)/(β+T)) at s = 1.
+    public func expectedPurchases(in t: Double, x: Double, tx: Double, T: Double) -> Double {
+        guard t > 0 else { return 0 }
+        return (r + x) / (alpha + T) * (beta + T) * ParetoNBDModel.powerTerm(s - 1, log1p(t / (beta + T)))
+            * probabilityAlive(x: x, tx: tx, T: T)
+    }
+
+    /// E[X(t)] = rβ / (α(s-1)) · [1 - (β/(β+t))^(s-1)], FHL note equation (17) (Schmittlein et al. 1987, eq. 17).
+    public func expectedPurchasesNewCustomer(in t: Double) -> Double {
+        guard t > 0 else { return 0 }
+        return r * beta / alpha * ParetoNBDModel.powerTerm(s - 1, log1p(t / beta))
+    }
+
+    /// (1 - exp(-k L)) / k, and L at k = 0.
+    static func powerTerm(_ k: Double, _ l: Double) -> Double {
+        abs(k) < 1e-12 ? l : -expm1(-k * l) / k
+    }
+
+    // MARK: fitting
+
+    /// Maximum-likelihood fit over φ = log(r, α, s, β): BFGS on a central-difference gradient (step 1e-5 on the
+    /// log scale), Nelder-Mead fallback; standard errors from the Hessian of -LL by second differences.
+    public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options()) -> ParetoNBDFit {
+        let w = data.totalWeight
+        var sumX = 0.0, sumT = 0.0
+        for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
+        guard sumX > 0 else {
+            return ParetoNBDFit(model: ParetoNBDModel(r: .nan, alpha: .nan, s: .nan, beta: .nan), standardErrors: nil,
+                                diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,
+                                                            method: "none", failureReason: "no customer made a repeat purchase: the model cannot be fitted",
+                                                            customers: w, rows: data.count))
+        }
+        let meanT = sumT / w
+        let start = [0, log(sumT / sumX), 0, log(meanT)]
+        let f: ([Double]) -> Double = { p in -evaluate(p, data) / w }
+        let result = Optimizer.minimize(Optimizer.numericGradient(f), start: start, options: options)
+        let p = result.point.map { exp($0) }
+        let hessian = Optimizer.hessian(value: { q in -evaluate(q, data) }, at: result.point)
+        let (se, seReason) = FitSupport.standardErrors(hessian, p)
+        let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
+                                         evaluations: result.evaluations, converged: result.converged, method: result.method,
+                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count)
+        return ParetoNBDFit(model: ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3]),
+                            standardErrors: se.map { ParetoNBDModel(r: $0[0], alpha: $0[1], s: $0[2], beta: $0[3]) },
+                            diagnostics: diagnostics)
+    }
+
+    /// Weighted log-likelihood at φ = log(r, α, s, β); -inf when not finite.
+    static func evaluate(_ phi: [Double], _ data: RFMData) -> Double {
+        let model = ParetoNBDModel(r: exp(phi[0]), alpha: exp(phi[1]), s: exp(phi[2]), beta: exp(phi[3]))
+        guard model.r.isFinite, model.alpha.isFinite, model.s.isFinite, model.beta.isFinite,
+              model.r > 0, model.alpha > 0, model.s > 0, model.beta > 0 else { return -.infinity }
+        let constant = -lgamma(model.r) + model.r * log(model.alpha) + model.s * log(model.beta)
+        var ll = 0.0
+        for k in 0..<data.xValues.count {
+            ll += data.weightOfX[k] * (lgamma(model.r + data.xValues[k]) + constant)
+        }
+        let parts = FitSupport.chunked(data.count, minimumPerChunk: 4096) { range in
+            var sum = 0.0
+            for i in range {
+                let (l1, l2) = model.logTerms(x: data.x[i], tx: data.tx[i], T: data.T[i])
+                sum += data.weight[i] * SpecialFunctions.logAddExp(l1, l2)
+            }
+            return sum
+        }
+        ll += parts.reduce(0, +)
+        return ll.isFinite ? ll : -.infinity
+    }
+}
+
+/// Result of ``ParetoNBDModel/fit(_:options:)``.
+public struct ParetoNBDFit: Sendable {
+    public var model: ParetoNBDModel
+    /// Standard errors of r, α, s, β (nil when the information matrix is not positive definite).
+    public var standardErrors: ParetoNBDModel?
+    public var diagnostics: FitDiagnostics
+
+    public var r: Double { model.r }
+    public var alpha: Double { model.alpha }
+    public var s: Double { model.s }
+    public var beta: Double { model.beta }
+    public var logLikelihood: Double { diagnostics.logLikelihood }
+    public var iterations: Int { diagnostics.iterations }
+    public var converged: Bool { diagnostics.converged }
+    public var failureReason: String? { diagnostics.failureReason }
+}
