@@ -53,6 +53,8 @@ public final class DataStore: Sendable {
         var cachedLines = 0
         var nextGeneration = 1
         var responses = ResponseCache()
+        var churn: [AnalysisFilter: ChurnResult] = [:]
+        var churnOrder: [AnalysisFilter] = []
     }
 
     private let state: Mutex<State>
@@ -92,10 +94,29 @@ public final class DataStore: Sendable {
             $0.order = []
             $0.cachedLines = 0
             $0.responses = ResponseCache()
+            $0.churn = [:]
+            $0.churnOrder = []
         }
     }
 
     public var nextGeneration: Int { state.withLock { $0.nextGeneration } }
+
+    /// The predictive model and churn reasons of `filter`'s analysis (cached, 16 filters at most).
+    public func churn(_ filter: AnalysisFilter) throws(FilterError) -> ChurnResult {
+        let generation = dataset.generation
+        if let hit = state.withLock({ $0.churn[filter] }), hit.generation == generation { return hit }
+        let (dataset, current) = try analysis(filter)
+        let model = ChurnModel(analysis: current.analysis, lines: current.lines)
+        let result = ChurnResult(model: model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model),
+                                 generation: dataset.generation)
+        state.withLock { s in
+            guard s.dataset.generation == dataset.generation, s.churn[filter] == nil else { return }
+            s.churn[filter] = result
+            s.churnOrder.append(filter)
+            if s.churnOrder.count > 16 { s.churn[s.churnOrder.removeFirst()] = nil }
+        }
+        return result
+    }
 
     /// Computes the analyses of `filter` and of its previous period (the overview needs both) at the same time.
     func prefetchWithPreviousPeriod(_ filter: AnalysisFilter) {
@@ -167,4 +188,11 @@ struct ResponseCache {
             if let (_, n) = entries.removeValue(forKey: old) { bytes -= n }
         }
     }
+}
+
+/// A fitted churn model with its explanations.
+public struct ChurnResult: Sendable {
+    public var model: ChurnModel
+    public var explanations: ChurnExplanations
+    var generation: Int
 }

@@ -65,6 +65,7 @@ enum ChurnPage {
 
         // Insights.
         var insights: [String] = []
+        var predictiveSections: [Section] = []
         if n > 0 {
             let risk = a.segments.filter { $0.segment == .atRisk || $0.segment == .cantLose }
             let riskCustomers = risk.reduce(0) { $0 + $1.customers }
@@ -82,6 +83,12 @@ enum ChurnPage {
             }
         }
         page.insights = insights
+        if let result = try? ctx.store.churn(ctx.filter) {
+            let predictive = PredictiveSections.churn(ctx, result)
+            page.kpis = predictive.kpis
+            page.insights += predictive.insights
+            predictiveSections = predictive.sections
+        }
         page.sections = [
             Section(id: "segments", title: "Segments", blocks: [
                 .chart(Chart(id: "segment_sizes", title: sizeChart.title, svg: sizeChart.svg(), dataTable: "segments")),
@@ -92,6 +99,7 @@ enum ChurnPage {
                 .chart(Chart(id: "rf_grid", title: gridChart.title, svg: gridChart.svg(), dataTable: "rf_grid")), .table(gridTable),
             ]),
         ]
+        page.sections += predictiveSections
         return page
     }
 

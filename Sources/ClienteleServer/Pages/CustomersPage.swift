@@ -112,7 +112,26 @@ enum CustomersPage {
         ], rows: p.orders.reversed().map { o in
             [.date(o.day), .text(o.invoice), .int(o.lines), .money(o.revenue), .text(o.cancelled ? "Cancellation / return" : "Order")]
         }, note: "Newest first. Cancellations and returns are listed with their own invoice and reduce revenue.")
-        page.sections = [
+        if let result = try? ctx.store.churn(ctx.filter), result.model.usable {
+            let m = result.model, row = p.row
+            let clv = m.lifetimeValue[row]
+            page.kpis += [
+                KPI(key: "p_alive", label: "P(alive)", value: DisplayFormat.percent(m.probabilityAlive[row]), raw: .double(m.probabilityAlive[row]),
+                    hint: "churn risk \(PredictiveSections.bandNames[m.band(row)]!.lowercased())"),
+                KPI(key: "expected_orders_90d", label: "Expected orders, 90 days", value: DisplayFormat.decimal(m.expected90[row], digits: 2), raw: .double(m.expected90[row]),
+                    hint: "30 days \(DisplayFormat.decimal(m.expected30[row], digits: 2)) · 365 days \(DisplayFormat.decimal(m.expected365[row], digits: 2))"),
+                KPI(key: "expected_order_value", label: "Expected order value", value: m.expectedOrderValue[row].isFinite ? DisplayFormat.money(Int64((m.expectedOrderValue[row] * 10_000).rounded())) : "—", raw: .double(m.expectedOrderValue[row])),
+                KPI(key: "clv_12m", label: "Value, next 12 months", value: clv.isFinite ? DisplayFormat.money(Int64((clv * 10_000).rounded())) : "—", raw: .double(clv), hint: "discounted 1% a month"),
+            ]
+            let reasons = result.explanations.reasons[row]
+            let items = reasons.isEmpty ? "<li>No warning sign: the customer orders at its usual pace.</li>" : reasons.map { "<li>\(escapeHTML($0.text))</li>" }.joined()
+            page.insights.append(reasons.isEmpty ? "The model gives \(p.id) a \(DisplayFormat.percent(m.probabilityAlive[row])) chance of still being an active customer; no warning sign in its history."
+                                 : "The model gives \(p.id) a \(DisplayFormat.percent(m.probabilityAlive[row])) chance of still being an active customer. Main reason: \(reasons[0].text).")
+            page.sections.append(Section(id: "outlook", title: "Outlook and churn reasons", blocks: [
+                .html("<ul class=\"reasons\">\(items)</ul><p class=\"note\">Reasons are ranked by how much they move the outlook. <a href=\"\(escapeHTML(ctx.request.link("/explain")))\">All churn explanations →</a></p>"),
+            ]))
+        }
+        page.sections += [
             Section(id: "spend", title: "Spend over time", blocks: [
                 .chart(Chart(id: "spend", title: spend.title, svg: spend.svg(), dataTable: "spend")), .table(spendTable),
             ]),

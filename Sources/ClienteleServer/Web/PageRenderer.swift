@@ -21,8 +21,8 @@ func escapeHTML(_ s: String) -> String {
 
 /// The pages in the navigation, in order.
 let navigation: [(path: String, label: String)] = [
-    ("/", "Home"), ("/overview", "Overview"), ("/value", "Customer value"), ("/retention", "Retention"),
-    ("/churn", "Churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data quality"), ("/upload", "Upload"),
+    ("/", "Home"), ("/overview", "Overview"), ("/value", "Value"), ("/retention", "Retention"),
+    ("/churn", "Churn"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data"), ("/upload", "Upload"),
 ]
 
 /// Renders pages as HTML (Mustache layout), JSON and CSV.

@@ -1,0 +1,157 @@
+import Foundation
+
+/// A plain-words reason behind a customer's churn risk.
+public struct ChurnReason: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case longGap = "long_gap", oneOrderOnly = "one_order_only", fewerOrders = "fewer_orders", lowerSpend = "lower_spend"
+        public var label: String {
+            switch self {
+            case .longGap: return "Silent for longer than usual"
+            case .oneOrderOnly: return "Only one order"
+            case .fewerOrders: return "Ordering less often"
+            case .lowerSpend: return "Spending less per order"
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var text: String
+    /// How much the reason moves the outlook: for `longGap`, the rise of P(alive) if the customer had ordered one
+    /// usual gap ago (model counterfactual); for the others, a data-based weight on the same 0-1 scale (see
+    /// ``ChurnExplanations``).
+    public var impact: Double
+}
+
+/// Reasons for every customer of an analysis, ranked by impact, and their summary per segment.
+///
+/// - Long gap (at least one repeat purchase day): days since the last purchase day vs the customer's usual gap
+///   t_x / x; fires at 1.5x and 30 days or more. Impact = P(alive | last purchase one usual gap before the
+///   as-of date) - P(alive | actual), from the fitted BG/NBD.
+/// - One order only (no repeat purchase day): BG/NBD gives these customers P(alive) = 1, so the data speaks
+///   instead: impact = the share of returning customers whose second purchase day came within the days this
+///   customer has been silent (how unusual the silence is). Fires after 30 days.
+/// - Fewer orders: orders in the 365 days before the as-of date vs the 365 days before that; fires when the
+///   earlier year had at least 2 and the last year at most half as many. Impact = (1 - P(alive)) x the relative fall.
+/// - Lower spend: the last order's net value vs the mean of the earlier orders; fires at a fall of 30% or more.
+///   Impact = (1 - P(alive)) x the relative fall / 2 (spend does not move P(alive); it lowers the value at stake).
+public struct ChurnExplanations: Sendable {
+    /// Reasons per analysis row, highest impact first.
+    public var reasons: [[ChurnReason]]
+    /// Expected revenue lost per row: (1 - P(alive)) x the customer's revenue over the next 12 months at its past
+    /// pace (monetary x 12 months / max(tenure, 12 months)); money units.
+    public var revenueAtRisk: [Int64]
+
+    public struct SegmentSummary: Sendable {
+        public var segment: Segment
+        public var customers: Int
+        /// Customers with churn risk >= 0.5.
+        public var atRisk: Int
+        public var revenueAtRisk: Int64
+        /// Customers whose first reason is each kind.
+        public var primary: [ChurnReason.Kind: Int]
+    }
+
+    public init(analysis a: Analysis, lines: OrderLines, model: ChurnModel) {
+        let t = a.table
+        let n = t.count
+        let asOf = a.asOf
+        // Orders per row in the last two years, and each order's net value (lines grouped by customer + invoice).
+        var lastYear = [Int](repeating: 0, count: n), yearBefore = [Int](repeating: 0, count: n)
+        for i in 0..<t.orders {
+            let r = Int(t.orderRow[i]), d = Int(t.orderDay[i])
+            if d >= asOf - 365 { lastYear[r] += 1 } else if d >= asOf - 730 { yearBefore[r] += 1 }
+        }
+        var orderValue = UInt64Map(capacity: max(1024, t.orders * 2))
+        var values: [Int64] = [], valueDay: [Int32] = [], valueRow: [Int32] = []
+        for seg in lines.segments {
+            for j in 0..<seg.count {
+                let c = seg.customer[j]
+                guard c >= 0, Int(seg.day[j]) < asOf, Int(c) < t.rowOfCode.count else { continue }
+                let r = t.rowOfCode[Int(c)]
+                guard r >= 0 else { continue }
+                let key = UInt64(UInt32(bitPattern: c)) << 32 | UInt64(UInt32(bitPattern: seg.invoice[j]))
+                let idx: Int
+                if let existing = orderValue.getOrInsert(key, Int32(values.count)) { idx = Int(existing) } else {
+                    idx = values.count; values.append(0); valueDay.append(seg.day[j]); valueRow.append(r)
+                }
+                values[idx] += seg.revenue[j]
+                if seg.day[j] < valueDay[idx] { valueDay[idx] = seg.day[j] }
+            }
+        }
+        // Per row: last order value and mean of the earlier ones (orders with positive value only).
+        var lastDay = [Int32](repeating: .min, count: n), lastValue = [Int64](repeating: 0, count: n)
+        var sum = [Int64](repeating: 0, count: n), cnt = [Int](repeating: 0, count: n)
+        for i in values.indices where values[i] > 0 {
+            let r = Int(valueRow[i])
+            sum[r] += values[i]; cnt[r] += 1
+            if valueDay[i] > lastDay[r] || (valueDay[i] == lastDay[r] && values[i] < lastValue[r]) { lastDay[r] = valueDay[i]; lastValue[r] = values[i] }
+        }
+        // Gaps from the first to the second purchase day among returning customers (for one-order customers).
+        // For x = 1 the gap is t_x exactly; for x >= 2 the usual gap t_x / x stands in for it.
+        var secondGaps = (0..<n).compactMap { r in model.x[r] >= 1 ? Int32((Double(model.recencyDays[r]) / Double(model.x[r])).rounded()) : nil }
+        secondGaps.sort()
+
+        let fitted = model.usable
+        let bg = model.fit.model
+        var reasons: [[ChurnReason]] = []
+        reasons.reserveCapacity(n)
+        var atRiskRevenue = [Int64](repeating: 0, count: n)
+        for r in 0..<n {
+            var list: [ChurnReason] = []
+            let p = fitted ? model.probabilityAlive[r] : .nan
+            let risk = p.isNaN ? 0 : 1 - p
+            let silent = t.recencyDays(r)
+            let x = Int(model.x[r])
+            if x >= 1 {
+                let gap = Double(model.recencyDays[r]) / Double(x)
+                let sinceLast = Double(model.ageDays[r] - model.recencyDays[r])
+                if gap > 0, sinceLast >= 30, sinceLast >= 1.5 * gap {
+                    var impact = 0.0
+                    if fitted {
+                        let T = Double(model.ageDays[r]) / 7
+                        let txAlt = max(Double(model.recencyDays[r]), Double(model.ageDays[r]) - gap) / 7
+                        impact = max(0, bg.probabilityAlive(x: Double(x), tx: txAlt, T: T) - p)
+                    }
+                    list.append(ChurnReason(kind: .longGap, text: "No order for \(DisplayFormat.days(Int(sinceLast))), \(DisplayFormat.decimal(sinceLast / gap, digits: 1))x this customer's usual gap of \(DisplayFormat.days(Int(gap.rounded())))", impact: impact))
+                }
+            } else if silent >= 30, !secondGaps.isEmpty {
+                var lo = 0, hi = secondGaps.count
+                while lo < hi { let mid = (lo + hi) / 2; if secondGaps[mid] <= Int32(silent) { lo = mid + 1 } else { hi = mid } }
+                let share = Double(lo) / Double(secondGaps.count)
+                list.append(ChurnReason(kind: .oneOrderOnly, text: "Only one order, \(DisplayFormat.days(silent)) ago; \(DisplayFormat.percent(share)) of returning customers came back sooner than that", impact: share))
+            }
+            if yearBefore[r] >= 2, lastYear[r] * 2 <= yearBefore[r] {
+                let fall = Double(yearBefore[r] - lastYear[r]) / Double(yearBefore[r])
+                list.append(ChurnReason(kind: .fewerOrders, text: "\(lastYear[r]) order\(lastYear[r] == 1 ? "" : "s") in the last 12 months after \(yearBefore[r]) in the 12 months before", impact: risk * fall))
+            }
+            if cnt[r] >= 2, lastValue[r] > 0 {
+                let earlierMean = Double(sum[r] - lastValue[r]) / Double(cnt[r] - 1)
+                let fall = earlierMean > 0 ? 1 - Double(lastValue[r]) / earlierMean : 0
+                if fall >= 0.3 {
+                    list.append(ChurnReason(kind: .lowerSpend, text: "Spend per order down \(DisplayFormat.percent(fall, digits: 0)): last order \(DisplayFormat.money(lastValue[r])) vs \(DisplayFormat.money(Int64(earlierMean.rounded()))) on average before", impact: risk * fall / 2))
+                }
+            }
+            list.sort { $0.impact > $1.impact }
+            reasons.append(list)
+            let horizon = 365.25
+            let pace = Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), horizon)
+            atRiskRevenue[r] = Int64((risk * pace).rounded())
+        }
+        self.reasons = reasons
+        revenueAtRisk = atRiskRevenue
+    }
+
+    /// Per segment: customers, those at risk (risk >= 0.5), revenue at risk and the primary reasons.
+    public func segments(_ a: Analysis, model: ChurnModel) -> [SegmentSummary] {
+        Segment.allCases.map { s in
+            var out = SegmentSummary(segment: s, customers: 0, atRisk: 0, revenueAtRisk: 0, primary: [:])
+            for r in 0..<a.table.count where a.segment[r] == s {
+                out.customers += 1
+                if model.usable, model.churnRisk(r) >= 0.5 { out.atRisk += 1 }
+                out.revenueAtRisk += revenueAtRisk[r]
+                if let k = reasons[r].first?.kind { out.primary[k, default: 0] += 1 }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Predictive churn and value for one analysis (ANALYTICS.md section 9): BG/NBD and Gamma-Gamma fitted on every
+/// customer of the analysis's lines up to the day before its as-of date, per-customer predictions aligned with
+/// the analysis rows, churn reasons, and a holdout validation on the same lines.
+///
+/// Time unit: weeks (days / 7), as in the published CDNOW results; the predictions do not depend on the unit.
+public struct ChurnModel: Sendable {
+    public var fit: BetaGeoFit
+    public var spendFit: GammaGammaFit?
+    public var options: CLVOptions
+    /// Per analysis row (NaN where the customer has no summary row, which does not happen for a full analysis).
+    public var probabilityAlive: [Double]
+    public var expected30: [Double]
+    public var expected90: [Double]
+    public var expected365: [Double]
+    public var expectedOrderValue: [Double]
+    /// Discounted value over `options.horizonMonths` (money, currency units).
+    public var lifetimeValue: [Double]
+    /// Repeat purchase days x, t_x and T in days, per row.
+    public var x: [Int32]
+    public var recencyDays: [Int32]
+    public var ageDays: [Int32]
+    public var validation: Validation?
+
+    /// The model's validation on a calibration / holdout split of the same lines.
+    public struct Validation: Sendable {
+        public var calibrationEnd: Int
+        public var holdoutEnd: Int
+        public var fit: BetaGeoFit
+        public var result: HoldoutValidation
+    }
+
+    public var usable: Bool { fit.converged && !probabilityAlive.isEmpty }
+    public func churnRisk(_ row: Int) -> Double { 1 - probabilityAlive[row] }
+    public func band(_ row: Int) -> ChurnRiskBand { ChurnRiskBand(risk: churnRisk(row)) }
+
+    /// Fits on `lines` as seen by `analysis` (calibration end = the day before its as-of date) and predicts every
+    /// row of `analysis` (which may be a customer subset of those lines). `validate` also fits on the first three
+    /// quarters of the span and checks against the last quarter (`calibrationEnd` overrides the split).
+    public init(analysis: Analysis, lines: OrderLines, options: CLVOptions = CLVOptions(), validate: Bool = true,
+                calibrationEnd: Int? = nil) {
+        self.options = options
+        let end = analysis.asOf - 1
+        let summary = RFMSummary(lines: lines, calibrationEnd: end, timeUnit: .weeks)
+        let data = (try? RFMData(x: (0..<summary.count).map(summary.x), tx: (0..<summary.count).map(summary.tx),
+                                 T: (0..<summary.count).map(summary.age)))
+        let fit = data.map { BetaGeoModel.fit($0) } ?? BetaGeoModel.failedFit("there are no customers to fit")
+        self.fit = fit
+        // Gamma-Gamma needs at least a few repeat buyers with positive spend.
+        let repeaters = (0..<summary.count).filter { summary.repeatPurchases[$0] > 0 && summary.repeatSpendUnits[$0] > 0 }.count
+        let spendFit = repeaters >= 3 ? GammaGammaModel.fit(summary.spendData()) : nil
+        self.spendFit = spendFit
+        let n = analysis.table.count
+        probabilityAlive = [Double](repeating: .nan, count: n)
+        expected30 = probabilityAlive; expected90 = probabilityAlive; expected365 = probabilityAlive
+        expectedOrderValue = probabilityAlive; lifetimeValue = probabilityAlive
+        x = [Int32](repeating: 0, count: n); recencyDays = x; ageDays = x
+        if fit.converged {
+            let model = fit.model
+            let gg = (spendFit?.converged ?? false) ? spendFit!.model : nil
+            let week = 7.0
+            // Customers without repeat purchases get the Gamma-Gamma population mean, or when it is not finite
+            // (q <= 1) the mean repeat-order value observed among repeat buyers.
+            var fallbackOrderValue = gg?.populationMeanOrderValue ?? .infinity
+            if !fallbackOrderValue.isFinite {
+                let zs = (0..<summary.count).filter { summary.repeatPurchases[$0] > 0 }.map { summary.meanRepeatSpend($0) }
+                fallbackOrderValue = zs.isEmpty ? .nan : zs.reduce(0, +) / Double(zs.count)
+            }
+            // Rows of the analysis for each summary row.
+            let rows = (0..<summary.count).map { i -> Int in
+                let code = Int(summary.customerCode[i])
+                return code < analysis.table.rowOfCode.count ? Int(analysis.table.rowOfCode[code]) : -1
+            }
+            let results = parallelMap(max(1, min(8, summary.count / 2048 + 1))) { chunk -> [(Int, Double, Double, Double, Double, Double, Double)] in
+                let parts = max(1, min(8, summary.count / 2048 + 1))
+                let lo = summary.count * chunk / parts, hi = summary.count * (chunk + 1) / parts
+                return (lo..<hi).compactMap { i in
+                    let r = rows[i]
+                    guard r >= 0 else { return nil }
+                    let xi = summary.x(i), tx = summary.tx(i), T = summary.age(i)
+                    let alive = model.probabilityAlive(x: xi, tx: tx, T: T)
+                    let e30 = model.expectedPurchases(in: 30 / week, x: xi, tx: tx, T: T)
+                    let e90 = model.expectedPurchases(in: 90 / week, x: xi, tx: tx, T: T)
+                    let e365 = model.expectedPurchases(in: 365 / week, x: xi, tx: tx, T: T)
+                    var clv = Double.nan
+                    let z = summary.meanRepeatSpend(i)
+                    // Gamma-Gamma when it fitted; otherwise the customer's own mean repeat-order value.
+                    let aov = xi > 0 && z > 0 ? (gg.map { $0.expectedOrderValue(x: xi, meanSpend: z) } ?? z) : fallbackOrderValue
+                    do {
+                        if aov.isFinite {
+                            clv = 0
+                            let monthly = CustomerLifetimeValue.monthlyPurchases(model: model, x: xi, tx: tx, T: T, timeUnit: .weeks,
+                                                                                 months: options.horizonMonths)
+                            for (k, purchases) in monthly.enumerated() { clv += purchases / pow(1 + options.monthlyDiscountRate, Double(k + 1)) }
+                            clv *= options.margin * aov
+                        }
+                    }
+                    return (r, alive, e30, e90, e365, aov, clv)
+                }
+            }
+            for chunk in results {
+                for (r, alive, e30, e90, e365, aov, clv) in chunk {
+                    probabilityAlive[r] = alive; expected30[r] = e30; expected90[r] = e90; expected365[r] = e365
+                    expectedOrderValue[r] = aov; lifetimeValue[r] = clv
+                }
+            }
+            for i in 0..<summary.count where rows[i] >= 0 {
+                x[rows[i]] = summary.repeatPurchases[i]; recencyDays[rows[i]] = summary.recencyDays[i]; ageDays[rows[i]] = summary.ageDays[i]
+            }
+        }
+        validation = nil
+        if validate {
+            let split = calibrationEnd.map { (calibrationEnd: $0, holdoutEnd: end) } ?? ChurnModel.defaultSplit(lines: lines, end: end)
+            if let split, split.calibrationEnd < split.holdoutEnd {
+                let cal = RFMSummary(lines: lines, calibrationEnd: split.calibrationEnd, holdoutEnd: split.holdoutEnd, timeUnit: .weeks)
+                if cal.count > 0, let d = try? RFMData(x: (0..<cal.count).map(cal.x), tx: (0..<cal.count).map(cal.tx), T: (0..<cal.count).map(cal.age)) {
+                    let vfit = BetaGeoModel.fit(d)
+                    if vfit.converged {
+                        validation = Validation(calibrationEnd: split.calibrationEnd, holdoutEnd: split.holdoutEnd, fit: vfit,
+                                                result: HoldoutValidation(model: vfit.model, summary: cal))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The last quarter of the span up to `end` as holdout.
+    static func defaultSplit(lines: OrderLines, end: Int) -> (calibrationEnd: Int, holdoutEnd: Int)? {
+        guard let span = lines.daySpan else { return nil }
+        let last = min(span.upperBound, end)
+        let length = last - span.lowerBound + 1
+        guard length >= 8 else { return nil }
+        return (last - length / 4, last)
+    }
+}
+
+extension BetaGeoModel {
+    static func failedFit(_ reason: String) -> BetaGeoFit {
+        BetaGeoFit(model: BetaGeoModel(r: .nan, alpha: .nan, a: .nan, b: .nan), standardErrors: nil,
+                   diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,
+                                               method: "none", failureReason: reason, customers: 0, rows: 0))
+    }
+}
