@@ -281,6 +281,32 @@ struct PDFWriterTests {
         #expect(content.contains("(\\(x\\) \\\\ ?) Tj"))
     }
 
+    @Test func drawingOperatorsAreWritten() {
+        let doc = PDFDocument(title: "ops")
+        let page = doc.addPage(.letter)
+        page.withState {
+            page.translate(x: 10, y: 20)
+            page.scale(x: 2, y: 2)
+            page.clip(x: 0, y: 0, width: 100, height: 50)
+            page.line(x1: 0, y1: 0, x2: 10, y2: 10, color: .black, width: 0.5, dash: [3, 2])
+            page.circle(cx: 5, cy: 5, r: 4, fill: RGBColor(hex: 0xFF0000))
+            page.rect(x: 0, y: 0, width: 5, height: 5, fill: nil, stroke: RGBColor(hex: 0x0000FF), lineWidth: 2)
+            var p = PDFPath()
+            p.move(to: 0, 0); p.line(to: 1, 1); p.curve(to: 3, 0, control1: 1, 2, control2: 2, 2); p.close()
+            page.draw(p, fill: .white, stroke: .black)
+            page.setOpacity(fill: 0.5, stroke: 1)
+        }
+        let ops = String(decoding: page.contentBytes, as: UTF8.self)
+        #expect(ops.hasPrefix("1 0 0 -1 0 792 cm\n"))
+        for op in ["q\n", "1 0 0 1 10 20 cm", "2 0 0 2 0 0 cm", "0 0 100 50 re W n", "[3 2] 0 d", "0.5 w", "1 0 0 rg",
+                   "0 0 1 RG", "2 w", "1 2 2 2 3 0 c", "h\nB\n", "/GS1 gs", "Q\n"] {
+            #expect(ops.contains(op), "missing \(op)")
+        }
+        #expect(ops.components(separatedBy: "q\n").count == ops.components(separatedBy: "Q\n").count)
+        // A circle is four Bézier arcs.
+        #expect(ops.components(separatedBy: " c\n").count - 1 >= 5)
+    }
+
     @Test func numbersAreCompactPDFOperands() {
         #expect(PDFNumber.format(0) == "0")
         #expect(PDFNumber.format(595.28) == "595.28")
@@ -446,6 +472,40 @@ struct PDFPopplerTests {
                 #expect(raster.count(of: orange, in: rects[k]) > 100, "\(name): no #E69F00 marks")
             }
         }
+    }
+
+    @Test func linksAreURIAnnotations() throws {
+        let dir = try outputDirectory("links")
+        let doc = PDFDocument(title: "Links")
+        let page = doc.addPage()
+        page.text("Open the dashboard", x: 72, y: 100, size: 12, color: RGBColor(hex: 0x0072B2))
+        page.link(x: 72, y: 88, width: 120, height: 16, url: "https://example.com/dashboard?a=(1)")
+        let url = try write(doc.data(), dir, "links.pdf")
+        let out = String(decoding: try run("pdfinfo", ["-url", url.path]), as: UTF8.self)
+        #expect(out.contains("https://example.com/dashboard?a=(1)"))
+    }
+
+    /// The usage example of the report: two pages with a heading, a paragraph, KPI boxes, a table and a chart.
+    @Test func twoPageUsageExample() throws {
+        let flow = PDFFlow(title: "Customer report", pageSize: .letter)
+        flow.headerText = "Clientele \u{00B7} Customer report"
+        flow.heading("Customer report")
+        flow.paragraph("Revenue grew 12% year on year; Champions bring 53% of it.")
+        flow.kpis([PDFKPIBox(label: "Revenue", value: "\u{00A3}7.8M", caption: "+12%"),
+                   PDFKPIBox(label: "Customers", value: "4,338"),
+                   PDFKPIBox(label: "Repeat rate", value: "65.6%")], columns: 3)
+        flow.table(PDFTable(columns: [.init("Segment", weight: 2), .init("Customers", align: .right), .init("Revenue", align: .right)],
+                            rows: [["Champions", "412", "\u{00A3}4.1M"], ["Loyal", "980", "\u{00A3}2.2M"], ["At risk", "233", "\u{00A3}0.6M"]]))
+        flow.pageBreak()
+        flow.heading("Revenue by segment", level: 2)
+        flow.chart(svg: SampleCharts.donut, caption: "Share of revenue in the last 12 months.")
+        let dir = try outputDirectory("usage")
+        let url = try write(flow.finish(), dir, "usage.pdf")
+        let info = try pdfInfo(url)
+        #expect(info["Pages"] == "2")
+        let text = try extractedText(url)
+        #expect(text.contains("Page 2 of 2"))
+        #expect(text.contains("Champions 412 \u{00A3}4.1M"))
     }
 
     @Test func reportPagesRender() throws {

@@ -287,11 +287,11 @@ public final class PDFFlow {
             }
         }
 
-        // The header and the first row stay together.
-        let firstRowHeight = table.rows.first.map { row in
-            Double((0..<n).map { cellLines($0 < row.count ? row[$0] : "", $0, font: style.font).count }.max() ?? 1) * lh + 2 * pad
-        } ?? 0
-        ensureSpace(headerHeight + firstRowHeight)
+        // The header and the first rows (up to 3) stay together.
+        let leadHeight = table.rows.prefix(3).reduce(0.0) { sum, row in
+            sum + Double((0..<n).map { cellLines($0 < row.count ? row[$0] : "", $0, font: style.font).count }.max() ?? 1) * lh + 2 * pad
+        }
+        ensureSpace(headerHeight + leadHeight)
         drawHeader()
         for (r, row) in table.rows.enumerated() {
             let isTotal = table.totalsRow && r == table.rows.count - 1
