@@ -141,6 +141,7 @@ public final class PDFFlow {
 
     /// A thin horizontal rule across the content width.
     public func rule(color: RGBColor? = nil) {
+        placePendingHeadings(keeping: 8)
         ensureSpace(8)
         page.line(x1: left, y1: y + 4, x2: right, y2: y + 4, color: color ?? style.rule, width: 0.75)
         y += 8
@@ -148,6 +149,7 @@ public final class PDFFlow {
 
     /// A block of fixed height drawn by `draw` in its rectangle (moved to a new page if it does not fit).
     public func block(height: Double, _ draw: (PDFPage, PDFRect) -> Void) {
+        placePendingHeadings(keeping: height)
         ensureSpace(height)
         draw(page, PDFRect(x: left, y: y, width: contentWidth, height: height))
         y += height
@@ -159,25 +161,46 @@ public final class PDFFlow {
     /// Baseline of a line of text that occupies [top, top + lineHeight].
     private func baseline(top: Double, size: Double) -> Double { top + lineHeight(size) / 2 + 0.34 * size }
 
-    /// A heading; level 1 is the page title size. A heading is never left alone at the bottom of a page.
+    /// A heading; level 1 is the page title size. Headings are placed
+    /// together with the start of the next block, so a heading is never left
+    /// alone at the bottom of a page.
     public func heading(_ text: String, level: Int = 1) {
         let lvl = min(max(level, 1), style.headingSizes.count)
         let size = style.headingSizes[lvl - 1]
         let before = lvl == 1 ? 4.0 : lvl == 2 ? 14 : 10
         let after = lvl == 1 ? 10.0 : 6
-        space(before)
         let lines = style.boldFont.wrap(text, width: contentWidth, size: size)
         let lh = size * 1.25
-        ensureSpace(Double(lines.count) * lh + after + 3 * lineHeight(style.bodySize))
-        for line in lines {
-            page.text(line, x: left, y: y + size, font: style.boldFont, size: size, color: lvl == 3 ? style.muted : style.text)
-            y += lh
-        }
-        if lvl == 1 {
-            page.rect(x: left, y: y + 3, width: 36, height: 2.5, fill: style.accent)
-            y += 6
-        }
-        y += after
+        let height = before + Double(lines.count) * lh + (lvl == 1 ? 6 : 0) + after
+        pendingHeadings.append(PendingHeading(height: height) { [unowned self] in
+            space(before)
+            for line in lines {
+                page.text(line, x: left, y: y + size, font: style.boldFont, size: size, color: lvl == 3 ? style.muted : style.text)
+                y += lh
+            }
+            if lvl == 1 {
+                page.rect(x: left, y: y + 3, width: 36, height: 2.5, fill: style.accent)
+                y += 6
+            }
+            y += after
+        })
+    }
+
+    private struct PendingHeading {
+        var height: Double
+        var draw: () -> Void
+    }
+    private var pendingHeadings: [PendingHeading] = []
+
+    /// Draws the headings added since the last block, on a new page unless
+    /// they and `height` points of what follows fit on this one. Blocks call
+    /// this themselves; call it before drawing on `page` directly.
+    public func placePendingHeadings(keeping height: Double = 0) {
+        guard !pendingHeadings.isEmpty else { return }
+        let headings = pendingHeadings
+        pendingHeadings = []
+        ensureSpace(headings.reduce(0) { $0 + $1.height } + height)
+        for h in headings { h.draw() }
     }
 
     /// A wrapped paragraph; it flows onto the next page line by line.
@@ -185,6 +208,7 @@ public final class PDFFlow {
                           align: PDFTextAlign = .left) {
         let font = font ?? style.font, size = size ?? style.bodySize
         let lines = font.wrap(text, width: contentWidth, size: size)
+        placePendingHeadings(keeping: Double(min(lines.count, 3)) * lineHeight(size))
         writeLines(lines, x: left, width: contentWidth, font: font, size: size, color: color ?? style.text, align: align)
         y += style.blockSpacing
     }
@@ -208,6 +232,7 @@ public final class PDFFlow {
         let indent = 14.0
         for item in items {
             let lines = style.font.wrap(item, width: contentWidth - indent, size: size)
+            placePendingHeadings(keeping: Double(min(lines.count, 2)) * lineHeight(size))
             writeLines(lines, x: left + indent, width: contentWidth - indent, font: style.font, size: size,
                        color: style.text, align: .left, marker: "\u{2022}", markerX: left + 3)
             y += size * 0.3
@@ -224,6 +249,7 @@ public final class PDFFlow {
         let w = (contentWidth - gap * Double(cols - 1)) / Double(cols)
         var i = 0
         while i < boxes.count {
+            placePendingHeadings(keeping: height)
             ensureSpace(height)
             for c in 0..<cols where i + c < boxes.count {
                 drawKPI(boxes[i + c], rect: PDFRect(x: left + Double(c) * (w + gap), y: y, width: w, height: height))
@@ -291,6 +317,7 @@ public final class PDFFlow {
         let leadHeight = table.rows.prefix(3).reduce(0.0) { sum, row in
             sum + Double((0..<n).map { cellLines($0 < row.count ? row[$0] : "", $0, font: style.font).count }.max() ?? 1) * lh + 2 * pad
         }
+        placePendingHeadings(keeping: headerHeight + leadHeight)
         ensureSpace(headerHeight + leadHeight)
         drawHeader()
         for (r, row) in table.rows.enumerated() {
@@ -326,6 +353,7 @@ public final class PDFFlow {
         let captionHeight = caption == nil ? 0 : lineHeight(capSize) + 2
         let fullPage = bottom - margins.top - captionHeight
         var h = min(w * ratio, maxHeight ?? .infinity, fullPage)
+        placePendingHeadings(keeping: h + captionHeight)
         ensureSpace(h + captionHeight)
         h = min(h, remaining - captionHeight)
         let drawnWidth = min(w, h / ratio)
@@ -351,6 +379,7 @@ public final class PDFFlow {
     /// Draws the header and the "Page n of N" footer on every page.
     public func drawPageFurniture() {
         guard !furnitureDrawn else { return }
+        placePendingHeadings()
         furnitureDrawn = true
         let total = document.pages.count
         for p in document.pages {
