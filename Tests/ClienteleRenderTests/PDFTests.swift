@@ -307,6 +307,23 @@ struct PDFWriterTests {
         #expect(ops.components(separatedBy: " c\n").count - 1 >= 5)
     }
 
+    @Test func headingsAndTableHeadersAreNotOrphaned() {
+        let flow = PDFFlow(title: "Flow", pageSize: .a4)
+        flow.y = flow.bottom - 60
+        flow.heading("Chart heading", level: 2)
+        flow.chart(svg: SampleCharts.bar)
+        #expect(flow.document.pages.count == 2)
+        #expect(!String(decoding: flow.document.pages[0].contentBytes, as: UTF8.self).contains("(Chart heading)"))
+        #expect(String(decoding: flow.document.pages[1].contentBytes, as: UTF8.self).contains("(Chart heading)"))
+        // A table that starts near the bottom moves whole; a long one repeats its header.
+        flow.y = flow.bottom - 40
+        flow.table(PDFTable(columns: [.init("Name"), .init("Value", align: .right)], rows: (1...80).map { ["Row \($0)", "\($0)"] }))
+        let pages = flow.document.pages.dropFirst(2).map { String(decoding: $0.contentBytes, as: UTF8.self) }
+        #expect(pages.count >= 2)
+        for p in pages { #expect(p.contains("(Name) Tj"), "header missing on a table page") }
+        #expect(!String(decoding: flow.document.pages[1].contentBytes, as: UTF8.self).contains("(Name) Tj"))
+    }
+
     @Test func numbersAreCompactPDFOperands() {
         #expect(PDFNumber.format(0) == "0")
         #expect(PDFNumber.format(595.28) == "595.28")
