@@ -6,7 +6,7 @@ import Foundation
 struct ReportCommand: TerminalCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write the executive report (HTML or Markdown) for order-line files.",
+        abstract: "Write the executive report (PDF, HTML or Markdown) for order-line files.",
         discussion: "The report covers the selection given by --from, --to, --country, --segment and --tier (as the dashboard's filters) and compares it with the period of equal length before it.")
 
     @Argument(help: "Order-line files (- for standard input).")
@@ -18,8 +18,11 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
     var demoLines: Int = DemoData.defaultLines
 
-    @Option(name: .long, help: "html or md.")
-    var format: Format = .html
+    @Option(name: .long, help: "pdf, html or md.")
+    var format: Format = .pdf
+
+    @Option(name: .long, help: "Paper size of the PDF: a4 or letter.")
+    var paper: Paper = .a4
 
     @Option(name: .long, help: "Output file (written atomically).")
     var out: String
@@ -32,7 +35,8 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
 
-    enum Format: String, ExpressibleByArgument { case html, md }
+    enum Format: String, ExpressibleByArgument { case pdf, html, md }
+    enum Paper: String, ExpressibleByArgument { case a4, letter }
 
     func validate() throws {
         if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
@@ -56,14 +60,21 @@ struct ReportCommand: TerminalCommand {
             previous = (previousFilter.to ?? Int.min) >= span.lowerBound ? try FilteredAnalysis(lines: loaded.lines, filter: previousFilter, dataAsOf: dataAsOf) : nil
         } catch { throw InputError(error.message) }
         let name = demo ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
-        let report = ExecutiveReport(
+        var report = ExecutiveReport(
             analysis: current.analysis, previous: previous?.analysis, datasetName: name, periodStart: filter.from ?? span.lowerBound,
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
             previousPeriod: previousFilter.from.flatMap { f in previousFilter.to.map { (f, $0) } },
             generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
             recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis)))
-        let text = format == .html ? report.html() : report.markdown()
-        try AtomicFile.write(Array(text.utf8), to: out)
+        let model = ChurnModel(analysis: current.analysis, lines: current.lines)
+        report.addChurn(model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model), analysis: current.analysis)
+        let bytes: [UInt8]
+        switch format {
+        case .pdf: bytes = report.pdf(letter: paper == .letter)
+        case .html: bytes = Array(report.html().utf8)
+        case .md: bytes = Array(report.markdown().utf8)
+        }
+        try AtomicFile.write(bytes, to: out)
         terminal.err("Wrote the executive report (\(format.rawValue), \(report.findings.count) findings, \(report.actions.count) actions) to \(out)\n")
     }
 }

@@ -228,6 +228,43 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(bad.status == 2 && bad.err.contains("Unknown segment 'Whales'"))
     }
 
+    @Test func reportAsPDFHoldsTheNumbers() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ClienteleCoreTests/Fixtures/small_retail.csv").standardized.path
+        let pdf = dir.appendingPathComponent("r.pdf").path
+        #expect(run(["report", fixture, "--out", pdf, "--paper", "letter"]).status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: pdf))
+        #expect(bytes.prefix(8) == Data("%PDF-1.4".utf8))
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else {
+            Issue.record("pdftotext (poppler-utils) is not installed: the PDF's text was not checked")
+            return
+        }
+        let text = shell("/usr/bin/pdftotext", ["-layout", pdf, "-"])
+        for expected in ["Customer intelligence report", "small_retail.csv", "7 customers placed 9 orders worth 67.42 in net revenue",
+                         "Key metrics", "Findings", "Recommended actions", "Turn 2 new buyers into repeat customers before month 1", "Method"] {
+            #expect(text.contains(expected), "PDF text: \(expected)")
+        }
+        #expect(shell("/usr/bin/pdfinfo", [pdf]).contains("612 x 792 pts (letter)"))
+        // Every page renders.
+        let out = dir.appendingPathComponent("page").path
+        _ = shell("/usr/bin/pdftoppm", ["-r", "20", "-png", pdf, out])
+        let pages = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("page") && $0.hasSuffix(".png") }
+        #expect(pages.count >= 3)
+    }
+
+    func shell(_ tool: String, _ args: [String]) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try? p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     @Test func serveRefusesBadInputBeforeListening() {
         let missing = run(["serve", "/no/such/file.csv", "--port", "1"])
         #expect(missing.status == 2)

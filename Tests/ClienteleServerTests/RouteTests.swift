@@ -148,6 +148,9 @@ import Testing
             let html = try await Self.get(client, "/report.html")
             #expect(html.body.contains("7 customers placed 9 orders worth 67.42 in net revenue"))
             #expect(try await Self.get(client, "/report.html?tier=Diamond").status == .badRequest)
+            let pdf = try await client.execute(uri: "/report.pdf?_paper=letter", method: .get) { ($0.status, $0.headers[.contentType], Array($0.body.readableBytesView.prefix(8))) }
+            #expect(pdf.0 == .ok && pdf.1 == "application/pdf" && pdf.2 == Array("%PDF-1.4".utf8))
+            #expect(try await Self.get(client, "/report.pdf?_paper=a3").status == .badRequest)
         }
     }
 

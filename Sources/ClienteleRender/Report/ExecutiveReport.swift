@@ -210,3 +210,42 @@ public struct ExecutiveReport: Sendable {
         return out
     }
 }
+
+extension ExecutiveReport {
+    /// Adds the predictive finding (churn risk and value at risk) and the model validation figures.
+    public mutating func addChurn(_ m: ChurnModel, explanations e: ChurnExplanations, analysis a: Analysis) {
+        let n = a.table.count
+        guard m.usable, n > 0 else {
+            validation = ["The BG/NBD model could not be fitted on this selection: \(m.fit.failureReason ?? "it did not converge")."]
+            return
+        }
+        var count = [ChurnRiskBand: Int](), clv = [ChurnRiskBand: Double]()
+        for r in 0..<n {
+            count[m.band(r), default: 0] += 1
+            clv[m.band(r), default: 0] += m.lifetimeValue[r].isFinite ? m.lifetimeValue[r] : 0
+        }
+        let lapsed = (count[.high] ?? 0) + (count[.veryHigh] ?? 0)
+        let atRisk = e.revenueAtRisk.reduce(0, +)
+        let totalCLV = clv.values.reduce(0, +)
+        let names: [ChurnRiskBand: String] = [.low: "Low (<25%)", .medium: "Medium (25-50%)", .high: "High (50-75%)", .veryHigh: "Very high (75%+)"]
+        let bands = ChurnRiskBand.allCases
+        let chart = BarChart(title: "Customers by churn risk (BG/NBD)", labels: bands.map { names[$0]! }, values: bands.map { Double(count[$0] ?? 0) },
+                             categoryAxisTitle: "Churn risk (1 − P(alive))", valueAxisTitle: "Customers", showValueLabels: true, height: 300)
+        var details = ["The model expects \(DisplayFormat.money(Int64((totalCLV * 10_000).rounded()))) of discounted customer value over the next 12 months; \(DisplayFormat.money(atRisk)) of revenue is at risk (churn risk × each customer's past 12-month pace)."]
+        let valuable = (0..<n).filter { m.churnRisk($0) >= 0.5 && (a.tier[$0] == .gold || a.tier[$0] == .platinum) }
+        if !valuable.isEmpty {
+            details.append("\(DisplayFormat.integer(valuable.count)) of them are Gold or Platinum customers who have spent \(DisplayFormat.money(valuable.reduce(Int64(0)) { $0 + a.table.monetary[$1] })) so far.")
+        }
+        findings.append(Finding(
+            id: "churn",
+            headline: "\(DisplayFormat.integer(lapsed)) customers (\(DisplayFormat.percent(Double(lapsed) / Double(n)))) are more likely lapsed than active.",
+            details: details, chartTitle: chart.title, chartSVG: chart.svg(),
+            table: (["Churn risk", "Customers", "Value, next 12 months"], bands.map { [names[$0]!, DisplayFormat.integer(count[$0] ?? 0), DisplayFormat.money(Int64(((clv[$0] ?? 0) * 10_000).rounded()))] })))
+        var v = ["BG/NBD fitted by maximum likelihood on \(DisplayFormat.integer(Int(m.fit.diagnostics.customers))) customers (weeks): r = \(DisplayFormat.decimal(m.fit.r, digits: 3)), alpha = \(DisplayFormat.decimal(m.fit.alpha, digits: 3)), a = \(DisplayFormat.decimal(m.fit.a, digits: 3)), b = \(DisplayFormat.decimal(m.fit.b, digits: 3)), log-likelihood \(DisplayFormat.decimal(m.fit.logLikelihood, digits: 1))."]
+        if let h = m.validation {
+            let r = h.result
+            v.append("Holdout check: fitted up to \(DisplayFormat.date(h.calibrationEnd)), the model predicted \(DisplayFormat.integer(Int(r.predictedTotal.rounded()))) repeat purchase days from \(DisplayFormat.date(h.calibrationEnd + 1)) to \(DisplayFormat.date(h.holdoutEnd)) against \(DisplayFormat.integer(r.actualTotal)) actual; mean absolute error \(DisplayFormat.decimal(r.meanAbsoluteError, digits: 2)) per customer\(r.aucExpectedPurchases.map { "; AUC \(DisplayFormat.decimal($0, digits: 2)) for purchasing again" } ?? "").")
+        }
+        validation = v
+    }
+}

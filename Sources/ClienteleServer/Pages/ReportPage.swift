@@ -7,12 +7,16 @@ enum ReportPage {
     static func report(_ ctx: PageContext) -> ExecutiveReport {
         let prev = ctx.previousPeriod()
         let today = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
-        return ExecutiveReport(
+        var report = ExecutiveReport(
             analysis: ctx.analysis, previous: prev?.analysis, datasetName: ctx.dataset.name,
             periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
             selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
             previousPeriod: prev.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
             generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis)))
+        if let churn = try? ctx.store.churn(ctx.filter) {
+            report.addChurn(churn.model, explanations: churn.explanations, analysis: ctx.analysis)
+        }
+        return report
     }
 
     static func build(_ ctx: PageContext) -> Page {
@@ -22,7 +26,7 @@ enum ReportPage {
         page.insights = r.summary
         let q = ctx.request.filterQuery
         let downloads = """
-        <p class="report-downloads"><a class="button" href="\(escapeHTML("/report.html" + q))">HTML</a> <a class="button" href="\(escapeHTML("/report.md" + q))">Markdown</a></p>
+        <p class="report-downloads"><a class="button" href="\(escapeHTML("/report.pdf" + q))">PDF (A4)</a> <a class="button" href="\(escapeHTML(ctx.request.link("/report.pdf", [("_paper", "letter")])))">PDF (Letter)</a> <a class="button" href="\(escapeHTML("/report.html" + q))">HTML</a> <a class="button" href="\(escapeHTML("/report.md" + q))">Markdown</a></p>
         """
         let metrics = Table(id: "metrics", title: "Key metrics" + (r.previousPeriod.map { " (previous period: \($0))" } ?? ""), columns: [
             .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),

@@ -134,15 +134,13 @@ struct PagesController: Sendable {
         }
     }
 
-    enum ReportFormat: String, CaseIterable { case html, md }
+    enum ReportFormat: String, CaseIterable { case html, md, pdf }
 
     /// The executive report as a file (self-contained HTML or Markdown), with the request's filters.
     func reportDownload(_ format: ReportFormat, _ request: Request) -> Response {
         do throws(FilterError) {
             let pageRequest = try PageRequest(query: request.uri.query)
-            if format == .html || format == .md {   // the overview's previous period is needed too
-                store.prefetchWithPreviousPeriod(pageRequest.filter)
-            }
+            store.prefetchWithPreviousPeriod(pageRequest.filter)   // the report compares with the previous period
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let report = ReportPage.report(PageContext(dataset: dataset, current: current, request: pageRequest, store: store))
             let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: ""))
@@ -154,6 +152,13 @@ struct PagesController: Sendable {
             case .md:
                 var r = Response.text(report.markdown(), contentType: "text/markdown; charset=utf-8")
                 r.headers[.contentDisposition] = "attachment; filename=\"\(stem).md\""
+                return r
+            case .pdf:
+                let paper = pageRequest.option("_paper") ?? "a4"
+                guard paper == "a4" || paper == "letter" else { throw FilterError("'_paper' must be a4 or letter, not '\(paper)'.") }
+                var r = Response(status: .ok, headers: [.contentType: "application/pdf"],
+                                 body: .init(byteBuffer: ByteBuffer(bytes: report.pdf(letter: paper == "letter"))))
+                r.headers[.contentDisposition] = "inline; filename=\"\(stem).pdf\""
                 return r
             }
         } catch {
