@@ -40,7 +40,7 @@ public struct ClienteleCommand: ParsableCommand {
         abstract: "Customer intelligence for e-commerce order lines: KPIs, RFM segments, value tiers, concentration, cohorts.",
         discussion: "Exit status: 0 ok, 2 bad input (unreadable file, unknown layout, missing column, no valid line, bad option), 1 internal error.",
         version: ClienteleVersion.string,
-        subcommands: [AnalyzeCommand.self, ServeCommand.self, ReportCommand.self, GenerateCommand.self])
+        subcommands: [AnalyzeCommand.self, ServeCommand.self, ReportCommand.self, PredictCommand.self, GenerateCommand.self])
     public init() {}
 
     /// Parses and runs a command line; returns the process exit status (0 ok, 2 bad input, 1 internal error).

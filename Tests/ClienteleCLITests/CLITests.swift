@@ -252,6 +252,26 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(pages.count >= 3)
     }
 
+    @Test func predictOnTheCDNOWSampleGivesThePublishedEstimates() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ClienteleCoreTests/Fixtures/CDNOW_sample.txt").standardized.path
+        let out = dir.appendingPathComponent("pred").path
+        let r = run(["predict", sample, "--calibration-end", "1997-09-30", "--out", out])
+        #expect(r.status == 0)
+        #expect(r.out.contains("BG/NBD      r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = −9,582.4"))
+        #expect(r.out.contains("Pareto/NBD  r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = −9,595.0"))
+        #expect(r.out.contains("Gamma-Gamma p = 6.25, q = 3.74, gamma = 15.44"))
+        let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/validation.json"))) as? [String: Any])
+        #expect(json["customers"] as? Int == 2357)
+        let predictions = try String(contentsOfFile: out + "/predictions.csv", encoding: .utf8).split(separator: "\n")
+        #expect(predictions.count == 2358)
+        // Customer 00004: x = 2, t_x = 213 days, T = 272 days, 1 purchase day in the holdout.
+        #expect(predictions[1].hasPrefix("00004,2,213,272,0.72662"))
+        #expect(predictions[1].hasSuffix(",1"))
+        let bad = run(["predict", sample, "--calibration-end", "1990-01-01", "--out", out])
+        #expect(bad.status == 2 && bad.err.contains("is before the first order line"))
+    }
+
     func shell(_ tool: String, _ args: [String]) -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
