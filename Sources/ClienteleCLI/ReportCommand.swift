@@ -60,13 +60,13 @@ struct ReportCommand: TerminalCommand {
             previous = (previousFilter.to ?? Int.min) >= span.lowerBound ? try FilteredAnalysis(lines: loaded.lines, filter: previousFilter, dataAsOf: dataAsOf) : nil
         } catch { throw InputError(error.message) }
         let name = demo ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
+        let model = ChurnModel(analysis: current.analysis, lines: current.lines)
         var report = ExecutiveReport(
             analysis: current.analysis, previous: previous?.analysis, datasetName: name, periodStart: filter.from ?? span.lowerBound,
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
             previousPeriod: previousFilter.from.flatMap { f in previousFilter.to.map { (f, $0) } },
             generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
-            recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis)))
-        let model = ChurnModel(analysis: current.analysis, lines: current.lines)
+            recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis, churn: model)))
         report.addChurn(model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model), analysis: current.analysis)
         let bytes: [UInt8]
         switch format {

@@ -115,6 +115,23 @@ import Testing
         #expect(ProtectChampionsRule().evaluate(RecommendationInput(analysis: small)) == nil)
     }
 
+    @Test func winBackWithTheChurnModel() throws {
+        let demo = try DemoData.load(lines: 30_000)
+        let a = Analysis(lines: demo.lines)
+        let model = ChurnModel(analysis: a, lines: demo.lines, validate: false)
+        #expect(model.usable)
+        let input = RecommendationInput(analysis: a, churn: model)
+        let w = try #require(WinBackRule().evaluate(input))
+        let expected = (0..<a.table.count).filter {
+            ([.atRisk, .cantLose].contains(a.segment[$0]) && [.silver, .gold, .platinum].contains(a.tier[$0]))
+                || (model.churnRisk($0) >= 0.5 && [.gold, .platinum].contains(a.tier[$0]))
+        }
+        #expect(Set(w.rows) == Set(expected))
+        #expect(w.value == expected.reduce(Int64(0)) { $0 + Int64((Double(input.runRate($1, months: 12)) * model.churnRisk($1)).rounded()) })
+        #expect(w.valueFormula.hasPrefix("sum over these customers of churn risk"))
+        #expect(w.reasons[0].contains("P(alive)"))
+    }
+
     @Test func runRateFormula() throws {
         let input = RecommendationInput(analysis: small)
         // C1: 25.5 over 116 days, less than a year: the next 12 months are worth what it spent, 25.5.

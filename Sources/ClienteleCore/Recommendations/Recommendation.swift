@@ -65,10 +65,13 @@ public protocol RecommendationRule: Sendable {
 public struct RecommendationInput: Sendable {
     public var analysis: Analysis
     public var config: RecommendationConfig
+    /// The fitted churn model of the same analysis, when available (rules then use P(alive) and CLV).
+    public var churn: ChurnModel?
 
-    public init(analysis: Analysis, config: RecommendationConfig = RecommendationConfig()) {
+    public init(analysis: Analysis, config: RecommendationConfig = RecommendationConfig(), churn: ChurnModel? = nil) {
         self.analysis = analysis
         self.config = config
+        self.churn = churn?.usable == true ? churn : nil
     }
 
     /// A customer's net revenue over the next `months` at its past pace: monetary x H / max(tenure, H), with H the

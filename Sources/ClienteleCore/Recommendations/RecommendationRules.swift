@@ -16,24 +16,40 @@ public struct WinBackRule: RecommendationRule {
         let a = input.analysis, c = input.config
         let tierOrder: [ValueTier] = [.bronze, .silver, .gold, .platinum]
         let minIndex = tierOrder.firstIndex(of: c.winBackMinimumTier) ?? 1
-        let rows = (0..<a.table.count).filter {
-            c.winBackSegments.contains(a.segment[$0]) && (tierOrder.firstIndex(of: a.tier[$0]) ?? 0) >= minIndex
+        let model = input.churn
+        // RFM's at-risk segments, and with a fitted model also Gold and Platinum customers whose P(alive) < 0.5.
+        let rows = (0..<a.table.count).filter { r in
+            let tierOK = (tierOrder.firstIndex(of: a.tier[r]) ?? 0) >= minIndex
+            let rfm = c.winBackSegments.contains(a.segment[r]) && tierOK
+            let predicted = model.map { m in m.churnRisk(r) >= 0.5 && (a.tier[r] == .gold || a.tier[r] == .platinum) } ?? false
+            return rfm || predicted
         }.sorted { a.table.monetary[$0] > a.table.monetary[$1] }
         guard !rows.isEmpty else { return nil }
-        let value = rows.reduce(Int64(0)) { $0 + input.runRate($1, months: c.valueHorizonMonths) }
+        // Without a model: the next 12 months at the past pace. With one: the same, weighted by the churn risk.
+        let value = rows.reduce(Int64(0)) { sum, r in
+            let pace = input.runRate(r, months: c.valueHorizonMonths)
+            return sum + (model.map { Int64((Double(pace) * $0.churnRisk(r)).rounded()) } ?? pace)
+        }
         let past = rows.reduce(Int64(0)) { $0 + a.table.monetary[$1] }
         let recency = lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0
         let freq = lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0
         let segments = c.winBackSegments.map(\.rawValue).sorted().joined(separator: " and ")
+        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers the churn model considers more likely lapsed than active"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
+                   "Their median customer placed \(freq) orders but has not ordered for \(DisplayFormat.days(recency))."]
+        if let model {
+            let meanAlive = rows.reduce(0.0) { $0 + model.probabilityAlive[$1] } / Double(rows.count)
+            why.append("The model gives them a mean P(alive) of \(pct(meanAlive)).")
+        }
         return Recommendation(
             id: id, title: "Win back \(count(rows.count, "high-value customer")) who have gone quiet",
-            why: ["\(count(rows.count, "customer")) in \(segments) are \(c.winBackMinimumTier.rawValue) or above: they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
-                  "Their median customer placed \(freq) orders but has not ordered for \(DisplayFormat.days(recency))."],
-            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above, largest spenders first",
+            why: why,
+            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers with P(alive) < 50%"), largest spenders first",
             rows: rows,
-            reasons: rows.map { "\(a.segment[$0].rawValue), \(a.tier[$0].rawValue): \(a.table.frequency[$0]) orders, last \(DisplayFormat.days(a.table.recencyDays($0))) ago" },
+            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(a.table.frequency[r]) orders, last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", P(alive) \(pct($0.probabilityAlive[r]))" } ?? "") },
             value: value,
-            valueFormula: "sum over these customers of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months of revenue at their past pace",
+            valueFormula: model == nil
+                ? "sum over these customers of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months of revenue at their past pace"
+                : "sum over these customers of churn risk (1 - P(alive), BG/NBD) x their next \(c.valueHorizonMonths) months of revenue at their past pace (net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months))",
             priority: rows.count >= 10 || value >= a.kpis.totalRevenue / 20 ? .high : .medium,
             timing: "Now: a personal offer or call within 2 weeks, before they drift into Hibernating.",
             success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.")

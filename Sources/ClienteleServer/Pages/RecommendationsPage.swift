@@ -6,7 +6,8 @@ enum RecommendationsPage {
     static func build(_ ctx: PageContext) -> Page {
         let a = ctx.analysis
         let t = a.table
-        let actions = RecommendationEngine.run(RecommendationInput(analysis: a))
+        let churn = try? ctx.store.churn(ctx.filter)
+        let actions = RecommendationEngine.run(RecommendationInput(analysis: a, churn: churn?.model))
         var page = Page(id: "recommendations", title: "Recommendations",
                         howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), what is at stake in money and how that figure is computed, when to act and how to measure success. Actions are ranked by money at stake. Figures that rest on an assumption (an uplift, a reactivation rate, a contact cost) say so in their formula.")
         page.kpis = [
@@ -43,10 +44,15 @@ enum RecommendationsPage {
             let customers = Table(id: r.id, title: "Customers (\(DisplayFormat.integer(r.rows.count)))", columns: [
                 .init(key: "customer_id", label: "Customer"), .init(key: "country", label: "Country"), .init(key: "segment", label: "Segment"),
                 .init(key: "tier", label: "Tier"), .init(key: "monetary", label: "Revenue", numeric: true),
-                .init(key: "recency_days", label: "Days since last order", numeric: true), .init(key: "reason", label: "Reason"),
+                .init(key: "recency_days", label: "Days since last order", numeric: true),
+                .init(key: "p_alive", label: "P(alive)", numeric: true), .init(key: "clv_12m", label: "Value, 12 months", numeric: true),
+                .init(key: "reason", label: "Reason"),
             ], rows: zip(r.rows, r.reasons).map { row, reason in
-                [.link(t.id(row), href: ctx.customerLink(t.id(row))), .text(t.countryName(row)), .text(a.segment[row].rawValue),
-                 .text(a.tier[row].rawValue), .money(t.monetary[row]), .int(t.recencyDays(row)), .text(reason)]
+                let m = churn?.model
+                let alive: Cell = m.map { $0.usable ? .fraction($0.probabilityAlive[row]) : .empty } ?? .empty
+                let clv: Cell = m.map { $0.usable && $0.lifetimeValue[row].isFinite ? .money(Int64(($0.lifetimeValue[row] * 10_000).rounded())) : .empty } ?? .empty
+                return [.link(t.id(row), href: ctx.customerLink(t.id(row))), .text(t.countryName(row)), .text(a.segment[row].rawValue),
+                        .text(a.tier[row].rawValue), .money(t.monetary[row]), .int(t.recencyDays(row)), alive, clv, .text(reason)]
             }, htmlLimit: 10)
             page.sections.append(Section(id: r.id, title: "#\(i + 1) \(r.title)", blocks: [.html(details), .table(customers)]))
         }

@@ -6,14 +6,15 @@ import Foundation
 enum ReportPage {
     static func report(_ ctx: PageContext) -> ExecutiveReport {
         let prev = ctx.previousPeriod()
+        let churn = try? ctx.store.churn(ctx.filter)
         let today = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
         var report = ExecutiveReport(
             analysis: ctx.analysis, previous: prev?.analysis, datasetName: ctx.dataset.name,
             periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
             selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
             previousPeriod: prev.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
-            generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis)))
-        if let churn = try? ctx.store.churn(ctx.filter) {
+            generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis, churn: churn?.model)))
+        if let churn {
             report.addChurn(churn.model, explanations: churn.explanations, analysis: ctx.analysis)
         }
         return report
