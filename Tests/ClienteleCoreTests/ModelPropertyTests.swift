@@ -87,6 +87,13 @@ import Testing
         #expect(throws: ModelDataError.self) { try RFMData(x: [1], tx: [3], T: [2]) }
         #expect(throws: ModelDataError.self) { try RFMData(x: [], tx: [], T: []) }
         #expect(throws: ModelDataError.self) { try SpendData(x: [1], meanSpend: [0]) }
+        // An iteration limit too small: BFGS fails, Nelder-Mead and a BFGS polish run, and the failure is explained.
+        var tight = Optimizer.Options()
+        tight.maxIterations = 3
+        let limited = BetaGeoModel.fit(CDNOW.data, options: tight)
+        #expect(!limited.converged)
+        #expect(limited.failureReason?.contains("iteration limit") == true)
+        #expect(limited.diagnostics.method.contains("Nelder-Mead"))
         // Nobody came back: no fit, and the reason says why.
         let none = try! RFMData(x: [0, 0], tx: [0, 0], T: [10, 20])
         let fit = BetaGeoModel.fit(none)

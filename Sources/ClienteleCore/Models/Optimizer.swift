@@ -24,7 +24,8 @@ public enum Optimizer {
     public typealias ValueAndGradient = ([Double]) -> (value: Double, gradient: [Double])
 
     public struct Options: Sendable {
-        /// Converged when the largest gradient component is below this (objective per customer).
+        /// Converged when the largest gradient component is below this (objective per customer), or when the
+        /// predicted decrease g·H·g falls below 1e-13 · max(1, |f|) (rounding in sums over a million rows is about that).
         public var gradientTolerance = 1e-9
         public var maxIterations = 500
         public init() {}
@@ -95,12 +96,18 @@ public enum Optimizer {
             if !(slope < 0) {   // not a descent direction: reset to steepest descent
                 h = identity(n); d = g.map { -$0 }; slope = dot(g, d)
             }
+            // The predicted decrease (g·H·g, the quasi-Newton decrement) is below what f can resolve: converged
+            // to machine precision (further line searches would only see rounding noise).
+            if -slope < 1e-13 * max(1, abs(f)) {
+                return OptimizationResult(point: x, value: f, iterations: iteration - 1, evaluations: evaluations, converged: true,
+                                          method: "BFGS", failureReason: nil)
+            }
             // Limit the step to 5 log-units per coordinate: parameters change by at most a factor e^5.
             let longest = d.map(abs).max()!
             var step = longest > 5 ? 5 / longest : 1.0
             var accepted = false
             var xNew = x, fNew = f, gNew = g
-            for _ in 0..<60 {
+            while step > 1e-12 {
                 xNew = zip(x, d).map { $0 + step * $1 }
                 (fNew, gNew) = fg(xNew)
                 evaluations += 1
