@@ -33,6 +33,7 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .long, help: "Only customers of this RFM segment (repeatable).") var segment: [String] = []
     @Option(name: .long, help: "Only customers of this value tier (repeatable).") var tier: [String] = []
     @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
+    @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).") var rules: String?
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
 
     enum Format: String, ExpressibleByArgument { case pdf, html, md }
@@ -50,6 +51,7 @@ struct ReportCommand: TerminalCommand {
         items += country.map { ("country", $0) } + segment.map { ("segment", $0) } + tier.map { ("tier", $0) }
         let filter: AnalysisFilter
         do { filter = try AnalysisFilter(queryItems: items) } catch { throw InputError(error.message) }
+        let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         let options = LoadOptions(mapping: try map.map { try UserMapping(parsing: $0) }, dayFirst: dayFirst)
         let loaded = demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
         guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
@@ -66,7 +68,7 @@ struct ReportCommand: TerminalCommand {
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
             previousPeriod: previousFilter.from.flatMap { f in previousFilter.to.map { (f, $0) } },
             generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
-            recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis, churn: model)))
+            recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis, config: config, churn: model)))
         report.addChurn(model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model), analysis: current.analysis)
         let bytes: [UInt8]
         switch format {

@@ -38,6 +38,9 @@ struct ServeCommand: TerminalCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest accepted upload, in MB.")
     var maxUploadMB = 200
 
+    @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).")
+    var rules: String?
+
     @Option(name: .customLong("log-level"), help: "Request log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -50,6 +53,7 @@ struct ServeCommand: TerminalCommand {
 
     func execute(_ terminal: Terminal) throws {
         let started = Date()
+        let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         var options = LoadOptions(mapping: try map.map { try UserMapping(parsing: $0) }, dayFirst: dayFirst)
         options.workers = ProcessInfo.processInfo.activeProcessorCount
         let loaded = files.isEmpty ? try DemoData.load(lines: demoLines, options: options)
@@ -59,7 +63,7 @@ struct ServeCommand: TerminalCommand {
                                    : "File\(files.count == 1 ? "" : "s") " + files.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)
         dataset.loadSeconds = Date().timeIntervalSince(started)
-        let store = DataStore(dataset: dataset)
+        let store = DataStore(dataset: dataset, rules: config)
         var server = ServerOptions()
         server.host = host
         server.port = port

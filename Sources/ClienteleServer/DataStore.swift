@@ -63,8 +63,12 @@ public final class DataStore: Sendable {
     let cacheSize: Int
     let cacheLines: Int
 
-    public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000) {
+    /// Thresholds of the recommendations engine.
+    public let rules: RecommendationConfig
+
+    public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000, rules: RecommendationConfig = RecommendationConfig()) {
         state = Mutex(State(dataset: dataset))
+        self.rules = rules
         self.cacheSize = cacheSize
         self.cacheLines = cacheLines
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ClienteleCore
 
@@ -130,6 +131,36 @@ import Testing
         #expect(w.value == expected.reduce(Int64(0)) { $0 + Int64((Double(input.runRate($1, months: 12)) * model.churnRisk($1)).rounded()) })
         #expect(w.valueFormula.hasPrefix("sum over these customers of churn risk"))
         #expect(w.reasons[0].contains("P(alive)"))
+    }
+
+    @Test func settingsFromJSON() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ text: String) -> String {
+            let p = dir.appendingPathComponent("r\(text.count).json").path
+            FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+            return p
+        }
+        let c = try RecommendationConfig.load(path: write(#"{"contact_cost": 0.2, "tier_near_share_percent": 70, "win_back_segments": ["at-risk"]}"#))
+        #expect(c.contactCost == 2_000 && c.tierNearSharePercent == 70 && c.winBackSegments == [.atRisk])
+        #expect(c.reactivationRatePercent == 3)   // absent keys keep their defaults
+        // With these settings the reactivation and tier-upgrade rules fire on the fixture (see their tests).
+        let ids = RecommendationEngine.run(RecommendationInput(analysis: small, config: c)).map(\.id)
+        #expect(Set(ids) == ["second-order", "tier-upgrade", "reactivate-hibernating"])
+        do {
+            _ = try RecommendationConfig.load(path: write(#"{"contact_cots": 1}"#))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("unknown setting contact_cots; known: concentration_gini"))
+        }
+        do {
+            _ = try RecommendationConfig.load(path: write(#"{"win_back_minimum_tier": "Diamond"}"#))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("'win_back_minimum_tier': unknown tier 'Diamond'"))
+        }
+        #expect(throws: IngestError.self) { try RecommendationConfig.load(path: "/no/such/rules.json") }
     }
 
     @Test func runRateFormula() throws {

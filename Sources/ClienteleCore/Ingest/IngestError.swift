@@ -7,6 +7,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case badMapping(String)
     case noValidLines(file: String, linesRead: Int, summary: String)
     case olistIncomplete(found: [String])
+    /// A settings file (recommendation rules) that cannot be used.
+    case invalidSettings(String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "Invalid --map: \(message)"
         case let .noValidLines(file, linesRead, summary):
             return "\(file): no valid order line among \(linesRead) line\(linesRead == 1 ? "" : "s") read. \(summary)"
+        case let .invalidSettings(message):
+            return message
         case let .olistIncomplete(found):
             return "Olist data needs three files: olist_orders_dataset.csv, olist_customers_dataset.csv and olist_order_items_dataset.csv; got: \(found.joined(separator: ", "))."
         }

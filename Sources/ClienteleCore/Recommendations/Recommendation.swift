@@ -1,3 +1,5 @@
+import Foundation
+
 /// An action computed from the data: what to do, for whom, why, and what is at stake.
 public struct Recommendation: Sendable {
     public enum Priority: Int, Sendable, Comparable, CaseIterable {
@@ -98,4 +100,103 @@ public enum RecommendationEngine {
             $0.value != $1.value ? $0.value > $1.value : ($0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id)
         }
     }
+}
+
+extension RecommendationConfig: Codable {
+    enum CodingKeys: String, CodingKey {
+        case winBackSegments = "win_back_segments", winBackMinimumTier = "win_back_minimum_tier"
+        case valueHorizonMonths = "value_horizon_months", newBuyerWindowDays = "new_buyer_window_days"
+        case secondOrderUpliftPercent = "second_order_uplift_percent", tierNearSharePercent = "tier_near_share_percent"
+        case concentrationTop1Percent = "concentration_top1_percent", concentrationGini = "concentration_gini"
+        case contactCost = "contact_cost", reactivationRatePercent = "reactivation_rate_percent"
+        case marketMinimumCustomers = "market_minimum_customers", marketRatio = "market_ratio"
+        case seasonalityPeakRatio = "seasonality_peak_ratio"
+    }
+
+    /// Reads a JSON object; keys that are absent keep their defaults, unknown keys are an error. `contact_cost` is
+    /// in currency units (e.g. 1.5).
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let known = Set(CodingKeys.allKeys.map(\.stringValue))
+        if let any = try? decoder.container(keyedBy: AnyKey.self) {
+            let unknown = any.allKeys.map(\.stringValue).filter { !known.contains($0) }
+            if !unknown.isEmpty {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown setting\(unknown.count == 1 ? "" : "s") \(unknown.sorted().joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))"))
+            }
+        }
+        if let v = try c.decodeIfPresent([String].self, forKey: .winBackSegments) {
+            winBackSegments = Set(try v.map { s in
+                guard let seg = Segment.parse(s) else {
+                    throw DecodingError.dataCorruptedError(forKey: .winBackSegments, in: c, debugDescription: "unknown segment '\(s)'")
+                }
+                return seg
+            })
+        }
+        if let v = try c.decodeIfPresent(String.self, forKey: .winBackMinimumTier) {
+            guard let t = ValueTier.parse(v) else { throw DecodingError.dataCorruptedError(forKey: .winBackMinimumTier, in: c, debugDescription: "unknown tier '\(v)'") }
+            winBackMinimumTier = t
+        }
+        valueHorizonMonths = try c.decodeIfPresent(Int.self, forKey: .valueHorizonMonths) ?? valueHorizonMonths
+        newBuyerWindowDays = try c.decodeIfPresent(Int.self, forKey: .newBuyerWindowDays) ?? newBuyerWindowDays
+        secondOrderUpliftPercent = try c.decodeIfPresent(Int.self, forKey: .secondOrderUpliftPercent) ?? secondOrderUpliftPercent
+        tierNearSharePercent = try c.decodeIfPresent(Int.self, forKey: .tierNearSharePercent) ?? tierNearSharePercent
+        concentrationTop1Percent = try c.decodeIfPresent(Int.self, forKey: .concentrationTop1Percent) ?? concentrationTop1Percent
+        concentrationGini = try c.decodeIfPresent(Double.self, forKey: .concentrationGini) ?? concentrationGini
+        if let v = try c.decodeIfPresent(Double.self, forKey: .contactCost) { contactCost = Int64((v * 10_000).rounded()) }
+        reactivationRatePercent = try c.decodeIfPresent(Int.self, forKey: .reactivationRatePercent) ?? reactivationRatePercent
+        marketMinimumCustomers = try c.decodeIfPresent(Int.self, forKey: .marketMinimumCustomers) ?? marketMinimumCustomers
+        marketRatio = try c.decodeIfPresent(Double.self, forKey: .marketRatio) ?? marketRatio
+        seasonalityPeakRatio = try c.decodeIfPresent(Double.self, forKey: .seasonalityPeakRatio) ?? seasonalityPeakRatio
+        guard valueHorizonMonths >= 1, (0...100).contains(tierNearSharePercent), (0...100).contains(reactivationRatePercent),
+              contactCost >= 0, marketRatio > 1, seasonalityPeakRatio > 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a setting is out of range (percentages 0-100, ratios above 1, horizon at least 1 month, cost not negative)"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(winBackSegments.map(\.rawValue).sorted(), forKey: .winBackSegments)
+        try c.encode(winBackMinimumTier.rawValue, forKey: .winBackMinimumTier)
+        try c.encode(valueHorizonMonths, forKey: .valueHorizonMonths)
+        try c.encode(newBuyerWindowDays, forKey: .newBuyerWindowDays)
+        try c.encode(secondOrderUpliftPercent, forKey: .secondOrderUpliftPercent)
+        try c.encode(tierNearSharePercent, forKey: .tierNearSharePercent)
+        try c.encode(concentrationTop1Percent, forKey: .concentrationTop1Percent)
+        try c.encode(concentrationGini, forKey: .concentrationGini)
+        try c.encode(Double(contactCost) / 10_000, forKey: .contactCost)
+        try c.encode(reactivationRatePercent, forKey: .reactivationRatePercent)
+        try c.encode(marketMinimumCustomers, forKey: .marketMinimumCustomers)
+        try c.encode(marketRatio, forKey: .marketRatio)
+        try c.encode(seasonalityPeakRatio, forKey: .seasonalityPeakRatio)
+    }
+
+    /// Reads the settings from a JSON file, with a message that names the file and the problem.
+    public static func load(path: String) throws(IngestError) -> RecommendationConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(file: path, reason: "no such file or not readable")
+        }
+        do { return try JSONDecoder().decode(RecommendationConfig.self, from: data) } catch let e as DecodingError {
+            switch e {
+            case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
+                let key = c.codingPath.map(\.stringValue).joined(separator: ".")
+                throw .invalidSettings("rules file \(path): \(key.isEmpty ? "" : "'\(key)': ")\(c.debugDescription)")
+            @unknown default: throw .invalidSettings("rules file \(path): \(e)")
+            }
+        } catch {
+            throw .invalidSettings("rules file \(path): \(error)")
+        }
+    }
+}
+
+extension RecommendationConfig.CodingKeys: CaseIterable {}
+extension RecommendationConfig.CodingKeys {
+    static var allKeys: [RecommendationConfig.CodingKeys] { allCases }
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

@@ -7,7 +7,7 @@ enum RecommendationsPage {
         let a = ctx.analysis
         let t = a.table
         let churn = try? ctx.store.churn(ctx.filter)
-        let actions = RecommendationEngine.run(RecommendationInput(analysis: a, churn: churn?.model))
+        let actions = RecommendationEngine.run(RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model))
         var page = Page(id: "recommendations", title: "Recommendations",
                         howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), what is at stake in money and how that figure is computed, when to act and how to measure success. Actions are ranked by money at stake. Figures that rest on an assumption (an uplift, a reactivation rate, a contact cost) say so in their formula.")
         page.kpis = [
@@ -56,6 +56,25 @@ enum RecommendationsPage {
             }, htmlLimit: 10)
             page.sections.append(Section(id: r.id, title: "#\(i + 1) \(r.title)", blocks: [.html(details), .table(customers)]))
         }
+        let r = ctx.store.rules
+        let settings = Table(id: "settings", title: "Engine settings (thresholds)", columns: [
+            .init(key: "setting", label: "Setting"), .init(key: "value", label: "Value", numeric: true), .init(key: "used_by", label: "Used by"),
+        ], rows: [
+            [.text("win_back_segments"), .figure(r.winBackSegments.map(\.rawValue).sorted().joined(separator: ", ")), .text("win-back")],
+            [.text("win_back_minimum_tier"), .figure(r.winBackMinimumTier.rawValue), .text("win-back")],
+            [.text("value_horizon_months"), .int(r.valueHorizonMonths), .text("win-back, protect-champions")],
+            [.text("new_buyer_window_days"), .int(r.newBuyerWindowDays), .text("second-order")],
+            [.text("second_order_uplift_percent"), .int(r.secondOrderUpliftPercent), .text("second-order")],
+            [.text("tier_near_share_percent"), .int(r.tierNearSharePercent), .text("tier-upgrade")],
+            [.text("concentration_top1_percent"), .int(r.concentrationTop1Percent), .text("concentration-risk")],
+            [.text("concentration_gini"), .decimal(r.concentrationGini, digits: 2), .text("concentration-risk")],
+            [.text("contact_cost"), .money(r.contactCost), .text("reactivate-hibernating")],
+            [.text("reactivation_rate_percent"), .int(r.reactivationRatePercent), .text("reactivate-hibernating")],
+            [.text("market_minimum_customers"), .int(r.marketMinimumCustomers), .text("markets")],
+            [.text("market_ratio"), .decimal(r.marketRatio, digits: 2), .text("markets")],
+            [.text("seasonality_peak_ratio"), .decimal(r.seasonalityPeakRatio, digits: 2), .text("acquisition-seasonality")],
+        ], note: "Change them with a JSON file of these keys: clientele serve --rules rules.json (or report --rules).")
+        page.sections.append(Section(id: "settings", title: "Settings", blocks: [.table(settings)]))
         page.extraJSON = [("actions", .array(actions.map { r in
             .object([("id", .string(r.id)), ("title", .string(r.title)), ("priority", .string(r.priority.name.lowercased())),
                      ("value", .money(r.value)), ("value_formula", .string(r.valueFormula)), ("customers", .int(r.rows.count)),

@@ -13,7 +13,7 @@ enum ReportPage {
             periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
             selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
             previousPeriod: prev.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
-            generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis, churn: churn?.model)))
+            generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis, config: ctx.store.rules, churn: churn?.model)))
         if let churn {
             report.addChurn(churn.model, explanations: churn.explanations, analysis: ctx.analysis)
         }
