@@ -74,6 +74,8 @@ struct ServeCommand: TerminalCommand {
         terminal.err("Dashboard at http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ (Ctrl-C to stop)\n")
         var logger = Logger(label: "clientele")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Fit the churn model of the whole data set in the background, so that the first churn page is quick.
+        Thread.detachNewThread { _ = try? store.churn(.none) }
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         Task {

@@ -110,7 +110,10 @@ public final class DataStore: Sendable {
         let generation = dataset.generation
         if let hit = state.withLock({ $0.churn[filter] }), hit.generation == generation { return hit }
         let (dataset, current) = try analysis(filter)
-        let model = ChurnModel(analysis: current.analysis, lines: current.lines)
+        // The holdout validation (a second fit) runs for the whole data set and for customer-subset filters, which share
+        // its lines; a date or country selection reuses the data set's validation rather than refitting.
+        var model = ChurnModel(analysis: current.analysis, lines: current.lines, validate: !filter.hasLineFilter)
+        if filter.hasLineFilter, let base = try? churn(.none) { model.validation = base.model.validation; model.validationScope = "the whole data set" }
         let result = ChurnResult(model: model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model),
                                  generation: dataset.generation)
         state.withLock { s in

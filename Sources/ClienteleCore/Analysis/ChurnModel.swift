@@ -22,6 +22,8 @@ public struct ChurnModel: Sendable {
     public var recencyDays: [Int32]
     public var ageDays: [Int32]
     public var validation: Validation?
+    /// What the validation was computed on when it is not this selection (e.g. "the whole data set").
+    public var validationScope: String?
 
     /// The model's validation on a calibration / holdout split of the same lines.
     public struct Validation: Sendable {
@@ -72,44 +74,51 @@ public struct ChurnModel: Sendable {
                 let code = Int(summary.customerCode[i])
                 return code < analysis.table.rowOfCode.count ? Int(analysis.table.rowOfCode[code]) : -1
             }
-            let results = parallelMap(max(1, min(8, summary.count / 2048 + 1))) { chunk -> [(Int, Double, Double, Double, Double, Double, Double)] in
-                let parts = max(1, min(8, summary.count / 2048 + 1))
-                let lo = summary.count * chunk / parts, hi = summary.count * (chunk + 1) / parts
-                return (lo..<hi).compactMap { i in
-                    let r = rows[i]
-                    guard r >= 0 else { return nil }
+            // The purchase predictions depend only on (x, t_x, T): compute them once per distinct triple.
+            var keyIndex: [UInt64: Int32] = [:]
+            var uniqueRow: [Int] = []
+            var indexOfRow = [Int32](repeating: -1, count: summary.count)
+            for i in 0..<summary.count where rows[i] >= 0 {
+                let key = UInt64(UInt32(summary.repeatPurchases[i])) << 42 | UInt64(UInt32(summary.recencyDays[i])) << 21 | UInt64(UInt32(summary.ageDays[i]))
+                if let k = keyIndex[key] { indexOfRow[i] = k } else {
+                    keyIndex[key] = Int32(uniqueRow.count); indexOfRow[i] = Int32(uniqueRow.count); uniqueRow.append(i)
+                }
+            }
+            let discount = (0..<options.horizonMonths).map { 1 / pow(1 + options.monthlyDiscountRate, Double($0 + 1)) }
+            let parts = max(1, min(8, uniqueRow.count / 1024 + 1))
+            let perKey = parallelMap(parts) { chunk -> [(Double, Double, Double, Double, Double)] in
+                let lo = uniqueRow.count * chunk / parts, hi = uniqueRow.count * (chunk + 1) / parts
+                return (lo..<hi).map { u in
+                    let i = uniqueRow[u]
                     let xi = summary.x(i), tx = summary.tx(i), T = summary.age(i)
                     let alive = model.probabilityAlive(x: xi, tx: tx, T: T)
                     let e30 = model.expectedPurchases(in: 30 / week, x: xi, tx: tx, T: T)
                     let e90 = model.expectedPurchases(in: 90 / week, x: xi, tx: tx, T: T)
                     let e365 = model.expectedPurchases(in: 365 / week, x: xi, tx: tx, T: T)
-                    var clv = Double.nan
-                    let z = summary.meanRepeatSpend(i)
-                    // Gamma-Gamma when it fitted; otherwise the customer's own mean repeat-order value.
-                    let aov = xi > 0 && z > 0 ? (gg.map { $0.expectedOrderValue(x: xi, meanSpend: z) } ?? z) : fallbackOrderValue
-                    do {
-                        if aov.isFinite {
-                            clv = 0
-                            let monthly = CustomerLifetimeValue.monthlyPurchases(model: model, x: xi, tx: tx, T: T, timeUnit: .weeks,
-                                                                                 months: options.horizonMonths)
-                            for (k, purchases) in monthly.enumerated() { clv += purchases / pow(1 + options.monthlyDiscountRate, Double(k + 1)) }
-                            clv *= options.margin * aov
-                        }
-                    }
-                    return (r, alive, e30, e90, e365, aov, clv)
+                    // Discounted expected purchases month by month (CLV = this x expected order value x margin).
+                    let monthly = CustomerLifetimeValue.monthlyPurchases(model: model, x: xi, tx: tx, T: T, timeUnit: .weeks,
+                                                                         months: options.horizonMonths)
+                    var discounted = 0.0
+                    for (k, purchases) in monthly.enumerated() { discounted += purchases * discount[k] }
+                    return (alive, e30, e90, e365, discounted)
                 }
-            }
-            for chunk in results {
-                for (r, alive, e30, e90, e365, aov, clv) in chunk {
-                    probabilityAlive[r] = alive; expected30[r] = e30; expected90[r] = e90; expected365[r] = e365
-                    expectedOrderValue[r] = aov; lifetimeValue[r] = clv
-                }
+            }.flatMap { $0 }
+            for i in 0..<summary.count where rows[i] >= 0 {
+                let r = rows[i]
+                let (alive, e30, e90, e365, discounted) = perKey[Int(indexOfRow[i])]
+                let xi = summary.x(i), z = summary.meanRepeatSpend(i)
+                // Gamma-Gamma when it fitted; otherwise the customer's own mean repeat-order value.
+                let aov = xi > 0 && z > 0 ? (gg.map { $0.expectedOrderValue(x: xi, meanSpend: z) } ?? z) : fallbackOrderValue
+                probabilityAlive[r] = alive; expected30[r] = e30; expected90[r] = e90; expected365[r] = e365
+                expectedOrderValue[r] = aov
+                lifetimeValue[r] = aov.isFinite ? discounted * aov * options.margin : .nan
             }
             for i in 0..<summary.count where rows[i] >= 0 {
                 x[rows[i]] = summary.repeatPurchases[i]; recencyDays[rows[i]] = summary.recencyDays[i]; ageDays[rows[i]] = summary.ageDays[i]
             }
         }
         validation = nil
+        validationScope = nil
         if validate {
             let split = calibrationEnd.map { (calibrationEnd: $0, holdoutEnd: end) } ?? ChurnModel.defaultSplit(lines: lines, end: end)
             if let split, split.calibrationEnd < split.holdoutEnd {

@@ -153,7 +153,7 @@ enum PredictiveSections {
                 .init(key: "predicted", label: "Predicted (holdout)", numeric: true), .init(key: "actual", label: "Actual (holdout)", numeric: true),
             ], rows: buckets.map { [.text($0.label), .int($0.customers), .decimal($0.predicted, digits: 1), .int($0.actual)] }
                 + [[.text("Total"), .int(res.customers), .decimal(res.predictedTotal, digits: 1), .int(res.actualTotal)]],
-            note: "Calibration to \(DisplayFormat.date(v.calibrationEnd)), holdout \(DisplayFormat.date(v.calibrationEnd + 1)) to \(DisplayFormat.date(v.holdoutEnd)) (the last quarter of the span). Mean absolute error per customer \(f(res.meanAbsoluteError)); AUC of P(alive) for “purchased again” \(res.auc.map { f($0) } ?? "—"), of expected purchases \(res.aucExpectedPurchases.map { f($0) } ?? "—").")
+            note: (m.validationScope.map { "Validated on \($0), not refitted for this selection. " } ?? "") + "Calibration to \(DisplayFormat.date(v.calibrationEnd)), holdout \(DisplayFormat.date(v.calibrationEnd + 1)) to \(DisplayFormat.date(v.holdoutEnd)) (the last quarter of the span). Mean absolute error per customer \(f(res.meanAbsoluteError)); AUC of P(alive) for “purchased again” \(res.auc.map { f($0) } ?? "—"), of expected purchases \(res.aucExpectedPurchases.map { f($0) } ?? "—").")
             let ctable = Table(id: "calibration", title: "P(alive) deciles against purchasing again in the holdout", columns: [
                 .init(key: "decile", label: "Decile", numeric: true), .init(key: "customers", label: "Customers", numeric: true),
                 .init(key: "mean_p_alive", label: "Mean P(alive)", numeric: true), .init(key: "share_purchased_again", label: "Purchased again", numeric: true),
