@@ -73,7 +73,7 @@ import Testing
         // GAP: last purchase day 190, as-of 720: 530 days silent, usual gap 90 / 3 = 30 days: 17.7x.
         let gapRow = try #require(a.row("GAP"))
         let gap = try #require(e.reasons[gapRow].first { $0.kind == .longGap })
-        #expect(gap.text == "No order for 529 days, 17.6x this customer's usual gap of 30 days")
+        #expect(gap.text == "No order for 530 days, 17.7x this customer's usual gap of 30 days")
         #expect(gap.impact > 0)
         // ONE: silent 320 days; share of returning customers whose usual gap is at most 320 days.
         let oneRow = try #require(a.row("ONE"))

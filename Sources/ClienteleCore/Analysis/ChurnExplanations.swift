@@ -25,7 +25,7 @@ public struct ChurnReason: Sendable, Equatable {
 /// Reasons for every customer of an analysis, ranked by impact, and their summary per segment.
 ///
 /// - Long gap (at least one repeat purchase day): days since the last purchase day vs the customer's usual gap
-///   t_x / x; fires at 1.5x and 30 days or more (a usual gap under 14 days is described as a burst of purchases). Impact = P(alive | last purchase one usual gap before the
+///   t_x / x; fires at 1.5x and 30 days or more (a usual gap under 5 days is described as a burst of purchases). Impact = P(alive | last purchase one usual gap before the
 ///   as-of date) - P(alive | actual), from the fitted BG/NBD.
 /// - One order only (no repeat purchase day): BG/NBD gives these customers P(alive) = 1, so the data speaks
 ///   instead: impact = the share of returning customers whose second purchase day came within the days this
@@ -104,7 +104,8 @@ public struct ChurnExplanations: Sendable {
             let x = Int(model.x[r])
             if x >= 1 {
                 let gap = Double(model.recencyDays[r]) / Double(x)
-                let sinceLast = Double(model.ageDays[r] - model.recencyDays[r])
+                // Days since the last order as everywhere else (as-of date - last order); the model's T ends the day before.
+                let sinceLast = Double(t.recencyDays(r))
                 if gap > 0, sinceLast >= 30, sinceLast >= 1.5 * gap {
                     var impact = 0.0
                     if fitted {
@@ -113,7 +114,7 @@ public struct ChurnExplanations: Sendable {
                         impact = max(0, bg.probabilityAlive(x: Double(x), tx: txAlt, T: T) - p)
                     }
                     // A usual gap of days is a burst of purchases, not a rhythm: say so instead of a silly ratio.
-                    let text = gap >= 14
+                    let text = gap >= 5
                         ? "No order for \(DisplayFormat.days(Int(sinceLast))), \(DisplayFormat.decimal(sinceLast / gap, digits: 1))x this customer's usual gap of \(DisplayFormat.days(Int(gap.rounded())))"
                         : "No order for \(DisplayFormat.days(Int(sinceLast))) after \(x + 1) purchase days within \(DisplayFormat.days(Int(model.recencyDays[r])))"
                     list.append(ChurnReason(kind: .longGap, text: text, impact: impact))

@@ -200,9 +200,13 @@ enum ExplainPage {
                 + kinds.map { .int(s.primary[$0] ?? 0) }
         }, note: "Reason columns count customers by their main (first-ranked) reason.")
         let ordered = segs.sorted { $0.revenueAtRisk > $1.revenueAtRisk }.filter { $0.customers > 0 }
-        let chart = StackedBarChart(title: "Main reason by segment", categories: ordered.map(\.segment.rawValue),
-                                    series: kinds.map { k in ChartSeries(name: k.label, values: ordered.map { Double($0.primary[k] ?? 0) }) },
-                                    categoryAxisTitle: "Segment", valueAxisTitle: "Customers", format: DisplayFormat.compact)
+        let chart = MatrixHeatmap(
+            title: "Customers by segment and main reason", rowLabels: ordered.map(\.segment.rawValue), columnLabels: kinds.map(\.label),
+            values: ordered.map { sg in kinds.map { Double(sg.primary[$0] ?? 0) } },
+            xAxisTitle: "Main reason", yAxisTitle: "Segment (most revenue at risk first)",
+            cellText: ordered.map { sg in kinds.map { DisplayFormat.integer(sg.primary[$0] ?? 0) } },
+            tooltips: ordered.map { sg in kinds.map { "\(sg.segment.rawValue), \($0.label.lowercased()): \(DisplayFormat.integer(sg.primary[$0] ?? 0)) customers; segment revenue at risk \(DisplayFormat.money(sg.revenueAtRisk))" } },
+            format: DisplayFormat.compact, legendTitle: "Customers")
         let rows = (0..<n).filter { e.revenueAtRisk[$0] > 0 && !e.reasons[$0].isEmpty }.sorted { e.revenueAtRisk[$0] > e.revenueAtRisk[$1] }
         let list = Table(id: "customers", title: "Customers by revenue at risk", columns: [
             .init(key: "customer_id", label: "Customer"), .init(key: "segment", label: "Segment"), .init(key: "tier", label: "Tier"),
