@@ -6,12 +6,20 @@ extension ExecutiveReport {
     public func pdf(letter: Bool = false) -> [UInt8] {
         let flow = PDFFlow(title: "\(title) · \(datasetName)", pageSize: letter ? .letter : .a4)
         flow.headerText = "Clientele · \(title) · \(datasetName)"
-        // Title block.
+        // Title page: what the report covers.
+        flow.block(height: 140) { _, _ in }
         flow.heading(title)
-        flow.paragraph("\(datasetName) · \(period) · as of \(asOf)", color: flow.style.muted)
-        flow.paragraph("Selection: \(selection)" + (previousPeriod.map { " · compared with \($0)" } ?? "") + " · generated \(generatedOn)",
-                       size: 9, color: flow.style.muted)
-        flow.space(4)
+        flow.paragraph(datasetName, font: flow.style.boldFont, size: 14)
+        flow.space(6)
+        flow.paragraph("Period: \(period) (as of \(asOf))", size: 11)
+        flow.paragraph("Selection: \(selection)", size: 11)
+        if let previousPeriod { flow.paragraph("Compared with: \(previousPeriod)", size: 11) }
+        flow.paragraph("Generated \(generatedOn) by Clientele", size: 11, color: flow.style.muted)
+        flow.space(30)
+        flow.heading("Contents", level: 3)
+        flow.bullets(["Summary and key metrics", "Findings (\(findings.count))", "Recommended actions (\(actions.count))",
+                      "Method" + (validation.isEmpty ? "" : " and model validation")])
+        flow.pageBreak()
         flow.heading("Summary", level: 2)
         flow.bullets(summary)
         // Key metrics as cards, then the full table.
@@ -22,9 +30,14 @@ extension ExecutiveReport {
             return PDFKPIBox(label: m.label, value: m.value, caption: m.change == "—" ? nil : "\(m.change) vs previous period",
                              captionColor: up ? green : (down ? red : nil))
         }, columns: 3)
-        flow.table(PDFTable(columns: [.init("Metric", weight: 2), .init("This period", align: .right), .init("Previous period", align: .right),
-                                      .init("Change", align: .right)],
-                            rows: metrics.map { [$0.label, $0.value, $0.previous, $0.change] }))
+        if previousPeriod != nil {
+            flow.table(PDFTable(columns: [.init("Metric", weight: 2), .init("This period", align: .right), .init("Previous period", align: .right),
+                                          .init("Change", align: .right)],
+                                rows: metrics.map { [$0.label, $0.value, $0.previous, $0.change] }))
+        } else {
+            flow.table(PDFTable(columns: [.init("Metric", weight: 2), .init("Value", align: .right)], rows: metrics.map { [$0.label, $0.value] }))
+            flow.paragraph(ExecutiveReport.noComparison, size: 8.5, color: flow.style.muted)
+        }
         // Findings, one chart each.
         flow.pageBreak()
         flow.heading("Findings", level: 2)

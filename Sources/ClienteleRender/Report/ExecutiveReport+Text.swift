@@ -15,7 +15,9 @@ extension ExecutiveReport {
         if let previousPeriod { md += "**Compared with:** \(previousPeriod)  \n" }
         md += "**Generated:** \(generatedOn) by Clientele\n\n"
         md += "## Summary\n\n" + summary.map { "- \($0)\n" }.joined() + "\n"
-        md += "## Key metrics\n\n" + table(["Metric", "This period", "Previous period", "Change"], metrics.map { [$0.label, $0.value, $0.previous, $0.change] }) + "\n"
+        md += "## Key metrics\n\n" + (previousPeriod != nil
+            ? table(["Metric", "This period", "Previous period", "Change"], metrics.map { [$0.label, $0.value, $0.previous, $0.change] })
+            : table(["Metric", "Value"], metrics.map { [$0.label, $0.value] }) + "\n" + ExecutiveReport.noComparison + "\n") + "\n"
         md += "## Findings\n\n"
         for (i, f) in findings.enumerated() {
             md += "### \(i + 1). \(f.headline)\n\n"
@@ -70,7 +72,7 @@ extension ExecutiveReport {
         <header><h1>\(e(title))</h1>
         <p class="meta"><b>\(e(datasetName))</b> · \(e(period)) · as of \(e(asOf))<br>Selection: \(e(selection))\(previousPeriod.map { "<br>Compared with: \(e($0))" } ?? "")<br>Generated \(e(generatedOn)) by Clientele</p></header>
         <h2>Summary</h2><ul class="summary">\(summary.map { "<li>\(e($0))</li>" }.joined())</ul>
-        <h2>Key metrics</h2>\(table(["Metric", "This period", "Previous period", "Change"], metrics.map { [$0.label, $0.value, $0.previous, $0.change] }))
+        <h2>Key metrics</h2>\(previousPeriod != nil ? table(["Metric", "This period", "Previous period", "Change"], metrics.map { [$0.label, $0.value, $0.previous, $0.change] }) : table(["Metric", "Value"], metrics.map { [$0.label, $0.value] }) + "<p class=\"small\">\(e(ExecutiveReport.noComparison))</p>")
         <section class="findings"><h2>Findings</h2>
         """
         for (i, f) in findings.enumerated() {

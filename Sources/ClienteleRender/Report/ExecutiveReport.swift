@@ -110,6 +110,8 @@ public struct ExecutiveReport: Sendable {
         method = ExecutiveReport.definitions
     }
 
+    static let noComparison = "No comparison: the data holds no earlier period of the same length. Choose a date range (dashboard filters, or --from and --to) to compare with the period before it."
+
     static let definitions: [(String, String)] = [
         ("Order line", "One row of the export. Cancelled lines (invoice starting with C, or negative quantity) reduce revenue; lines without a customer id are guest revenue, outside customer figures; invalid lines are skipped and counted in the data-quality report."),
         ("Customer, order", "A customer has at least one order; an order is a distinct invoice of a customer among non-cancelled lines, dated by its earliest line."),
