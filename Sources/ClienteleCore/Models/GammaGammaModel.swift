@@ -80,18 +80,30 @@ public struct GammaGammaModel: Sendable, Equatable {
     static func evaluate(_ phi: [Double], _ data: SpendData, gradient: Bool) -> (ll: Double, grad: [Double]) {
         let p = exp(phi[0]), q = exp(phi[1]), g = exp(phi[2])
         guard p.isFinite, q.isFinite, g.isFinite, p > 0, q > 0, g > 0 else { return (-.infinity, [.nan, .nan, .nan]) }
-        let model = GammaGammaModel(p: p, q: q, gamma: g)
         let psiQ = SpecialFunctions.digamma(q), logG = log(g)
+        let lgQ: Double = lgamma(q)
+        // x is a whole number of repeat purchases: the gamma-function terms are computed once per distinct x.
+        var maxX = 0
+        for x in data.x where Int(x) > maxX { maxX = Int(x) }
+        var lgTerm = [Double](repeating: .nan, count: maxX + 1)
+        var psiPXQ = lgTerm, psiPX = lgTerm, logX = lgTerm
         var ll = 0.0, dp = 0.0, dq = 0.0, dg = 0.0
         for i in 0..<data.count {
             let x = data.x[i], z = data.meanSpend[i], w = data.weight[i]
-            ll += w * model.logLikelihood(x: x, meanSpend: z)
+            let k = Int(x)
+            let px = p * x
+            if lgTerm[k].isNaN {
+                let a: Double = lgamma(px + q), b: Double = lgamma(px)
+                lgTerm[k] = a - b - lgQ
+                logX[k] = log(x)
+                if gradient { psiPXQ[k] = SpecialFunctions.digamma(px + q); psiPX[k] = SpecialFunctions.digamma(px) }
+            }
+            let logZ = log(z), logGXZ = log(g + x * z)
+            // log f(z̄) of ``logLikelihood(x:meanSpend:)``, with the cached terms.
+            ll += w * (lgTerm[k] + q * logG + px * logX[k] + (px - 1) * logZ - (px + q) * logGXZ)
             if gradient {
-                let px = p * x
-                let psiPXQ = SpecialFunctions.digamma(px + q)
-                let logGXZ = log(g + x * z)
-                dp += w * x * (psiPXQ - SpecialFunctions.digamma(px) + log(x) + log(z) - logGXZ)
-                dq += w * (psiPXQ - psiQ + logG - logGXZ)
+                dp += w * x * (psiPXQ[k] - psiPX[k] + logX[k] + logZ - logGXZ)
+                dq += w * (psiPXQ[k] - psiQ + logG - logGXZ)
                 dg += w * (q / g - (px + q) / (g + x * z))
             }
         }
