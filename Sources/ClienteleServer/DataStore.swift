@@ -23,6 +23,11 @@ public struct Dataset: Sendable {
     /// Rank of each customer code in code-point order of the ids (fast sorting with ties by id).
     public var idRank: [Int32]
 
+    /// Day of each customer code's first order in the whole data set (Int32.max: none).
+    public var firstOrderDayByCode: [Int32] {
+        base.table.rowOfCode.map { $0 < 0 ? Int32.max : base.table.firstPurchase[Int($0)] }
+    }
+
     public init(name: String, source: String, loaded: LoadedData, loadSeconds: Double = 0, generation: Int = 0) {
         self.name = name
         self.source = source

@@ -127,6 +127,22 @@ import Testing
         #expect(s.orders == [2, 3, 1, 3])
     }
 
+    @Test func newMeansFirstOrderEverUnderADateFilter() throws {
+        let f = try AnalysisFilter(queryItems: [(name: "from", value: "2021-02-01")])
+        let filtered = try FilteredAnalysis(lines: lines, filter: f, dataAsOf: asOf)
+        let base = Analysis(lines: lines)
+        let firstEver = base.table.rowOfCode.map { $0 < 0 ? Int32.max : base.table.firstPurchase[Int($0)] }
+        let s = PeriodSeries(analysis: filtered.analysis, lines: filtered.lines, period: .month, firstOrderDayByCode: firstEver)
+        // C1 (first order in January) is returning in March although March is its first month in the range.
+        #expect(s.labels == ["2021-02", "2021-03", "2021-04"])
+        #expect(s.newCustomers == [3, 0, 2])
+        #expect(s.activeCustomers == [3, 1, 3])
+        #expect(s.revenue == ["28.333", "0", "9.833"].map(Fixture.units))
+        #expect(s.newRevenue == ["28.333", "0", "2.5"].map(Fixture.units))
+        #expect(s.returningRevenue == ["0", "0", "7.333"].map(Fixture.units))
+        #expect(s.orders == [3, 1, 3])
+    }
+
     @Test func customerProfile() throws {
         let a = Analysis(lines: lines)
         let p = try #require(CustomerProfile(analysis: a, lines: lines, customerID: "C1"))

@@ -116,9 +116,10 @@ import Testing
             let cohorts = Self.rows(q, "cohorts")
             #expect(cohorts.map { $0["cohort"] as? String } == ["2021-Q1", "2021-Q2"])
             #expect(cohorts.map { [$0["0"] as? Int, $0["1"] as? Int] } == [[5, 1], [2, nil]])
-            // The filter is kept in every link of the page.
+            // The filter is kept in every link of the page, and Reset drops it.
             let html = try await Self.get(client, "/churn?country=Spain").body
             #expect(html.contains("href=\"/overview?country=Spain\""))
+            #expect(html.contains("<a class=\"reset\" href=\"/churn\">Reset</a>"))
         }
     }
 

@@ -50,3 +50,47 @@ public struct PeriodSeries: Sendable {
         }
     }
 }
+
+extension PeriodSeries {
+    /// The series of a date-filtered analysis where "new" means the customer's first order ever (`firstOrderDay`
+    /// by customer code, from the whole data set), not its first order inside the range. Revenue is the net revenue
+    /// of the customers' lines in each period of the analysis.
+    public init(analysis: Analysis, lines: OrderLines, period: CohortPeriod, firstOrderDayByCode firstEver: [Int32]) {
+        self.period = period
+        let t = analysis.table
+        let matrix = analysis.cohorts(period)
+        guard let first = matrix.cohortIndex.first else { return }
+        let last = matrix.lastIndex
+        let n = last - first + 1
+        index = Array(first...last)
+        revenue = [Int64](repeating: 0, count: n)
+        newRevenue = revenue; returningRevenue = revenue
+        activeCustomers = [Int](repeating: 0, count: n)
+        newCustomers = activeCustomers; orders = activeCustomers
+        func firstPeriod(_ code: Int32) -> Int {
+            let d = Int(code) < firstEver.count ? firstEver[Int(code)] : Int32.max
+            return d == Int32.max ? Int.max : period.index(ofDay: Int(d))
+        }
+        for seg in lines.segments {
+            for j in 0..<seg.count {
+                let c = seg.customer[j]
+                guard c >= 0, Int(seg.day[j]) < analysis.asOf, Int(c) < t.rowOfCode.count, t.rowOfCode[Int(c)] >= 0 else { continue }
+                let p = period.index(ofDay: Int(seg.day[j]))
+                guard p >= first && p <= last else { continue }
+                revenue[p - first] += seg.revenue[j]
+                if firstPeriod(c) == p { newRevenue[p - first] += seg.revenue[j] } else { returningRevenue[p - first] += seg.revenue[j] }
+            }
+        }
+        var seen = Set<Int>()   // (row, period) pairs already counted as active
+        for i in 0..<t.orders {
+            let r = Int(t.orderRow[i])
+            let p = period.index(ofDay: Int(t.orderDay[i]))
+            guard p >= first && p <= last else { continue }
+            orders[p - first] += 1
+            if seen.insert(r &* 4096 &+ (p - first)).inserted {
+                activeCustomers[p - first] += 1
+                if firstPeriod(t.idCode[r]) == p { newCustomers[p - first] += 1 }
+            }
+        }
+    }
+}

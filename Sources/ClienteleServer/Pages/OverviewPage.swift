@@ -40,7 +40,9 @@ enum OverviewPage {
             insights.append("There is no data before this period to compare with; choose a shorter date range (for example the last 90 days) to see changes.")
         }
 
-        let series = PeriodSeries(analysis: a, period: .month)
+        // With a start date, "new" still means a customer's first order ever (from the whole data set).
+        let series = ctx.filter.from == nil ? PeriodSeries(analysis: a, period: .month)
+            : PeriodSeries(analysis: a, lines: ctx.lines, period: .month, firstOrderDayByCode: ctx.dataset.firstOrderDayByCode)
         if series.count > 0 {
             let totalNew = series.newRevenue.reduce(0, +), totalRet = series.returningRevenue.reduce(0, +)
             let total = totalNew + totalRet

@@ -77,7 +77,7 @@ struct PageRenderer: Sendable {
             context["hidden"] = optionItems.map { ["name": $0.name, "value": $0.value] }
                 + (path == "/customer" ? request.items.filter { $0.name == "id" }.map { ["name": $0.name, "value": $0.value] } : [])
             context["filtered"] = !f.isEmpty
-            context["resetHref"] = request.link(path == "/customer" ? "/customers" : path, [], filter: .none)
+            context["resetHref"] = request.link(path == "/customer" ? "/customers" : path, [], filter: AnalysisFilter.none)
             var quick: [[String: Any]] = []
             // Not on a profile: a customer is often absent from a short recent range.
             for (label, days) in [("Last 30 days", 30), ("Last 90 days", 90), ("Last 12 months", 365)] where span.upperBound - span.lowerBound >= days && path != "/customer" {
