@@ -95,6 +95,13 @@ import Testing
         #expect(r.value == 300_000)
         #expect(r.why[0] == "November brings 30 new customers on average, 2.6x the average month (12).")
         #expect(r.rows.count == 60)
+        // One intake of customers (all joined in the first three months, as in CDNOW), then repeat orders only.
+        var intake: [(String, Int, Int64, String)] = []
+        for i in 0..<90 {
+            let start = CivilDate.dayNumber(year: 2020, month: 1 + i % 3, day: 1)
+            for k in 0..<8 { intake.append(("K\(i)", start + k * 90, 100_000, "X")) }
+        }
+        #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: Analysis(lines: Self.lines(intake)))) == nil)
         // Less than a year of data: no seasonality to speak of.
         #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: small)) == nil)
     }

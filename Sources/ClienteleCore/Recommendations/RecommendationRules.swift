@@ -266,8 +266,9 @@ public struct MarketsRule: RecommendationRule {
 
 /// Seasonality of acquisition: calendar months that bring markedly more new customers than the average month (over
 /// all years). Opportunity = the peak months' new customers x first-year revenue per new customer x 10% (the
-/// assumed gain of preparing acquisition ahead of the peak). Fires when the data spans at least 12 months and some
-/// month is a peak.
+/// assumed gain of preparing acquisition ahead of the peak). Fires when the data spans at least 12 months, customers
+/// are acquired in at least 9 calendar months, and some month is a peak. The first month of the data is left out
+/// (everyone in it looks new).
 public struct AcquisitionSeasonalityRule: RecommendationRule {
     public let id = "acquisition-seasonality"
     public init() {}
@@ -281,12 +282,17 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         guard m.lastIndex - (m.cohortIndex.first ?? m.lastIndex) >= 11 else { return nil }
         // New customers per calendar month, averaged over the years each month appears in (complete months only).
         var newByMonth = [Int](repeating: 0, count: 12), monthsSeen = [Int](repeating: 0, count: 12)
-        let first = m.cohortIndex.first!
+        // The first month of the data is left out: every customer seen in it counts as new, whenever they started.
+        let first = m.cohortIndex.first! + 1
+        guard first <= m.lastIndex else { return nil }
         for idx in first...m.lastIndex where !m.isIncomplete(index: idx, asOf: a.asOf) {
             let month = ((idx % 12) + 12) % 12
             monthsSeen[month] += 1
             if let row = m.cohortIndex.firstIndex(of: idx) { newByMonth[month] += m.counts[row][0] }
         }
+        // Acquisition must be ongoing (new customers in at least 9 calendar months): a data set that is one intake
+        // of customers (like CDNOW's) has no seasonality to speak of.
+        guard (0..<12).filter({ newByMonth[$0] > 0 }).count >= 9 else { return nil }
         let perMonth = (0..<12).map { monthsSeen[$0] > 0 ? Double(newByMonth[$0]) / Double(monthsSeen[$0]) : 0 }
         let seen = perMonth.enumerated().filter { monthsSeen[$0.offset] > 0 }
         guard !seen.isEmpty else { return nil }
