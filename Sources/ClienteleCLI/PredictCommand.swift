@@ -61,7 +61,10 @@ struct PredictCommand: TerminalCommand {
         guard end >= span.lowerBound else {
             throw InputError("--calibration-end \(CivilDate.format(end)) is before the first order line (\(CivilDate.format(span.lowerBound))).")
         }
-        let holdoutEnd = max(end, span.upperBound)
+        guard end < span.upperBound else {
+            throw InputError("--calibration-end \(CivilDate.format(end)) leaves no holdout: the last order line is on \(CivilDate.format(span.upperBound)). Choose an earlier date (default: the last quarter of the span is held out).")
+        }
+        let holdoutEnd = span.upperBound
         let summary = RFMSummary(lines: loaded.lines, calibrationEnd: end, holdoutEnd: holdoutEnd, timeUnit: .weeks)
         guard summary.count > 0 else { throw InputError("no customer has a purchase on or before \(CivilDate.format(end)).") }
         let data: RFMData
@@ -72,6 +75,7 @@ struct PredictCommand: TerminalCommand {
         let pareto = ParetoNBDModel.fit(data)
         let repeaters = (0..<summary.count).filter { summary.repeatPurchases[$0] > 0 && summary.repeatSpendUnits[$0] > 0 }.count
         let gg = repeaters >= 3 ? GammaGammaModel.fit(summary.spendData()) : nil
+        if let gg, !gg.converged, !quiet { terminal.err("warning: the Gamma-Gamma fit did not converge: \(gg.failureReason ?? "")\n") }
         guard bg.converged else {
             throw InputError("the BG/NBD model could not be fitted: \(bg.failureReason ?? "it did not converge").")
         }
@@ -146,11 +150,16 @@ struct PredictCommand: TerminalCommand {
         try AtomicFile.write(j.bytes + [10], to: folder.appendingPathComponent("validation.json").path)
         if !quiet {
             func d(_ v: Double, _ k: Int = 3) -> String { DisplayFormat.decimal(v, digits: k) }
-            var s = "Calibration to \(CivilDate.format(end)), holdout to \(CivilDate.format(holdoutEnd)); \(summary.count) customers (time in weeks).\n"
+            var s = "Calibration to \(CivilDate.format(end)), holdout to \(CivilDate.format(holdoutEnd)); \(DisplayFormat.integer(summary.count)) customers (time in weeks).\n"
             s += "BG/NBD      r = \(d(bg.r)), alpha = \(d(bg.alpha)), a = \(d(bg.a)), b = \(d(bg.b)), LL = \(d(bg.logLikelihood, 1))\n"
             s += "Pareto/NBD  r = \(d(pm.r)), alpha = \(d(pm.alpha)), s = \(d(pm.s)), beta = \(d(pm.beta)), LL = \(d(pareto.logLikelihood, 1))\(pareto.converged ? "" : " (not converged: \(pareto.failureReason ?? ""))")\n"
-            if let gg { s += "Gamma-Gamma p = \(d(gg.p, 2)), q = \(d(gg.q, 2)), gamma = \(d(gg.gamma, 2))\(gg.converged ? "" : " (not converged)")\n" }
-            s += "Holdout: predicted \(d(v.predictedTotal, 1)) repeat purchases, actual \(v.actualTotal); MAE \(d(v.meanAbsoluteError)) per customer; AUC \(v.auc.map { d($0) } ?? "n/a") (P(alive)), \(v.aucExpectedPurchases.map { d($0) } ?? "n/a") (expected purchases)\n"
+            if let gg { s += "Gamma-Gamma p = \(d(gg.p, 2)), q = \(d(gg.q, 2)), gamma = \(d(gg.gamma, 2))\(gg.converged ? "" : " (not converged: \(gg.failureReason ?? ""))")\n" }
+            else { s += "Gamma-Gamma not fitted: \(repeaters) repeat buyer\(repeaters == 1 ? "" : "s") with a positive spend (at least 3 needed); no expected order value or CLV.\n" }
+            if let warning = BetaGeoModel.reliabilityWarning(bg) { s += "Warning: \(warning)\n" }
+            s += "Holdout: predicted \(d(v.predictedTotal, 1)) repeat purchase days, actual \(DisplayFormat.integer(v.actualTotal)); MAE \(d(v.meanAbsoluteError)) per customer; AUC \(v.auc.map { d($0) } ?? "n/a") (P(alive)), \(v.aucExpectedPurchases.map { d($0) } ?? "n/a") (expected purchases)\n"
+            if let a1 = v.auc, let a2 = v.aucExpectedPurchases, a1 < a2 - 0.1 {
+                s += "Note: BG/NBD gives customers with a single purchase day P(alive) = 1, which makes P(alive) a weak ranking of who buys again here; rank by expected purchases (or see Pareto/NBD).\n"
+            }
             s += "Wrote predictions.csv, validation_by_frequency.csv, calibration_deciles.csv, validation.json to \(out)/ in \(String(format: "%.2f", Date().timeIntervalSince(started))) s.\n"
             terminal.out(s)
         }

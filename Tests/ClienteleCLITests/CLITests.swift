@@ -272,6 +272,9 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(predictions[1].hasSuffix(",1"))
         let bad = run(["predict", sample, "--calibration-end", "1990-01-01", "--out", out])
         #expect(bad.status == 2 && bad.err.contains("is before the first order line"))
+        let late = run(["predict", sample, "--calibration-end", "1998-06-30", "--out", out])
+        #expect(late.status == 2 && late.err.contains("leaves no holdout: the last order line is on 1998-06-30"))
+        #expect(r.out.contains("Note: BG/NBD gives customers with a single purchase day P(alive) = 1"))
     }
 
     func shell(_ tool: String, _ args: [String]) -> String {

@@ -34,6 +34,10 @@ public struct ChurnModel: Sendable {
     }
 
     public var usable: Bool { fit.converged && !probabilityAlive.isEmpty }
+
+    /// A warning in words when the fit converged but cannot be trusted (parameters not identified: no standard
+    /// errors, standard errors several times the estimate, or heterogeneity parameters running off to infinity).
+    public var reliabilityWarning: String? { BetaGeoModel.reliabilityWarning(fit) }
     public func churnRisk(_ row: Int) -> Double { 1 - probabilityAlive[row] }
     public func band(_ row: Int) -> ChurnRiskBand { ChurnRiskBand(risk: churnRisk(row)) }
 
@@ -145,6 +149,20 @@ public struct ChurnModel: Sendable {
 }
 
 extension BetaGeoModel {
+    public static func reliabilityWarning(_ fit: BetaGeoFit) -> String? {
+        guard fit.converged else { return nil }
+        let values = [fit.r, fit.alpha, fit.a, fit.b]
+        let unidentified: Bool
+        if let se = fit.standardErrors {
+            let errors = [se.r, se.alpha, se.a, se.b]
+            unidentified = zip(values, errors).contains { !$1.isFinite || $1 > 5 * $0 } || fit.a > 1e4 || fit.b > 1e4
+        } else {
+            unidentified = true
+        }
+        guard unidentified else { return nil }
+        return "The BG/NBD fit on \(Int(fit.diagnostics.customers)) customers is not reliable: some parameters are not identified (too few customers or too little repeat buying; a = \(DisplayFormat.decimal(fit.a, digits: 2)), b = \(DisplayFormat.decimal(fit.b, digits: 2))). Treat its predictions with caution or widen the selection."
+    }
+
     static func failedFit(_ reason: String) -> BetaGeoFit {
         BetaGeoFit(model: BetaGeoModel(r: .nan, alpha: .nan, a: .nan, b: .nan), standardErrors: nil,
                    diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,

@@ -29,8 +29,15 @@ enum PredictiveSections {
                 hint: "churn risk × past 12-month pace"),
         ]
         var insights = ["The model (BG/NBD) considers \(Words.plural(likelyGone.count, "customer")) more likely lapsed than active; together with the rest it expects \(DisplayFormat.integer(Int(e90.rounded()))) orders in the next 90 days and \(DisplayFormat.money(Int64((clvTotal * 10_000).rounded()))) of discounted customer value over 12 months."]
+        if let warning = m.reliabilityWarning { insights.insert(warning, at: 0) }
+        if ctx.filter.hasCustomerFilter {
+            insights.append("The model is fitted on the \(Words.plural(Int(m.fit.diagnostics.customers), "customer")) of the date and country selection; this page shows the \(Words.plural(n, "customer")) of the segment and tier filters among them.")
+        }
+        if let v = m.validation, let aucAlive = v.result.auc, let aucExpected = v.result.aucExpectedPurchases, aucAlive < aucExpected - 0.1 {
+            insights.append("Caution: BG/NBD gives every customer with a single purchase day P(alive) = 100%, so P(alive) ranks them first; on the holdout it separates returning customers less well (AUC \(f(aucAlive))) than expected purchases do (AUC \(f(aucExpected))). Use expected orders to rank one-order customers.")
+        }
         if let v = m.validation {
-            insights.append("Checked on a holdout (\(DisplayFormat.date(v.calibrationEnd + 1)) to \(DisplayFormat.date(v.holdoutEnd))): it predicted \(DisplayFormat.integer(Int(v.result.predictedTotal.rounded()))) repeat purchase days against \(DisplayFormat.integer(v.result.actualTotal)) actual (\(DisplayFormat.signedPercentChange(v.result.predictedTotal, previous: Double(v.result.actualTotal)) ?? "n/a")), mean absolute error \(f(v.result.meanAbsoluteError)) per customer\(v.result.aucExpectedPurchases.map { ", AUC \(f($0))" } ?? "").")
+            insights.append((m.validationScope.map { "Validation of \($0) (not refitted for this selection): " } ?? "") + "Checked on a holdout (\(DisplayFormat.date(v.calibrationEnd + 1)) to \(DisplayFormat.date(v.holdoutEnd))): it predicted \(DisplayFormat.integer(Int(v.result.predictedTotal.rounded()))) repeat purchase days against \(DisplayFormat.integer(v.result.actualTotal)) actual (\(DisplayFormat.signedPercentChange(v.result.predictedTotal, previous: Double(v.result.actualTotal)) ?? "n/a")), mean absolute error \(f(v.result.meanAbsoluteError)) per customer\(v.result.aucExpectedPurchases.map { ", AUC \(f($0))" } ?? "").")
         }
 
         // Risk bands.
