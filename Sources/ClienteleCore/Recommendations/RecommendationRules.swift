@@ -35,7 +35,7 @@ public struct WinBackRule: RecommendationRule {
         let freq = lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0
         let segments = c.winBackSegments.map(\.rawValue).sorted().joined(separator: " and ")
         var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers the churn model considers more likely lapsed than active"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
-                   "Their median customer placed \(freq) orders but has not ordered for \(DisplayFormat.days(recency))."]
+                   "Their median customer placed \(count(freq, "order")) but has not ordered for \(DisplayFormat.days(recency))."]
         if let model {
             let meanAlive = rows.reduce(0.0) { $0 + model.probabilityAlive[$1] } / Double(rows.count)
             why.append("The model gives them a mean P(alive) of \(pct(meanAlive)).")
@@ -45,7 +45,7 @@ public struct WinBackRule: RecommendationRule {
             why: why,
             who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers with P(alive) < 50%"), largest spenders first",
             rows: rows,
-            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(a.table.frequency[r]) orders, last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", P(alive) \(pct($0.probabilityAlive[r]))" } ?? "") },
+            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", P(alive) \(pct($0.probabilityAlive[r]))" } ?? "") },
             value: value,
             valueFormula: model == nil
                 ? "sum over these customers of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months of revenue at their past pace"
@@ -72,7 +72,7 @@ public struct ProtectChampionsRule: RecommendationRule {
             why: ["Champions are \(pct(ExactRatio.value(rows.count, a.table.count))) of customers and bring \(DisplayFormat.percent((a.kpis.championsRevenueSharePct ?? 0) / 100)) of revenue (\(money(a.kpis.championsRevenue))).",
                   "Their median customer ordered \(DisplayFormat.days(lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0)) ago and has placed \(lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0) orders."],
             who: "all Champions, largest spenders first", rows: rows,
-            reasons: rows.map { "Champion: \(a.table.frequency[$0]) orders, \(money(a.table.monetary[$0]))" },
+            reasons: rows.map { "Champion: \(count(Int(a.table.frequency[$0]), "order")), \(money(a.table.monetary[$0]))" },
             value: value,
             valueFormula: "sum over Champions of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months at their past pace",
             priority: (a.kpis.championsRevenueSharePct ?? 0) >= 20 ? .high : .medium,
@@ -255,7 +255,7 @@ public struct MarketsRule: RecommendationRule {
         return Recommendation(
             id: id, title: title, why: findings.map(\.text),
             who: "customers of the markets listed (countries with at least \(c.marketMinimumCustomers) customers whose figures differ by \(DisplayFormat.decimal(c.marketRatio, digits: 1))x or more from the rest)",
-            rows: rows, reasons: rows.map { "\(t.countryName($0)): \(t.frequency[$0]) orders, \(money(t.monetary[$0]))" },
+            rows: rows, reasons: rows.map { "\(t.countryName($0)): \(count(Int(t.frequency[$0]), "order")), \(money(t.monetary[$0]))" },
             value: value,
             valueFormula: "for each under-performing market: customers x (rest's revenue per customer - the market's), or customers x repeat-rate gap x rest's revenue per customer",
             priority: value > 0 ? .medium : .low,

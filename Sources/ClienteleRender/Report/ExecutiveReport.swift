@@ -155,7 +155,7 @@ public struct ExecutiveReport: Sendable {
                 details.append("Returning customers brought \(DisplayFormat.percent(Double(retTotal) / Double(newTotal + retTotal))) of customer revenue; first-month purchases the rest.")
             }
             if let best = s.revenue.indices.max(by: { s.revenue[$0] < s.revenue[$1] }) {
-                details.append("The strongest month was \(s.labels[best]) (\(DisplayFormat.money(s.revenue[best])), \(DisplayFormat.integer(s.activeCustomers[best])) active customers).")
+                details.append("The strongest month was \(s.labels[best]) (\(DisplayFormat.money(s.revenue[best])), \(DisplayFormat.integer(s.activeCustomers[best])) active customer\(s.activeCustomers[best] == 1 ? "" : "s")).")
             }
             let chart = StackedBarChart(title: "Revenue by month, new vs returning customers", categories: s.labels,
                                         series: [ChartSeries(name: "New customers", values: s.newRevenue.map { Double($0) / 10_000 }),
@@ -240,7 +240,7 @@ extension ExecutiveReport {
         }
         findings.append(Finding(
             id: "churn",
-            headline: "\(DisplayFormat.integer(lapsed)) customers (\(DisplayFormat.percent(Double(lapsed) / Double(n)))) are more likely lapsed than active.",
+            headline: "\(DisplayFormat.integer(lapsed)) customer\(lapsed == 1 ? "" : "s") (\(DisplayFormat.percent(Double(lapsed) / Double(n)))) \(lapsed == 1 ? "is" : "are") more likely lapsed than active.",
             details: details, chartTitle: chart.title, chartSVG: chart.svg(),
             table: (["Churn risk", "Customers", "Value, next 12 months"], bands.map { [names[$0]!, DisplayFormat.integer(count[$0] ?? 0), DisplayFormat.money(Int64(((clv[$0] ?? 0) * 10_000).rounded()))] })))
         var v = ["BG/NBD fitted by maximum likelihood on \(DisplayFormat.integer(Int(m.fit.diagnostics.customers))) customers (weeks): r = \(DisplayFormat.decimal(m.fit.r, digits: 3)), alpha = \(DisplayFormat.decimal(m.fit.alpha, digits: 3)), a = \(DisplayFormat.decimal(m.fit.a, digits: 3)), b = \(DisplayFormat.decimal(m.fit.b, digits: 3)), log-likelihood \(DisplayFormat.decimal(m.fit.logLikelihood, digits: 1))."]

@@ -28,7 +28,7 @@ enum PredictiveSections {
             KPI(key: "revenue_at_risk", label: "Revenue at risk, 12 months", value: DisplayFormat.compactMoney(atRisk), raw: .money(atRisk),
                 hint: "churn risk × past 12-month pace"),
         ]
-        var insights = ["The model (BG/NBD) considers \(Words.plural(likelyGone.count, "customer")) more likely lapsed than active; together with the rest it expects \(DisplayFormat.integer(Int(e90.rounded()))) orders in the next 90 days and \(DisplayFormat.money(Int64((clvTotal * 10_000).rounded()))) of discounted customer value over 12 months."]
+        var insights = ["The model (BG/NBD) considers \(Words.plural(likelyGone.count, "customer")) more likely lapsed than active; together with the rest it expects \(Words.plural(Int(e90.rounded()), "order")) in the next 90 days and \(DisplayFormat.money(Int64((clvTotal * 10_000).rounded()))) of discounted customer value over 12 months."]
         if let warning = m.reliabilityWarning { insights.insert(warning, at: 0) }
         if ctx.filter.hasCustomerFilter {
             insights.append("The model is fitted on the \(Words.plural(Int(m.fit.diagnostics.customers), "customer")) of the date and country selection; this page shows the \(Words.plural(n, "customer")) of the segment and tier filters among them.")
