@@ -18,8 +18,8 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
     var demoLines: Int = DemoData.defaultLines
 
-    @Option(name: .long, help: "pdf, html or md.")
-    var format: Format = .pdf
+    @Option(name: .long, help: "pdf, html or md (default: from the extension of --out, else pdf).")
+    var format: Format?
 
     @Option(name: .long, help: "Paper size of the PDF: a4 or letter.")
     var paper: Paper = .a4
@@ -61,6 +61,9 @@ struct ReportCommand: TerminalCommand {
             current = try FilteredAnalysis(lines: loaded.lines, filter: filter, dataAsOf: dataAsOf)
             previous = (previousFilter.to ?? Int.min) >= span.lowerBound ? try FilteredAnalysis(lines: loaded.lines, filter: previousFilter, dataAsOf: dataAsOf) : nil
         } catch { throw InputError(error.message) }
+        guard current.analysis.table.count > 0 else {
+            throw InputError("no customer in the selection (\(filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "))): the data runs from \(CivilDate.format(span.lowerBound)) to \(CivilDate.format(span.upperBound)). Widen the filters.")
+        }
         let name = demo ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
         let model = ChurnModel(analysis: current.analysis, lines: current.lines)
         var report = ExecutiveReport(
@@ -70,6 +73,12 @@ struct ReportCommand: TerminalCommand {
             generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
             recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis, config: config, churn: model)))
         report.addChurn(model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model), analysis: current.analysis)
+        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+        let inferred: Format? = ["pdf": .pdf, "html": .html, "htm": .html, "md": .md, "markdown": .md][ext]
+        if let format, let inferred, format != inferred {
+            terminal.err("warning: writing \(format.rawValue) to a file named .\(ext)\n")
+        }
+        let format = format ?? inferred ?? .pdf
         let bytes: [UInt8]
         switch format {
         case .pdf: bytes = report.pdf(letter: paper == .letter)

@@ -59,7 +59,7 @@ struct ServeCommand: TerminalCommand {
         let loaded = files.isEmpty ? try DemoData.load(lines: demoLines, options: options)
                                    : try OrderLineLoader.load(paths: files, options: options)
         let name = files.isEmpty ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
-        let source = files.isEmpty ? "Built-in demo data: \(demoLines) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
+        let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
                                    : "File\(files.count == 1 ? "" : "s") " + files.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)
         dataset.loadSeconds = Date().timeIntervalSince(started)

@@ -5,7 +5,7 @@ import Testing
 @Suite struct CDNOWTests {
     @Test func sampleLoadsWithEveryLineAndCustomer() throws {
         let d = try OrderLineLoader.load(paths: [Fixture.path("CDNOW_sample.txt")])
-        #expect(d.report.layout == "CDNOW (1/10 sample, with sample index)")
+        #expect(d.report.layout == "CDNOW 1/10 sample (with sample index)")
         #expect(d.report.linesRead == 6919)
         #expect(d.report.validLines == 6919)   // 8 lines of $0.00 are free purchases and count
         let a = Analysis(lines: d.lines)

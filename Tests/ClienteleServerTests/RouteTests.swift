@@ -116,6 +116,10 @@ import Testing
             let cohorts = Self.rows(q, "cohorts")
             #expect(cohorts.map { $0["cohort"] as? String } == ["2021-Q1", "2021-Q2"])
             #expect(cohorts.map { [$0["0"] as? Int, $0["1"] as? Int] } == [[5, 1], [2, nil]])
+            // A selection without customers says so.
+            let empty = try await Self.get(client, "/overview?from=2030-01-01")
+            #expect(empty.status == .ok && empty.body.contains("No customer in this selection"))
+            #expect(!empty.body.contains("0 customers placed"))
             // The filter is kept in every link of the page, and Reset drops it.
             let html = try await Self.get(client, "/churn?country=Spain").body
             #expect(html.contains("href=\"/overview?country=Spain\""))

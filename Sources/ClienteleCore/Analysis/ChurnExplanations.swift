@@ -6,10 +6,10 @@ public struct ChurnReason: Sendable, Equatable {
         case longGap = "long_gap", oneOrderOnly = "one_order_only", fewerOrders = "fewer_orders", lowerSpend = "lower_spend"
         public var label: String {
             switch self {
-            case .longGap: return "Silent for longer than usual"
-            case .oneOrderOnly: return "Only one order"
-            case .fewerOrders: return "Ordering less often"
-            case .lowerSpend: return "Spending less per order"
+            case .longGap: return "Long silence"
+            case .oneOrderOnly: return "One order only"
+            case .fewerOrders: return "Fewer orders"
+            case .lowerSpend: return "Lower spend"
             }
         }
     }

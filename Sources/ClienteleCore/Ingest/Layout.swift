@@ -26,7 +26,7 @@ public enum LayoutKind: Sendable, Equatable {
         switch self {
         case .onlineRetailII: return "Online Retail II"
         case .uciOnlineRetail: return "UCI Online Retail"
-        case .cdnow(let sample): return sample ? "CDNOW (1/10 sample, with sample index)" : "CDNOW"
+        case .cdnow(let sample): return sample ? "CDNOW 1/10 sample (with sample index)" : "CDNOW"
         case .olistItems: return "Olist (orders + customers + order items)"
         case .generic: return "custom column mapping"
         }

@@ -75,10 +75,14 @@ enum ChurnPage {
                 insights.append("Champions are \(Words.pct(champ.customerShare)) of customers and bring \(Words.pct(champ.revenueShare)) of revenue; their median customer last ordered \(DisplayFormat.days(champ.medianRecencyDays ?? 0)) ago and has placed \(champ.medianFrequency ?? 0) orders.")
             }
             if let largest = bySize.first {
-                insights.append("The largest segment is \(largest.segment.rawValue) with \(Words.plural(largest.customers, "customer")) (\(Words.pct(largest.customerShare))).")
+                var text = "The largest segment is \(largest.segment.rawValue) with \(Words.plural(largest.customers, "customer")) (\(Words.pct(largest.customerShare)))"
+                if largest.segment == .hibernating {
+                    text += ": a median of \(DisplayFormat.days(largest.medianRecencyDays ?? 0)) since their last order, \(Words.pct(largest.revenueShare)) of revenue"
+                }
+                insights.append(text + ".")
             }
             let hib = a.segments.first { $0.segment == .hibernating }!
-            if hib.customers > 0 {
+            if hib.customers > 0 && bySize.first?.segment != .hibernating {
                 insights.append("\(Words.plural(hib.customers, "customer")) are Hibernating: a median of \(DisplayFormat.days(hib.medianRecencyDays ?? 0)) since their last order, \(Words.pct(hib.revenueShare)) of revenue.")
             }
         }

@@ -8,7 +8,7 @@ enum HomePage {
         let r = d.report
         let a = ctx.analysis
         var page = Page(id: "index", title: "Clientele",
-                        howToRead: "Clientele turns this store's order lines into answers about its customers. The numbers follow one written definition (the analytics contract in the README); every page can be filtered by date range, country, segment and tier with the bar above, and every table and chart can be downloaded.")
+                        howToRead: "Clientele turns this store's order lines into answers about its customers. The numbers follow one written definition (the analytics contract, docs/ANALYTICS.md in the repository); every page can be filtered by date range, country, segment and tier with the bar above, and every table and chart can be downloaded.")
         let validShare = r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil
         page.kpis = [
             KPI(key: "lines_read", label: "Lines read", value: DisplayFormat.integer(r.linesRead), raw: .int(r.linesRead)),
@@ -42,7 +42,9 @@ enum HomePage {
         <li><a href="/overview\(escapeHTML(q))">Executive overview</a>: how many customers, how much revenue, how often they come back, and how that changed against the previous period.</li>
         <li><a href="/value\(escapeHTML(q))">Customer value</a>: who the most valuable customers are, how concentrated revenue is, and how much it would take to move customers up a tier.</li>
         <li><a href="/retention\(escapeHTML(q))">Retention</a>: how many customers of each month's (week's, quarter's) intake come back, and where most of them drop off.</li>
-        <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, who is slipping away, and how much revenue those segments hold.</li>
+        <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, who is slipping away according to the BG/NBD model, what customers are worth over the next 12 months, and how well the model predicted a held-out period.</li>
+        <li><a href="/explain\(escapeHTML(q))">Why churn</a>: the reasons behind each customer's churn risk, in plain words, and the revenue at risk by segment.</li>
+        <li><a href="/report\(escapeHTML(q))">Report</a>: the executive summary of the selection, downloadable as PDF, HTML or Markdown.</li>
         <li><a href="/recommendations\(escapeHTML(q))">Actions</a>: what to do next, computed from the data: whom to win back, protect, convert or upgrade, and what is at stake.</li>
         <li><a href="/customers\(escapeHTML(q))">Customers</a>: every customer with scores, segment and tier; search, sort and open a profile.</li>
         <li><a href="/data-quality">Data quality</a>: what was read, what was rejected and why, with examples.</li>

@@ -25,7 +25,8 @@ struct PageContext: Sendable {
         if !filter.countries.isEmpty { parts.append("in " + filter.countries.joined(separator: " or ")) }
         if !filter.segments.isEmpty { parts.append("segment " + filter.segments.map(\.rawValue).joined(separator: " or ")) }
         if !filter.tiers.isEmpty { parts.append("tier " + filter.tiers.map(\.rawValue).joined(separator: " or ")) }
-        let period = "\(DisplayFormat.date(filter.from ?? dataset.span.lowerBound)) to \(DisplayFormat.date(analysis.asOf - 1))"
+        let start = filter.from ?? dataset.span.lowerBound, end = analysis.asOf - 1
+        let period = start <= end ? "\(DisplayFormat.date(start)) to \(DisplayFormat.date(end))" : "from \(DisplayFormat.date(start))"
         return (parts.isEmpty ? "all customers" : "customers " + parts.joined(separator: ", ")) + ", " + period
     }
 

@@ -179,7 +179,7 @@ enum ExplainPage {
         let result = try ctx.store.churn(ctx.filter)
         let m = result.model, e = result.explanations
         var page = Page(id: "explain", title: "Churn explanations",
-                        howToRead: "Why customers are at risk, in plain words, derived from each customer's own history and the fitted BG/NBD model: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Reasons are ranked by how much they move the outlook: for a long silence, by how much P(alive) would rise had the customer ordered one usual gap ago; for the others by a weight from the data (see the README). Revenue at risk = churn risk × the customer's past 12-month pace.")
+                        howToRead: "Why customers are at risk, in plain words, derived from each customer's own history and the fitted BG/NBD model: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Reasons are ranked by how much they move the outlook: for a long silence, by how much P(alive) would rise had the customer ordered one usual gap ago; for the others by a weight from the data (the README's Predictive churn section gives each rule). Revenue at risk = churn risk × the customer's past 12-month pace.")
         let n = t.count
         let segs = e.segments(a, model: m)
         let kinds = ChurnReason.Kind.allCases
@@ -196,7 +196,7 @@ enum ExplainPage {
             page.insights.append("The most common main reason is “\(top.key.label.lowercased())”: \(Words.plural(top.value, "customer")).")
         }
         if let worst = segs.max(by: { $0.revenueAtRisk < $1.revenueAtRisk }), worst.revenueAtRisk > 0 {
-            page.insights.append("\(worst.segment.rawValue) holds the most revenue at risk: \(DisplayFormat.money(worst.revenueAtRisk)) (\(Words.pct(ExactRatio.value(worst.revenueAtRisk, totalRisk))) of the total), with \(Words.plural(worst.atRisk, "customer")) at risk of \(DisplayFormat.integer(worst.customers)).")
+            page.insights.append("\(worst.segment.rawValue) holds the most revenue at risk: \(DisplayFormat.money(worst.revenueAtRisk)) (\(Words.pct(ExactRatio.value(worst.revenueAtRisk, totalRisk))) of the total); \(DisplayFormat.integer(worst.atRisk)) of its \(Words.plural(worst.customers, "customer")) have a churn risk of 50% or more.")
         }
         let segTable = Table(id: "segments", title: "Reasons and revenue at risk by segment", columns: [
             .init(key: "segment", label: "Segment"), .init(key: "customers", label: "Customers", numeric: true),
@@ -214,7 +214,10 @@ enum ExplainPage {
             cellText: ordered.map { sg in kinds.map { DisplayFormat.integer(sg.primary[$0] ?? 0) } },
             tooltips: ordered.map { sg in kinds.map { "\(sg.segment.rawValue), \($0.label.lowercased()): \(DisplayFormat.integer(sg.primary[$0] ?? 0)) customers; segment revenue at risk \(DisplayFormat.money(sg.revenueAtRisk))" } },
             format: DisplayFormat.compact, legendTitle: "Customers")
-        let rows = (0..<n).filter { e.revenueAtRisk[$0] > 0 && !e.reasons[$0].isEmpty }.sorted { e.revenueAtRisk[$0] > e.revenueAtRisk[$1] }
+        // Every customer with a reason: by revenue at risk, then by the strength of the main reason.
+        let rows = (0..<n).filter { !e.reasons[$0].isEmpty }.sorted {
+            e.revenueAtRisk[$0] != e.revenueAtRisk[$1] ? e.revenueAtRisk[$0] > e.revenueAtRisk[$1] : e.reasons[$0][0].impact > e.reasons[$1][0].impact
+        }
         let list = Table(id: "customers", title: "Customers by revenue at risk", columns: [
             .init(key: "customer_id", label: "Customer"), .init(key: "segment", label: "Segment"), .init(key: "tier", label: "Tier"),
             .init(key: "churn_risk", label: "Churn risk", numeric: true), .init(key: "revenue_at_risk", label: "Revenue at risk", numeric: true),

@@ -76,9 +76,17 @@ struct PagesController: Sendable {
             if route.path == "/overview" { store.prefetchWithPreviousPeriod(pageRequest.filter) }
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let ctx = PageContext(dataset: dataset, current: current, request: pageRequest, store: store)
-            guard let page = try route.build(ctx, format) else {
+            guard let builtPage = try route.build(ctx, format) else {
                 return (notFound(format, route, pageRequest, dataset,
                                  "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters."), nil, 0)
+            }
+            var page = builtPage
+            if format == .html, route.filters, route.path != "/", ctx.analysis.table.count == 0 {
+                // Nothing to show: say so plainly instead of a page of zeros.
+                page.kpis = []
+                page.insights = []
+                page.sections = [Section(id: "empty", title: "No customer in this selection", blocks: [.html(
+                    "<p>There is no order in this selection (\(escapeHTML(ctx.selectionDescription))). The data runs from \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)). <a href=\"\(escapeHTML(pageRequest.link(route.path, [], filter: AnalysisFilter.none)))\">Reset the filters</a> or widen them.</p>")])]
             }
             let cached: CachedResponse
             switch format {

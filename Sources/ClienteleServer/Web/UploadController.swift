@@ -98,9 +98,13 @@ struct UploadController: Sendable {
             return review(token: token, dataset: dataset)
         } catch {
             switch error {
+            case .unknownLayout(_, let found) where found.isEmpty:
+                try? FileManager.default.removeItem(atPath: path)
+                return form(message: ("error", "\(original) does not look like a CSV file: its first line is not text. Export the order lines as CSV (or .csv.gz) and upload that."), status: .badRequest)
             case .unknownLayout(_, let found), .missingColumns(_, _, _, let found, _):
+                let web = "The columns of \(original) were not recognised as a built-in layout (found: \(found.joined(separator: ", "))). Choose below which column holds what."
                 return mappingForm(token: token, original: original, columns: found,
-                                   message: note.map { ("error", $0) } ?? ("info", error.description), previous: mapping, dayFirst: dayFirst)
+                                   message: note.map { ("error", $0) } ?? ("info", web), previous: mapping, dayFirst: dayFirst)
             case .badMapping:
                 return mappingForm(token: token, original: original, columns: [], message: ("error", error.description), previous: mapping, dayFirst: dayFirst)
             default:
@@ -120,7 +124,7 @@ struct UploadController: Sendable {
             KPI(key: "customers", label: "Customers", value: DisplayFormat.integer(a.table.count), raw: .int(a.table.count)),
             KPI(key: "revenue", label: "Revenue", value: DisplayFormat.money(a.kpis.totalRevenue), raw: .money(a.kpis.totalRevenue)),
         ]
-        var insights = ["Layout \(r.layout), delimiter \(r.delimiter); lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)); \(Words.plural(r.cancelledLines, "cancelled line")) and \(Words.plural(r.guestLines, "guest line"))."]
+        var insights = ["Layout: \(r.layout); delimiter: “\(r.delimiter)”; lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)); \(Words.plural(r.cancelledLines, "cancelled line")) and \(Words.plural(r.guestLines, "guest line"))."]
         insights += r.invalidSummaryLines.map { $0 + "." }
         let rows: [[Cell]] = InvalidReason.allCases.flatMap { reason in
             (r.examples[reason.rawValue] ?? []).map { e in [.text(reason.explanation), .int(e.line), .text(e.field), .text(e.value)] as [Cell] }
@@ -184,7 +188,9 @@ struct UploadController: Sendable {
             // Column names may contain commas or '=': build the mapping directly rather than through its text form.
             mapping = try UserMapping(columns: columns)
         } catch {
-            return load(token: token, original: original, mapping: nil, dayFirst: value("day_first") == "1", note: error.description)
+            let message: String
+            if case .badMapping(let m) = error { message = "Incomplete choice of columns: " + m.replacingOccurrences(of: " (e.g. --map customer=cust_id,timestamp=created_at,quantity=qty,unit_price=price)", with: "") } else { message = error.description }
+            return load(token: token, original: original, mapping: nil, dayFirst: value("day_first") == "1", note: message)
         }
         return load(token: token, original: original, mapping: mapping, dayFirst: value("day_first") == "1")
     }
