@@ -18,7 +18,7 @@ public enum InvalidReason: String, CaseIterable, Sendable, Codable {
         case .badTimestamp: return "missing or unparseable timestamp"
         case .badQuantity: return "unparseable quantity"
         case .zeroQuantity: return "quantity is 0"
-        case .badUnitPrice: return "unparseable unit price"
+        case .badUnitPrice: return "unparseable unit price (or line amount)"
         case .nonPositiveUnitPrice: return "unit price is 0 or negative (bad-debt adjustments, free items)"
         case .amountTooLarge: return "line amount too large to represent exactly"
         case .unknownOrder: return "order id not found in the orders file"

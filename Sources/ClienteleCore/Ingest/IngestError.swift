@@ -24,7 +24,7 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             CDNOW (whitespace-separated: customer_id [sample_index] yyyymmdd number_of_cds dollar_value), \
             Olist (orders, customers and order_items files together), \
             or give a column mapping: --map customer=COL,timestamp=COL,quantity=COL,unit_price=COL[,invoice=COL,country=COL] \
-            (or revenue=COL instead of unit_price).
+            (or revenue=COL, the line amount, instead of quantity and unit_price).
             """
         case let .missingColumns(file, layout, missing, found, expected):
             return """

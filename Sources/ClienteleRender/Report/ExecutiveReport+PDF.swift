@@ -44,7 +44,7 @@ extension ExecutiveReport {
         for (i, f) in findings.enumerated() {
             flow.heading("\(i + 1). \(f.headline)", level: 3)
             for d in f.details { flow.paragraph(d) }
-            flow.chart(svg: f.chartSVG, maxHeight: 250, caption: f.chartTitle)
+            flow.chart(svg: f.chartSVG, maxHeight: 250)
             // Key rows only: the latest months of a time series, the first rows otherwise.
             let rows = f.table.rows.count <= 10 ? f.table.rows : (f.id == "revenue" ? Array(f.table.rows.suffix(8)) : Array(f.table.rows.prefix(10)))
             flow.table(PDFTable(columns: f.table.columns.enumerated().map { .init($1, weight: $0 == 0 ? 1.6 : 1, align: $0 == 0 ? .left : .right) },

@@ -97,7 +97,11 @@ enum CustomersPage {
         if p.frequency >= 2 {
             let gap = Double(p.lastPurchase - p.firstPurchase) / Double(p.frequency - 1)
             let ratio = gap > 0 ? Double(p.recencyDays) / gap : 0
-            insights.append("Its orders came every \(DisplayFormat.decimal(gap, digits: 0)) days on average; the current gap of \(DisplayFormat.days(p.recencyDays)) is \(DisplayFormat.decimal(ratio, digits: 1))x that.")
+            if ratio >= 1.5 {
+                insights.append("Its orders came every \(DisplayFormat.decimal(gap, digits: 0)) days on average; the current gap of \(DisplayFormat.days(p.recencyDays)) is \(DisplayFormat.decimal(ratio, digits: 1))x that.")
+            } else {
+                insights.append("Its orders came every \(DisplayFormat.decimal(gap, digits: 0)) days on average; the last one, \(DisplayFormat.days(p.recencyDays)) ago, is within that rhythm.")
+            }
         }
         page.insights = insights
         let spend = BarChart(title: "Net revenue by month", labels: p.monthlySpend.map(\.month),

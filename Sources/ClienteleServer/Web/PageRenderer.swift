@@ -41,7 +41,9 @@ struct PageRenderer: Sendable {
             "path": path,
             "version": version,
             "datasetName": dataset.name,
-            "datasetLine": "\(dataset.name) · \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))\(f.isEmpty ? "" : " · filtered")",
+            "datasetLine": f.from == nil && f.to == nil
+                ? "\(dataset.name) · \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))\(f.isEmpty ? "" : " · filtered")"
+                : "\(dataset.name) · selection \(DisplayFormat.date(f.from ?? dataset.span.lowerBound)) to \(DisplayFormat.date(f.asOf(default: dataset.asOf) - 1)) (data \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound))) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))",
             "filterQuery": request.filterQuery,
             "howToRead": page.howToRead,
             "hasKPIs": !page.kpis.isEmpty,

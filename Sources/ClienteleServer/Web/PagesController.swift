@@ -151,7 +151,9 @@ struct PagesController: Sendable {
             store.prefetchWithPreviousPeriod(pageRequest.filter)   // the report compares with the previous period
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let report = ReportPage.report(PageContext(dataset: dataset, current: current, request: pageRequest, store: store))
-            let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: ""))
+            // The file name says what the selection is: data set, then the filters.
+            let selection = pageRequest.filter.queryItems.map { $0.value }.joined(separator: "-")
+            let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: "") + (selection.isEmpty ? "" : "-" + selection))
             switch format {
             case .html:
                 var r = Response.text(report.html(), contentType: "text/html; charset=utf-8")
