@@ -79,6 +79,9 @@ struct AnalyzeCommand: TerminalCommand {
         if showProgress { terminal.err("\r\u{1B}[K") }
         let loadedAt = Date()
         let asOfDay = asOf.flatMap(CivilDate.parseISODate)
+        if let asOfDay, let last = loaded.lines.daySpan?.upperBound, asOfDay > last + 366, !quiet {
+            terminal.err("warning: --as-of \(CivilDate.format(asOfDay)) is \(DisplayFormat.integer(asOfDay - last - 1)) days after the last order line (\(CivilDate.format(last))): every customer's recency includes that gap.\n")
+        }
         let analysis = Analysis(lines: loaded.lines, asOf: asOfDay)
         let analysedAt = Date()
         var report = loaded.report
@@ -86,7 +89,7 @@ struct AnalyzeCommand: TerminalCommand {
         report.excludedCustomers = analysis.table.excludedCustomers
         report.excludedCustomerRevenue = Money.format(analysis.table.excludedCustomerRevenue)
         if analysis.table.count == 0 {
-            throw InputError("no customer with an order before the as-of date \(CivilDate.format(analysis.asOf)) (\(report.validLines) valid lines, \(report.guestLines) of them guest lines).")
+            throw InputError("no customer with an order before the as-of date \(CivilDate.format(analysis.asOf)) (\(DisplayFormat.integer(report.validLines)) valid lines, \(DisplayFormat.integer(report.guestLines)) of them guest lines).")
         }
         let outDir = out ?? (format == .json ? nil : "outputs")
         var written: [String] = []

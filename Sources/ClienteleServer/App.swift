@@ -38,7 +38,7 @@ public func buildRouter(store: DataStore, options: ServerOptions) async throws -
     let css = try Data(contentsOf: staticDir.appendingPathComponent("app.css"))
     let renderer = PageRenderer(library: library, version: options.version)
     let router = Router()
-    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(AccessLogMiddleware())
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
     let pages = PagesController(store: store, renderer: renderer)
     pages.addRoutes(to: router)
@@ -96,5 +96,29 @@ struct ErrorPageMiddleware: RouterMiddleware {
                                      showFilters: false, message: ("error", message), downloads: false)
             return Response.html(html, status: error.status)
         }
+    }
+}
+
+/// One log line per request with method, path, status and duration (at info level; errors at warning).
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context, response.status.code, start)
+            return response
+        } catch let error as HTTPError {
+            log(request, context, error.status.code, start)
+            throw error
+        }
+    }
+
+    func log(_ request: Request, _ context: Context, _ status: Int, _ start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let line: Logger.Message = "\(request.method) \(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "") \(status) \(String(format: "%.1f", ms)) ms"
+        if status >= 500 { context.logger.warning(line) } else { context.logger.info(line) }
     }
 }

@@ -127,6 +127,10 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(r.out.contains("as of 2011-02-01"))
         #expect(r.out.contains("1 after the as-of date (ignored)"))
         #expect(read(dir.appendingPathComponent("o/customer_rfm_segments.csv").path).contains("C1,27,1,20,"))
+        // A date far after the data is allowed, with a warning.
+        let late = run(["analyze", input, "--as-of", "2013-01-01", "--out", dir.appendingPathComponent("o2").path])
+        #expect(late.status == 0)
+        #expect(late.err.contains("warning: --as-of 2013-01-01 is 667 days after the last order line (2011-03-05)"))
     }
 }
 
