@@ -170,7 +170,11 @@ public struct Analysis: Sendable {
     public func rowsByCustomerID() -> [Int] {
         let ids = table.ids
         let codes = table.idCode
-        return (0..<table.count).sorted { ids.precedes(codes[$0], codes[$1]) }
+        // Sort on an 8-byte prefix, with the full comparison only when prefixes are equal.
+        let prefix = codes.map { ids.prefix8($0) }
+        return (0..<table.count).sorted { a, b in
+            prefix[a] != prefix[b] ? prefix[a] < prefix[b] : ids.precedes(codes[a], codes[b])
+        }
     }
 }
 

@@ -88,7 +88,10 @@ public enum CustomerSort: String, Sendable, CaseIterable {
 extension ByteInterner {
     /// The rank of every code in code-point order of the texts (rank[code]).
     public func codePointRanks() -> [Int32] {
-        let sorted = (0..<Int32(count)).sorted { precedes($0, $1) }
+        let prefix = (0..<Int32(count)).map { prefix8($0) }
+        let sorted = (0..<Int32(count)).sorted { a, b in
+            prefix[Int(a)] != prefix[Int(b)] ? prefix[Int(a)] < prefix[Int(b)] : precedes(a, b)
+        }
         var rank = [Int32](repeating: 0, count: count)
         for (i, c) in sorted.enumerated() { rank[Int(c)] = Int32(i) }
         return rank

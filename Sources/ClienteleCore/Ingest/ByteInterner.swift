@@ -116,6 +116,18 @@ public struct ByteInterner: Sendable {
         String(decoding: bytes(code), as: UTF8.self)
     }
 
+    /// The first 8 bytes of a code's text, big-endian, zero-padded: comparing prefixes orders texts in code-point
+    /// order except when they are equal (then compare with ``precedes(_:_:)``).
+    @inline(__always)
+    public func prefix8(_ code: Int32) -> UInt64 {
+        let s = offsets[Int(code)], n = min(8, offsets[Int(code) + 1] - s)
+        return arena.withUnsafeBufferPointer { buf in
+            var v: UInt64 = 0
+            for k in 0..<8 { v = v << 8 | (k < n ? UInt64(buf[s + k]) : 0) }
+            return v
+        }
+    }
+
     /// Code-point order of two codes' texts (UTF-8 byte order equals code-point order).
     @inline(__always)
     public func precedes(_ a: Int32, _ b: Int32) -> Bool {
