@@ -89,6 +89,24 @@ import Testing
         }
     }
 
+    @Test func overviewShowsTheRecentTrendWithoutADateRange() async throws {
+        let store = DataStore(dataset: Dataset(name: "demo.csv", source: "test", loaded: try DemoData.load(lines: 20_000)))
+        let app = try await Self.app(store)
+        try await app.test(.router) { client in
+            let page = try Self.json(try await Self.get(client, "/overview.json").body)
+            let trend = Self.rows(page, "recent_trend")
+            #expect(trend.map { $0["metric"] as? String } == ["Customers", "Revenue", "Orders", "Average order value", "Repeat customer rate"])
+            // The same numbers as the overview of that range.
+            let last = store.dataset.asOf - 1
+            let ranged = try Self.json(try await Self.get(client, "/overview.json?from=\(CivilDate.format(last - 89))&to=\(CivilDate.format(last))").body)
+            #expect(trend[0]["last_90_days"] as? Int == Self.kpi(ranged, "total_customers") as? Int)
+            #expect((trend[1]["last_90_days"] as? NSNumber)?.doubleValue == (Self.kpi(ranged, "total_revenue") as? NSNumber)?.doubleValue)
+            #expect(trend[0]["previous_90_days"] as? Int == ((ranged["kpis"] as? [String: Any])?["total_customers"] as? [String: Any])?["previous"] as? Int)
+            // With a date range the section is not there.
+            #expect(Self.rows(ranged, "recent_trend").isEmpty)
+        }
+    }
+
     @Test func filtersChangeEveryNumber() async throws {
         let app = try await Self.app(try Self.store())
         try await app.test(.router) { client in

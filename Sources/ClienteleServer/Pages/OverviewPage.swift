@@ -37,8 +37,10 @@ enum OverviewPage {
             let cust = DisplayFormat.signedPercentChange(Double(k.totalCustomers), previous: Double(pk.totalCustomers)) ?? "n/a"
             insights.append("Against the previous period (\(DisplayFormat.date(from)) to \(DisplayFormat.date(to))), revenue changed by \(change) (\(DisplayFormat.money(pk.totalRevenue)) → \(DisplayFormat.money(k.totalRevenue))) and the number of customers by \(cust).")
         } else {
-            insights.append("There is no data before this period to compare with; choose a shorter date range (for example the last 90 days) to see changes.")
+            insights.append("There is no data before this period to compare with; the table “Recent trend” below compares the last 90 days with the 90 days before.")
         }
+        let recent = recentTrend(ctx)
+        if let recent, let line = recent.sentence { insights.append(line) }
 
         // With a start date, "new" still means a customer's first order ever (from the whole data set).
         let series = ctx.filter.from == nil ? PeriodSeries(analysis: a, period: .month)
@@ -99,7 +101,49 @@ enum OverviewPage {
             ]),
             Section(id: "comparison", title: "Comparison with the previous period", blocks: [.table(kpiTable)]),
         ]
+        if let recent { page.sections.append(recent.section) }
         return page
+    }
+
+    /// Without a date range: the last 90 days of the data against the 90 days before, with the same country, segment
+    /// and tier filters, so that the landing page shows a trend. Nil when a date range is set or there is too little data.
+    static func recentTrend(_ ctx: PageContext) -> (section: Section, sentence: String?)? {
+        guard ctx.filter.from == nil, ctx.filter.to == nil else { return nil }
+        let last = ctx.dataset.asOf - 1
+        guard last - ctx.dataset.span.lowerBound >= 180 else { return nil }
+        var recentFilter = ctx.filter
+        recentFilter.from = last - 89
+        recentFilter.to = last
+        let before = recentFilter.previousPeriod(dataStart: ctx.dataset.span.lowerBound, dataAsOf: ctx.dataset.asOf)
+        guard let (_, now) = try? ctx.store.analysis(recentFilter), let (_, then) = try? ctx.store.analysis(before) else { return nil }
+        let k = now.analysis.kpis, p = then.analysis.kpis
+        func change(_ a: Double?, _ b: Double?) -> String {
+            guard let a, let b else { return "—" }
+            return DisplayFormat.signedPercentChange(a, previous: b) ?? "—"
+        }
+        func points(_ a: Double?, _ b: Double?) -> String {
+            guard let a, let b else { return "—" }
+            let d = (a - b) * 100
+            return (d >= 0 ? "+" : "−") + DisplayFormat.decimal(abs(d), digits: 1) + " pts"
+        }
+        let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
+        let rows: [[Cell]] = [
+            [.text("Customers"), .int(k.totalCustomers), .int(p.totalCustomers), .figure(change(Double(k.totalCustomers), Double(p.totalCustomers)))],
+            [.text("Revenue"), .money(k.totalRevenue), .money(p.totalRevenue), .figure(change(Double(k.totalRevenue), Double(p.totalRevenue)))],
+            [.text("Orders"), .int(k.orders), .int(p.orders), .figure(change(Double(k.orders), Double(p.orders)))],
+            [.text("Average order value"), .figure(m(k.averageOrderValue)), .figure(m(p.averageOrderValue)),
+             .figure(change(k.averageOrderValue.map(Double.init), p.averageOrderValue.map(Double.init)))],
+            [.text("Repeat customer rate"), .fraction(k.repeatCustomerRate), .fraction(p.repeatCustomerRate), .figure(points(k.repeatCustomerRate, p.repeatCustomerRate))],
+        ]
+        let link = ctx.request.link("/overview", [], filter: recentFilter)
+        let table = Table(id: "recent_trend", title: "Last 90 days (\(DisplayFormat.date(last - 89)) to \(DisplayFormat.date(last))) against the 90 days before", columns: [
+            .init(key: "metric", label: "Metric"), .init(key: "last_90_days", label: "Last 90 days", numeric: true),
+            .init(key: "previous_90_days", label: "90 days before", numeric: true), .init(key: "change", label: "Change", numeric: true),
+        ], rows: rows, note: "Each period is analysed on its own lines (a customer is anyone with an order in it).")
+        let sentence = p.totalCustomers > 0
+            ? "In the last 90 days revenue was \(DisplayFormat.money(k.totalRevenue)), \(change(Double(k.totalRevenue), Double(p.totalRevenue))) on the 90 days before, from \(Words.plural(k.totalCustomers, "customer")) (\(change(Double(k.totalCustomers), Double(p.totalCustomers))))."
+            : nil
+        return (Section(id: "recent", title: "Recent trend", blocks: [.table(table), .html("<p><a href=\"\(escapeHTML(link))\">Open the overview of the last 90 days →</a></p>")]), sentence)
     }
 
     static func prevDisplay(_ k: KPI) -> String {
