@@ -62,20 +62,19 @@ struct AnalyzeCommand: TerminalCommand {
     }
 
     func execute(_ terminal: Terminal) throws {
-        var options = LoadOptions(mapping: try map.map { text throws(IngestError) in try UserMapping(parsing: text) }, dayFirst: dayFirst)
-        if let workers { options.workers = workers }
         let showProgress = terminal.interactive && !quiet
-        if showProgress {
-            let err = terminal.err
-            options.progress = { done, total in
-                guard let total, total > 8 << 20 else { return }
-                let pct = Int(Double(done) / Double(total) * 100)
-                err("\rReading… \(pct)% (\(done >> 20) of \(total >> 20) MB)")
+        let started = Date()
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst) { options in
+            if let workers { options.workers = workers }
+            if showProgress {
+                let err = terminal.err
+                options.progress = { done, total in
+                    guard let total, total > 8 << 20 else { return }
+                    let pct = Int(Double(done) / Double(total) * 100)
+                    err("\rReading… \(pct)% (\(done >> 20) of \(total >> 20) MB)")
+                }
             }
         }
-        let started = Date()
-        let loaded = demo ? try DemoData.load(lines: demoLines, options: options)
-                          : try OrderLineLoader.load(paths: files, options: options)
         if showProgress { terminal.err("\r\u{1B}[K") }
         let loadedAt = Date()
         let asOfDay = asOf.flatMap(CivilDate.parseISODate)

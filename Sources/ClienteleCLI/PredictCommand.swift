@@ -51,8 +51,7 @@ struct PredictCommand: TerminalCommand {
 
     func execute(_ terminal: Terminal) throws {
         let started = Date()
-        let options = LoadOptions(mapping: try map.map { try UserMapping(parsing: $0) }, dayFirst: dayFirst)
-        let loaded = demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst)
         guard let span = loaded.lines.daySpan else { throw InputError("no valid order line.") }
         let end = try calibrationEnd.map { CivilDate.parseISODate($0)! } ?? {
             guard let s = RFMSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }

@@ -52,8 +52,7 @@ struct ReportCommand: TerminalCommand {
         let filter: AnalysisFilter
         do { filter = try AnalysisFilter(queryItems: items) } catch { throw InputError(error.message) }
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
-        let options = LoadOptions(mapping: try map.map { try UserMapping(parsing: $0) }, dayFirst: dayFirst)
-        let loaded = demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst)
         guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
         let current: FilteredAnalysis, previous: FilteredAnalysis?
         let previousFilter = filter.previousPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf)
@@ -64,7 +63,7 @@ struct ReportCommand: TerminalCommand {
         guard current.analysis.table.count > 0 else {
             throw InputError("no customer in the selection (\(filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "))): the data runs from \(CivilDate.format(span.lowerBound)) to \(CivilDate.format(span.upperBound)). Widen the filters.")
         }
-        let name = demo ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
+        let name = CommandInput.name(files: files, demo: demo)
         let model = ChurnModel(analysis: current.analysis, lines: current.lines)
         var report = ExecutiveReport(
             analysis: current.analysis, previous: previous?.analysis, datasetName: name, periodStart: filter.from ?? span.lowerBound,

@@ -54,11 +54,8 @@ struct ServeCommand: TerminalCommand {
     func execute(_ terminal: Terminal) throws {
         let started = Date()
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
-        var options = LoadOptions(mapping: try map.map { try UserMapping(parsing: $0) }, dayFirst: dayFirst)
-        options.workers = ProcessInfo.processInfo.activeProcessorCount
-        let loaded = files.isEmpty ? try DemoData.load(lines: demoLines, options: options)
-                                   : try OrderLineLoader.load(paths: files, options: options)
-        let name = files.isEmpty ? DemoData.name : files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
+        let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst)
+        let name = CommandInput.name(files: files, demo: files.isEmpty)
         let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
                                    : "File\(files.count == 1 ? "" : "s") " + files.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)

@@ -73,6 +73,11 @@ extension Response {
     static func html(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
         text(s, status: status, contentType: "text/html; charset=utf-8")
     }
+
+    /// `{"ok": false, "error": message}` with the status.
+    static func jsonError(_ message: String, status: HTTPResponse.Status) -> Response {
+        text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text, status: status, contentType: "application/json")
+    }
 }
 
 /// Turns errors that escape a route (unknown paths, oversized bodies) into a readable page or JSON.
@@ -88,8 +93,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             let path = request.uri.path
             let message = error.body ?? (error.status == .notFound ? "There is no page at \(path)." : error.status.reasonPhrase)
             if path.hasSuffix(".json") || path.hasPrefix("/-/") {
-                return Response.text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text,
-                                     status: error.status, contentType: "application/json")
+                return Response.jsonError(message, status: error.status)
             }
             let page = Page(id: "error", title: error.status == .notFound ? "Page not found" : "Something went wrong", howToRead: "")
             let html = renderer.html(page, path: path, request: PageRequest(filter: .none), dataset: store.dataset,

@@ -23,10 +23,9 @@ public struct Dataset: Sendable {
     /// Rank of each customer code in code-point order of the ids (fast sorting with ties by id).
     public var idRank: [Int32]
 
-    /// Day of each customer code's first order in the whole data set (Int32.max: none).
-    public var firstOrderDayByCode: [Int32] {
-        base.table.rowOfCode.map { $0 < 0 ? Int32.max : base.table.firstPurchase[Int($0)] }
-    }
+    /// Day of each customer code's first order in the whole data set (Int32.max: none); computed once, read by every
+    /// date-filtered overview.
+    public var firstOrderDayByCode: [Int32]
 
     public init(name: String, source: String, loaded: LoadedData, loadSeconds: Double = 0, generation: Int = 0) {
         self.name = name
@@ -36,6 +35,8 @@ public struct Dataset: Sendable {
         self.generation = generation
         base = Analysis(lines: loaded.lines)
         idRank = loaded.lines.customers.codePointRanks()
+        let table = base.table
+        firstOrderDayByCode = table.rowOfCode.map { $0 < 0 ? Int32.max : table.firstPurchase[Int($0)] }
         span = loaded.lines.daySpan ?? 0...0
         let c = loaded.lines.countries
         countries = (0..<Int32(c.count)).map { c.string($0) }.filter { !$0.isEmpty }.sorted()

@@ -66,6 +66,24 @@ public enum DisplayFormat {
         return signed(change, digits: digits, plus: true) + "%"
     }
 
+    /// The change between two fractions (0-1) in percentage points: "+2.1 pts", "−0.4 pts".
+    public static func signedPointsChange(_ current: Double, previous: Double, digits: Int = 1) -> String {
+        let d = (current - previous) * 100
+        return (d >= 0 ? "+" : minus) + decimal(abs(d), digits: digits) + " pts"
+    }
+
+    /// ``signedPercentChange(_:previous:digits:)`` for values that may be missing; ``missing`` when there is none.
+    public static func percentChangeText(_ current: Double?, previous: Double?) -> String {
+        guard let current, let previous else { return missing }
+        return signedPercentChange(current, previous: previous) ?? missing
+    }
+
+    /// ``signedPointsChange(_:previous:digits:)`` for values that may be missing; ``missing`` when there is none.
+    public static func pointsChangeText(_ current: Double?, previous: Double?) -> String {
+        guard let current, let previous else { return missing }
+        return signedPointsChange(current, previous: previous)
+    }
+
     /// "1 day", "214 days", "1,234 days".
     public static func days(_ count: Int) -> String {
         integer(count) + (abs(count) == 1 ? " day" : " days")

@@ -152,7 +152,7 @@ public final class PDFDocument {
             if !annotRefs[i].isEmpty { dict += " /Annots [\(annotRefs[i].map { "\($0) 0 R" }.joined(separator: " "))]" }
             dict += " >>"
             w.object(pageRefs[i], dict)
-            let compressed = PDFDocument.deflate(page.contentBytes, level: compressionLevel)
+            let compressed = PNGEncoder.zlibCompress(page.contentBytes, level: compressionLevel)   // zlib = FlateDecode
             w.stream(contentRefs[i], dict: "/Filter /FlateDecode", data: compressed)
             for (k, link) in page.links.enumerated() {
                 let r = link.rect
@@ -161,19 +161,6 @@ public final class PDFDocument {
             }
         }
         return w.finish(root: catalog, info: infoRef)
-    }
-
-    /// zlib (FlateDecode) compression.
-    static func deflate(_ data: [UInt8], level: Int32) -> [UInt8] {
-        var destLength = compressBound(uLong(data.count))
-        var dest = [UInt8](repeating: 0, count: Int(destLength))
-        let status = data.withUnsafeBufferPointer { src in
-            dest.withUnsafeMutableBufferPointer { dst in
-                compress2(dst.baseAddress, &destLength, src.baseAddress, uLong(src.count), level)
-            }
-        }
-        precondition(status == Z_OK, "zlib compress2 failed with status \(status)")
-        return Array(dest[0..<Int(destLength)])
     }
 }
 

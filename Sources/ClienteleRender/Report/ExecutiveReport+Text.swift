@@ -37,20 +37,7 @@ extension ExecutiveReport {
 
     /// The report as one self-contained HTML file (inline CSS and SVG charts) that prints well on A4 or Letter.
     public func html() -> String {
-        func e(_ s: String) -> String {
-            var out = ""
-            for ch in s.unicodeScalars {
-                switch ch {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&#39;"
-                default: out.unicodeScalars.append(ch)
-                }
-            }
-            return out
-        }
+        let e = escapeHTML
         func table(_ columns: [String], _ rows: [[String]]) -> String {
             "<table><thead><tr>" + columns.enumerated().map { "<th\($0.offset > 0 ? " class=\"num\"" : "")>\(e($0.element))</th>" }.joined()
                 + "</tr></thead><tbody>" + rows.map { "<tr>" + $0.enumerated().map { "<td\($0.offset > 0 ? " class=\"num\"" : "")>\(e($0.element))</td>" }.joined() + "</tr>" }.joined()

@@ -65,15 +65,7 @@ public struct ExecutiveReport: Sendable {
         validation = []
 
         // Key metrics with change.
-        func change(_ v: Double?, _ pv: Double?) -> String {
-            guard let v, let pv else { return "—" }
-            return DisplayFormat.signedPercentChange(v, previous: pv) ?? "—"
-        }
-        func points(_ v: Double?, _ pv: Double?) -> String {
-            guard let v, let pv else { return "—" }
-            let d = (v - pv) * 100
-            return (d >= 0 ? "+" : "−") + DisplayFormat.decimal(abs(d), digits: 1) + " pts"
-        }
+        let change = DisplayFormat.percentChangeText, points = DisplayFormat.pointsChangeText
         let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
         metrics = [
             Metric(label: "Customers", value: DisplayFormat.integer(k.totalCustomers), previous: p.map { DisplayFormat.integer($0.totalCustomers) } ?? "—",

@@ -117,15 +117,7 @@ enum OverviewPage {
         let before = recentFilter.previousPeriod(dataStart: ctx.dataset.span.lowerBound, dataAsOf: ctx.dataset.asOf)
         guard let (_, now) = try? ctx.store.analysis(recentFilter), let (_, then) = try? ctx.store.analysis(before) else { return nil }
         let k = now.analysis.kpis, p = then.analysis.kpis
-        func change(_ a: Double?, _ b: Double?) -> String {
-            guard let a, let b else { return "—" }
-            return DisplayFormat.signedPercentChange(a, previous: b) ?? "—"
-        }
-        func points(_ a: Double?, _ b: Double?) -> String {
-            guard let a, let b else { return "—" }
-            let d = (a - b) * 100
-            return (d >= 0 ? "+" : "−") + DisplayFormat.decimal(abs(d), digits: 1) + " pts"
-        }
+        let change = DisplayFormat.percentChangeText, points = DisplayFormat.pointsChangeText
         let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
         let rows: [[Cell]] = [
             [.text("Customers"), .int(k.totalCustomers), .int(p.totalCustomers), .figure(change(Double(k.totalCustomers), Double(p.totalCustomers)))],

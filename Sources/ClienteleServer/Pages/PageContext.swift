@@ -81,9 +81,8 @@ extension KPI {
         if let previous {
             k.previousRaw = .double(previous ?? nil)
             if let p = previous ?? nil, let v = value {
-                let pts = (v - p) * 100
-                k.change = (pts >= 0 ? "+" : "−") + DisplayFormat.decimal(abs(pts), digits: 1) + " pts"
-                k.tone = tone(pts, higherIsBetter: true, hasChange: true)
+                k.change = DisplayFormat.signedPointsChange(v, previous: p)
+                k.tone = tone((v - p) * 100, higherIsBetter: true, hasChange: true)
             }
         }
         return k

@@ -2,23 +2,6 @@ import ClienteleCore
 import ClienteleRender
 import Mustache
 
-/// Escapes text for HTML element content and attribute values.
-func escapeHTML(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.unicodeScalars.append(ch)
-        }
-    }
-    return out
-}
-
 /// The pages in the navigation, in order.
 let navigation: [(path: String, label: String)] = [
     ("/", "Home"), ("/overview", "Overview"), ("/value", "Value"), ("/retention", "Retention"),

@@ -116,29 +116,28 @@ struct PagesController: Sendable {
     }
 
     func badRequest(_ format: Format, _ route: Route, _ message: String) -> Response {
-        switch format {
-        case .json:
-            return .text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text, status: .badRequest, contentType: "application/json")
-        case .csv, .svg:
-            return .text(message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
-        case .html:
-            let page = Page(id: "error", title: "This page cannot be shown", howToRead: "")
-            let html = renderer.html(page, path: route.path, request: PageRequest(filter: .none), dataset: store.dataset,
-                                     showFilters: false, message: ("error", message), downloads: false)
-            return .html(html, status: .badRequest)
-        }
+        errorResponse(format, route, status: .badRequest, title: "This page cannot be shown", message: message,
+                      request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false)
     }
 
     func notFound(_ format: Format, _ route: Route, _ request: PageRequest, _ dataset: Dataset, _ message: String) -> Response {
+        errorResponse(format, route, status: .notFound, title: "Customer not found", message: message,
+                      request: request, dataset: dataset, showFilters: true)
+    }
+
+    /// An error in the page's format: JSON `{"ok": false, "error": ...}`, plain text for CSV and SVG, or the layout
+    /// with the message for HTML.
+    func errorResponse(_ format: Format, _ route: Route, status: HTTPResponse.Status, title: String, message: String,
+                       request: PageRequest, dataset: Dataset, showFilters: Bool) -> Response {
         switch format {
         case .json:
-            return .text(JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).text, status: .notFound, contentType: "application/json")
+            return .jsonError(message, status: status)
         case .csv, .svg:
-            return .text(message + "\n", status: .notFound, contentType: "text/plain; charset=utf-8")
+            return .text(message + "\n", status: status, contentType: "text/plain; charset=utf-8")
         case .html:
-            let page = Page(id: "error", title: "Customer not found", howToRead: "")
-            return .html(renderer.html(page, path: route.path, request: request, dataset: dataset, showFilters: true,
-                                       message: ("error", message), downloads: false), status: .notFound)
+            let page = Page(id: "error", title: title, howToRead: "")
+            return .html(renderer.html(page, path: route.path, request: request, dataset: dataset, showFilters: showFilters,
+                                       message: ("error", message), downloads: false), status: status)
         }
     }
 
