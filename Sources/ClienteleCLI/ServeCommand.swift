@@ -35,8 +35,20 @@ struct ServeCommand: TerminalCommand {
     @Option(name: .customLong("data-dir"), help: "Folder for uploaded files (created when needed).")
     var dataDir = "clientele-data"
 
-    @Option(name: .customLong("max-upload-mb"), help: "Largest accepted upload, in MB.")
+    @Option(name: .customLong("max-upload-mb"), help: "Largest accepted upload, in MB (a compressed file's decompressed size counts).")
     var maxUploadMB = 200
+
+    @Option(name: .customLong("uploads-quota-mb"), help: "Most the uploads folder may hold, in MB (the oldest unconfirmed upload is removed first).")
+    var uploadsQuotaMB = 2048
+
+    @Option(name: .customLong("allowed-host"), help: "A host name clients use to reach the dashboard, besides localhost and the listening address (repeatable).")
+    var allowedHosts: [String] = []
+
+    @Option(name: .customLong("max-computations"), help: "Pages computed at the same time at most; further requests get 503 (default: the number of cores, at least 2).")
+    var maxComputations: Int?
+
+    @Option(name: .customLong("request-timeout"), help: "Seconds a client has to send a request body (uploads included).")
+    var requestTimeout = 120
 
     @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).")
     var rules: String?
@@ -46,7 +58,14 @@ struct ServeCommand: TerminalCommand {
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535.") }
-        guard maxUploadMB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
+        guard (1...1_048_576).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be between 1 and 1048576.") }
+        guard (1...1_048_576).contains(uploadsQuotaMB) else { throw ValidationError("--uploads-quota-mb must be between 1 and 1048576.") }
+        guard uploadsQuotaMB >= maxUploadMB else { throw ValidationError("--uploads-quota-mb must be at least --max-upload-mb (\(maxUploadMB)).") }
+        if let m = maxComputations, !(1...64).contains(m) { throw ValidationError("--max-computations must be between 1 and 64.") }
+        guard (5...86_400).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 5 and 86400 seconds.") }
+        for h in allowedHosts where h.isEmpty || h.contains("/") || h.contains(" ") {
+            throw ValidationError("--allowed-host takes a host name such as dashboard.example.com, not '\(h)'.")
+        }
         guard demoLines >= 1 else { throw ValidationError("--demo-lines must be at least 1.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
     }
@@ -57,7 +76,7 @@ struct ServeCommand: TerminalCommand {
         let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst)
         let name = CommandInput.name(files: files, demo: files.isEmpty)
         let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
-                                   : "File\(files.count == 1 ? "" : "s") " + files.joined(separator: ", ")
+                                   : "File\(files.count == 1 ? "" : "s") " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)
         dataset.loadSeconds = Date().timeIntervalSince(started)
         let store = DataStore(dataset: dataset, rules: config)
@@ -66,18 +85,35 @@ struct ServeCommand: TerminalCommand {
         server.port = port
         server.dataDirectory = dataDir
         server.maxUploadBytes = maxUploadMB << 20
+        server.uploadQuotaBytes = uploadsQuotaMB << 20
+        server.allowedHosts = allowedHosts
+        if let maxComputations { server.maxComputations = maxComputations }
+        server.bodyTimeout = Int64(requestTimeout)
         server.version = ClienteleVersion.string
-        terminal.err("Clientele: \(name): \(loaded.report.validLines) valid lines, \(dataset.base.table.count) customers, ready in \(String(format: "%.2f", dataset.loadSeconds)) s\n")
-        terminal.err("Dashboard at http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ (Ctrl-C to stop)\n")
+        terminal.err("Clientele: \(name): \(DisplayFormat.integer(loaded.report.validLines)) valid lines, \(DisplayFormat.integer(dataset.base.table.count)) customers, ready in \(String(format: "%.2f", dataset.loadSeconds)) s\n")
+        if !server.isLoopbackOnly {
+            terminal.err("""
+
+            WARNING: listening on \(host), beyond this machine, and Clientele has no accounts yet: anyone who can reach \
+            port \(port) sees every customer's orders and can replace the data. Keep it on 127.0.0.1, or put it behind a \
+            reverse proxy that authenticates users. Clients must use an IP address or a name given with --allowed-host.
+
+
+            """)
+        }
         var logger = Logger(label: "clientele")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         // Fit the churn model of the whole data set in the background, so that the first churn page is quick.
         Thread.detachNewThread { _ = try? store.churn(.none) }
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
+        let shownHost = server.displayHost
         Task {
             do {
-                let app = try await buildApplication(store: store, options: server, logger: logger)
+                // Announced only once the port is bound.
+                let app = try await buildApplication(store: store, options: server, logger: logger) { bound in
+                    terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
+                }
                 try await app.runService()
             } catch {
                 outcome.set(error)
@@ -86,6 +122,12 @@ struct ServeCommand: TerminalCommand {
         }
         done.wait()
         if let error = outcome.error {
+            if "\(error)".contains("Address already in use") {
+                throw InputError("port \(port) on \(host) is already in use by another program: stop it or choose another port with --port")
+            }
+            if "\(error)".contains("Cannot assign requested address") || "\(error)".contains("resolve") {
+                throw InputError("cannot listen on \(host): it is not an address of this machine (use 127.0.0.1, or 0.0.0.0 for every interface)")
+            }
             throw InputError("the server stopped: \(error)")
         }
     }

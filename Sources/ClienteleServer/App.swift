@@ -4,6 +4,9 @@ import Foundation
 import Hummingbird
 import Logging
 import Mustache
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
 
 /// Settings of the web server (flags of `clientele serve`, documented in the README).
 public struct ServerOptions: Sendable {
@@ -11,42 +14,80 @@ public struct ServerOptions: Sendable {
     public var port = 8080
     /// Uploads are stored in `<dataDirectory>/uploads`; nothing is written anywhere else.
     public var dataDirectory = "clientele-data"
-    /// Largest accepted upload, in bytes.
+    /// Largest accepted upload, in bytes (a compressed upload's decompressed size counts).
     public var maxUploadBytes = 200 << 20
+    /// Bytes the uploads folder may hold; the oldest unconfirmed upload is removed first to make room.
+    public var uploadQuotaBytes = 2048 << 20
+    /// Seconds an unconfirmed upload waits before it is deleted.
+    public var pendingUploadSeconds: TimeInterval = 3600
+    /// Host names (besides localhost and the listening address) the dashboard answers for.
+    public var allowedHosts: [String] = []
+    /// Pages computed at the same time at most (beyond: 503 with Retry-After).
+    public var maxComputations = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Seconds a client has to send a request's head after connecting, and its body after the head.
+    public var headerTimeout: Int64 = 10
+    public var bodyTimeout: Int64 = 120
+    /// Seconds an idle keep-alive connection stays open.
+    public var idleTimeout: Int64 = 30
+    /// Longest request target (path and query), in bytes.
+    public var maxURIBytes = 4096
     public var version = "dev"
 
     public init() {}
+
+    /// Whether the listening address is reachable only from this machine.
+    public var isLoopbackOnly: Bool { HostPolicy.isLoopback(host) }
+
+    /// The host to show in the dashboard's address (127.0.0.1 for a wildcard address).
+    public var displayHost: String { HostPolicy.isWildcard(host) ? "127.0.0.1" : (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host) }
 }
 
 /// Builds the dashboard application around a data store.
-public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options)
+/// `onRunning` is called with the bound port once the server listens (so that nothing is announced before the
+/// port is really ours).
+public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil,
+                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(store: store, options: options, slots: slots)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
-    return Application(router: router,
+    let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
+    let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestReadTimeoutHandler(headerTimeout: header, bodyTimeout: body)],
+                                          idleTimeout: .seconds(options.idleTimeout))
+    return Application(router: router, server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Clientele"),
+                       onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
                        logger: log)
 }
 
 /// The router with every route; used by the application and by in-process tests.
-public func buildRouter(store: DataStore, options: ServerOptions) async throws -> Router<BasicRequestContext> {
+/// `slots` bounds the pages computed at the same time (default: `options.maxComputations`; tests pass their own).
+public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil) async throws -> Router<BasicRequestContext> {
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
     }
     let library = try await MustacheLibrary(directory: templates)
     let css = try Data(contentsOf: staticDir.appendingPathComponent("app.css"))
+    let script = try Data(contentsOf: staticDir.appendingPathComponent("app.js"))
     let renderer = PageRenderer(library: library, version: options.version)
-    let router = Router()
+    // HEAD is answered on every GET route (headers only).
+    let router = Router(options: .autoGenerateHeadEndpoints)
+    router.middlewares.add(SecurityMiddleware(hosts: HostPolicy(listenHost: options.host, extra: options.allowedHosts),
+                                              limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
     router.middlewares.add(AccessLogMiddleware())
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
-    let pages = PagesController(store: store, renderer: renderer)
+    let slots = slots ?? ComputeSlots(limit: options.maxComputations)
+    let pages = PagesController(store: store, renderer: renderer, slots: slots)
     pages.addRoutes(to: router)
-    UploadController(store: store, renderer: renderer, options: options).addRoutes(to: router)
+    UploadController(store: store, renderer: renderer, options: options, sessions: Sessions(), slots: slots).addRoutes(to: router)
 
     router.get("/static/app.css") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
                  body: .init(byteBuffer: ByteBuffer(bytes: css)))
+    }
+    router.get("/static/app.js") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: script)))
     }
     router.get("/-/health") { _, _ in
         let d = store.dataset
@@ -89,16 +130,25 @@ struct ErrorPageMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError {
+        } catch {
             let path = request.uri.path
-            let message = error.body ?? (error.status == .notFound ? "There is no page at \(path)." : error.status.reasonPhrase)
-            if path.hasSuffix(".json") || path.hasPrefix("/-/") {
-                return Response.jsonError(message, status: error.status)
+            let status: HTTPResponse.Status, message: String
+            if let error = error as? HTTPError {
+                status = error.status
+                message = error.body ?? (error.status == .notFound ? "There is no page at \(path.count > 200 ? String(path.prefix(200)) + "…" : path)." : error.status.reasonPhrase)
+            } else {
+                // No server detail in the page; the log has it.
+                context.logger.error("\(request.method) \(path): \(error)")
+                status = .internalServerError
+                message = "Something went wrong while answering this request; the server's log has the details."
             }
-            let page = Page(id: "error", title: error.status == .notFound ? "Page not found" : "Something went wrong", howToRead: "")
+            if path.hasSuffix(".json") || path.hasPrefix("/-/") {
+                return Response.jsonError(message, status: status)
+            }
+            let page = Page(id: "error", title: status == .notFound ? "Page not found" : "Something went wrong", howToRead: "")
             let html = renderer.html(page, path: path, request: PageRequest(filter: .none), dataset: store.dataset,
                                      showFilters: false, message: ("error", message), downloads: false)
-            return Response.html(html, status: error.status)
+            return Response.html(html, status: status)
         }
     }
 }
@@ -113,8 +163,8 @@ struct AccessLogMiddleware: RouterMiddleware {
             let response = try await next(request, context)
             log(request, context, response.status.code, start)
             return response
-        } catch let error as HTTPError {
-            log(request, context, error.status.code, start)
+        } catch {
+            log(request, context, (error as? HTTPError)?.status.code ?? 500, start)
             throw error
         }
     }
@@ -124,5 +174,63 @@ struct AccessLogMiddleware: RouterMiddleware {
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let line: Logger.Message = "\(request.method) \(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "") \(status) \(String(format: "%.1f", ms)) ms"
         if status >= 500 { context.logger.warning(line) } else { context.logger.info(line) }
+    }
+}
+
+/// Closes a connection whose client is too slow: the first request's head must arrive within `headerTimeout` of
+/// connecting, and a request's body within `bodyTimeout` of its head (slow or trickling clients are not held
+/// indefinitely). Between requests, the server's idle time-out applies.
+final class RequestReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    let headerTimeout: TimeAmount
+    let bodyTimeout: TimeAmount
+    private var timer: Scheduled<Void>?
+    private var sawHead = false
+
+    init(headerTimeout: TimeAmount, bodyTimeout: TimeAmount) {
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive, !sawHead { arm(context, headerTimeout) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { cancel() }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if !sawHead { arm(context, headerTimeout) }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            sawHead = true
+            arm(context, bodyTimeout)
+        case .end:
+            cancel()
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ delay: TimeAmount) {
+        cancel()
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancel() {
+        timer?.cancel()
+        timer = nil
     }
 }

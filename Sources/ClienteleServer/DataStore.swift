@@ -30,6 +30,10 @@ public struct Dataset: Sendable {
     public init(name: String, source: String, loaded: LoadedData, loadSeconds: Double = 0, generation: Int = 0) {
         self.name = name
         self.source = source
+        // Pages show file names, never the server's folders.
+        var loaded = loaded
+        loaded.report.files = loaded.report.files.map(Dataset.fileName)
+        loaded.report.examples = loaded.report.examples.mapValues { $0.map { e in var e = e; e.file = Dataset.fileName(e.file); return e } }
         self.loaded = loaded
         self.loadSeconds = loadSeconds
         self.generation = generation
@@ -41,6 +45,8 @@ public struct Dataset: Sendable {
         let c = loaded.lines.countries
         countries = (0..<Int32(c.count)).map { c.string($0) }.filter { !$0.isEmpty }.sorted()
     }
+
+    static func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
 
     public var lines: OrderLines { loaded.lines }
     public var report: DataQualityReport { loaded.report }

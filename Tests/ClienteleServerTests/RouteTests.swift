@@ -250,9 +250,55 @@ import Testing
         }
     }
 
-    static func multipart(_ name: String, _ content: String, boundary: String = "XyZ123") -> (HTTPFields, ByteBuffer) {
-        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: text/csv\r\n\r\n\(content)\r\n--\(boundary)--\r\n"
-        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: body))
+    static func multipart(_ name: String, _ content: String, boundary: String = "XyZ123", csrf: String? = nil) -> (HTTPFields, ByteBuffer) {
+        let bytes = Array(content.utf8)
+        return multipart(name, bytes: bytes, boundary: boundary, csrf: csrf)
+    }
+
+    static func multipart(_ name: String, bytes: [UInt8], boundary: String = "XyZ123", csrf: String? = nil) -> (HTTPFields, ByteBuffer) {
+        var body = ""
+        if let csrf { body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(csrf)\r\n" }
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: text/csv\r\n\r\n"
+        var buffer = ByteBuffer(string: body)
+        buffer.writeBytes(bytes)
+        buffer.writeString("\r\n--\(boundary)--\r\n")
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], buffer)
+    }
+
+    /// A browser session on the upload page: its cookie and CSRF token, and same-origin POST helpers.
+    struct Browser {
+        var cookie: String
+        var csrf: String
+
+        static func open(_ client: some TestClientProtocol) async throws -> Browser {
+            let (cookieHeader, page) = try await client.execute(uri: "/upload", method: .get) { r in (r.headers[.setCookie] ?? "", String(buffer: r.body)) }
+            let cookie = try #require(cookieHeader.split(separator: ";").first.map(String.init))
+            let csrf = try #require(page.range(of: "name=\"_csrf\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) })
+            return Browser(cookie: cookie, csrf: csrf)
+        }
+
+        var sameOrigin: HTTPFields { [.cookie: cookie, .origin: "http://localhost"] }
+
+        func upload(_ client: some TestClientProtocol, _ name: String, _ content: String) async throws -> (status: HTTPResponse.Status, body: String) {
+            let bytes = Array(content.utf8)
+            return try await upload(client, name, bytes: bytes)
+        }
+
+        func upload(_ client: some TestClientProtocol, _ name: String, bytes: [UInt8]) async throws -> (status: HTTPResponse.Status, body: String) {
+            var (headers, body) = RouteTests.multipart(name, bytes: bytes, csrf: csrf)
+            headers.append(contentsOf: sameOrigin)
+            return try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { ($0.status, String(buffer: $0.body)) }
+        }
+
+        func post(_ client: some TestClientProtocol, _ uri: String, _ form: String) async throws -> (status: HTTPResponse.Status, body: String) {
+            var headers = sameOrigin
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: form + "&_csrf=\(csrf)")) { ($0.status, String(buffer: $0.body)) }
+        }
+    }
+
+    static func token(_ page: String) throws -> String {
+        try #require(page.range(of: "name=\"token\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) })
     }
 
     @Test func uploadReviewUseAndLimits() async throws {
@@ -270,48 +316,53 @@ import Testing
         3,A,x,abc,2022-02-06 10:00:00,5,U2,Norway
         """
         try await app.test(.router) { client in
-            // A name that tries to leave the data folder is reduced to a plain file name inside uploads/.
-            let (headers, body) = Self.multipart("../../etc/evil.csv", csv)
-            let review = try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { ($0.status, String(buffer: $0.body)) }
-            #expect(review.0 == .ok)
-            #expect(review.1.contains("Use this data set"))
-            #expect(review.1.contains("1 line: unparseable quantity"))
-            let stored = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads").path)
-            #expect(stored.count == 1 && stored[0].hasSuffix("-evil.csv"))
+            let browser = try await Browser.open(client)
+            // A name that tries to leave the data folder is reduced to a plain file name inside uploads/pending/.
+            let review = try await browser.upload(client, "../../etc/evil.csv", csv)
+            #expect(review.status == .ok)
+            #expect(review.body.contains("Use this data set"))
+            #expect(review.body.contains("1 line: unparseable quantity"))
+            let pendingDir = dir.appendingPathComponent("uploads/pending")
+            let folders = try FileManager.default.contentsOfDirectory(atPath: pendingDir.path)
+            #expect(folders.count == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: pendingDir.appendingPathComponent(folders[0]).path) == ["evil.csv"])
             #expect(!FileManager.default.fileExists(atPath: dir.deletingLastPathComponent().appendingPathComponent("etc/evil.csv").path))
             // Nothing changes until the user confirms.
             #expect(store.dataset.name == "small_retail.csv")
-            let token = try #require(review.1.range(of: "name=\"token\" value=\"").map { review.1[$0.upperBound...].prefix { $0 != "\"" } })
-            let use = try await client.execute(uri: "/upload/use", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                               body: ByteBuffer(string: "token=\(token)")) { $0.status }
-            #expect(use == .seeOther)
+            let token = try Self.token(review.body)
+            #expect(token == folders[0])
+            let use = try await browser.post(client, "/upload/use", "token=\(token)")
+            #expect(use.status == .seeOther)
             #expect(store.dataset.name == "evil.csv")
+            // The confirmed file left the pending folder for uploads/.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: pendingDir.path).isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads").path).contains { $0.hasSuffix("-evil.csv") })
             let page = try Self.json(try await Self.get(client, "/overview.json").body)
             #expect(Self.kpi(page, "total_customers") as? Int == 2)
             #expect((Self.kpi(page, "total_revenue") as? NSNumber)?.doubleValue == 25)
 
             // Too large: a clear message, status 413, nothing stored.
-            let (h2, b2) = Self.multipart("big.csv", String(repeating: "x", count: 10_000))
-            let big = try await client.execute(uri: "/upload", method: .post, headers: h2, body: b2) { ($0.status, String(buffer: $0.body)) }
-            #expect(big.0 == .contentTooLarge)
-            #expect(big.1.contains("larger than the limit"))
+            let big = try await browser.upload(client, "big.csv", String(repeating: "x", count: 10_000))
+            #expect(big.status == .contentTooLarge)
+            #expect(big.body.contains("larger than the limit of 4 KB"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: pendingDir.path).isEmpty)
             // Empty and unreadable files: 400 with the loader's message.
-            let (h3, b3) = Self.multipart("empty.csv", "")
-            #expect(try await client.execute(uri: "/upload", method: .post, headers: h3, body: b3) { $0.status } == .badRequest)
+            #expect(try await browser.upload(client, "empty.csv", "").status == .badRequest)
             // An unknown layout gets the mapping form; the mapping then loads it.
-            let (h4, b4) = Self.multipart("shop.csv", "order_ref,client,when,amount\nA1,K1,2022-03-01,12.50\nA2,K2,2022-03-02,7\n")
-            let form = try await client.execute(uri: "/upload", method: .post, headers: h4, body: b4) { String(buffer: $0.body) }
+            let form = try await browser.upload(client, "shop.csv", "order_ref,client,when,amount\nA1,K1,2022-03-01,12.50\nA2,K2,2022-03-02,7\n").body
             #expect(form.contains("Map the columns of shop.csv"))
             #expect(form.contains("<option value=\"client\" selected>client</option>"))
-            let token4 = try #require(form.range(of: "name=\"token\" value=\"").map { form[$0.upperBound...].prefix { $0 != "\"" } })
-            let mapped = try await client.execute(uri: "/upload/map", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                  body: ByteBuffer(string: "token=\(token4)&name=shop.csv&customer=client&timestamp=when&revenue=amount&invoice=order_ref")) { String(buffer: $0.body) }
+            let token4 = try Self.token(form)
+            let mapped = try await browser.post(client, "/upload/map", "token=\(token4)&customer=client&timestamp=when&revenue=amount&invoice=order_ref").body
             #expect(mapped.contains("Use this data set"))
             #expect(mapped.contains("19.50"))   // revenue 12.50 + 7
-            // A token that is not a stored file name is refused.
-            let bad = try await client.execute(uri: "/upload/use", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                               body: ByteBuffer(string: "token=..%2F..%2Fetc%2Fpasswd")) { $0.status }
-            #expect(bad == .badRequest)
+            // Using it reloads it with the mapping (nothing was kept in memory).
+            #expect(try await browser.post(client, "/upload/use", "token=\(token4)").status == .seeOther)
+            #expect(store.dataset.name == "shop.csv" && store.dataset.base.table.count == 2)
+            // A token that is not a pending upload is refused.
+            let bad = try await browser.post(client, "/upload/use", "token=..%2F..%2Fetc%2Fpasswd")
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.contains("no longer waiting"))
         }
     }
 }

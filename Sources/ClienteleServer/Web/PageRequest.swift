@@ -7,8 +7,16 @@ struct PageRequest: Sendable {
     var items: [(name: String, value: String)]
     var filter: AnalysisFilter
 
+    /// The page options a URL may carry (each page reads the ones it knows). Any other name starting with `_` is
+    /// refused, so that a URL cannot carry arbitrary text into a page or the response cache.
+    static let knownOptions: Set<String> = ["_chart", "_desc", "_metric", "_page", "_paper", "_period", "_q", "_sort", "_table"]
+
     init(query: String?) throws(FilterError) {
         items = PageRequest.parse(query ?? "")
+        if let unknown = items.first(where: { $0.name.hasPrefix("_") && !PageRequest.knownOptions.contains($0.name) }) {
+            let shown = unknown.name.count > 40 ? String(unknown.name.prefix(40)) + "…" : unknown.name
+            throw FilterError("Unknown option '\(shown)'. Options: \(PageRequest.knownOptions.sorted().joined(separator: ", ")).")
+        }
         filter = try AnalysisFilter(queryItems: items)
     }
 

@@ -7,6 +7,8 @@ import Hummingbird
 struct PagesController: Sendable {
     let store: DataStore
     let renderer: PageRenderer
+    /// Every page that is not in the response cache is computed in one of these slots (503 when all are busy).
+    let slots: ComputeSlots
 
     enum Format: String { case html, json, csv, svg }
 
@@ -43,24 +45,38 @@ struct PagesController: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         for route in routes {
-            router.get(RouterPath(route.path)) { request, _ in try self.respond(route, .html, request) }
+            router.get(RouterPath(route.path)) { request, _ in await self.respond(route, .html, request) }
             for format in [Format.json, .csv, .svg] {
-                router.get(RouterPath(route.dataPath + "." + format.rawValue)) { request, _ in try self.respond(route, format, request) }
+                router.get(RouterPath(route.dataPath + "." + format.rawValue)) { request, _ in await self.respond(route, format, request) }
             }
         }
-        router.get("/retention.png") { request, _ in try self.retentionPNG(request) }
+        router.get("/retention.png") { request, _ in
+            let query = request.uri.query
+            return await self.computed(json: false) { self.retentionPNG(query) }
+        }
         for format in ReportFormat.allCases {
-            router.get(RouterPath("/report." + format.rawValue)) { request, _ in self.reportDownload(format, request) }
+            router.get(RouterPath("/report." + format.rawValue)) { request, _ in
+                let query = request.uri.query
+                return await self.computed(json: false) { self.reportDownload(format, query) }
+            }
         }
     }
 
+    /// Runs `work` in a compute slot, or answers 503 when every slot is busy.
+    func computed(json: Bool, _ work: @escaping @Sendable () -> Response) async -> Response {
+        do { return try await slots.run(work) } catch { return ComputeSlots.busyResponse(json: json) }
+    }
+
     /// Serves a page, from the response cache when the same URL was rendered before on this data set.
-    func respond(_ route: Route, _ format: Format, _ request: Request) throws -> Response {
-        let key = route.dataPath + "." + format.rawValue + "?" + (request.uri.query ?? "")
+    func respond(_ route: Route, _ format: Format, _ request: Request) async -> Response {
+        let query = request.uri.query
+        let key = route.dataPath + "." + format.rawValue + "?" + (query ?? "")
         if let hit = store.cachedResponse(key) { return Self.response(hit) }
-        let (response, cacheable, generation) = render(route, format, request)
-        if let cacheable { store.storeResponse(key, cacheable, generation: generation) }
-        return response
+        return await computed(json: format == .json) {
+            let (response, cacheable, generation) = self.render(route, format, query)
+            if let cacheable { self.store.storeResponse(key, cacheable, generation: generation) }
+            return response
+        }
     }
 
     static func response(_ c: CachedResponse) -> Response {
@@ -69,9 +85,9 @@ struct PagesController: Sendable {
         return r
     }
 
-    func render(_ route: Route, _ format: Format, _ request: Request) -> (Response, CachedResponse?, Int) {
+    func render(_ route: Route, _ format: Format, _ query: String?) -> (Response, CachedResponse?, Int) {
         do throws(FilterError) {
-            var pageRequest = try PageRequest(query: request.uri.query)
+            var pageRequest = try PageRequest(query: query)
             if !route.filters { pageRequest.filter = .none }
             if route.path == "/overview" { store.prefetchWithPreviousPeriod(pageRequest.filter) }
             let (dataset, current) = try store.analysis(pageRequest.filter)
@@ -144,9 +160,9 @@ struct PagesController: Sendable {
     enum ReportFormat: String, CaseIterable { case html, md, pdf }
 
     /// The executive report as a file (self-contained HTML or Markdown), with the request's filters.
-    func reportDownload(_ format: ReportFormat, _ request: Request) -> Response {
+    func reportDownload(_ format: ReportFormat, _ query: String?) -> Response {
         do throws(FilterError) {
-            let pageRequest = try PageRequest(query: request.uri.query)
+            let pageRequest = try PageRequest(query: query)
             store.prefetchWithPreviousPeriod(pageRequest.filter)   // the report compares with the previous period
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let report = ReportPage.report(PageContext(dataset: dataset, current: current, request: pageRequest, store: store))
@@ -176,9 +192,9 @@ struct PagesController: Sendable {
     }
 
     /// The retention-rate heatmap as PNG (the same renderer as the CLI's export).
-    func retentionPNG(_ request: Request) throws -> Response {
+    func retentionPNG(_ query: String?) -> Response {
         do throws(FilterError) {
-            let pageRequest = try PageRequest(query: request.uri.query)
+            let pageRequest = try PageRequest(query: query)
             let (period, _) = try RetentionPage.options(pageRequest)
             let (_, current) = try store.analysis(pageRequest.filter)
             let heatmap = CohortHeatmap.retention(current.analysis.cohorts(period))
@@ -192,8 +208,8 @@ struct PagesController: Sendable {
 }
 
 /// Letters, digits, `-`, `_` and `.` only (for file names in headers and on disk).
-func safeFileName(_ s: String) -> String {
+func safeFileName(_ s: String, maxLength: Int = 80) -> String {
     let cleaned = String(s.unicodeScalars.map { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." ? Character($0) : "_" })
     let trimmed = cleaned.trimmingCharacters(in: CharacterSet(charactersIn: "."))
-    return trimmed.isEmpty ? "file" : String(trimmed.prefix(80))
+    return trimmed.isEmpty ? "file" : String(trimmed.prefix(maxLength))
 }

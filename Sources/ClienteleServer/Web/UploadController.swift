@@ -4,21 +4,44 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// Upload of a CSV export: stored under `<data>/uploads/`, loaded, its data-quality report shown, then used on
-/// request. An unknown layout gets a column-mapping form.
+/// Upload of a CSV export: streamed to `<data>/uploads/pending/`, loaded, its data-quality report shown, then used
+/// on request (and moved to `<data>/uploads/`). An unknown layout gets a column-mapping form.
+///
+/// Safety: every form carries the browser session's CSRF token (and the security middleware checks the Origin);
+/// upload tokens are random and bound to the session that uploaded; the body is streamed to disk with a size limit,
+/// and a compressed file's decompressed size counts against the same limit; pending uploads are files only (no
+/// loaded data is kept in memory) and expire after an hour; the uploads folder has a quota, the oldest pending
+/// upload removed first; messages never show the server's paths.
 struct UploadController: Sendable {
     let store: DataStore
     let renderer: PageRenderer
     let options: ServerOptions
-    let pending = PendingUploads()
+    let sessions: Sessions
+    let slots: ComputeSlots
+    let pending: PendingUploads
 
-    var uploadsDirectory: URL { URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("uploads") }
+    init(store: DataStore, renderer: PageRenderer, options: ServerOptions, sessions: Sessions, slots: ComputeSlots) {
+        self.store = store
+        self.renderer = renderer
+        self.options = options
+        self.sessions = sessions
+        self.slots = slots
+        pending = PendingUploads(directory: URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("uploads"),
+                                 lifetime: options.pendingUploadSeconds, quota: options.uploadQuotaBytes)
+    }
+
+    var uploadsDirectory: URL { pending.directory }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/upload") { _, _ in self.form() }
-        router.post("/upload") { request, _ in try await self.receive(request) }
-        router.post("/upload/map") { request, _ in try await self.map(request) }
-        router.post("/upload/use") { request, _ in try await self.use(request) }
+        router.get("/upload") { request, _ in
+            let session = self.sessions.session(for: request)
+            var r = self.form(csrf: session.csrf)
+            if session.isNew { Sessions.setCookie(&r, id: session.id) }
+            return r
+        }
+        router.post("/upload") { request, _ in await self.receive(request) }
+        router.post("/upload/map") { request, _ in await self.map(request) }
+        router.post("/upload/use") { request, _ in await self.use(request) }
     }
 
     // MARK: Pages
@@ -33,88 +56,137 @@ struct UploadController: Sendable {
                                    showFilters: false, message: message, downloads: false), status: status)
     }
 
-    var limitText: String { DisplayFormat.integer(options.maxUploadBytes >> 20) + " MB" }
+    var limitText: String { sizeText(options.maxUploadBytes) }
 
-    func form(message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    static func csrfField(_ csrf: String) -> String { "<input type=\"hidden\" name=\"_csrf\" value=\"\(escapeHTML(csrf))\">" }
+
+    func form(csrf: String, message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let html = """
         <form class="upload" method="post" action="/upload" enctype="multipart/form-data">
-          <label for="file">Order-line file (.csv or .csv.gz, at most \(limitText))</label>
+          \(Self.csrfField(csrf))
+          <label for="file">Order-line file (.csv or .csv.gz, at most \(limitText), also once decompressed)</label>
           <input id="file" type="file" name="file" accept=".csv,.gz,.txt,text/csv" required>
           <button type="submit">Upload and check</button>
         </form>
-        <p class="note">Built-in layouts are recognised from the header: Online Retail II, UCI Online Retail, CDNOW. For any other CSV you choose the columns after the upload. The file is stored in the server's data folder and is not used until you confirm.</p>
+        <p class="note">Built-in layouts are recognised from the header: Online Retail II, UCI Online Retail, CDNOW. For any other CSV you choose the columns after the upload. The file is stored in the server's data folder and is not used until you confirm; an upload that is not confirmed within an hour is deleted.</p>
         """
         return page("Upload your data", "Analyse your own export: upload a file of order lines (one row per order line). Clientele detects the layout, checks every line and shows what it found before anything changes.",
                     [Section(id: "upload", title: "Choose a file", blocks: [.html(html)])], message: message, status: status)
     }
 
-    // MARK: Upload
-
-    func receive(_ request: Request) async throws -> Response {
-        var request = request
-        guard let contentType = request.headers[.contentType], let boundary = Multipart.boundary(contentType: contentType) else {
-            return form(message: ("error", "The upload must be sent as a form with a file (multipart/form-data)."), status: .badRequest)
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: options.maxUploadBytes + 64 * 1024)
-        } catch {
-            return form(message: ("error", "The file is larger than the limit of \(limitText). Compress it with gzip (.csv.gz) or ask the administrator to raise --max-upload-mb."), status: .contentTooLarge)
-        }
-        let bytes = Array(body.readableBytesView)
-        guard let part = Multipart.filePart(bytes, boundary: boundary) else {
-            return form(message: ("error", "No file was found in the upload. Choose a file and try again."), status: .badRequest)
-        }
-        guard part.content.count <= options.maxUploadBytes else {
-            return form(message: ("error", "The file is larger than the limit of \(limitText)."), status: .contentTooLarge)
-        }
-        guard !part.content.isEmpty else {
-            return form(message: ("error", "\(part.filename.isEmpty ? "The file" : part.filename) is empty: there are no order lines to analyse."), status: .badRequest)
-        }
-        let original = part.filename.isEmpty ? "upload.csv" : String(part.filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "upload.csv")
-        let token = "\(Int(Date().timeIntervalSince1970 * 1000))-\(safeFileName(original))"
-        do {
-            try FileManager.default.createDirectory(at: uploadsDirectory, withIntermediateDirectories: true)
-            try Data(part.content).write(to: uploadsDirectory.appendingPathComponent(token), options: .atomic)
-        } catch {
-            return form(message: ("error", "The file could not be stored in the data folder: \(error.localizedDescription)"), status: .internalServerError)
-        }
-        return load(token: token, original: original, mapping: nil, dayFirst: false)
+    /// The upload form with a message, for a request whose session may be unknown (a new session cookie then).
+    func form(for request: Request, message: (String, String), status: HTTPResponse.Status) -> Response {
+        let session = sessions.session(for: request)
+        var r = form(csrf: session.csrf, message: message, status: status)
+        if session.isNew { Sessions.setCookie(&r, id: session.id) }
+        return r
     }
 
-    /// Loads a stored upload and shows its report, the mapping form, or the error.
-    func load(token: String, original: String, mapping: UserMapping?, dayFirst: Bool, note: String? = nil) -> Response {
-        guard let path = storedPath(token) else {
-            return form(message: ("error", "That upload is no longer available; upload the file again."), status: .badRequest)
+    func expiredForm(_ request: Request) -> Response {
+        form(for: request, message: ("error", "This form has expired or was not sent from this dashboard (the server may have restarted). Choose the file again."),
+             status: .forbidden)
+    }
+
+    // MARK: Upload
+
+    func receive(_ request: Request) async -> Response {
+        guard let contentType = request.headers[.contentType], let boundary = Multipart.boundary(contentType: contentType) else {
+            return form(for: request, message: ("error", "The upload must be sent as a form with a file (multipart/form-data)."), status: .badRequest)
         }
-        let started = Date()
+        guard let session = request.cookies[Sessions.cookieName]?.value, sessions.csrfToken(session) != nil else { return expiredForm(request) }
+        let incoming: URL
         do {
-            var options = LoadOptions(mapping: mapping, dayFirst: dayFirst)
-            options.workers = ProcessInfo.processInfo.activeProcessorCount
-            let loaded = try OrderLineLoader.load(source: try openOrderSource(path: path), name: original, options: options)
-            let dataset = Dataset(name: original, source: "Uploaded file \(original)", loaded: loaded,
-                                  loadSeconds: Date().timeIntervalSince(started))
-            pending.put(token, dataset)
-            return review(token: token, dataset: dataset)
+            incoming = try await pending.receive(request.body, limit: options.maxUploadBytes + 64 * 1024)
+        } catch .tooLarge {
+            return form(for: request, message: ("error", "The file is larger than the limit of \(limitText). Compress it with gzip (.csv.gz) or ask the administrator to raise --max-upload-mb."), status: .contentTooLarge)
+        } catch .busy {
+            var r = form(for: request, message: ("error", "Other uploads are being received; try again in a minute."), status: .serviceUnavailable)
+            r.headers[.retryAfter] = "30"
+            return r
         } catch {
+            return form(for: request, message: ("error", "The upload could not be stored in the data folder: \(error.message)"), status: .internalServerError)
+        }
+        defer { try? FileManager.default.removeItem(at: incoming) }
+        let parts: Multipart.Parts
+        do {
+            parts = try Multipart.parts(of: incoming, boundary: boundary)
+        } catch {
+            return form(for: request, message: ("error", "The upload could not be read back from the data folder."), status: .internalServerError)
+        }
+        guard let id = sessions.verify(request, token: parts.field("_csrf")) else { return expiredForm(request) }
+        guard let file = parts.file else {
+            return form(for: request, message: ("error", "No file was found in the upload. Choose a file and try again."), status: .badRequest)
+        }
+        guard file.count <= options.maxUploadBytes else {
+            return form(for: request, message: ("error", "The file is larger than the limit of \(limitText)."), status: .contentTooLarge)
+        }
+        let original = Multipart.baseName(file.filename)
+        guard file.count > 0 else {
+            return form(for: request, message: ("error", "\(original) is empty: there are no order lines to analyse."), status: .badRequest)
+        }
+        let upload: PendingUploads.Upload
+        do {
+            upload = try pending.store(file: file, original: original, session: id)
+        } catch .quota(let used) {
+            return form(for: request, message: ("error", "The uploads folder is full: the data sets in use take \(sizeText(used)) of its \(sizeText(options.uploadQuotaBytes)) quota. Delete old uploads from the server's data folder or ask the administrator to raise --uploads-quota-mb."), status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
+        } catch {
+            return form(for: request, message: ("error", "The upload could not be stored in the data folder: \(error.message)"), status: .internalServerError)
+        }
+        return await load(upload, csrf: parts.field("_csrf") ?? "", request: request)
+    }
+
+    /// Loads a pending upload (in a compute slot) and shows its report, the mapping form, or the error.
+    func load(_ upload: PendingUploads.Upload, csrf: String, request: Request, note: String? = nil) async -> Response {
+        let maxBytes = options.maxUploadBytes
+        let outcome: Result<Dataset, IngestError>
+        do {
+            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes) }
+        } catch {
+            var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
+            r.headers[.retryAfter] = "5"
+            return r
+        }
+        let original = upload.original
+        switch outcome {
+        case .success(let dataset):
+            return review(upload, csrf: csrf, dataset: dataset)
+        case .failure(let error):
+            let message = pending.scrub(error.description, upload: upload)
             switch error {
             case .unknownLayout(_, let found) where found.isEmpty:
-                try? FileManager.default.removeItem(atPath: path)
-                return form(message: ("error", "\(original) does not look like a CSV file: its first line is not text. Export the order lines as CSV (or .csv.gz) and upload that."), status: .badRequest)
+                pending.remove(upload.token)
+                return form(for: request, message: ("error", "\(original) does not look like a CSV file: its first line is not text. Export the order lines as CSV (or .csv.gz) and upload that."), status: .badRequest)
             case .unknownLayout(_, let found), .missingColumns(_, _, _, let found, _):
                 let web = "The columns of \(original) were not recognised as a built-in layout (found: \(found.joined(separator: ", "))). Choose below which column holds what."
-                return mappingForm(token: token, original: original, columns: found,
-                                   message: note.map { ("error", $0) } ?? ("info", web), previous: mapping, dayFirst: dayFirst)
+                return mappingForm(upload, csrf: csrf, columns: found, message: note.map { ("error", $0) } ?? ("info", web))
             case .badMapping:
-                return mappingForm(token: token, original: original, columns: [], message: ("error", error.description), previous: mapping, dayFirst: dayFirst)
+                return mappingForm(upload, csrf: csrf, columns: [], message: ("error", message))
+            case .unreadable(_, let reason) where reason.hasPrefix(LimitedSource.reasonStart):
+                pending.remove(upload.token)
+                return form(for: request, message: ("error", message), status: .contentTooLarge)
             default:
-                if mapping == nil { try? FileManager.default.removeItem(atPath: path) }
-                return form(message: ("error", error.description), status: .badRequest)
+                if upload.mapping == nil { pending.remove(upload.token) }
+                return form(for: request, message: ("error", message), status: .badRequest)
             }
         }
     }
 
-    func review(token: String, dataset d: Dataset) -> Response {
+    /// Loads the file of `upload` with its mapping; the decompressed size is limited to `maxBytes`.
+    static func loadDataset(_ upload: PendingUploads.Upload, maxBytes: Int) -> Result<Dataset, IngestError> {
+        let started = Date()
+        do throws(IngestError) {
+            var options = LoadOptions(mapping: upload.mapping, dayFirst: upload.dayFirst)
+            options.workers = ProcessInfo.processInfo.activeProcessorCount
+            let source = LimitedSource(try openOrderSource(path: upload.path), maxBytes: maxBytes, name: upload.original)
+            let loaded = try OrderLineLoader.load(source: source, name: upload.original, options: options)
+            return .success(Dataset(name: upload.original, source: "Uploaded file \(upload.original)", loaded: loaded,
+                                    loadSeconds: Date().timeIntervalSince(started)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    func review(_ upload: PendingUploads.Upload, csrf: String, dataset d: Dataset) -> Response {
         let r = d.report
         let a = d.base
         let kpis = [
@@ -133,19 +205,20 @@ struct UploadController: Sendable {
             .init(key: "reason", label: "Reason"), .init(key: "line", label: "Line", numeric: true), .init(key: "field", label: "Field"), .init(key: "value", label: "Value"),
         ], rows: rows, note: rows.isEmpty ? "No line was rejected." : "")
         let confirm = """
-        <form method="post" action="/upload/use" class="confirm"><input type="hidden" name="token" value="\(escapeHTML(token))"><button type="submit">Use this data set</button> <a href="/upload">Upload another file</a></form>
+        <form method="post" action="/upload/use" class="confirm">\(Self.csrfField(csrf))<input type="hidden" name="token" value="\(escapeHTML(upload.token))"><button type="submit">Use this data set</button> <a href="/upload">Upload another file</a></form>
         """
-        return page("Check \(d.name)", "This is what the file holds. Nothing has changed yet: use the data set to see every page on it, or upload another file.",
+        return page("Check \(d.name)", "This is what the file holds. Nothing has changed yet: use the data set to see every page on it, or upload another file. The file waits for an hour.",
                     [Section(id: "review", title: "Data quality", blocks: [.table(examples), .html(confirm)])], kpis: kpis, insights: insights)
     }
 
-    func mappingForm(token: String, original: String, columns: [String], message: (String, String), previous: UserMapping?, dayFirst: Bool) -> Response {
+    func mappingForm(_ upload: PendingUploads.Upload, csrf: String, columns: [String], message: (String, String)) -> Response {
         let fields: [(String, String, Bool)] = [
             ("customer", "Customer id", true), ("timestamp", "Order date", true), ("quantity", "Quantity", false),
             ("unit_price", "Unit price", false), ("revenue", "Line amount (instead of quantity × price)", false),
             ("invoice", "Order / invoice id", false), ("country", "Country", false),
         ]
-        var html = "<form method=\"post\" action=\"/upload/map\" class=\"mapping\"><input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(token))\"><input type=\"hidden\" name=\"name\" value=\"\(escapeHTML(original))\">"
+        let previous = upload.mapping
+        var html = "<form method=\"post\" action=\"/upload/map\" class=\"mapping\">\(Self.csrfField(csrf))<input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(upload.token))\">"
         for (key, label, required) in fields {
             html += "<label>\(escapeHTML(label))\(required ? " (required)" : "") <select name=\"\(key)\"><option value=\"\">—</option>"
             for c in columns {
@@ -154,9 +227,9 @@ struct UploadController: Sendable {
             }
             html += "</select></label>"
         }
-        html += "<label class=\"check\"><input type=\"checkbox\" name=\"day_first\" value=\"1\"\(dayFirst ? " checked" : "")> Dates are day/month/year</label>"
+        html += "<label class=\"check\"><input type=\"checkbox\" name=\"day_first\" value=\"1\"\(upload.dayFirst ? " checked" : "")> Dates are day/month/year</label>"
         html += "<button type=\"submit\">Load with these columns</button></form>"
-        return page("Map the columns of \(original)", "The layout of this file was not recognised. Tell Clientele which column holds what: a customer id and an order date are required, and either quantity with unit price, or the line amount.",
+        return page("Map the columns of \(upload.original)", "The layout of this file was not recognised. Tell Clientele which column holds what: a customer id and an order date are required, and either quantity with unit price, or the line amount.",
                     [Section(id: "mapping", title: "Columns", blocks: [.html(html)])], message: message)
     }
 
@@ -173,67 +246,269 @@ struct UploadController: Sendable {
         }
     }
 
-    func map(_ request: Request) async throws -> Response {
+    /// The form fields of a urlencoded POST, the session it belongs to, and the pending upload it names.
+    func formRequest(_ request: Request) async -> (fields: [(name: String, value: String)], csrf: String, upload: PendingUploads.Upload)? {
         var request = request
-        let form = PageRequest.parse(String(buffer: try await request.collectBody(upTo: 64 * 1024)))
-        func value(_ k: String) -> String? { form.last { $0.name == k }.map(\.value).flatMap { $0.isEmpty ? nil : $0 } }
-        guard let token = value("token"), storedPath(token) != nil else {
-            return self.form(message: ("error", "That upload is no longer available; upload the file again."), status: .badRequest)
+        guard let body = try? await request.collectBody(upTo: 64 * 1024) else { return nil }
+        let fields = PageRequest.parse(String(buffer: body))
+        let csrf = fields.last { $0.name == "_csrf" }?.value
+        guard let id = sessions.verify(request, token: csrf), let token = fields.last(where: { $0.name == "token" })?.value,
+              let upload = pending.get(token, session: id) else { return nil }
+        return (fields, csrf ?? "", upload)
+    }
+
+    func map(_ request: Request) async -> Response {
+        guard let (fields, csrf, upload) = await formRequest(request) else {
+            return form(for: request, message: ("error", "That upload is no longer available (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
-        let original = value("name") ?? "upload.csv"
+        func value(_ k: String) -> String? { fields.last { $0.name == k }.map(\.value).flatMap { $0.isEmpty ? nil : $0 } }
         var columns: [String: String] = [:]
         for f in UserMapping.fields { if let v = value(f) { columns[f] = v } }
-        let mapping: UserMapping
+        var next = upload
+        next.dayFirst = value("day_first") == "1"
         do {
             // Column names may contain commas or '=': build the mapping directly rather than through its text form.
-            mapping = try UserMapping(columns: columns)
+            next.mapping = try UserMapping(columns: columns)
         } catch {
             let message: String
             if case .badMapping(let m) = error { message = "Incomplete choice of columns: " + m.replacingOccurrences(of: " (e.g. --map customer=cust_id,timestamp=created_at,quantity=qty,unit_price=price)", with: "") } else { message = error.description }
-            return load(token: token, original: original, mapping: nil, dayFirst: value("day_first") == "1", note: message)
+            next.mapping = nil
+            return await load(next, csrf: csrf, request: request, note: message)
         }
-        return load(token: token, original: original, mapping: mapping, dayFirst: value("day_first") == "1")
+        pending.update(next)
+        return await load(next, csrf: csrf, request: request)
     }
 
-    func use(_ request: Request) async throws -> Response {
-        var request = request
-        let form = PageRequest.parse(String(buffer: try await request.collectBody(upTo: 64 * 1024)))
-        guard let token = form.last(where: { $0.name == "token" })?.value, let dataset = pending.take(token) else {
-            return self.form(message: ("error", "That upload is no longer waiting to be used; upload the file again."), status: .badRequest)
+    func use(_ request: Request) async -> Response {
+        guard let (_, _, upload) = await formRequest(request) else {
+            return form(for: request, message: ("error", "That upload is no longer waiting to be used (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
-        store.replace(with: dataset)
-        return Response(status: .seeOther, headers: [.location: "/"])
-    }
-
-    /// The stored file of a token, nil for anything that is not a plain file name in the uploads folder.
-    func storedPath(_ token: String) -> String? {
-        guard !token.isEmpty, token == safeFileName(token), !token.hasPrefix(".") else { return nil }
-        let path = uploadsDirectory.appendingPathComponent(token).path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
+        let maxBytes = options.maxUploadBytes
+        let outcome: Result<Dataset, IngestError>
+        do {
+            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes) }
+        } catch {
+            var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
+            r.headers[.retryAfter] = "5"
+            return r
+        }
+        switch outcome {
+        case .success(var dataset):
+            pending.confirm(upload)
+            dataset.loadSeconds = 0
+            store.replace(with: dataset)
+            return Response(status: .seeOther, headers: [.location: "/"])
+        case .failure(let error):
+            return form(for: request, message: ("error", pending.scrub(error.description, upload: upload)), status: .badRequest)
+        }
     }
 }
 
-/// Loaded uploads waiting for confirmation (a few at most).
+/// A byte source that fails once more than `maxBytes` have been read (the decompressed size of an upload).
+final class LimitedSource: ByteSource {
+    var inner: any ByteSource
+    let maxBytes: Int
+    let name: String
+    var produced = 0
+
+    init(_ inner: any ByteSource, maxBytes: Int, name: String) {
+        self.inner = inner
+        self.maxBytes = maxBytes
+        self.name = name
+    }
+
+    static let reasonStart = "it holds more than"
+    var bytesConsumed: Int { inner.bytesConsumed }
+    var totalBytes: Int? { inner.totalBytes }
+
+    func read(into buffer: inout [UInt8], maxCount: Int) throws(IngestError) -> Int {
+        let n = try inner.read(into: &buffer, maxCount: maxCount)
+        produced += n
+        if produced > maxBytes {
+            throw IngestError.unreadable(file: name, reason: Self.reasonStart + " \(sizeText(maxBytes)) once decompressed, over the upload limit")
+        }
+        return n
+    }
+}
+
+/// Uploads waiting for confirmation: files in `<uploads>/pending/<token>/`, their descriptions in memory (the
+/// loaded data is not kept). They expire after `lifetime` seconds; the uploads folder holds at most `quota` bytes,
+/// the oldest pending upload removed first to make room.
 final class PendingUploads: Sendable {
-    private let items = Mutex<[(String, Dataset)]>([])
+    struct Upload: Sendable {
+        var token: String
+        var session: String
+        var original: String
+        var path: String
+        var created: Date
+        var mapping: UserMapping?
+        var dayFirst = false
+    }
 
-    func put(_ token: String, _ dataset: Dataset) {
-        items.withLock {
-            $0.removeAll { $0.0 == token }
-            $0.append((token, dataset))
-            if $0.count > 3 { $0.removeFirst() }
+    enum Failure: Error {
+        case tooLarge, busy, quota(used: Int), io(String)
+        var message: String {
+            switch self {
+            case .io(let m): return m
+            default: return "\(self)"
+            }
         }
     }
 
-    func take(_ token: String) -> Dataset? {
-        items.withLock { list in
-            guard let i = list.firstIndex(where: { $0.0 == token }) else { return nil }
-            return list.remove(at: i).1
+    let directory: URL
+    let lifetime: TimeInterval
+    let quota: Int
+    /// Uploads being received at the same time, at most.
+    let maxReceiving = 2
+    private let state = Mutex<(uploads: [String: Upload], receiving: Int)>(([:], 0))
+
+    init(directory: URL, lifetime: TimeInterval, quota: Int) {
+        self.directory = directory
+        self.lifetime = lifetime
+        self.quota = quota
+    }
+
+    var pendingDirectory: URL { directory.appendingPathComponent("pending") }
+
+    /// Streams a request body to a new file in the pending folder (at most `limit` bytes).
+    func receive(_ body: RequestBody, limit: Int) async throws(Failure) -> URL {
+        let entered = state.withLock { s -> Bool in
+            guard s.receiving < maxReceiving else { return false }
+            s.receiving += 1
+            return true
+        }
+        guard entered else { throw .busy }
+        defer { state.withLock { $0.receiving -= 1 } }
+        sweep()
+        let url = pendingDirectory.appendingPathComponent(".incoming-" + SecureToken.make(bytes: 12))
+        do {
+            try FileManager.default.createDirectory(at: pendingDirectory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw Failure.io("cannot create a file") }
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            var total = 0
+            for try await chunk in body {
+                total += chunk.readableBytes
+                if total > limit { throw Failure.tooLarge }
+                try handle.write(contentsOf: chunk.readableBytesView)
+            }
+        } catch let failure as Failure {
+            try? FileManager.default.removeItem(at: url)
+            throw failure
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw .io("the connection ended before the whole file arrived, or the disk refused it")
+        }
+        return url
+    }
+
+    /// Writes the file part of a received body as a new pending upload, within the quota.
+    func store(file: Multipart.FilePart, original: String, session: String) throws(Failure) -> Upload {
+        sweep()
+        var used = folderBytes()
+        if used + file.count > quota {
+            // Oldest pending uploads first, until the new file fits.
+            let oldest = state.withLock { s in s.uploads.values.sorted { $0.created < $1.created } }
+            for u in oldest where used + file.count > quota {
+                remove(u.token)
+                used = folderBytes()
+            }
+            if used + file.count > quota { throw .quota(used: used) }
+        }
+        let token = SecureToken.make()
+        let folder = pendingDirectory.appendingPathComponent(token)
+        let path = folder.appendingPathComponent(storedFileName(original)).path
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try file.write(to: path)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw .io("the disk refused the file")
+        }
+        let upload = Upload(token: token, session: session, original: original, path: path, created: Date())
+        state.withLock { $0.uploads[token] = upload }
+        return upload
+    }
+
+    func get(_ token: String, session: String) -> Upload? {
+        sweep()
+        return state.withLock { s in s.uploads[token].flatMap { $0.session == session ? $0 : nil } }
+    }
+
+    func update(_ upload: Upload) {
+        state.withLock { s in if s.uploads[upload.token] != nil { s.uploads[upload.token] = upload } }
+    }
+
+    func remove(_ token: String) {
+        _ = state.withLock { $0.uploads.removeValue(forKey: token) }
+        try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(token))
+    }
+
+    /// Moves a confirmed upload out of the pending folder (it is then in use, not subject to expiry).
+    func confirm(_ upload: Upload) {
+        _ = state.withLock { $0.uploads.removeValue(forKey: upload.token) }
+        let stamp = Int(Date().timeIntervalSince1970)
+        let target = directory.appendingPathComponent("\(stamp)-" + URL(fileURLWithPath: upload.path).lastPathComponent)
+        try? FileManager.default.moveItem(atPath: upload.path, toPath: target.path)
+        try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(upload.token))
+    }
+
+    /// Removes expired uploads and anything in the pending folder that no pending upload owns (left by a restart),
+    /// except files being received.
+    func sweep(now: Date = Date()) {
+        let expired = state.withLock { s -> [String] in
+            let gone = s.uploads.values.filter { now.timeIntervalSince($0.created) > lifetime }.map(\.token)
+            for t in gone { s.uploads[t] = nil }
+            return gone
+        }
+        for t in expired { try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(t)) }
+        let known = state.withLock { Set($0.uploads.keys) }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: pendingDirectory.path)) ?? []
+        for name in entries where !known.contains(name) {
+            let url = pendingDirectory.appendingPathComponent(name)
+            if name.hasPrefix(".incoming-") {
+                // A body being received; one older than the lifetime was abandoned.
+                let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? now
+                if now.timeIntervalSince(modified) <= lifetime { continue }
+            }
+            try? FileManager.default.removeItem(at: url)
         }
     }
+
+    /// Bytes of every file under the uploads folder.
+    func folderBytes() -> Int {
+        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return 0 }
+        var total = 0
+        for case let url as URL in walker {
+            if url.lastPathComponent.hasPrefix(".incoming-") { continue }
+            if let v = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]), v.isRegularFile == true { total += v.fileSize ?? 0 }
+        }
+        return total
+    }
+
+    /// A message without the server's paths: the upload's path becomes its original name, the folder "the data folder".
+    func scrub(_ message: String, upload: Upload) -> String {
+        message.replacingOccurrences(of: upload.path, with: upload.original)
+            .replacingOccurrences(of: directory.standardizedFileURL.path, with: "the data folder")
+            .replacingOccurrences(of: directory.path, with: "the data folder")
+    }
+
+    var count: Int { state.withLock { $0.uploads.count } }
 }
 
-/// Just enough of multipart/form-data (RFC 7578) to take the first file part of a form.
+/// A stored file name for an uploaded file: letters, digits, `-`, `_`, `.`, at most 100 characters, the extension
+/// (`.csv`, `.csv.gz`) kept when a long name is shortened.
+func storedFileName(_ original: String) -> String {
+    let cleaned = safeFileName(original, maxLength: 400)
+    guard cleaned.count > 100 else { return cleaned }
+    let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
+    var suffix = ""
+    for p in parts.dropFirst().suffix(2) where p.count <= 4 && !p.isEmpty { suffix += "." + p }
+    return String(cleaned.prefix(100 - suffix.count)) + suffix
+}
+
+/// Just enough of multipart/form-data (RFC 7578): the text fields and the first file part of a form, read from a
+/// received body on disk (memory-mapped, so a large upload is not copied into memory).
 enum Multipart {
     static func boundary(contentType: String) -> String? {
         guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
@@ -247,25 +522,68 @@ enum Multipart {
         return nil
     }
 
-    /// The first part with a `filename`: its file name and content.
-    static func filePart(_ body: [UInt8], boundary: String) -> (filename: String, content: ArraySlice<UInt8>)? {
-        let delimiter = Array(("--" + boundary).utf8)
-        var starts: [Int] = []
-        var i = 0
-        while let r = find(delimiter, in: body, from: i) { starts.append(r); i = r + delimiter.count }
-        guard starts.count >= 2 else { return nil }
-        for (a, b) in zip(starts, starts.dropFirst()) {
-            var partStart = a + delimiter.count
-            if partStart + 1 < body.count, body[partStart] == 13, body[partStart + 1] == 10 { partStart += 2 }
-            guard let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd < b else { continue }
-            let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
-            guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }),
-                  let filename = parameter("filename", in: String(disposition)) else { continue }
-            var end = b
-            if end >= 2, body[end - 2] == 13, body[end - 1] == 10 { end -= 2 }
-            return (filename, body[(headerEnd + 4)..<max(headerEnd + 4, end)])
+    /// The file part of a form: its name as sent and where its content lies in the body.
+    struct FilePart {
+        var filename: String
+        var data: Data
+        var range: Range<Int>
+        var count: Int { range.count }
+
+        func write(to path: String) throws {
+            try data[data.startIndex + range.lowerBound ..< data.startIndex + range.upperBound].write(to: URL(fileURLWithPath: path))
         }
-        return nil
+    }
+
+    struct Parts {
+        var fields: [(name: String, value: String)] = []
+        var file: FilePart?
+        func field(_ name: String) -> String? { fields.last { $0.name == name }?.value }
+    }
+
+    /// The parts of the body stored at `url`.
+    static func parts(of url: URL, boundary: String) throws -> Parts {
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
+        return parts(data, boundary: boundary)
+    }
+
+    static func parts(_ data: Data, boundary: String) -> Parts {
+        data.withUnsafeBytes { raw -> Parts in
+            let body = raw.bindMemory(to: UInt8.self)
+            let delimiter = Array(("--" + boundary).utf8)
+            var starts: [Int] = []
+            var i = 0
+            while let r = find(delimiter, in: body, from: i) {
+                starts.append(r)
+                i = r + delimiter.count
+                if starts.count > 1_000 { break }   // a form has a few parts
+            }
+            var result = Parts()
+            guard starts.count >= 2 else { return result }
+            for (a, b) in zip(starts, starts.dropFirst()) {
+                var partStart = a + delimiter.count
+                if partStart + 1 < body.count, body[partStart] == 13, body[partStart + 1] == 10 { partStart += 2 }
+                guard let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd < b, headerEnd - partStart < 16 * 1024 else { continue }
+                let headers = String(decoding: UnsafeBufferPointer(rebasing: body[partStart..<headerEnd]), as: UTF8.self)
+                guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }) else { continue }
+                var end = b
+                if end >= 2, body[end - 2] == 13, body[end - 1] == 10 { end -= 2 }
+                let content = (headerEnd + 4)..<max(headerEnd + 4, end)
+                if let filename = parameter("filename", in: String(disposition)) {
+                    if result.file == nil { result.file = FilePart(filename: filename, data: data, range: content) }
+                } else if let name = parameter("name", in: String(disposition)), content.count <= 64 * 1024 {
+                    result.fields.append((name, String(decoding: UnsafeBufferPointer(rebasing: body[content]), as: UTF8.self)))
+                }
+            }
+            return result
+        }
+    }
+
+    /// The last path component of a file name as a browser sent it ("upload.csv" when empty).
+    static func baseName(_ filename: String) -> String {
+        let base = String(filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
+        let trimmed = base.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return "upload.csv" }
+        return trimmed.count > 200 ? String(trimmed.prefix(200)) : trimmed
     }
 
     static func parameter(_ name: String, in header: String) -> String? {
@@ -279,23 +597,26 @@ enum Multipart {
         return nil
     }
 
-    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, hay.count >= needle.count, from <= hay.count - needle.count else { return nil }
+    static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard !needle.isEmpty, hay.count >= needle.count, from >= 0, from <= hay.count - needle.count else { return nil }
         let first = needle[0]
         var i = from
         let last = hay.count - needle.count
-        return hay.withUnsafeBufferPointer { h in
-            needle.withUnsafeBufferPointer { n in
-                while i <= last {
-                    if h[i] == first {
-                        var j = 1
-                        while j < n.count && h[i + j] == n[j] { j += 1 }
-                        if j == n.count { return i }
-                    }
-                    i += 1
+        return needle.withUnsafeBufferPointer { n in
+            while i <= last {
+                if hay[i] == first {
+                    var j = 1
+                    while j < n.count && hay[i + j] == n[j] { j += 1 }
+                    if j == n.count { return i }
                 }
-                return nil
+                i += 1
             }
+            return nil
         }
     }
+}
+
+/// "200 MB", or "4 KB" below a megabyte.
+func sizeText(_ bytes: Int) -> String {
+    bytes >= 1 << 20 ? DisplayFormat.integer(bytes >> 20) + " MB" : DisplayFormat.integer(max(1, bytes >> 10)) + " KB"
 }

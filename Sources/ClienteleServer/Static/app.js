@@ -1,0 +1,22 @@
+// Clientele's only script (served from /static/app.js, so the Content-Security-Policy allows no inline script).
+// Loaded in <head>: the theme is applied before the page is drawn; the rest waits for the document.
+(function () {
+  try {
+    var t = localStorage.getItem("clt-theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+    document.documentElement.dataset.theme = t;
+  } catch (e) {}
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(max-width: 700px)").matches) {
+      // Phones: the filter panel (unless filters are active) and "how to read" start folded.
+      var f = document.getElementById("filters");
+      if (f && !f.querySelector("summary").textContent.includes("active")) f.removeAttribute("open");
+      document.querySelectorAll("details.how").forEach(function (d) { d.removeAttribute("open"); });
+    }
+    var b = document.getElementById("theme");
+    if (b) b.addEventListener("click", function () {
+      var r = document.documentElement, t = r.dataset.theme === "dark" ? "light" : "dark";
+      r.dataset.theme = t;
+      try { localStorage.setItem("clt-theme", t); } catch (e) {}
+    });
+  });
+})();

@@ -1,0 +1,266 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// Random tokens from the system's cryptographically secure generator (`getrandom` on Linux).
+enum SecureToken {
+    /// `bytes` random bytes as lowercase hex (64 characters for the default 32 bytes).
+    static func make(bytes: Int = 32) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes * 2)
+        for _ in 0..<bytes {
+            let b = UInt8.random(in: 0...255, using: &generator)
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Compares two tokens in time that does not depend on where they differ.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    /// Whether `s` has the shape of a token made by ``make(bytes:)`` (hex, `2 * bytes` characters).
+    static func isWellFormed(_ s: String, bytes: Int = 32) -> Bool {
+        s.utf8.count == bytes * 2 && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+    }
+}
+
+/// The host names the dashboard answers for (protection against DNS rebinding): localhost names, the listening
+/// address, and `--allowed-host` values. When it listens on every interface, IP literals are accepted too (a page
+/// reached by an IP address cannot be rebound to another site).
+struct HostPolicy: Sendable {
+    let allowed: Set<String>
+    let acceptIPLiterals: Bool
+
+    static func isWildcard(_ host: String) -> Bool { host == "0.0.0.0" || host == "::" || host == "[::]" }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let h = normalise(host)
+        return h == "localhost" || h.hasSuffix(".localhost") || h.hasPrefix("127.") || h == "[::1]"
+    }
+
+    init(listenHost: String, extra: [String]) {
+        var names: Set<String> = ["localhost", "127.0.0.1", "[::1]"]
+        if !Self.isWildcard(listenHost) { names.insert(Self.normalise(listenHost)) }
+        for e in extra { names.insert(Self.normalise(e)) }
+        allowed = names
+        acceptIPLiterals = Self.isWildcard(listenHost)
+    }
+
+    /// Lower-cased host without port or trailing dot; IPv6 addresses in brackets.
+    static func normalise(_ authority: String) -> String {
+        var s = authority.trimmingCharacters(in: .whitespaces).lowercased()
+        if s.hasPrefix("[") {
+            if let close = s.firstIndex(of: "]") { s = String(s[...close]) }
+        } else if s.filter({ $0 == ":" }).count == 1, let colon = s.lastIndex(of: ":") {
+            s = String(s[..<colon])
+        } else if s.contains(":") {
+            s = "[" + s + "]"   // a bare IPv6 address
+        }
+        while s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+
+    static func isIPLiteral(_ host: String) -> Bool {
+        if host.hasPrefix("[") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) && Int(p)! <= 255 }
+    }
+
+    func allows(_ authority: String?) -> Bool {
+        // HTTP/1.0 clients may send no Host; browsers always do, so DNS rebinding cannot use that.
+        guard let authority, !authority.isEmpty else { return true }
+        let host = Self.normalise(authority)
+        return allowed.contains(host) || (acceptIPLiterals && Self.isIPLiteral(host))
+    }
+}
+
+/// Limits of the web server against slow, large or abusive requests (flags of `clientele serve`).
+struct RequestLimits: Sendable {
+    /// Longest request target (path and query) accepted; longer ones get 414.
+    var maxURIBytes = 4096
+}
+
+/// First middleware of every route: refuses foreign Host headers, over-long URLs and cross-site state changes, and
+/// adds the security headers to every response, errors included. Errors that escape the routes become a plain
+/// message without any server detail.
+struct SecurityMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let hosts: HostPolicy
+    let limits: RequestLimits
+
+    static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        if !hosts.allows(request.head.authority) {
+            response = .text("This dashboard does not answer for the host name in this request. If you reach it under that name on purpose, start it with --allowed-host NAME.\n",
+                             status: .misdirectedRequest, contentType: "text/plain; charset=utf-8")
+        } else if (request.head.path?.utf8.count ?? 0) > limits.maxURIBytes {
+            response = .text("The address is too long (more than \(limits.maxURIBytes) bytes). Remove some filters or options.\n",
+                             status: .uriTooLong, contentType: "text/plain; charset=utf-8")
+        } else if let refusal = Self.crossSiteRefusal(request) {
+            response = .text(refusal + "\n", status: .forbidden, contentType: "text/plain; charset=utf-8")
+        } else {
+            do {
+                response = try await next(request, context)
+            } catch let error as HTTPError {
+                response = .text((error.body ?? error.status.reasonPhrase) + "\n", status: error.status, contentType: "text/plain; charset=utf-8")
+            } catch {
+                context.logger.error("\(request.method) \(request.uri.path): \(error)")
+                response = .text("Something went wrong while answering this request; the server's log has the details.\n",
+                                 status: .internalServerError, contentType: "text/plain; charset=utf-8")
+            }
+        }
+        Self.addHeaders(&response, path: request.uri.path)
+        return response
+    }
+
+    static func addHeaders(_ response: inout Response, path: String) {
+        response.headers[.contentSecurityPolicy] = contentSecurityPolicy
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        response.headers[HTTPField.Name("Cross-Origin-Resource-Policy")!] = "same-origin"
+        // Every page but the style sheet and script may carry customer data: never stored by browsers or proxies.
+        if !path.hasPrefix("/static/") { response.headers[.cacheControl] = "no-store" }
+    }
+
+    /// Why a state-changing request is refused, or nil: its `Origin` (or, without one, its `Referer`) must name
+    /// the host the request was sent to.
+    static func crossSiteRefusal(_ request: Request) -> String? {
+        switch request.method {
+        case .get, .head, .options: return nil
+        default: break
+        }
+        let host = request.head.authority.map(HostPolicy.normalise)
+        let hostWithPort = request.head.authority?.lowercased()
+        func sameOrigin(_ url: String) -> Bool {
+            guard let u = URL(string: url), let h = u.host?.lowercased(), u.scheme == "http" || u.scheme == "https" else { return false }
+            let authority = u.port.map { "\(h):\($0)" } ?? h
+            let bracketed = h.contains(":") && !h.hasPrefix("[") ? "[\(h)]" : h
+            return authority == hostWithPort || (u.port.map { "\(bracketed):\($0)" } ?? bracketed) == hostWithPort
+                || (u.port == nil && HostPolicy.normalise(h) == host)
+        }
+        if let origin = request.headers[.origin] {
+            return sameOrigin(origin) ? nil : "Cross-site request refused: this form was sent from another site (Origin \(origin.prefix(100)))."
+        }
+        if let referer = request.headers[.referer] {
+            return sameOrigin(referer) ? nil : "Cross-site request refused: this form was sent from another site."
+        }
+        return "Cross-site request refused: a form sent to this dashboard must come from one of its own pages (the request has neither an Origin nor a Referer header)."
+    }
+}
+
+/// Browser sessions, only to bind forms to the browser that loaded them: a random session id in an HttpOnly,
+/// SameSite=Strict cookie and a random CSRF token per session. Kept in memory (at most `capacity` sessions, the
+/// least recently used dropped first; a restart forgets them and the forms ask to reload).
+final class Sessions: Sendable {
+    static let cookieName = "clientele_session"
+    struct Entry { var csrf: String; var lastUsed: UInt64 }
+    private let state = Mutex<(entries: [String: Entry], clock: UInt64)>(([:], 0))
+    let capacity: Int
+
+    init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    /// The session of `request`, or a new one (`isNew`: the response must set the cookie).
+    func session(for request: Request) -> (id: String, csrf: String, isNew: Bool) {
+        if let id = request.cookies[Self.cookieName]?.value, let csrf = csrfToken(id) { return (id, csrf, false) }
+        let id = SecureToken.make(), csrf = SecureToken.make()
+        state.withLock { s in
+            s.clock += 1
+            s.entries[id] = Entry(csrf: csrf, lastUsed: s.clock)
+            if s.entries.count > capacity, let oldest = s.entries.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
+                s.entries[oldest] = nil
+            }
+        }
+        return (id, csrf, true)
+    }
+
+    /// The CSRF token of a known session id.
+    func csrfToken(_ id: String) -> String? {
+        guard SecureToken.isWellFormed(id) else { return nil }
+        return state.withLock { s in
+            guard var e = s.entries[id] else { return nil }
+            s.clock += 1
+            e.lastUsed = s.clock
+            s.entries[id] = e
+            return e.csrf
+        }
+    }
+
+    /// The session id of `request` when `token` is its CSRF token.
+    func verify(_ request: Request, token: String?) -> String? {
+        guard let id = request.cookies[Self.cookieName]?.value, let expected = csrfToken(id), let token,
+              SecureToken.equal(expected, token) else { return nil }
+        return id
+    }
+
+    static func setCookie(_ response: inout Response, id: String) {
+        response.headers[values: .setCookie].append("\(cookieName)=\(id); Path=/; HttpOnly; SameSite=Strict")
+    }
+}
+
+/// Bounds the number of analyses computed at the same time. A computation runs on its own thread (not on the
+/// threads that answer requests), so cached pages keep answering while the slots are busy; beyond the limit a
+/// request is refused at once (503 with Retry-After) instead of queueing.
+public final class ComputeSlots: Sendable {
+    let limit: Int
+    private let inUse = Mutex(0)
+
+    public init(limit: Int) { self.limit = max(1, limit) }
+
+    struct Busy: Error {}
+
+    var busy: Int { inUse.withLock { $0 } }
+
+    /// Runs `work` on a new thread if a slot is free; throws ``Busy`` otherwise.
+    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws(Busy) -> T {
+        let entered = inUse.withLock { n -> Bool in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+        guard entered else { throw Busy() }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+            let thread = Thread {
+                let value = work()
+                self.inUse.withLock { $0 -= 1 }
+                continuation.resume(returning: value)
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Occupies a slot until `release` is called (tests: to fill the slots).
+    func occupy() -> Bool {
+        inUse.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+    }
+
+    func release() { inUse.withLock { $0 -= 1 } }
+
+    static func busyResponse(json: Bool) -> Response {
+        let message = "The server is busy computing other selections; try again in a few seconds."
+        var r: Response = json ? .jsonError(message, status: .serviceUnavailable)
+                               : .text(message + "\n", status: .serviceUnavailable, contentType: "text/plain; charset=utf-8")
+        r.headers[.retryAfter] = "5"
+        return r
+    }
+}

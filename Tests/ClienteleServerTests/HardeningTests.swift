@@ -1,0 +1,375 @@
+import ClienteleCore
+@testable import ClienteleServer
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue "Never down": hostile requests, uploads and slow clients are refused or bounded, never served or hung.
+@Suite struct HardeningTests {
+    typealias R = RouteTests
+    typealias Browser = RouteTests.Browser
+
+    static func uploadOptions(_ dir: URL, maxUpload: Int = 64 * 1024) -> ServerOptions {
+        var options = ServerOptions()
+        options.dataDirectory = dir.path
+        options.maxUploadBytes = maxUpload
+        return options
+    }
+
+    static func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("clientele-hardening-\(UUID().uuidString)")
+    }
+
+    static let csv = """
+    Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+    1,A,x,2,2022-01-05 10:00:00,10,U1,Norway
+    2,A,x,1,2022-02-05 10:00:00,5,U2,Norway
+
+    """
+
+    // MARK: Headers, HEAD, URLs
+
+    @Test func securityHeadersOnEveryResponse() async throws {
+        let app = try await R.app(try R.store())
+        try await app.test(.router) { client in
+            for uri in ["/", "/overview", "/overview.json", "/customers.csv", "/churn.svg", "/report.md", "/no-such-page",
+                        "/overview?from=nonsense", "/overview.json?_evil=1", "/static/app.css", "/static/app.js", "/-/health", "/upload"] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    let csp = r.headers[.contentSecurityPolicy] ?? ""
+                    #expect(csp.contains("script-src 'self';"), "\(uri)")
+                    #expect(!csp.contains("script-src 'self' 'unsafe-inline'"), "\(uri)")
+                    #expect(csp.contains("frame-ancestors 'none'"), "\(uri)")
+                    #expect(r.headers[.xContentTypeOptions] == "nosniff", "\(uri)")
+                    #expect(r.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(uri)")
+                    if uri.hasPrefix("/static/") {
+                        #expect(r.headers[.cacheControl] == "max-age=300")
+                    } else {
+                        #expect(r.headers[.cacheControl] == "no-store", "\(uri)")
+                    }
+                }
+            }
+            // The pages carry no inline script: the only script is the static file.
+            let html = try await R.get(client, "/churn").body
+            #expect(html.components(separatedBy: "<script").count == 2)
+            #expect(html.contains("<script src=\"/static/app.js\"></script>"))
+        }
+    }
+
+    @Test func headAnswersEveryGetRoute() async throws {
+        let app = try await R.app(try R.store())
+        try await app.test(.router) { client in
+            for uri in ["/", "/overview", "/value.json", "/retention.csv?_table=cohorts", "/churn", "/customers", "/customer?id=C1",
+                        "/report.pdf", "/retention.png", "/data-quality", "/upload", "/-/health", "/static/app.css"] {
+                let get = try await client.execute(uri: uri, method: .get) { ($0.status, $0.headers[.contentType]) }
+                try await client.execute(uri: uri, method: .head) { r in
+                    #expect(r.status == get.0, "\(uri)")
+                    #expect(r.status == .ok, "\(uri)")
+                    #expect(r.headers[.contentType] == get.1, "\(uri)")
+                    #expect(r.body.readableBytes == 0, "\(uri)")
+                }
+            }
+            #expect(try await client.execute(uri: "/no-such-page", method: .head) { $0.status } == .notFound)
+        }
+    }
+
+    @Test func unknownOptionsAndLongURLsAreRefused() async throws {
+        let app = try await R.app(try R.store())
+        try await app.test(.router) { client in
+            let html = try await R.get(client, "/overview?_x=1")
+            #expect(html.status == .badRequest)
+            #expect(html.body.contains("Unknown option &#39;_x&#39;") || html.body.contains("Unknown option '_x'"))
+            let json = try await R.get(client, "/churn.json?_evil=1")
+            #expect(json.status == .badRequest)
+            #expect(try R.json(json.body)["error"] as? String == "Unknown option '_evil'. Options: _chart, _desc, _metric, _page, _paper, _period, _q, _sort, _table.")
+            #expect(try await R.get(client, "/report.md?_x=1").status == .badRequest)
+            // An 80 KB option name or value is refused before any page is built (and so never cached).
+            let long = try await R.get(client, "/overview?_x=" + String(repeating: "A", count: 80_000))
+            #expect(long.status == .uriTooLong)
+            #expect(!long.body.contains("AAAA"))
+            #expect(try await R.get(client, "/customers?_q=" + String(repeating: "b", count: 5_000)).status == .uriTooLong)
+            // Known options still work.
+            #expect(try await R.get(client, "/customers?_q=C1&_sort=recency").status == .ok)
+        }
+    }
+
+    // MARK: Cross-site requests
+
+    @Test func foreignOriginsAndMissingTokensAreRefused() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try R.store()
+        let app = try await R.app(store, options: Self.uploadOptions(dir))
+        try await app.test(.router) { client in
+            let browser = try await Browser.open(client)
+            var (headers, body) = R.multipart("evil.csv", Self.csv, csrf: browser.csrf)
+            headers[.cookie] = browser.cookie
+            // Another site's page posting to the dashboard (even with a stolen token) is refused before the body is read.
+            var foreign = headers
+            foreign[.origin] = "http://evil.example"
+            let refused = try await client.execute(uri: "/upload", method: .post, headers: foreign, body: body) { ($0.status, String(buffer: $0.body)) }
+            #expect(refused.0 == .forbidden)
+            #expect(refused.1.contains("Cross-site request refused"))
+            var nullOrigin = headers
+            nullOrigin[.origin] = "null"
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: nullOrigin, body: body) { $0.status } == .forbidden)
+            var foreignReferer = headers
+            foreignReferer[.referer] = "http://evil.example/page"
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: foreignReferer, body: body) { $0.status } == .forbidden)
+            // Neither Origin nor Referer: refused too.
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { $0.status } == .forbidden)
+            // Same origin by Referer is accepted.
+            var sameReferer = headers
+            sameReferer[.referer] = "http://localhost/upload"
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: sameReferer, body: body) { $0.status } == .ok)
+
+            // Same origin but no CSRF token, a wrong one, or another session's: refused, nothing stored.
+            let before = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads/pending").path).count
+            (headers, body) = R.multipart("evil.csv", Self.csv)
+            headers.append(contentsOf: browser.sameOrigin)
+            let noToken = try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { ($0.status, String(buffer: $0.body)) }
+            #expect(noToken.0 == .forbidden)
+            #expect(noToken.1.contains("This form has expired"))
+            (headers, body) = R.multipart("evil.csv", Self.csv, csrf: String(repeating: "0", count: 64))
+            headers.append(contentsOf: browser.sameOrigin)
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { $0.status } == .forbidden)
+            let other = try await Browser.open(client)
+            #expect(other.cookie != browser.cookie && other.csrf != browser.csrf)
+            (headers, body) = R.multipart("evil.csv", Self.csv, csrf: other.csrf)
+            headers.append(contentsOf: browser.sameOrigin)
+            #expect(try await client.execute(uri: "/upload", method: .post, headers: headers, body: body) { $0.status } == .forbidden)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads/pending").path).count == before)
+
+            // Upload tokens are random (not a time stamp and a name) and bound to the browser that uploaded.
+            let first = try R.token(try await browser.upload(client, "data.csv", Self.csv).body)
+            let second = try R.token(try await browser.upload(client, "data.csv", Self.csv).body)
+            #expect(first != second)
+            #expect(SecureToken.isWellFormed(first) && SecureToken.isWellFormed(second))
+            let stolen = try await other.post(client, "/upload/use", "token=\(first)")
+            #expect(stolen.status == .badRequest)
+            #expect(store.dataset.name == "small_retail.csv")
+            #expect(try await browser.post(client, "/upload/use", "token=\(first)").status == .seeOther)
+            #expect(store.dataset.name == "data.csv")
+        }
+    }
+
+    @Test func hostPolicyAcceptsOnlyItsOwnNames() {
+        let local = HostPolicy(listenHost: "127.0.0.1", extra: ["Dashboard.Example.com"])
+        for ok in ["localhost", "localhost:8080", "127.0.0.1:8080", "[::1]:8080", "dashboard.example.com", "DASHBOARD.example.com.:443", nil] {
+            #expect(local.allows(ok), "\(ok ?? "nil")")
+        }
+        for bad in ["evil.example", "evil.example:8080", "127.0.0.1.evil.example", "10.0.0.5", "localhost.evil.example"] {
+            #expect(!local.allows(bad), "\(bad)")
+        }
+        // On every interface, IP literals (which cannot be rebound to another site) are accepted, names are not.
+        let all = HostPolicy(listenHost: "0.0.0.0", extra: [])
+        #expect(all.allows("10.0.0.5:8080") && all.allows("[fe80::1]:8080") && all.allows("192.168.1.20"))
+        #expect(!all.allows("evil.example") && !all.allows("999.1.1.1") && !all.allows("1.2.3"))
+        #expect(HostPolicy.isLoopback("127.0.0.1") && HostPolicy.isLoopback("localhost") && HostPolicy.isLoopback("::1"))
+        #expect(!HostPolicy.isLoopback("0.0.0.0") && !HostPolicy.isLoopback("192.168.1.2"))
+    }
+
+    // MARK: Uploads on disk
+
+    @Test func gzipBombIsRefusedByItsDecompressedSize() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let app = try await R.app(try R.store(), options: Self.uploadOptions(dir, maxUpload: 64 * 1024))
+        // 2 MB of valid lines, about 20 KB compressed: under the 64 KB limit compressed, far over it decompressed.
+        var text = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        while text.utf8.count < 2 << 20 { text += "1,A,x,2,2022-01-05 10:00:00,10,U1,Norway\n" }
+        let gz = try gzip(Array(text.utf8))
+        #expect(gz.count < 64 * 1024)
+        try await app.test(.router) { client in
+            let browser = try await Browser.open(client)
+            let r = try await browser.upload(client, "bomb.csv.gz", bytes: gz)
+            #expect(r.status == .contentTooLarge)
+            #expect(r.body.contains("bomb.csv.gz: cannot read the file: it holds more than 64 KB once decompressed, over the upload limit."))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads/pending").path).isEmpty)
+            // The same data under the limit is accepted.
+            let small = try gzip(Array(Self.csv.utf8))
+            #expect(try await browser.upload(client, "small.csv.gz", bytes: small).status == .ok)
+        }
+    }
+
+    @Test func pendingUploadsExpireAndTheQuotaDropsTheOldestFirst() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let uploads = dir.appendingPathComponent("uploads")
+        let pending = PendingUploads(directory: uploads, lifetime: 3600, quota: 3000)
+        func part(_ n: Int) -> Multipart.FilePart {
+            Multipart.FilePart(filename: "f.csv", data: Data(repeating: 65, count: n), range: 0..<n)
+        }
+        let p1 = part(1000)
+        let a = try pending.store(file: p1, original: "a.csv", session: "s")
+        Thread.sleep(forTimeInterval: 0.01)
+        let b = try pending.store(file: p1, original: "b.csv", session: "s")
+        #expect(pending.count == 2 && pending.folderBytes() == 2000)
+        // A third upload of 1,000 bytes fits; a fourth does not until the oldest (a) is removed.
+        let c = try pending.store(file: p1, original: "c.csv", session: "s")
+        let d = try pending.store(file: p1, original: "d.csv", session: "s")
+        #expect(pending.get(a.token, session: "s") == nil)
+        #expect(!FileManager.default.fileExists(atPath: a.path))
+        #expect(pending.get(b.token, session: "s") != nil && pending.get(d.token, session: "s") != nil)
+        #expect(pending.folderBytes() == 3000)
+        // Confirmed uploads are never removed for room: with 2,000 bytes in use, a 2,000-byte upload cannot fit.
+        pending.confirm(b)
+        pending.confirm(c)
+        let big = part(2000)
+        #expect(throws: PendingUploads.Failure.self) { try pending.store(file: big, original: "e.csv", session: "s") }
+        #expect(pending.get(d.token, session: "s") == nil)   // removed while trying to make room
+        #expect(pending.folderBytes() == 2000)
+        // An hour later a pending upload is gone, files and all; so is anything a restart left behind.
+        let e = try pending.store(file: p1, original: "e.csv", session: "s")
+        try FileManager.default.createDirectory(at: pending.pendingDirectory.appendingPathComponent("orphan"), withIntermediateDirectories: true)
+        pending.sweep(now: Date().addingTimeInterval(1800))
+        #expect(pending.get(e.token, session: "s") != nil)
+        #expect(!FileManager.default.fileExists(atPath: pending.pendingDirectory.appendingPathComponent("orphan").path))
+        pending.sweep(now: Date().addingTimeInterval(3700))
+        #expect(pending.count == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pending.pendingDirectory.path).isEmpty)
+        // Another session cannot see an upload.
+        let f = try pending.store(file: p1, original: "f.csv", session: "s")
+        #expect(pending.get(f.token, session: "t") == nil)
+    }
+
+    @Test func longFileNamesWorkAndMessagesShowNoServerPath() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let app = try await R.app(try R.store(), options: Self.uploadOptions(dir))
+        try await app.test(.router) { client in
+            let browser = try await Browser.open(client)
+            let name = String(repeating: "quarterly_orders_export_", count: 8) + "2024.csv"
+            #expect(name.count > 150)
+            let r = try await browser.upload(client, name, Self.csv)
+            #expect(r.status == .ok)
+            #expect(r.body.contains("Use this data set"))
+            let token = try R.token(r.body)
+            let stored = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads/pending/\(token)").path)
+            #expect(stored.count == 1 && stored[0].count == 100 && stored[0].hasSuffix(".csv"))
+            #expect(try await browser.post(client, "/upload/use", "token=\(token)").status == .seeOther)
+            // A corrupt gzip and a binary file: plain messages with the file's name, never the data folder's path.
+            let corrupt: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3] + Array(repeating: 0xff, count: 200)
+            let bad = try await browser.upload(client, "broken.csv.gz", bytes: corrupt)
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.contains("broken.csv.gz: cannot read the file"))
+            let binary: [UInt8] = Array(repeating: 0, count: 100)
+            let bin = try await browser.upload(client, "image.csv", bytes: binary)
+            #expect(bin.status == .badRequest)
+            for page in [bad.body, bin.body, try await R.get(client, "/data-quality").body, try await R.get(client, "/").body] {
+                #expect(!page.contains(dir.path))
+                #expect(!page.contains(FileManager.default.temporaryDirectory.path + "/"))
+            }
+        }
+        // Files named on the command line are shown by name, not by path.
+        let fixturePage = try await R.app(try R.store())
+        try await fixturePage.test(.router) { client in
+            let page = try await R.get(client, "/data-quality").body
+            #expect(page.contains("small_retail.csv"))
+            #expect(!page.contains("/Fixtures/"))
+        }
+    }
+
+    // MARK: Load
+
+    @Test func busyComputeSlotsAnswer503WhileCachedPagesKeepAnswering() async throws {
+        let slots = ComputeSlots(limit: 1)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = try await buildApplication(store: try R.store(), options: ServerOptions(), logger: logger, slots: slots)
+        try await app.test(.router) { client in
+            #expect(try await R.get(client, "/overview").status == .ok)   // computed and cached
+            #expect(slots.occupy())
+            defer { slots.release() }
+            let busy = try await client.execute(uri: "/overview?from=2022-01-01", method: .get) { r in (r.status, r.headers[.retryAfter], String(buffer: r.body)) }
+            #expect(busy.0 == .serviceUnavailable)
+            #expect(busy.1 == "5")
+            #expect(busy.2.contains("busy"))
+            let json = try await R.get(client, "/churn.json")
+            #expect(json.status == .serviceUnavailable)
+            #expect(try R.json(json.body)["ok"] as? Bool == false)
+            #expect(try await R.get(client, "/report.pdf").status == .serviceUnavailable)
+            // The cached page still answers.
+            #expect(try await R.get(client, "/overview").status == .ok)
+        }
+        #expect(slots.busy == 0)
+    }
+
+    /// Sends raw bytes to 127.0.0.1:`port` and reads until the server closes or `seconds` pass.
+    static func raw(_ port: Int, _ request: String, seconds: Double = 5) -> (response: String, closedAfter: Double?) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { return ("", nil) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        let start = Date()
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date().timeIntervalSince(start) < seconds {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return (String(decoding: received, as: UTF8.self), Date().timeIntervalSince(start)) }
+            if n > 0 { received += buffer[0..<n] }
+        }
+        return (String(decoding: received, as: UTF8.self), nil)
+    }
+
+    @Test func foreignHostsAndSlowClientsOnARealSocket() async throws {
+        var options = ServerOptions()
+        options.port = 0
+        options.headerTimeout = 1
+        options.bodyTimeout = 1
+        options.idleTimeout = 2
+        options.allowedHosts = ["dashboard.example.com"]
+        let app = try await R.app(try R.store(), options: options)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // DNS rebinding: a request for another host name gets nothing but a refusal.
+            let evil = Self.raw(port, "GET /customers.csv HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+            #expect(evil.response.hasPrefix("HTTP/1.1 421"))
+            #expect(!evil.response.contains("customer_id"))
+            let own = Self.raw(port, "GET /customers.csv HTTP/1.1\r\nHost: localhost:\(port)\r\nConnection: close\r\n\r\n")
+            #expect(own.response.hasPrefix("HTTP/1.1 200"))
+            #expect(own.response.contains("customer_id"))
+            #expect(Self.raw(port, "HEAD / HTTP/1.1\r\nHost: dashboard.example.com\r\nConnection: close\r\n\r\n").response.hasPrefix("HTTP/1.1 200"))
+            // A client that never finishes its request head is disconnected after the header time-out.
+            let slowHead = Self.raw(port, "GET / HTTP/1.1\r\nHost: localhost\r\n", seconds: 6)
+            #expect(slowHead.response.isEmpty)
+            let closed = try #require(slowHead.closedAfter)
+            #expect(closed >= 0.9 && closed < 4)
+            // A client that never finishes its body is disconnected after the body time-out.
+            let slowBody = Self.raw(port, "POST /upload/use HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=", seconds: 6)
+            #expect(slowBody.closedAfter != nil)
+            // An idle keep-alive connection is closed after the idle time-out.
+            let idle = Self.raw(port, "GET /-/health HTTP/1.1\r\nHost: localhost\r\n\r\n", seconds: 8)
+            #expect(idle.response.hasPrefix("HTTP/1.1 200"))
+            #expect(idle.closedAfter != nil)
+        }
+    }
+}
+
+/// gzip-compresses `bytes` with the system's gzip (test helper).
+func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gz-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("data")
+    try Data(bytes).write(to: file)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-9", file.path]
+    try process.run()
+    process.waitUntilExit()
+    return Array(try Data(contentsOf: dir.appendingPathComponent("data.gz")))
+}
