@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import ClienteleCLI
 import ClienteleCore
@@ -302,6 +305,29 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(run(["serve", "--max-upload-mb", "0"]).status == 2)
         #expect(run(["serve", "--log-level", "loud"]).status == 2)
         #expect(run(["serve", "--help"]).out.contains("--host"))
+        #expect(run(["serve", "--uploads-quota-mb", "10", "--max-upload-mb", "20"]).err.contains("--uploads-quota-mb must be at least --max-upload-mb (20)."))
+        #expect(run(["serve", "--allowed-host", "http://x/"]).status == 2)
+    }
+
+    @Test func servePortInUseFailsBeforeAnnouncingTheDashboard() throws {
+        // Another program holds the port.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let fixture = write(header + "1,A,X,1,2011-01-01,2,C1,UK\n", "one.csv", in: dir)
+        let r = run(["serve", fixture, "--port", "\(port)", "--log-level", "error"])
+        #expect(r.status == 2)
+        #expect(r.err.contains("error: port \(port) on 127.0.0.1 is already in use by another program: stop it or choose another port with --port"))
+        #expect(!r.err.contains("Dashboard at"))
     }
 
     @Test func outputFolderThatIsAFile() {
