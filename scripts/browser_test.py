@@ -113,12 +113,20 @@ def free_port() -> int:
 
 
 def http_get(url: str, timeout: float = 30) -> tuple[int, dict, bytes]:
+    """GET url; a 503 "busy, retry" (the server bounds how many pages it computes at once) is retried after its
+    Retry-After, as a well-behaved client does, up to a minute in all."""
     req = urllib.request.Request(url, headers={"User-Agent": "clientele-browser-test"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+        except urllib.error.HTTPError as e:
+            headers = {k.lower(): v for k, v in e.headers.items()}
+            if e.code == 503 and "retry-after" in headers and time.time() < deadline:
+                time.sleep(min(float(headers["retry-after"]), 5))
+                continue
+            return e.code, headers, e.read()
 
 
 class Server:

@@ -279,15 +279,17 @@ import Glibc
     // MARK: Load
 
     @Test func busyComputeSlotsAnswer503WhileCachedPagesKeepAnswering() async throws {
-        let slots = ComputeSlots(limit: 1)
+        let slots = ComputeSlots(limit: 1, maxWaiting: 1, maxWait: .milliseconds(300))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try await buildApplication(store: try R.store(), options: ServerOptions(), logger: logger, slots: slots)
         try await app.test(.router) { client in
             #expect(try await R.get(client, "/overview").status == .ok)   // computed and cached
             #expect(slots.occupy())
-            defer { slots.release() }
+            // Every slot busy: a new page waits at most 300 ms, then gets 503 with Retry-After.
+            let started = ContinuousClock.now
             let busy = try await client.execute(uri: "/overview?from=2022-01-01", method: .get) { r in (r.status, r.headers[.retryAfter], String(buffer: r.body)) }
+            #expect(ContinuousClock.now - started >= .milliseconds(250))
             #expect(busy.0 == .serviceUnavailable)
             #expect(busy.1 == "5")
             #expect(busy.2.contains("busy"))
@@ -297,6 +299,14 @@ import Glibc
             #expect(try await R.get(client, "/report.pdf").status == .serviceUnavailable)
             // The cached page still answers.
             #expect(try await R.get(client, "/overview").status == .ok)
+            // A waiting request gets the slot as soon as it frees; a second waiter beyond the queue is refused at once.
+            async let waited = R.get(client, "/value?from=2022-01-01")
+            try await Task.sleep(for: .milliseconds(100))
+            let refusedAtOnce = ContinuousClock.now
+            #expect(try await R.get(client, "/retention?from=2022-01-01").status == .serviceUnavailable)
+            #expect(ContinuousClock.now - refusedAtOnce < .milliseconds(200))
+            slots.release()
+            #expect(try await waited.status == .ok)
         }
         #expect(slots.busy == 0)
     }

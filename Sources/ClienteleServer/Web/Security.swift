@@ -213,31 +213,38 @@ final class Sessions: Sendable {
     }
 }
 
-/// Bounds the number of analyses computed at the same time. A computation runs on its own thread (not on the
-/// threads that answer requests), so cached pages keep answering while the slots are busy; beyond the limit a
-/// request is refused at once (503 with Retry-After) instead of queueing.
+/// Bounds the number of pages computed at the same time. A computation runs on its own thread (not on the threads
+/// that answer requests), so cached pages keep answering while the slots are busy. A request that finds every slot
+/// busy waits for one (without holding a thread) at most `maxWait`, and only if fewer than `maxWaiting` requests
+/// already wait; otherwise it is refused at once (503 with Retry-After) instead of queueing without bound.
 public final class ComputeSlots: Sendable {
     let limit: Int
-    private let inUse = Mutex(0)
+    let maxWaiting: Int
+    let maxWait: Duration
+    private struct State {
+        var inUse = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+        var nextID: UInt64 = 0
+    }
+    private let state = Mutex(State())
 
-    public init(limit: Int) { self.limit = max(1, limit) }
+    public init(limit: Int, maxWaiting: Int? = nil, maxWait: Duration = .seconds(2)) {
+        self.limit = max(1, limit)
+        self.maxWaiting = maxWaiting ?? 4 * max(1, limit)
+        self.maxWait = maxWait
+    }
 
     struct Busy: Error {}
 
-    var busy: Int { inUse.withLock { $0 } }
+    var busy: Int { state.withLock { $0.inUse } }
 
-    /// Runs `work` on a new thread if a slot is free; throws ``Busy`` otherwise.
+    /// Runs `work` on a new thread once a slot is free; throws ``Busy`` when none frees in time.
     func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws(Busy) -> T {
-        let entered = inUse.withLock { n -> Bool in
-            guard n < limit else { return false }
-            n += 1
-            return true
-        }
-        guard entered else { throw Busy() }
+        guard await acquire() else { throw Busy() }
         return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
             let thread = Thread {
                 let value = work()
-                self.inUse.withLock { $0 -= 1 }
+                self.release()
                 continuation.resume(returning: value)
             }
             thread.stackSize = 8 << 20
@@ -245,16 +252,52 @@ public final class ComputeSlots: Sendable {
         }
     }
 
-    /// Occupies a slot until `release` is called (tests: to fill the slots).
-    func occupy() -> Bool {
-        inUse.withLock { n in
-            guard n < limit else { return false }
-            n += 1
-            return true
+    /// Takes a slot, waiting for one if allowed; false when refused.
+    func acquire() async -> Bool {
+        enum Decision { case granted, refused, wait(UInt64) }
+        let decision = state.withLock { s -> Decision in
+            if s.inUse < limit { s.inUse += 1; return .granted }
+            if s.waiters.count >= maxWaiting { return .refused }
+            s.nextID += 1
+            return .wait(s.nextID)
+        }
+        switch decision {
+        case .granted: return true
+        case .refused: return false
+        case .wait(let id):
+            let maxWait = self.maxWait
+            return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                state.withLock { $0.waiters.append((id, continuation)) }
+                Task {
+                    try? await Task.sleep(for: maxWait)
+                    let expired = self.state.withLock { s -> CheckedContinuation<Bool, Never>? in
+                        guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                        return s.waiters.remove(at: i).continuation
+                    }
+                    expired?.resume(returning: false)
+                }
+            }
         }
     }
 
-    func release() { inUse.withLock { $0 -= 1 } }
+    /// Frees a slot, handing it to the longest waiter if any.
+    func release() {
+        let next = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+            if !s.waiters.isEmpty { return s.waiters.removeFirst().continuation }
+            s.inUse -= 1
+            return nil
+        }
+        next?.resume(returning: true)
+    }
+
+    /// Occupies a slot without waiting (tests: to fill the slots).
+    func occupy() -> Bool {
+        state.withLock { s in
+            guard s.inUse < limit else { return false }
+            s.inUse += 1
+            return true
+        }
+    }
 
     static func busyResponse(json: Bool) -> Response {
         let message = "The server is busy computing other selections; try again in a few seconds."
