@@ -129,6 +129,12 @@ import Glibc
             sameReferer[.referer] = "http://localhost/upload"
             #expect(try await client.execute(uri: "/upload", method: .post, headers: sameReferer, body: body) { $0.status } == .ok)
 
+            // A body that is not a form (wrong boundary): a plain 400, not "expired".
+            var wrongBoundary = browser.sameOrigin
+            wrongBoundary[.contentType] = "multipart/form-data; boundary=Other"
+            let malformed = try await client.execute(uri: "/upload", method: .post, headers: wrongBoundary, body: body) { ($0.status, String(buffer: $0.body)) }
+            #expect(malformed.0 == .badRequest)
+            #expect(malformed.1.contains("could not be read as a form"))
             // Same origin but no CSRF token, a wrong one, or another session's: refused, nothing stored.
             let before = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("uploads/pending").path).count
             (headers, body) = R.multipart("evil.csv", Self.csv)

@@ -113,6 +113,9 @@ struct UploadController: Sendable {
         } catch {
             return form(for: request, message: ("error", "The upload could not be read back from the data folder."), status: .internalServerError)
         }
+        if parts.file == nil && parts.fields.isEmpty {
+            return form(for: request, message: ("error", "The upload could not be read as a form (multipart/form-data): no part was found. Choose a file and try again."), status: .badRequest)
+        }
         guard let id = sessions.verify(request, token: parts.field("_csrf")) else { return expiredForm(request) }
         guard let file = parts.file else {
             return form(for: request, message: ("error", "No file was found in the upload. Choose a file and try again."), status: .badRequest)
