@@ -38,9 +38,13 @@ struct PredictCommand: TerminalCommand {
 
     @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
+    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
+    var validDates: String?
+
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func validate() throws {
+        try CommandInput.validateValidDates(validDates)
         if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
         if let calibrationEnd, CivilDate.parseISODate(calibrationEnd) == nil {
             throw ValidationError("--calibration-end must be a date YYYY-MM-DD, got '\(calibrationEnd)'.")
@@ -51,7 +55,7 @@ struct PredictCommand: TerminalCommand {
 
     func execute(_ terminal: Terminal) throws {
         let started = Date()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
         guard let span = loaded.lines.daySpan else { throw InputError("no valid order line.") }
         let end = try calibrationEnd.map { CivilDate.parseISODate($0)! } ?? {
             guard let s = RFMSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }

@@ -22,6 +22,11 @@ enum RetentionPage {
         switch p { case .month: return "month"; case .week: return "week"; case .quarter: return "quarter" }
     }
 
+    /// A message as a sentence: capital first letter, final period.
+    static func sentence(_ text: String) -> String {
+        (text.prefix(1).uppercased() + text.dropFirst()) + (text.hasSuffix(".") ? "" : ".")
+    }
+
     static func isIncomplete(_ period: CohortPeriod, index: Int, asOf: Int) -> Bool {
         period.index(ofDay: asOf) == index
     }
@@ -30,6 +35,7 @@ enum RetentionPage {
         let (period, metric) = try options(ctx.request)
         let a = ctx.analysis
         let m = a.cohorts(period)
+        if let refusal = m.refusal { throw FilterError(sentence(refusal)) }
         let word = periodWord(period)
         let asOf = a.asOf
         var page = Page(id: "retention", title: "Retention and cohorts",
