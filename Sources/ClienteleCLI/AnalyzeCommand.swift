@@ -56,6 +56,7 @@ struct AnalyzeCommand: TerminalCommand {
 
     func validate() throws {
         try CommandInput.validateValidDates(validDates)
+        try CommandInput.validateDemoLines(demoLines)
         if let asOf, CivilDate.parseISODate(asOf) == nil {
             throw ValidationError("--as-of must be a date YYYY-MM-DD, got '\(asOf)'.")
         }
@@ -99,8 +100,12 @@ struct AnalyzeCommand: TerminalCommand {
         if let outDir {
             written = try OutputFolder.write(analysis: analysis, report: report, to: outDir)
         }
-        for (name, reason) in OutputFolder.refused(analysis) where !quiet {
-            terminal.err("warning: \(outDir == nil ? "no" : "not written:") \(name): \(reason) (narrow --valid-dates or set --as-of).\n")
+        var refusedFiles: [(names: [String], reason: String)] = []
+        for (name, reason) in OutputFolder.refused(analysis) {
+            if refusedFiles.last?.reason == reason { refusedFiles[refusedFiles.count - 1].names.append(name) } else { refusedFiles.append(([name], reason)) }
+        }
+        for (names, reason) in refusedFiles where !quiet {
+            terminal.err("warning: \(outDir == nil ? "no" : "not written:") \(names.joined(separator: ", ")): \(reason) (narrow --valid-dates or set --as-of).\n")
         }
         if timings {
             let f = { (x: Double) in String(format: "%.3f s", x) }

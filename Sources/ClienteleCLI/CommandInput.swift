@@ -13,6 +13,17 @@ enum CommandInput {
         if case .failure(let error) = LoadOptions.parseValidDates(text) { throw ValidationError("--valid-dates: \(error.description)") }
     }
 
+    /// The most demo lines (generated in memory).
+    static let maxDemoLines = 50_000_000
+
+    /// Checks a `--demo-lines` value (for a command's `validate()`).
+    static func validateDemoLines(_ n: Int) throws {
+        if n < 1 { throw ValidationError("--demo-lines must be at least 1.") }
+        if n > maxDemoLines {
+            throw ValidationError("--demo-lines must be at most \(DisplayFormat.integer(maxDemoLines)) (the demo data is generated in memory).")
+        }
+    }
+
     /// Loads the demo data (`demo`) or `files`; `validDates` is a `--valid-dates` value (nil: the default range);
     /// `configure` adjusts the load options (workers, progress).
     static func load(files: [String], demo: Bool, demoLines: Int, map: String?, dayFirst: Bool, validDates: String? = nil,

@@ -44,6 +44,7 @@ struct ReportCommand: TerminalCommand {
 
     func validate() throws {
         try CommandInput.validateValidDates(validDates)
+        try CommandInput.validateDemoLines(demoLines)
         if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
     }

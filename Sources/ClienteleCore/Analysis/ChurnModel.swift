@@ -97,11 +97,12 @@ public struct ChurnModel: Sendable {
                 return code < analysis.table.rowOfCode.count ? Int(analysis.table.rowOfCode[code]) : -1
             }
             // The purchase predictions depend only on (x, t_x, T): compute them once per distinct triple.
-            var keyIndex: [UInt64: Int32] = [:]
+            // (A struct key: packing the three into 21-bit fields collided once a span passed 2^21 days.)
+            var keyIndex: [SIMD3<Int32>: Int32] = [:]
             var uniqueRow: [Int] = []
             var indexOfRow = [Int32](repeating: -1, count: summary.count)
             for i in 0..<summary.count where rows[i] >= 0 {
-                let key = UInt64(UInt32(summary.repeatPurchases[i])) << 42 | UInt64(UInt32(summary.recencyDays[i])) << 21 | UInt64(UInt32(summary.ageDays[i]))
+                let key = SIMD3(summary.repeatPurchases[i], summary.recencyDays[i], summary.ageDays[i])
                 if let k = keyIndex[key] { indexOfRow[i] = k } else {
                     keyIndex[key] = Int32(uniqueRow.count); indexOfRow[i] = Int32(uniqueRow.count); uniqueRow.append(i)
                 }
@@ -163,7 +164,7 @@ public struct ChurnModel: Sendable {
 
     /// Parameters that are not finite or positive, or that ran off to the edge (outside 1e-6 ... 1e6; published fits
     /// lie within 0.01 ... 100): the likelihood is flat in that direction and the fit is not identified.
-    static func parameterProblem(_ fit: BetaGeoFit) -> String? {
+    public static func parameterProblem(_ fit: BetaGeoFit) -> String? {
         let named = [("r", fit.r), ("alpha", fit.alpha), ("a", fit.a), ("b", fit.b)]
         guard let bad = named.first(where: { !$0.1.isFinite || $0.1 < 1e-6 || $0.1 > 1e6 }) else { return nil }
         let value = bad.1.isFinite ? DisplayFormat.compact(bad.1) : "not finite"
