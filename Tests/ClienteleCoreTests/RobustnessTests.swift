@@ -254,3 +254,17 @@ private let retailHeader = "Invoice,StockCode,Description,Quantity,InvoiceDate,P
         #expect(a.table.id(0) == "A")
     }
 }
+
+@Suite struct LongFractionTests {
+    /// More than 41 fraction digits: rounds to 0 money units (indexing the powers of ten with the scale trapped).
+    @Test func longFractionsRoundToZero() throws {
+        let tiny = "0." + String(repeating: "0", count: 60) + "1"
+        #expect(ParsedDecimal.parse(tiny)?.moneyUnits == 0)
+        #expect(ParsedDecimal.productInMoneyUnits(ParsedDecimal.parse("3")!, ParsedDecimal.parse(tiny)!) == 0)
+        #expect(ParsedDecimal.parse("0." + String(repeating: "0", count: 50))?.moneyUnits == 0)
+        let text = retailHeader + "1,A,X,1,2011-01-05 10:00,\(tiny),C1,France\n" + "2,A,X,1,2011-01-05 10:00,2,C1,France\n"
+        let loaded = try OrderLineLoader.load(text: text)
+        #expect(loaded.report.validLines == 2)
+        #expect(Analysis(lines: loaded.lines).kpis.totalRevenue == 20_000)
+    }
+}
