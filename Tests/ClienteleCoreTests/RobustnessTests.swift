@@ -196,7 +196,7 @@ private let retailHeader = "Invoice,StockCode,Description,Quantity,InvoiceDate,P
                 // These fits converge with parameters running off to infinity (r = 3e9, alpha = 1e8): not identified.
                 #expect(model.fit.converged)
                 #expect(!model.usable)
-                #expect(model.unusableReason.hasPrefix("the BG/NBD fit is not identified on this selection: parameter "))
+                #expect(model.unusableReason.hasPrefix("the BG/NBD fit is not identified: parameter "))
             }
             // Explanations and recommendations never trap on the model's output.
             let e = ChurnExplanations(analysis: f.analysis, lines: f.lines, model: model)
@@ -209,11 +209,11 @@ private let retailHeader = "Invoice,StockCode,Description,Quantity,InvoiceDate,P
         let fit = BetaGeoFit(model: BetaGeoModel(r: 1e12, alpha: 1e-12, a: 0.5, b: 1), standardErrors: nil,
                              diagnostics: FitDiagnostics(logLikelihood: -1, iterations: 1, evaluations: 1, converged: true,
                                                          method: "BFGS", failureReason: nil, customers: 3, rows: 3))
-        #expect(ChurnModel.parameterProblem(fit) == "the BG/NBD fit is not identified on this selection: parameter r ran off to the edge (1T); the data is too short or has too little repeat buying to estimate it. Widen the date range or the selection")
+        #expect(ChurnModel.parameterProblem(fit) == "the BG/NBD fit is not identified: parameter r ran off to the edge (1T); the data is too short or has too little repeat buying to estimate it. Widen the date range or the selection")
         let ok = BetaGeoFit(model: BetaGeoModel(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426), standardErrors: nil, diagnostics: fit.diagnostics)
         #expect(ChurnModel.parameterProblem(ok) == nil)
         #expect(ChurnModel.identificationProblem(fit: ok, rows: [0], probabilityAlive: [0.5], expected: [[1], [2], [3e6]], lifetimeValue: [10])
-                == "the BG/NBD fit is not identified on this selection: it expects 3M orders from one customer in a year; the data is too short or has too little repeat buying for the model. Widen the date range or the selection")
+                == "the BG/NBD fit is not identified: it expects 3M orders from one customer in a year; the data is too short or has too little repeat buying for the model. Widen the date range or the selection")
         #expect(ChurnModel.identificationProblem(fit: ok, rows: [0], probabilityAlive: [0.5], expected: [[1], [2], [.infinity]], lifetimeValue: [10])?
                     .contains("expected orders are not finite") == true)
         #expect(ChurnModel.identificationProblem(fit: ok, rows: [0], probabilityAlive: [0.5], expected: [[1], [2], [3]], lifetimeValue: [1e300])?

@@ -168,7 +168,7 @@ public struct ChurnModel: Sendable {
         let named = [("r", fit.r), ("alpha", fit.alpha), ("a", fit.a), ("b", fit.b)]
         guard let bad = named.first(where: { !$0.1.isFinite || $0.1 < 1e-6 || $0.1 > 1e6 }) else { return nil }
         let value = bad.1.isFinite ? DisplayFormat.compact(bad.1) : "not finite"
-        return "the BG/NBD fit is not identified on this selection: parameter \(bad.0) ran off to the edge (\(value)); the data is too short or has too little repeat buying to estimate it. Widen the date range or the selection"
+        return "the BG/NBD fit is not identified: parameter \(bad.0) ran off to the edge (\(value)); the data is too short or has too little repeat buying to estimate it. Widen the date range or the selection"
     }
 
     /// Why a converged fit's parameters or predictions cannot be used (see ``notIdentified``), or nil.
@@ -179,22 +179,22 @@ public struct ChurnModel: Sendable {
         var clvTotal = 0.0
         for r in rows {
             let p = probabilityAlive[r]
-            guard p.isFinite, p >= 0, p <= 1 else { return "the BG/NBD fit is not identified on this selection: P(alive) is not a probability for some customers; \(advice)" }
+            guard p.isFinite, p >= 0, p <= 1 else { return "the BG/NBD fit is not identified: P(alive) is not a probability for some customers; \(advice)" }
             for e in expected where !e[r].isFinite || e[r] < 0 {
-                return "the BG/NBD fit is not identified on this selection: its expected orders are not finite for some customers; \(advice)"
+                return "the BG/NBD fit is not identified: its expected orders are not finite for some customers; \(advice)"
             }
             if let year = expected.last?[r], year > maxExpectedPurchasesPerYear {
-                return "the BG/NBD fit is not identified on this selection: it expects \(DisplayFormat.compact(year)) orders from one customer in a year; \(advice)"
+                return "the BG/NBD fit is not identified: it expects \(DisplayFormat.compact(year)) orders from one customer in a year; \(advice)"
             }
             let v = lifetimeValue[r]
             if v.isNaN { continue }   // no expected order value (no Gamma-Gamma fit and no repeat buyer): shown as missing
             guard Money.units(fromCurrency: v) != nil else {
-                return "the BG/NBD fit is not identified on this selection: its customer value is out of range (\(DisplayFormat.compact(v))); \(advice)"
+                return "the BG/NBD fit is not identified: its customer value is out of range (\(DisplayFormat.compact(v))); \(advice)"
             }
             clvTotal += abs(v)
         }
         if !(clvTotal * Double(Money.scale) < Double(Money.sumBudget)) {
-            return "the BG/NBD fit is not identified on this selection: its customer values add up to \(DisplayFormat.compact(clvTotal)), more than money sums can hold; \(advice)"
+            return "the BG/NBD fit is not identified: its customer values add up to \(DisplayFormat.compact(clvTotal)), more than money sums can hold; \(advice)"
         }
         return nil
     }

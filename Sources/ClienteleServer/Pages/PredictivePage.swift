@@ -18,7 +18,7 @@ enum PredictiveSections {
         let n = t.count
         guard m.usable, n > 0 else {
             let reason = m.unusableReason.isEmpty ? "there are no customers in the selection" : m.unusableReason
-            return ([], ["The predictive model could not be fitted on this selection: \(reason)."], [])
+            return ([], ["The predictive model cannot be used on this selection: \(reason)."], [])
         }
         let likelyGone = (0..<n).filter { m.churnRisk($0) >= 0.5 }
         let clvTotal = (0..<n).reduce(0.0) { $0 + (m.lifetimeValue[$1].isFinite ? m.lifetimeValue[$1] : 0) }
