@@ -37,6 +37,9 @@ struct AnalyzeCommand: TerminalCommand {
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year (default month/day/year).")
     var dayFirst = false
 
+    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
+    var validDates: String?
+
     @Option(name: .long, help: "Terminal output: text (summary) or json (the whole analysis).")
     var format: OutputFormat = .text
 
@@ -52,6 +55,8 @@ struct AnalyzeCommand: TerminalCommand {
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
+        try CommandInput.validateValidDates(validDates)
+        try CommandInput.validateDemoLines(demoLines)
         if let asOf, CivilDate.parseISODate(asOf) == nil {
             throw ValidationError("--as-of must be a date YYYY-MM-DD, got '\(asOf)'.")
         }
@@ -64,7 +69,7 @@ struct AnalyzeCommand: TerminalCommand {
     func execute(_ terminal: Terminal) throws {
         let showProgress = terminal.interactive && !quiet
         let started = Date()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst) { options in
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates) { options in
             if let workers { options.workers = workers }
             if showProgress {
                 let err = terminal.err
@@ -95,6 +100,13 @@ struct AnalyzeCommand: TerminalCommand {
         if let outDir {
             written = try OutputFolder.write(analysis: analysis, report: report, to: outDir)
         }
+        var refusedFiles: [(names: [String], reason: String)] = []
+        for (name, reason) in OutputFolder.refused(analysis) {
+            if refusedFiles.last?.reason == reason { refusedFiles[refusedFiles.count - 1].names.append(name) } else { refusedFiles.append(([name], reason)) }
+        }
+        for (names, reason) in refusedFiles where !quiet {
+            terminal.err("warning: \(outDir == nil ? "no" : "not written:") \(names.joined(separator: ", ")): \(reason) (narrow --valid-dates or set --as-of).\n")
+        }
         if timings {
             let f = { (x: Double) in String(format: "%.3f s", x) }
             terminal.err("timings: load \(f(loadedAt.timeIntervalSince(started))), analyse \(f(analysedAt.timeIntervalSince(loadedAt))), write \(f(Date().timeIntervalSince(analysedAt)))\n")
@@ -118,7 +130,8 @@ public enum OutputFolder {
         try AtomicFile.makeDirectory(dir)
         let rows = a.rowsByCustomerID()
         let heatmap = CohortHeatmap.monthlyRetention(a.monthlyCohorts)
-        let makers: [(String, () -> [UInt8])] = [
+        let skipped = Set(refused(a).map(\.file))
+        let allMakers: [(String, () -> [UInt8])] = [
             ("executive_metrics_summary.csv", { SeedExports.executiveSummary(a) }),
             ("customer_rfm_segments.csv", { SeedExports.rfmSegments(a, rows: rows) }),
             ("customer_value_tiers.csv", { SeedExports.valueTiers(a, rows: rows) }),
@@ -131,11 +144,24 @@ public enum OutputFolder {
             ("customer_cohort_heatmap.svg", { Array(heatmap.svg().utf8) }),
             ("customer_cohort_heatmap.png", { heatmap.png() }),
         ]
+        let makers = allMakers.filter { !skipped.contains($0.0) }
         // Render in parallel (the PNG is the slowest), then write each file atomically.
         let files = zip(makers.map(\.0), parallelMap(makers.count) { makers[$0].1() }).map { ($0, $1) }
         for (name, bytes) in files {
             try AtomicFile.write(bytes, to: dir + "/" + name)
         }
         return files.map(\.0)
+    }
+
+    /// The cohort files that cannot be written because their matrix spans too many periods, with the reason.
+    public static func refused(_ a: Analysis) -> [(file: String, reason: String)] {
+        var out: [(file: String, reason: String)] = []
+        if let r = a.monthlyCohorts.refusal {
+            out += ["customer_cohort_retention.csv", "customer_cohort_retention_rates.csv", "customer_cohort_revenue.csv",
+                    "customer_cohort_heatmap.svg", "customer_cohort_heatmap.png"].map { ($0, r) }
+        }
+        if let r = a.weeklyCohorts.refusal { out.append(("customer_cohort_retention_weekly.csv", r)) }
+        if let r = a.quarterlyCohorts.refusal { out.append(("customer_cohort_retention_quarterly.csv", r)) }
+        return out
     }
 }

@@ -1,12 +1,35 @@
+import ArgumentParser
 import ClienteleCore
 import Foundation
 
 /// The order lines a command works on: the built-in demo data or files, read with the command's mapping options.
 enum CommandInput {
-    /// Loads the demo data (`demo`) or `files`; `configure` adjusts the load options (workers, progress).
-    static func load(files: [String], demo: Bool, demoLines: Int, map: String?, dayFirst: Bool,
+    /// Help of `--valid-dates`, the same on every command that reads order lines.
+    static let validDatesHelp: ArgumentHelp = "Dates accepted as FROM..TO (YYYY-MM-DD..YYYY-MM-DD); lines dated outside are invalid (timestamp out of range). Default: 1970-01-01 to one day after today."
+
+    /// Checks a `--valid-dates` value (for a command's `validate()`).
+    static func validateValidDates(_ text: String?) throws {
+        guard let text else { return }
+        if case .failure(let error) = LoadOptions.parseValidDates(text) { throw ValidationError("--valid-dates: \(error.description)") }
+    }
+
+    /// The most demo lines (generated in memory).
+    static let maxDemoLines = 50_000_000
+
+    /// Checks a `--demo-lines` value (for a command's `validate()`).
+    static func validateDemoLines(_ n: Int) throws {
+        if n < 1 { throw ValidationError("--demo-lines must be at least 1.") }
+        if n > maxDemoLines {
+            throw ValidationError("--demo-lines must be at most \(DisplayFormat.integer(maxDemoLines)) (the demo data is generated in memory).")
+        }
+    }
+
+    /// Loads the demo data (`demo`) or `files`; `validDates` is a `--valid-dates` value (nil: the default range);
+    /// `configure` adjusts the load options (workers, progress).
+    static func load(files: [String], demo: Bool, demoLines: Int, map: String?, dayFirst: Bool, validDates: String? = nil,
                      configure: (inout LoadOptions) -> Void = { _ in }) throws(IngestError) -> LoadedData {
         var options = LoadOptions(mapping: try map.map { text throws(IngestError) in try UserMapping(parsing: text) }, dayFirst: dayFirst)
+        if let validDates { options.validDays = try LoadOptions.parseValidDates(validDates).get() }
         configure(&options)
         return demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
     }

@@ -38,20 +38,25 @@ struct PredictCommand: TerminalCommand {
 
     @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
+    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
+    var validDates: String?
+
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func validate() throws {
+        try CommandInput.validateValidDates(validDates)
+        try CommandInput.validateDemoLines(demoLines)
         if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
         if let calibrationEnd, CivilDate.parseISODate(calibrationEnd) == nil {
             throw ValidationError("--calibration-end must be a date YYYY-MM-DD, got '\(calibrationEnd)'.")
         }
         if !(0..<1).contains(discountRate) { throw ValidationError("--discount-rate must be in [0, 1).") }
-        if horizon < 1 { throw ValidationError("--horizon must be at least 1 month.") }
+        if !(1...1200).contains(horizon) { throw ValidationError("--horizon must be between 1 and 1200 months.") }
     }
 
     func execute(_ terminal: Terminal) throws {
         let started = Date()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
         guard let span = loaded.lines.daySpan else { throw InputError("no valid order line.") }
         let end = try calibrationEnd.map { CivilDate.parseISODate($0)! } ?? {
             guard let s = RFMSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }
@@ -77,6 +82,9 @@ struct PredictCommand: TerminalCommand {
         if let gg, !gg.converged, !quiet { terminal.err("warning: the Gamma-Gamma fit did not converge: \(gg.failureReason ?? "")\n") }
         guard bg.converged else {
             throw InputError("the BG/NBD model could not be fitted: \(bg.failureReason ?? "it did not converge").")
+        }
+        if let problem = ChurnModel.parameterProblem(bg), !quiet {
+            terminal.err("warning: \(problem); its predictions below are not to be trusted.\n")
         }
         let clvOptions = CLVOptions(horizonMonths: horizon, monthlyDiscountRate: discountRate)
         let m = bg.model

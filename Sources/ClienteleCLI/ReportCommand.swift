@@ -36,10 +36,15 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).") var rules: String?
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
 
+    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
+    var validDates: String?
+
     enum Format: String, ExpressibleByArgument { case pdf, html, md }
     enum Paper: String, ExpressibleByArgument { case a4, letter }
 
     func validate() throws {
+        try CommandInput.validateValidDates(validDates)
+        try CommandInput.validateDemoLines(demoLines)
         if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
     }
@@ -52,7 +57,7 @@ struct ReportCommand: TerminalCommand {
         let filter: AnalysisFilter
         do { filter = try AnalysisFilter(queryItems: items) } catch { throw InputError(error.message) }
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
         guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
         let current: FilteredAnalysis, previous: FilteredAnalysis?
         let previousFilter = filter.previousPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf)

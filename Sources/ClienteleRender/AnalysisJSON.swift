@@ -65,6 +65,7 @@ public enum AnalysisJSON {
         for period in CohortPeriod.allCases {
             let m = a.cohorts(period)
             w.beginObject(period.rawValue)
+            if let refusal = m.refusal { w.string("refused", refusal) }
             w.beginArray("cohorts"); for l in m.labels { w.string(nil, l) }; w.endArray()
             w.beginArray("counts")
             for row in m.counts { w.beginArray(); for v in row { w.int(nil, v) }; w.endArray() }

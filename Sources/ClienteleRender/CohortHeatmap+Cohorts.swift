@@ -1,8 +1,23 @@
 import ClienteleCore
 
 extension CohortHeatmap {
+    /// The most cohorts (rows) and offsets (columns) drawn: an image of every cell of a long matrix would take
+    /// gigabytes (600 monthly cohorts are 25,000 x 16,000 pixels). Beyond, the latest cohorts and the first offsets
+    /// are drawn and the title says so; the matrix itself is in the CSV and JSON.
+    public static let maxCohorts = 120
+    public static let maxOffsets = 120
+
     /// The retention-rate heatmap of a cohort matrix (the seed's `customer_cohort_heatmap`).
-    public static func retention(_ m: CohortMatrix) -> CohortHeatmap {
+    public static func retention(_ full: CohortMatrix) -> CohortHeatmap {
+        var m = full
+        var note = ""
+        if m.counts.count > maxCohorts || m.maxOffset + 1 > maxOffsets {
+            let keep = max(0, m.counts.count - maxCohorts)
+            m.cohortIndex = Array(m.cohortIndex.dropFirst(keep))
+            m.counts = m.counts.dropFirst(keep).map { Array($0.prefix(maxOffsets)) }
+            m.revenue = m.revenue.dropFirst(keep).map { Array($0.prefix(maxOffsets)) }
+            note = " (latest \(m.counts.count) of \(full.counts.count) cohorts, first \(min(maxOffsets, full.maxOffset + 1)) offsets)"
+        }
         let width = m.maxOffset + 1
         let unit: String, plural: String, singular: String
         switch m.period {
@@ -11,7 +26,7 @@ extension CohortHeatmap {
         case .quarter: (unit, plural, singular) = ("Quarterly", "Quarters", "quarter")
         }
         return CohortHeatmap(
-            title: "\(unit) cohort retention (share of each cohort active)",
+            title: "\(unit) cohort retention (share of each cohort active)" + note,
             rowLabels: m.labels,
             columnLabels: (0..<max(width, 0)).map(String.init),
             rates: m.counts.indices.map { row in (0..<width).map { k in k < m.counts[row].count ? m.rate(row, k) : nil } },

@@ -133,14 +133,14 @@ public struct ChurnExplanations: Sendable {
                 let earlierMean = Double(sum[r] - lastValue[r]) / Double(cnt[r] - 1)
                 let fall = earlierMean > 0 ? 1 - Double(lastValue[r]) / earlierMean : 0
                 if fall >= 0.3 {
-                    list.append(ChurnReason(kind: .lowerSpend, text: "Spend per order down \(DisplayFormat.percent(fall, digits: 0)): last order \(DisplayFormat.money(lastValue[r])) vs \(DisplayFormat.money(Int64(earlierMean.rounded()))) on average before", impact: risk * fall / 2))
+                    list.append(ChurnReason(kind: .lowerSpend, text: "Spend per order down \(DisplayFormat.percent(fall, digits: 0)): last order \(DisplayFormat.money(lastValue[r])) vs \(DisplayFormat.money(Money.units(rounding: earlierMean))) on average before", impact: risk * fall / 2))
                 }
             }
             list.sort { $0.impact > $1.impact }
             reasons.append(list)
             let horizon = 365.25
             let pace = Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), horizon)
-            atRiskRevenue[r] = Int64((risk * pace).rounded())
+            atRiskRevenue[r] = Money.units(rounding: risk * pace) ?? 0
         }
         self.reasons = reasons
         revenueAtRisk = atRiskRevenue

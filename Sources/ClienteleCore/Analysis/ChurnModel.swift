@@ -33,7 +33,25 @@ public struct ChurnModel: Sendable {
         public var result: HoldoutValidation
     }
 
-    public var usable: Bool { fit.converged && !probabilityAlive.isEmpty }
+    /// Why a converged fit is not identified, in words (nil when it is): parameters that are not finite or ran off
+    /// to the edge of what the optimiser can represent, or predictions that are not finite or absurd (more than
+    /// ``maxExpectedPurchasesPerYear`` orders per customer in a year, or a customer value that money cannot hold).
+    /// Such a fit is not usable: pages say so instead of showing numbers.
+    public var notIdentified: String?
+
+    /// Expected orders per customer in the next 365 days above which a fit is considered not identified.
+    public static let maxExpectedPurchasesPerYear = 1e6
+
+    /// Whether the fit can be used: it converged, is identified (see ``notIdentified``) and predicts every row.
+    public var usable: Bool { fit.converged && notIdentified == nil && !probabilityAlive.isEmpty }
+
+    /// Why the model is not usable, in words ("" when it is).
+    public var unusableReason: String {
+        if usable { return "" }
+        if !fit.converged { return fit.failureReason ?? "the model did not converge" }
+        if let notIdentified { return notIdentified }
+        return "there are no customers to predict"
+    }
 
     /// A warning in words when the fit converged but cannot be trusted (parameters not identified: no standard
     /// errors, standard errors several times the estimate, or heterogeneity parameters running off to infinity).
@@ -79,11 +97,12 @@ public struct ChurnModel: Sendable {
                 return code < analysis.table.rowOfCode.count ? Int(analysis.table.rowOfCode[code]) : -1
             }
             // The purchase predictions depend only on (x, t_x, T): compute them once per distinct triple.
-            var keyIndex: [UInt64: Int32] = [:]
+            // (A struct key: packing the three into 21-bit fields collided once a span passed 2^21 days.)
+            var keyIndex: [SIMD3<Int32>: Int32] = [:]
             var uniqueRow: [Int] = []
             var indexOfRow = [Int32](repeating: -1, count: summary.count)
             for i in 0..<summary.count where rows[i] >= 0 {
-                let key = UInt64(UInt32(summary.repeatPurchases[i])) << 42 | UInt64(UInt32(summary.recencyDays[i])) << 21 | UInt64(UInt32(summary.ageDays[i]))
+                let key = SIMD3(summary.repeatPurchases[i], summary.recencyDays[i], summary.ageDays[i])
                 if let k = keyIndex[key] { indexOfRow[i] = k } else {
                     keyIndex[key] = Int32(uniqueRow.count); indexOfRow[i] = Int32(uniqueRow.count); uniqueRow.append(i)
                 }
@@ -120,6 +139,8 @@ public struct ChurnModel: Sendable {
             for i in 0..<summary.count where rows[i] >= 0 {
                 x[rows[i]] = summary.repeatPurchases[i]; recencyDays[rows[i]] = summary.recencyDays[i]; ageDays[rows[i]] = summary.ageDays[i]
             }
+            notIdentified = ChurnModel.identificationProblem(fit: fit, rows: rows.filter { $0 >= 0 }, probabilityAlive: probabilityAlive,
+                                                             expected: [expected30, expected90, expected365], lifetimeValue: lifetimeValue)
         }
         validation = nil
         validationScope = nil
@@ -129,13 +150,53 @@ public struct ChurnModel: Sendable {
                 let cal = RFMSummary(lines: lines, calibrationEnd: split.calibrationEnd, holdoutEnd: split.holdoutEnd, timeUnit: .weeks)
                 if cal.count > 0, let d = try? RFMData(x: (0..<cal.count).map(cal.x), tx: (0..<cal.count).map(cal.tx), T: (0..<cal.count).map(cal.age)) {
                     let vfit = BetaGeoModel.fit(d)
-                    if vfit.converged {
-                        validation = Validation(calibrationEnd: split.calibrationEnd, holdoutEnd: split.holdoutEnd, fit: vfit,
-                                                result: HoldoutValidation(model: vfit.model, summary: cal))
+                    if vfit.converged, ChurnModel.parameterProblem(vfit) == nil {
+                        let result = HoldoutValidation(model: vfit.model, summary: cal)
+                        // A holdout whose predictions are not finite says nothing: leave it out.
+                        if result.predictedTotal.isFinite, result.meanAbsoluteError.isFinite {
+                            validation = Validation(calibrationEnd: split.calibrationEnd, holdoutEnd: split.holdoutEnd, fit: vfit, result: result)
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Parameters that are not finite or positive, or that ran off to the edge (outside 1e-6 ... 1e6; published fits
+    /// lie within 0.01 ... 100): the likelihood is flat in that direction and the fit is not identified.
+    public static func parameterProblem(_ fit: BetaGeoFit) -> String? {
+        let named = [("r", fit.r), ("alpha", fit.alpha), ("a", fit.a), ("b", fit.b)]
+        guard let bad = named.first(where: { !$0.1.isFinite || $0.1 < 1e-6 || $0.1 > 1e6 }) else { return nil }
+        let value = bad.1.isFinite ? DisplayFormat.compact(bad.1) : "not finite"
+        return "the BG/NBD fit is not identified: parameter \(bad.0) ran off to the edge (\(value)); the data is too short or has too little repeat buying to estimate it. Widen the date range or the selection"
+    }
+
+    /// Why a converged fit's parameters or predictions cannot be used (see ``notIdentified``), or nil.
+    static func identificationProblem(fit: BetaGeoFit, rows: [Int], probabilityAlive: [Double], expected: [[Double]],
+                                      lifetimeValue: [Double]) -> String? {
+        if let problem = parameterProblem(fit) { return problem }
+        let advice = "the data is too short or has too little repeat buying for the model. Widen the date range or the selection"
+        var clvTotal = 0.0
+        for r in rows {
+            let p = probabilityAlive[r]
+            guard p.isFinite, p >= 0, p <= 1 else { return "the BG/NBD fit is not identified: P(alive) is not a probability for some customers; \(advice)" }
+            for e in expected where !e[r].isFinite || e[r] < 0 {
+                return "the BG/NBD fit is not identified: its expected orders are not finite for some customers; \(advice)"
+            }
+            if let year = expected.last?[r], year > maxExpectedPurchasesPerYear {
+                return "the BG/NBD fit is not identified: it expects \(DisplayFormat.compact(year)) orders from one customer in a year; \(advice)"
+            }
+            let v = lifetimeValue[r]
+            if v.isNaN { continue }   // no expected order value (no Gamma-Gamma fit and no repeat buyer): shown as missing
+            guard Money.units(fromCurrency: v) != nil else {
+                return "the BG/NBD fit is not identified: its customer value is out of range (\(DisplayFormat.compact(v))); \(advice)"
+            }
+            clvTotal += abs(v)
+        }
+        if !(clvTotal * Double(Money.scale) < Double(Money.sumBudget)) {
+            return "the BG/NBD fit is not identified: its customer values add up to \(DisplayFormat.compact(clvTotal)), more than money sums can hold; \(advice)"
+        }
+        return nil
     }
 
     /// The last quarter of the span up to `end` as holdout.

@@ -65,13 +65,14 @@ extension Analysis {
             let avgLo = Money.divideRoundingHalfEven(lo.revenue, by: Int64(lo.customers))
             let avgHi = Money.divideRoundingHalfEven(hi.revenue, by: Int64(hi.customers))
             var near: [Int] = []
-            var lift: Int64 = 0
+            // In Int128: many customers each short of the threshold can add up past what line sums are limited to.
+            var lift: Int128 = 0
             for r in 0..<table.count where tier[r] == order[i] {
                 let m = table.monetary[r]
-                if m < threshold, Int128(m) * 100 >= Int128(threshold) * Int128(nearSharePercent) { near.append(r); lift += threshold - m }
+                if m < threshold, Int128(m) * 100 >= Int128(threshold) * Int128(nearSharePercent) { near.append(r); lift += Int128(threshold) - Int128(m) }
             }
             gaps.append(TierGap(from: order[i], to: order[i + 1], averageGap: avgHi - avgLo, threshold: threshold,
-                                nearRows: near, revenueToLift: lift))
+                                nearRows: near, revenueToLift: Money.clamped(lift)))
         }
         return gaps
     }

@@ -12,6 +12,14 @@ public struct CohortMatrix: Sendable {
     public var counts: [[Int]] = []
     /// `revenue[row][k]`: net revenue (money units) of the cohort's valid lines dated in period cohort + k.
     public var revenue: [[Int64]] = []
+    /// Why the matrix is empty although there are customers: the data spans more than ``maxPeriods`` periods (a
+    /// sentence for the user); nil otherwise.
+    public var refusal: String?
+
+    /// The most periods (from the first cohort to the last period) a matrix may span. The matrix, its exports and
+    /// its heatmap grow with the square of the span, so a span beyond this is refused with a message rather than
+    /// attempted (weekly cohorts over 38 years, monthly over 166 years, quarterly over 500 years still work).
+    public static let maxPeriods = 2_000
 
     public var labels: [String] { cohortIndex.map { period.label(ofIndex: $0) } }
     public var sizes: [Int] { counts.map { $0[0] } }
@@ -28,19 +36,27 @@ public struct CohortMatrix: Sendable {
         self.period = period
         let n = table.count
         guard n > 0 else { return }
-        // Period of each day, via a table over the span of days.
-        var minDay = Int32.max, maxDay = Int32.min
-        for d in table.orderDay { minDay = min(minDay, d); maxDay = max(maxDay, d) }
-        for seg in lines.segments { for d in seg.day where d < table.asOf { minDay = min(minDay, d); maxDay = max(maxDay, d) } }
-        if let given = latestOrderDay { maxDay = max(maxDay, given) }
-        let base = Int(minDay)
-        let periodOfDay = (base...Int(maxDay)).map { period.index(ofDay: $0) }
-        @inline(__always) func p(_ day: Int32) -> Int { periodOfDay[Int(day) - base] }
-
-        let cohortOfRow = (0..<n).map { p(table.firstPurchase[$0]) }
+        // The matrix runs from the first cohort to the period of the latest order: check its span before allocating
+        // anything that grows with it.
+        var firstDay = Int32.max
+        for d in table.firstPurchase where d < firstDay { firstDay = d }
         var latest = Int32.min
         for d in table.lastPurchase where d > latest { latest = d }
         if let given = latestOrderDay { latest = max(latest, given) }
+        let firstIndex = period.index(ofDay: Int(firstDay))
+        let span = period.index(ofDay: Int(latest)) - firstIndex + 1
+        guard span <= CohortMatrix.maxPeriods else {
+            refusal = "the data spans \(DisplayFormat.integer(span)) \(period.pluralName) (\(CivilDate.format(Int(firstDay))) to \(CivilDate.format(Int(latest)))); \(period.adjective) cohorts are limited to \(DisplayFormat.integer(CohortMatrix.maxPeriods)) periods: \(period.remedy)"
+            return
+        }
+        // Period of each day from the first cohort to the latest order, via a table (at most maxPeriods periods);
+        // lines outside it fall outside the matrix.
+        let base = Int(firstDay)
+        let periodOfDay = (base...Int(latest)).map { period.index(ofDay: $0) }
+        @inline(__always) func p(_ day: Int32) -> Int { periodOfDay[Int(day) - base] }
+        @inline(__always) func inside(_ day: Int32) -> Bool { day >= firstDay && day <= latest }
+
+        let cohortOfRow = (0..<n).map { p(table.firstPurchase[$0]) }
         lastIndex = p(latest)
         let distinctCohorts = Array(Set(cohortOfRow)).sorted()
         cohortIndex = distinctCohorts
@@ -58,7 +74,7 @@ public struct CohortMatrix: Sendable {
         var grouped = [Int](repeating: 0, count: table.orders)
         for i in 0..<table.orders {
             let r = Int(table.orderRow[i])
-            grouped[fill[r]] = p(table.orderDay[i])
+            grouped[fill[r]] = p(table.orderDay[i])   // order days lie between firstDay and latest
             fill[r] += 1
         }
         var buffer: [Int] = []
@@ -77,7 +93,7 @@ public struct CohortMatrix: Sendable {
         for seg in lines.segments {
             for j in 0..<seg.count {
                 let code = seg.customer[j]
-                if code < 0 || seg.day[j] >= table.asOf { continue }
+                if code < 0 || seg.day[j] >= table.asOf || !inside(seg.day[j]) { continue }
                 let r = table.rowOfCode[Int(code)]
                 if r < 0 { continue }
                 let k = p(seg.day[j]) - cohortOfRow[Int(r)]

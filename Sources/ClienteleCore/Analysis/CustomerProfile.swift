@@ -71,12 +71,19 @@ public struct CustomerProfile: Sendable {
         }.sorted { ($0.day, $0.invoice) < ($1.day, $1.invoice) }
         let firstMonth = CohortPeriod.month.index(ofDay: firstPurchase)
         let lastMonth = CohortPeriod.month.index(ofDay: table.asOf - 1)
-        var spend = [Int64](repeating: 0, count: max(0, lastMonth - firstMonth + 1))
-        for o in orders {
-            let i = CohortPeriod.month.index(ofDay: o.day) - firstMonth
-            if i >= 0 && i < spend.count { spend[i] += o.revenue }
+        if lastMonth - firstMonth + 1 <= CohortMatrix.maxPeriods {
+            var spend = [Int64](repeating: 0, count: max(0, lastMonth - firstMonth + 1))
+            for o in orders {
+                let i = CohortPeriod.month.index(ofDay: o.day) - firstMonth
+                if i >= 0 && i < spend.count { spend[i] += o.revenue }
+            }
+            monthlySpend = spend.enumerated().map { (CohortPeriod.month.label(ofIndex: firstMonth + $0), $1) }
+        } else {
+            // A span of months too long to list every month (a far as-of date): only the months with orders.
+            var spend: [Int: Int64] = [:]
+            for o in orders { spend[CohortPeriod.month.index(ofDay: o.day), default: 0] += o.revenue }
+            monthlySpend = spend.keys.sorted().map { (CohortPeriod.month.label(ofIndex: $0), spend[$0]!) }
         }
-        monthlySpend = spend.enumerated().map { (CohortPeriod.month.label(ofIndex: firstMonth + $0), $1) }
     }
 }
 

@@ -14,6 +14,8 @@ public struct PeriodSeries: Sendable {
     /// Customers whose first order is in the period (cohort size).
     public var newCustomers: [Int] = []
     public var orders: [Int] = []
+    /// Why the series is empty although there are customers (the cohort matrix's ``CohortMatrix/refusal``).
+    public var refusal: String?
 
     public var labels: [String] { index.map { period.label(ofIndex: $0) } }
     public var count: Int { index.count }
@@ -21,6 +23,7 @@ public struct PeriodSeries: Sendable {
     public init(analysis: Analysis, period: CohortPeriod) {
         self.period = period
         let matrix = analysis.cohorts(period)
+        refusal = matrix.refusal
         guard let first = matrix.cohortIndex.first else { return }
         let last = matrix.lastIndex
         let n = last - first + 1
@@ -59,6 +62,7 @@ extension PeriodSeries {
         self.period = period
         let t = analysis.table
         let matrix = analysis.cohorts(period)
+        refusal = matrix.refusal
         guard let first = matrix.cohortIndex.first else { return }
         let last = matrix.lastIndex
         let n = last - first + 1
@@ -87,7 +91,7 @@ extension PeriodSeries {
             let p = period.index(ofDay: Int(t.orderDay[i]))
             guard p >= first && p <= last else { continue }
             orders[p - first] += 1
-            if seen.insert(r &* 4096 &+ (p - first)).inserted {
+            if seen.insert(r * n + (p - first)).inserted {
                 activeCustomers[p - first] += 1
                 if firstPeriod(t.idCode[r]) == p { newCustomers[p - first] += 1 }
             }

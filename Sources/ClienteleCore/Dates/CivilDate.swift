@@ -93,6 +93,27 @@ public enum CohortPeriod: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// "months", "weeks", "quarters".
+    public var pluralName: String { rawValue + "s" }
+
+    /// "monthly", "weekly", "quarterly".
+    public var adjective: String {
+        switch self {
+        case .month: return "monthly"
+        case .week: return "weekly"
+        case .quarter: return "quarterly"
+        }
+    }
+
+    /// What to choose instead when this period's cohorts span too many periods (longer periods, or a date range).
+    var remedy: String {
+        switch self {
+        case .week: return "choose monthly or quarterly cohorts, or a date range"
+        case .month: return "choose quarterly cohorts, or a date range"
+        case .quarter: return "choose a date range"
+        }
+    }
+
     /// Label of a period index: `YYYY-MM`, `YYYY-Www` or `YYYY-Qn`.
     public func label(ofIndex index: Int) -> String {
         switch self {

@@ -19,6 +19,9 @@ struct ChunkResult: @unchecked Sendable {
     var examples: [(reason: InvalidReason, line: Int, field: String, value: String)] = []
     /// Newlines consumed (for line numbers of later chunks).
     var newlines = 0
+    /// Sum of |line revenue| over the valid lines (money units, saturating at UInt64.max), for the load's budget
+    /// (``Money/sumBudget``).
+    var absoluteAmount: UInt64 = 0
     /// Where parsing stopped: the chunk length, or the start of an incomplete last record (quoted field open).
     var consumed = 0
     var incomplete = false
@@ -41,27 +44,42 @@ struct ChunkParser: Sendable {
     /// Olist items: order id -> order (customer, date, state, skipped).
     let olistOrders: [String: OlistOrder]?
     let olistPriceIndex: Int
+    /// Valid days (days since 1970-01-01); a line dated outside is invalid (`timestamp_out_of_range`).
+    let validDays: ClosedRange<Int>
 
     static let maxFields = 512
+    /// Fields whose positions are kept per record: at least ``maxFields``, and every field of the layout (a header may
+    /// have more than 512 columns, with the mapped ones at the end).
+    let fieldCapacity: Int
 
-    init(layout: Layout, timestamps: TimestampParser, fileName: String, olistOrders: [String: OlistOrder]? = nil, olistPriceIndex: Int = 0) {
+    init(layout: Layout, timestamps: TimestampParser, fileName: String, olistOrders: [String: OlistOrder]? = nil, olistPriceIndex: Int = 0,
+         validDays: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max)) {
         self.layout = layout
         self.timestamps = timestamps
         self.fileName = fileName
         self.olistOrders = olistOrders
         self.olistPriceIndex = olistPriceIndex
+        self.validDays = validDays
+        let declared = layout.mapping.fieldCount
+        fieldCapacity = declared == .max ? ChunkParser.maxFields : max(ChunkParser.maxFields, declared + 1)
     }
 
     /// Parses `buffer`. When `isFinal` is false, a record that is not terminated by a newline (or whose quoted field
     /// is still open at the end) is left unconsumed.
-    func parse(_ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, startLine: Int = 0) -> ChunkResult {
+    ///
+    /// `amountBudget`: when given, a valid line whose |revenue| added to the |revenue| of the valid lines before it in
+    /// the chunk would exceed it is invalid (`amount_too_large`). The loader passes what is left of
+    /// ``Money/sumBudget`` when a chunk does not fit whole, so that the lines rejected are the same whatever the
+    /// chunking.
+    func parse(_ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, startLine: Int = 0, amountBudget: UInt64? = nil) -> ChunkResult {
         var result = ChunkResult()
         result.segment.reserve(buffer.count / 60)
         guard let base = buffer.baseAddress, buffer.count > 0 else { return result }
         let end = buffer.count
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: ChunkParser.maxFields)
-        let ends = UnsafeMutablePointer<Int>.allocate(capacity: ChunkParser.maxFields)
-        let dirty = UnsafeMutablePointer<Bool>.allocate(capacity: ChunkParser.maxFields)
+        let capacity = fieldCapacity
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+        let dirty = UnsafeMutablePointer<Bool>.allocate(capacity: capacity)
         defer { starts.deallocate(); ends.deallocate(); dirty.deallocate() }
         var scratch: [UInt8] = []
         var state = LineState()
@@ -83,7 +101,7 @@ struct ChunkParser: Sendable {
                     if base[p] == 10 { break }
                     let s = p
                     while p < end, base[p] != 32, base[p] != 9, base[p] != 13, base[p] != 10 { p += 1 }
-                    if fieldCount < ChunkParser.maxFields { starts[fieldCount] = s; ends[fieldCount] = p; dirty[fieldCount] = false }
+                    if fieldCount < capacity { starts[fieldCount] = s; ends[fieldCount] = p; dirty[fieldCount] = false }
                     fieldCount += 1
                 }
                 if p < end { complete = true; pos = p + 1; line += 1 } else if isFinal { complete = true; pos = end }
@@ -130,7 +148,7 @@ struct ChunkParser: Sendable {
                         contentStart = fieldStart
                         contentEnd = p
                     }
-                    if fieldCount < ChunkParser.maxFields {
+                    if fieldCount < capacity {
                         starts[fieldCount] = contentStart; ends[fieldCount] = contentEnd; dirty[fieldCount] = fieldDirty
                     }
                     fieldCount += 1
@@ -173,7 +191,8 @@ struct ChunkParser: Sendable {
             }
             result.records += 1
             processRecord(base: base, starts: starts, ends: ends, dirty: dirty, fieldCount: fieldCount,
-                          lineNumber: startLine + recordLine, scratch: &scratch, state: &state, result: &result)
+                          lineNumber: startLine + recordLine, scratch: &scratch, state: &state, result: &result,
+                          amountBudget: amountBudget)
         }
         result.consumed = end
         result.newlines = line
@@ -260,27 +279,29 @@ struct ChunkParser: Sendable {
         case .wrongFieldCount: return 0
         case .unterminatedQuote: return 1
         case .badTimestamp: return 2
-        case .badQuantity: return 3
-        case .zeroQuantity: return 4
-        case .badUnitPrice: return 5
-        case .nonPositiveUnitPrice: return 6
-        case .amountTooLarge: return 7
-        case .unknownOrder: return 8
+        case .timestampOutOfRange: return 3
+        case .badQuantity: return 4
+        case .zeroQuantity: return 5
+        case .badUnitPrice: return 6
+        case .nonPositiveUnitPrice: return 7
+        case .amountTooLarge: return 8
+        case .unknownOrder: return 9
         }
     }
 
     func processRecord(base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
                        dirty: UnsafeMutablePointer<Bool>, fieldCount: Int, lineNumber: Int,
-                       scratch: inout [UInt8], state: inout LineState, result: inout ChunkResult) {
+                       scratch: inout [UInt8], state: inout LineState, result: inout ChunkResult, amountBudget: UInt64?) {
         let m = layout.mapping
-        if fieldCount != m.fieldCount {
+        if fieldCount != m.fieldCount || fieldCount > fieldCapacity {
             let text = "\(fieldCount) field\(fieldCount == 1 ? "" : "s"), expected \(m.fieldCount)"
             var bytes = Array(text.utf8)
             bytes.withUnsafeMutableBufferPointer { invalid(&result, .wrongFieldCount, lineNumber, nil, $0.baseAddress!, $0.count) }
             return
         }
         if olistOrders != nil {
-            processOlist(base: base, starts: starts, ends: ends, dirty: dirty, lineNumber: lineNumber, scratch: &scratch, result: &result)
+            processOlist(base: base, starts: starts, ends: ends, dirty: dirty, lineNumber: lineNumber, scratch: &scratch, result: &result,
+                         amountBudget: amountBudget)
             return
         }
         // Timestamp.
@@ -292,7 +313,10 @@ struct ChunkParser: Sendable {
             guard tn > 0, let d = timestamps.parseDay(tp, tn) else {
                 invalid(&result, .badTimestamp, lineNumber, m.timestamp, tp, tn); return
             }
-            day = Int32(d)
+            guard validDays.contains(d), let d32 = Int32(exactly: d) else {
+                invalid(&result, .timestampOutOfRange, lineNumber, m.timestamp, tp, tn); return
+            }
+            day = d32
             state.lastTimestamp.removeAll(keepingCapacity: true)
             state.lastTimestamp.append(contentsOf: UnsafeBufferPointer(start: tp, count: tn))
             state.lastDay = day
@@ -307,7 +331,9 @@ struct ChunkParser: Sendable {
         }
         // Price or line revenue.
         let revenue: Int64
+        let amountColumn: Int
         if let pi = m.unitPrice {
+            amountColumn = pi
             (tp, tn) = field(base, starts, ends, dirty, pi, &scratch)
             guard let price = ParsedDecimal.parse(tp, tn) else { invalid(&result, .badUnitPrice, lineNumber, pi, tp, tn); return }
             if price.mantissa <= 0 { invalid(&result, .nonPositiveUnitPrice, lineNumber, pi, tp, tn); return }
@@ -317,6 +343,7 @@ struct ChunkParser: Sendable {
             revenue = r
         } else {
             let ri = m.revenue!
+            amountColumn = ri
             (tp, tn) = field(base, starts, ends, dirty, ri, &scratch)
             guard let amount = ParsedDecimal.parse(tp, tn) else { invalid(&result, .badUnitPrice, lineNumber, ri, tp, tn); return }
             if m.quantity == nil, amount.mantissa < 0 {
@@ -329,6 +356,10 @@ struct ChunkParser: Sendable {
             }
             guard let r = amount.moneyUnits else { invalid(&result, .amountTooLarge, lineNumber, ri, tp, tn); return }
             revenue = r
+        }
+        guard withinBudget(revenue, &result, amountBudget) else {
+            (tp, tn) = field(base, starts, ends, dirty, amountColumn, &scratch)
+            invalid(&result, .amountTooLarge, lineNumber, amountColumn, tp, tn); return
         }
         // Invoice (missing: one order per customer and day).
         var cancelled = quantity.isNegative
@@ -371,8 +402,24 @@ struct ChunkParser: Sendable {
         return "#" + CivilDate.pad(c.year, 4) + CivilDate.pad(c.month, 2) + CivilDate.pad(c.day, 2)
     }
 
+    /// Adds |revenue| to the chunk's total of amounts; false (and nothing added) when a budget is given and the line
+    /// would exceed it.
+    @inline(__always)
+    func withinBudget(_ revenue: Int64, _ result: inout ChunkResult, _ budget: UInt64?) -> Bool {
+        let magnitude = revenue.magnitude
+        if let budget {
+            guard result.absoluteAmount <= budget, magnitude <= budget - result.absoluteAmount else { return false }
+            result.absoluteAmount += magnitude
+        } else {
+            let (sum, overflow) = result.absoluteAmount.addingReportingOverflow(magnitude)
+            result.absoluteAmount = overflow ? .max : sum
+        }
+        return true
+    }
+
     func processOlist(base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
-                      dirty: UnsafeMutablePointer<Bool>, lineNumber: Int, scratch: inout [UInt8], result: inout ChunkResult) {
+                      dirty: UnsafeMutablePointer<Bool>, lineNumber: Int, scratch: inout [UInt8], result: inout ChunkResult,
+                      amountBudget: UInt64?) {
         let m = layout.mapping
         let (op, on) = field(base, starts, ends, dirty, m.invoice!, &scratch)
         let orderID = String(decoding: UnsafeBufferPointer(start: op, count: on), as: UTF8.self)
@@ -385,15 +432,22 @@ struct ChunkParser: Sendable {
             b.withUnsafeMutableBufferPointer { invalid(&result, .badTimestamp, lineNumber, nil, $0.baseAddress!, $0.count) }
             return
         }
+        guard validDays.contains(day), let day32 = Int32(exactly: day) else {
+            var b = Array("order \(orderID) dated \(CivilDate.format(day))".utf8)
+            b.withUnsafeMutableBufferPointer { invalid(&result, .timestampOutOfRange, lineNumber, nil, $0.baseAddress!, $0.count) }
+            return
+        }
         let (pp, pn) = field(base, starts, ends, dirty, olistPriceIndex, &scratch)
         guard let price = ParsedDecimal.parse(pp, pn) else { invalid(&result, .badUnitPrice, lineNumber, olistPriceIndex, pp, pn); return }
         if price.mantissa <= 0 { invalid(&result, .nonPositiveUnitPrice, lineNumber, olistPriceIndex, pp, pn); return }
-        guard let revenue = price.moneyUnits else { invalid(&result, .amountTooLarge, lineNumber, olistPriceIndex, pp, pn); return }
+        guard let revenue = price.moneyUnits, withinBudget(revenue, &result, amountBudget) else {
+            invalid(&result, .amountTooLarge, lineNumber, olistPriceIndex, pp, pn); return
+        }
         let invoiceCode = result.invoices.intern(orderID)
         let countryCode: Int32 = order.state.isEmpty ? -1 : result.countries.intern(order.state)
         let customerCode: Int32 = order.customerUniqueID.isEmpty ? -1 : result.customers.intern(order.customerUniqueID)
         if customerCode < 0 { result.guests += 1 }
-        result.segment.append(customer: customerCode, day: Int32(day), invoice: invoiceCode, revenue: revenue,
+        result.segment.append(customer: customerCode, day: day32, invoice: invoiceCode, revenue: revenue,
                               country: countryCode, cancelled: false)
     }
 }

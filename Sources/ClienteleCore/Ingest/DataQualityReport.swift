@@ -4,6 +4,7 @@ public enum InvalidReason: String, CaseIterable, Sendable, Codable {
     case wrongFieldCount = "wrong_field_count"
     case unterminatedQuote = "unterminated_quoted_field"
     case badTimestamp = "missing_or_unparseable_timestamp"
+    case timestampOutOfRange = "timestamp_out_of_range"
     case badQuantity = "unparseable_quantity"
     case zeroQuantity = "quantity_zero"
     case badUnitPrice = "unparseable_unit_price"
@@ -16,11 +17,12 @@ public enum InvalidReason: String, CaseIterable, Sendable, Codable {
         case .wrongFieldCount: return "wrong number of fields"
         case .unterminatedQuote: return "a quoted field is never closed (the line was read up to its end of line)"
         case .badTimestamp: return "missing or unparseable timestamp"
+        case .timestampOutOfRange: return "timestamp out of range (default: before 1970-01-01 or more than one day after the load; settable)"
         case .badQuantity: return "unparseable quantity"
         case .zeroQuantity: return "quantity is 0"
         case .badUnitPrice: return "unparseable unit price (or line amount)"
         case .nonPositiveUnitPrice: return "unit price is 0 or negative (bad-debt adjustments, free items)"
-        case .amountTooLarge: return "line amount too large to represent exactly"
+        case .amountTooLarge: return "line amount too large to represent exactly (alone, or added to the lines before it: the total of all line amounts, returns counted positive, is limited to \(Money.format(Money.sumBudget)))"
         case .unknownOrder: return "order id not found in the orders file"
         }
     }

@@ -15,10 +15,41 @@ public struct LoadOptions: Sendable {
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// Called after each batch with (bytes consumed, total bytes if known).
     public var progress: (@Sendable (Int, Int?) -> Void)?
+    /// Valid dates (day numbers, days since 1970-01-01): a line dated outside is invalid (`timestamp_out_of_range`,
+    /// ANALYTICS.md section 1). nil: the default, ``defaultValidDays(today:)`` on the day of the load.
+    public var validDays: ClosedRange<Int>?
 
-    public init(mapping: UserMapping? = nil, dayFirst: Bool = false) {
+    public init(mapping: UserMapping? = nil, dayFirst: Bool = false, validDays: ClosedRange<Int>? = nil) {
         self.mapping = mapping
         self.dayFirst = dayFirst
+        self.validDays = validDays
+    }
+
+    /// The default range of valid dates: 1970-01-01 to one day after `today` (a day number; default: today in UTC).
+    public static func defaultValidDays(today: Int = LoadOptions.today()) -> ClosedRange<Int> {
+        0...max(0, today + 1)
+    }
+
+    /// Today's day number (UTC).
+    public static func today() -> Int {
+        Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
+    }
+
+    /// The valid dates of this load.
+    public var effectiveValidDays: ClosedRange<Int> { validDays ?? LoadOptions.defaultValidDays() }
+
+    /// Parses a range of valid dates written `FROM..TO` (ISO dates, both included, years 0001-9999), as given to
+    /// `--valid-dates`; the error is a sentence for the user.
+    public static func parseValidDates(_ text: String) -> Result<ClosedRange<Int>, IngestError> {
+        let parts = text.trimmingCharacters(in: .whitespaces).components(separatedBy: "..")
+        guard parts.count == 2, let from = CivilDate.parseISODate(parts[0].trimmingCharacters(in: .whitespaces)),
+              let to = CivilDate.parseISODate(parts[1].trimmingCharacters(in: .whitespaces)) else {
+            return .failure(.invalidSettings("valid dates must be FROM..TO with dates YYYY-MM-DD (e.g. 1990-01-01..2030-12-31), got '\(text)'"))
+        }
+        guard from <= to else {
+            return .failure(.invalidSettings("valid dates \(text): the first date is after the second"))
+        }
+        return .success(from...to)
     }
 }
 
@@ -73,6 +104,8 @@ public enum OrderLineLoader {
         var lines = OrderLines()
         var report = DataQualityReport()
         var layouts: [String] = []
+        /// Sum of |line revenue| over the valid lines merged so far (at most ``Money/sumBudget``).
+        var amountUsed: UInt64 = 0
     }
 
     // MARK: - One source
@@ -124,7 +157,8 @@ public enum OrderLineLoader {
         state.layouts.append(layout.kind.displayName)
         state.report.layout = Array(Set(state.layouts)).sorted().joined(separator: " + ")
         state.report.delimiter = layout.delimiter.displayName
-        let parser = ChunkParser(layout: layout, timestamps: TimestampParser(dayFirst: options.dayFirst), fileName: name)
+        let parser = ChunkParser(layout: layout, timestamps: TimestampParser(dayFirst: options.dayFirst), fileName: name,
+                                 validDays: options.effectiveValidDays)
         try stream(body: body, eof: eof, source: &src, parser: parser, lineBase: headerNewlines, name: name,
                    options: options, state: &state)
     }
@@ -196,18 +230,34 @@ public enum OrderLineLoader {
                         pending = tail + pending
                     }
                 }
-                merge(r, into: &state, lineBase: lineBase, file: name)
+                let isFinal = lastIsFinal && i == results.count - 1
+                let checked = withinBudget(r, state: state) { left in
+                    chunks[i].withUnsafeBufferPointer { parser.parse($0, isFinal: isFinal, amountBudget: left) }
+                }
+                merge(checked, into: &state, lineBase: lineBase, file: name)
                 lineBase += r.newlines
             }
             options.progress?(source.bytesConsumed, source.totalBytes)
             if lastIsFinal && pending.isEmpty { break }
             if lastIsFinal && !pending.isEmpty {
                 // An incomplete record was left at the very end: parse it as final.
-                let r = pending.withUnsafeBufferPointer { parser.parse($0, isFinal: true) }
+                let final = pending
+                let r = withinBudget(final.withUnsafeBufferPointer { parser.parse($0, isFinal: true) }, state: state) { left in
+                    final.withUnsafeBufferPointer { parser.parse($0, isFinal: true, amountBudget: left) }
+                }
                 merge(r, into: &state, lineBase: lineBase, file: name)
                 break
             }
         }
+    }
+
+    /// The chunk's result when its lines fit in what is left of ``Money/sumBudget``; otherwise the chunk parsed again
+    /// with that remainder, so that the lines past the budget are invalid (`amount_too_large`). The merge is in file
+    /// order, so the lines rejected do not depend on the chunk size or the worker count.
+    static func withinBudget(_ r: ChunkResult, state: MergeState, reparse: (UInt64) -> ChunkResult) -> ChunkResult {
+        let budget = UInt64(Money.sumBudget)
+        let left = budget - min(budget, state.amountUsed)
+        return r.absoluteAmount <= left ? r : reparse(left)
     }
 
     static func lastNewline(_ buf: [UInt8]) -> Int? {
@@ -276,6 +326,7 @@ public enum OrderLineLoader {
         rep.cancelledLines += r.cancelled
         rep.guestLines += r.guests
         rep.skippedCancelledOrders += r.skippedCancelledOrders
+        state.amountUsed += r.absoluteAmount
         for (k, reason) in InvalidReason.allCases.enumerated() where r.invalid[k] > 0 {
             rep.addInvalid(reason, count: r.invalid[k])
         }
@@ -371,7 +422,8 @@ public enum OrderLineLoader {
         state.layouts.append(layout.kind.displayName)
         state.report.layout = layout.kind.displayName
         state.report.delimiter = ","
-        let parser = ChunkParser(layout: layout, timestamps: ts, fileName: files.items, olistOrders: orders, olistPriceIndex: iPrice)
+        let parser = ChunkParser(layout: layout, timestamps: ts, fileName: files.items, olistOrders: orders, olistPriceIndex: iPrice,
+                                 validDays: options.effectiveValidDays)
         try stream(body: Array(head[(headerEnd + 1)...]), eof: false, source: &src, parser: parser, lineBase: 1,
                    name: files.items, options: options, state: &state)
     }

@@ -74,6 +74,10 @@ public struct ParsedDecimal: Sendable, Equatable {
             let (r, overflow) = value.multipliedReportingOverflow(by: powersOfTen[4 - scale])
             if overflow { return nil }
             result = r
+        } else if scale - 4 >= powersOfTen.count {
+            // |value| < 10^37 (at most 36 significant digits) is less than half of 10^(scale - 4): it rounds to 0.
+            // (Indexing powersOfTen with it trapped on a fraction with 42 digits, such as 0.000...0001.)
+            result = 0
         } else {
             let divisor = powersOfTen[scale - 4]
             var q = value / divisor

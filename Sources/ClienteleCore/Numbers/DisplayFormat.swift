@@ -27,6 +27,29 @@ public enum DisplayFormat {
         return sign + grouped(cents / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
     }
 
+    /// Money units that may be missing (a model's prediction that is not finite or out of range): "—" for nil.
+    public static func money(_ units: Int64?) -> String {
+        guard let units else { return missing }
+        return money(units)
+    }
+
+    /// An amount in currency units computed in floating point (a model's prediction), via
+    /// ``Money/units(fromCurrency:)``: "—" when it is not finite or out of range.
+    public static func money(currency value: Double) -> String {
+        money(Money.units(fromCurrency: value))
+    }
+
+    /// ``compactMoney(_:)`` of an amount in currency units computed in floating point; "—" when not finite.
+    public static func compactMoney(currency value: Double) -> String {
+        compact(value)
+    }
+
+    /// A count computed in floating point (expected orders), rounded: "—" when not finite or out of range.
+    public static func integer(rounding value: Double) -> String {
+        guard let n = roundedInt(value) else { return missing }
+        return integer(n)
+    }
+
     /// Money (units of 1/10000) with a K/M/B/T suffix and three significant digits:
     /// "1.23M", "45.6K", "980".
     public static func compactMoney(_ units: Int64) -> String {

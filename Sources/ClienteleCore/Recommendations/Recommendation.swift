@@ -84,7 +84,7 @@ public struct RecommendationInput: Sendable {
         let horizon = Double(months) * 30.436875
         let tenure = max(Double(t.tenureDays(row)), horizon)
         let m = max(t.monetary[row], 0)
-        return Int64((Double(m) * horizon / tenure).rounded())
+        return Money.units(rounding: Double(m) * horizon / tenure) ?? 0
     }
 }
 
@@ -143,14 +143,22 @@ extension RecommendationConfig: Codable {
         tierNearSharePercent = try c.decodeIfPresent(Int.self, forKey: .tierNearSharePercent) ?? tierNearSharePercent
         concentrationTop1Percent = try c.decodeIfPresent(Int.self, forKey: .concentrationTop1Percent) ?? concentrationTop1Percent
         concentrationGini = try c.decodeIfPresent(Double.self, forKey: .concentrationGini) ?? concentrationGini
-        if let v = try c.decodeIfPresent(Double.self, forKey: .contactCost) { contactCost = Int64((v * 10_000).rounded()) }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .contactCost) {
+            guard let units = Money.units(fromCurrency: v), units <= Money.sumBudget else {
+                throw DecodingError.dataCorruptedError(forKey: .contactCost, in: c, debugDescription: "contact cost \(v) is out of range")
+            }
+            contactCost = units
+        }
         reactivationRatePercent = try c.decodeIfPresent(Int.self, forKey: .reactivationRatePercent) ?? reactivationRatePercent
         marketMinimumCustomers = try c.decodeIfPresent(Int.self, forKey: .marketMinimumCustomers) ?? marketMinimumCustomers
         marketRatio = try c.decodeIfPresent(Double.self, forKey: .marketRatio) ?? marketRatio
         seasonalityPeakRatio = try c.decodeIfPresent(Double.self, forKey: .seasonalityPeakRatio) ?? seasonalityPeakRatio
-        guard valueHorizonMonths >= 1, (0...100).contains(tierNearSharePercent), (0...100).contains(reactivationRatePercent),
-              contactCost >= 0, marketRatio > 1, seasonalityPeakRatio > 1 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a setting is out of range (percentages 0-100, ratios above 1, horizon at least 1 month, cost not negative)"))
+        guard (1...1200).contains(valueHorizonMonths), (0...100).contains(tierNearSharePercent), (0...100).contains(reactivationRatePercent),
+              (0...100).contains(secondOrderUpliftPercent), (0...100).contains(concentrationTop1Percent),
+              (0...36_600).contains(newBuyerWindowDays), marketMinimumCustomers >= 1,
+              contactCost >= 0, marketRatio > 1, seasonalityPeakRatio > 1, marketRatio.isFinite, seasonalityPeakRatio.isFinite,
+              concentrationGini.isFinite else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a setting is out of range (percentages 0-100, ratios above 1, horizon 1-1200 months, new-buyer window 0-36600 days, market minimum at least 1 customer, cost not negative)"))
         }
     }
 

@@ -28,7 +28,7 @@ public struct WinBackRule: RecommendationRule {
         // Without a model: the next 12 months at the past pace. With one: the same, weighted by the churn risk.
         let value = rows.reduce(Int64(0)) { sum, r in
             let pace = input.runRate(r, months: c.valueHorizonMonths)
-            return sum + (model.map { Int64((Double(pace) * $0.churnRisk(r)).rounded()) } ?? pace)
+            return sum + (model.map { Money.units(rounding: Double(pace) * $0.churnRisk(r)) ?? 0 } ?? pace)
         }
         let past = rows.reduce(Int64(0)) { $0 + a.table.monetary[$1] }
         let recency = lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0
@@ -95,7 +95,7 @@ public struct SecondOrderRule: RecommendationRule {
         let rows = (0..<a.table.count).filter { a.table.frequency[$0] == 1 && a.table.tenureDays($0) <= c.newBuyerWindowDays }
             .sorted { a.table.firstPurchase[$0] > a.table.firstPurchase[$1] }
         guard !rows.isEmpty else { return nil }
-        let value = Int64(rows.count) * aov * Int64(c.secondOrderUpliftPercent) / 100
+        let value = Money.clamped(Int128(rows.count) * Int128(aov) * Int128(c.secondOrderUpliftPercent) / 100)
         let repeatRate = a.kpis.repeatCustomerRate
         return Recommendation(
             id: id, title: "Turn \(count(rows.count, "new buyer")) into repeat customers before month \(drop.offset)",
@@ -128,7 +128,7 @@ public struct TierUpgradeRule: RecommendationRule {
                 reasons.append("\(g.from.rawValue): \(money(g.threshold - a.table.monetary[r])) short of \(g.to.rawValue)")
             }
         }
-        let value = gaps.reduce(Int64(0)) { $0 + $1.revenueToLift }
+        let value = Money.clamped(gaps.reduce(Int128(0)) { $0 + Int128($1.revenueToLift) })
         return Recommendation(
             id: id, title: "Move \(count(rows.count, "customer")) up a value tier",
             why: gaps.map { "\(count($0.nearRows.count, "\($0.from.rawValue) customer")) have at least \(c.tierNearSharePercent)% of \($0.to.rawValue)'s entry revenue (\(money($0.threshold))); a \($0.to.rawValue) customer spends \(money($0.averageGap)) more on average." },
@@ -234,11 +234,11 @@ public struct MarketsRule: RecommendationRule {
             let name = t.countries.string(k)
             if restRpc > 0, rpc > 0, rpc / restRpc >= c.marketRatio || restRpc / rpc >= c.marketRatio {
                 let under = rpc < restRpc
-                findings.append((k, "\(name): revenue per customer \(money(Int64(rpc.rounded()))) vs \(money(Int64(restRpc.rounded()))) elsewhere (\(DisplayFormat.integer(n)) customers).",
-                                 Int64((abs(restRpc - rpc) * Double(n)).rounded()), under))
+                findings.append((k, "\(name): revenue per customer \(DisplayFormat.money(Money.units(rounding: rpc))) vs \(DisplayFormat.money(Money.units(rounding: restRpc))) elsewhere (\(DisplayFormat.integer(n)) customers).",
+                                 Money.units(rounding: abs(restRpc - rpc) * Double(n)) ?? 0, under))
             } else if restRr > 0, rr > 0, rr / restRr >= c.marketRatio || restRr / rr >= c.marketRatio {
                 let under = rr < restRr
-                let gapValue = Int64((abs(restRr - rr) * Double(n) * restRpc).rounded())
+                let gapValue = Money.units(rounding: abs(restRr - rr) * Double(n) * restRpc) ?? 0
                 findings.append((k, "\(name): \(pct(rr)) of customers order again vs \(pct(restRr)) elsewhere (\(DisplayFormat.integer(n)) customers).", gapValue, under))
             }
         }
@@ -306,7 +306,7 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         }
         let firstYear = size > 0 ? rev / Int64(size) : (a.kpis.avgRevenuePerCustomer ?? 0)
         let peakNew = peaks.reduce(0.0) { $0 + perMonth[$1] }
-        let value = Int64((peakNew * Double(firstYear) * 0.10).rounded())
+        let value = Money.units(rounding: peakNew * Double(firstYear) * 0.10) ?? 0
         let peakSet = Set(peaks)
         let recent = (0..<t.count).filter { peakSet.contains(CivilDate.civil(Int(t.firstPurchase[$0])).month - 1) }
             .sorted { t.firstPurchase[$0] > t.firstPurchase[$1] }

@@ -28,13 +28,16 @@ public struct NiceScale: Sendable, Equatable {
         }
         let maxTicks = Swift.max(3, maxTicks)
         // Candidate steps from a tenth of the range upwards: the smallest with few enough ticks.
-        var exponent = Int(Foundation.log10((hi - lo) / Double(maxTicks)).rounded(.down)) - 1
+        // (A range too wide or too narrow for a Double's exponent starts the search at the edge instead of trapping.)
+        let magnitude = Foundation.log10((hi - lo) / Double(maxTicks)).rounded(.down)
+        var exponent = magnitude.isFinite ? Int(Swift.max(-330, Swift.min(330, magnitude))) - 1 : (magnitude > 0 ? 307 : -330)
         var chosen: (step: Double, first: Int, last: Int, mantissa: Double, exponent: Int)?
         search: while exponent < 308 {
             for mantissa in [1.0, 2.0, 5.0] {
                 let step = NiceScale.step(mantissa, exponent)
-                let first = Int((lo / step + 1e-9).rounded(.down))
-                let last = Int((hi / step - 1e-9).rounded(.up))
+                let firstTick = (lo / step + 1e-9).rounded(.down), lastTick = (hi / step - 1e-9).rounded(.up)
+                guard abs(firstTick) < 1e15, abs(lastTick) < 1e15 else { continue }   // step too small for this range
+                let first = Int(firstTick), last = Int(lastTick)
                 if last - first + 1 <= maxTicks {
                     chosen = (step, first, last, mantissa, exponent)
                     break search

@@ -49,7 +49,7 @@ public struct RGBColor: Sendable, Hashable, CustomStringConvertible {
 
     /// Linear interpolation in sRGB space, `t` in 0...1.
     public func mixed(with other: RGBColor, _ t: Double) -> RGBColor {
-        let t = min(max(t, 0), 1)
+        let t = t.isNaN ? 0 : min(max(t, 0), 1)
         func mix(_ a: UInt8, _ b: UInt8) -> UInt8 {
             UInt8((Double(a) + (Double(b) - Double(a)) * t).rounded())
         }

@@ -206,7 +206,7 @@ enum PDFNumber {
     static func format(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let scaled = (value * 1000).rounded()
-        if abs(scaled) >= 1e15 { return String(Int64(value.rounded())) }
+        if abs(scaled) >= 1e15 { return Int64(exactly: value.rounded()).map(String.init) ?? (value < 0 ? "-999999999999999" : "999999999999999") }
         let m = Int64(scaled)
         let negative = m < 0
         let a = negative ? -m : m

@@ -570,6 +570,7 @@ enum SVGPathParser {
         let theta1 = angle(1, 0, (x1p - cxp) / rx, (y1p - cyp) / ry)
         var dtheta = angle((x1p - cxp) / rx, (y1p - cyp) / ry, (-x1p - cxp) / rx, (-y1p - cyp) / ry)
         if !sweep && dtheta > 0 { dtheta -= 2 * .pi } else if sweep && dtheta < 0 { dtheta += 2 * .pi }
+        guard dtheta.isFinite, theta1.isFinite else { path.line(to: p1.0, p1.1); return }
         let segments = max(1, Int((abs(dtheta) / (.pi / 2) - 1e-9).rounded(.up)))
         let delta = dtheta / Double(segments)
         let k = 4.0 / 3.0 * tan(delta / 4)

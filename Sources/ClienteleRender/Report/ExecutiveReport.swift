@@ -210,7 +210,7 @@ extension ExecutiveReport {
     public mutating func addChurn(_ m: ChurnModel, explanations e: ChurnExplanations, analysis a: Analysis) {
         let n = a.table.count
         guard m.usable, n > 0 else {
-            validation = ["The BG/NBD model could not be fitted on this selection: \(m.fit.failureReason ?? "it did not converge")."]
+            validation = ["The BG/NBD model could not be used on this selection: \(m.unusableReason.isEmpty ? "there are no customers in it" : m.unusableReason)."]
             return
         }
         var count = [ChurnRiskBand: Int](), clv = [ChurnRiskBand: Double]()
@@ -225,7 +225,7 @@ extension ExecutiveReport {
         let bands = ChurnRiskBand.allCases
         let chart = BarChart(title: "Customers by churn risk (BG/NBD)", labels: bands.map { names[$0]! }, values: bands.map { Double(count[$0] ?? 0) },
                              categoryAxisTitle: "Churn risk (1 − P(alive))", valueAxisTitle: "Customers", showValueLabels: true, height: 300)
-        var details = ["The model expects \(DisplayFormat.money(Int64((totalCLV * 10_000).rounded()))) of discounted customer value over the next 12 months; \(DisplayFormat.money(atRisk)) of revenue is at risk (churn risk × each customer's past 12-month pace)."]
+        var details = ["The model expects \(DisplayFormat.money(currency: totalCLV)) of discounted customer value over the next 12 months; \(DisplayFormat.money(atRisk)) of revenue is at risk (churn risk × each customer's past 12-month pace)."]
         let valuable = (0..<n).filter { m.churnRisk($0) >= 0.5 && (a.tier[$0] == .gold || a.tier[$0] == .platinum) }
         if !valuable.isEmpty {
             details.append("\(DisplayFormat.integer(valuable.count)) of them are Gold or Platinum customers who have spent \(DisplayFormat.money(valuable.reduce(Int64(0)) { $0 + a.table.monetary[$1] })) so far.")
@@ -234,11 +234,11 @@ extension ExecutiveReport {
             id: "churn",
             headline: "\(DisplayFormat.integer(lapsed)) customer\(lapsed == 1 ? "" : "s") (\(DisplayFormat.percent(Double(lapsed) / Double(n)))) \(lapsed == 1 ? "is" : "are") more likely lapsed than active.",
             details: details, chartTitle: chart.title, chartSVG: chart.svg(),
-            table: (["Churn risk", "Customers", "Value, next 12 months"], bands.map { [names[$0]!, DisplayFormat.integer(count[$0] ?? 0), DisplayFormat.money(Int64(((clv[$0] ?? 0) * 10_000).rounded()))] })))
+            table: (["Churn risk", "Customers", "Value, next 12 months"], bands.map { [names[$0]!, DisplayFormat.integer(count[$0] ?? 0), DisplayFormat.money(currency: clv[$0] ?? 0)] })))
         var v = ["BG/NBD fitted by maximum likelihood on \(DisplayFormat.integer(Int(m.fit.diagnostics.customers))) customers (weeks): r = \(DisplayFormat.decimal(m.fit.r, digits: 3)), alpha = \(DisplayFormat.decimal(m.fit.alpha, digits: 3)), a = \(DisplayFormat.decimal(m.fit.a, digits: 3)), b = \(DisplayFormat.decimal(m.fit.b, digits: 3)), log-likelihood \(DisplayFormat.decimal(m.fit.logLikelihood, digits: 1))."]
         if let h = m.validation {
             let r = h.result
-            v.append("Holdout check: fitted up to \(DisplayFormat.date(h.calibrationEnd)), the model predicted \(DisplayFormat.integer(Int(r.predictedTotal.rounded()))) repeat purchase days from \(DisplayFormat.date(h.calibrationEnd + 1)) to \(DisplayFormat.date(h.holdoutEnd)) against \(DisplayFormat.integer(r.actualTotal)) actual; mean absolute error \(DisplayFormat.decimal(r.meanAbsoluteError, digits: 2)) per customer\(r.aucExpectedPurchases.map { "; AUC \(DisplayFormat.decimal($0, digits: 2)) for purchasing again" } ?? "").")
+            v.append("Holdout check: fitted up to \(DisplayFormat.date(h.calibrationEnd)), the model predicted \(DisplayFormat.integer(rounding: r.predictedTotal)) repeat purchase days from \(DisplayFormat.date(h.calibrationEnd + 1)) to \(DisplayFormat.date(h.holdoutEnd)) against \(DisplayFormat.integer(r.actualTotal)) actual; mean absolute error \(DisplayFormat.decimal(r.meanAbsoluteError, digits: 2)) per customer\(r.aucExpectedPurchases.map { "; AUC \(DisplayFormat.decimal($0, digits: 2)) for purchasing again" } ?? "").")
         }
         validation = v
     }

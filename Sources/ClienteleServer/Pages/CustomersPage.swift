@@ -124,8 +124,8 @@ enum CustomersPage {
                     hint: "churn risk \(PredictiveSections.bandNames[m.band(row)]!.lowercased())"),
                 KPI(key: "expected_orders_90d", label: "Expected orders, 90 days", value: DisplayFormat.decimal(m.expected90[row], digits: 2), raw: .double(m.expected90[row]),
                     hint: "30 days \(DisplayFormat.decimal(m.expected30[row], digits: 2)) · 365 days \(DisplayFormat.decimal(m.expected365[row], digits: 2))"),
-                KPI(key: "expected_order_value", label: "Expected order value", value: m.expectedOrderValue[row].isFinite ? DisplayFormat.money(Int64((m.expectedOrderValue[row] * 10_000).rounded())) : "—", raw: .double(m.expectedOrderValue[row])),
-                KPI(key: "clv_12m", label: "Value, next 12 months", value: clv.isFinite ? DisplayFormat.money(Int64((clv * 10_000).rounded())) : "—", raw: .double(clv), hint: "discounted 1% a month"),
+                KPI(key: "expected_order_value", label: "Expected order value", value: DisplayFormat.money(currency: m.expectedOrderValue[row]), raw: .double(m.expectedOrderValue[row])),
+                KPI(key: "clv_12m", label: "Value, next 12 months", value: DisplayFormat.money(currency: clv), raw: .double(clv), hint: "discounted 1% a month"),
             ]
             let reasons = result.explanations.reasons[row]
             let items = reasons.isEmpty ? "<li>No warning sign: the customer orders at its usual pace.</li>" : reasons.map { "<li>\(escapeHTML($0.text))</li>" }.joined()

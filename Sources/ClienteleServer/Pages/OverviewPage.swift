@@ -45,6 +45,7 @@ enum OverviewPage {
         // With a start date, "new" still means a customer's first order ever (from the whole data set).
         let series = ctx.filter.from == nil ? PeriodSeries(analysis: a, period: .month)
             : PeriodSeries(analysis: a, lines: ctx.lines, period: .month, firstOrderDayByCode: ctx.dataset.firstOrderDayByCode)
+        if let refusal = series.refusal { insights.append("No monthly series: " + refusal + ".") }
         if series.count > 0 {
             let totalNew = series.newRevenue.reduce(0, +), totalRet = series.returningRevenue.reduce(0, +)
             let total = totalNew + totalRet

@@ -7,13 +7,18 @@ enum PredictiveSections {
 
     static func f(_ v: Double, _ d: Int = 2) -> String { v.isFinite ? DisplayFormat.decimal(v, digits: d) : "—" }
 
+    /// A money cell for an amount in currency units from a model: empty when it is not finite or out of range.
+    static func moneyCell(_ currency: Double) -> Cell {
+        Money.units(fromCurrency: currency).map { .money($0) } ?? .empty
+    }
+
     /// KPIs, insights and sections added to the churn page.
     static func churn(_ ctx: PageContext, _ result: ChurnResult) -> (kpis: [KPI], insights: [String], sections: [Section]) {
         let a = ctx.analysis, t = a.table, m = result.model, e = result.explanations
         let n = t.count
         guard m.usable, n > 0 else {
-            let reason = m.fit.failureReason ?? "the model did not converge"
-            return ([], ["The predictive model could not be fitted on this selection: \(reason)."], [])
+            let reason = m.unusableReason.isEmpty ? "there are no customers in the selection" : m.unusableReason
+            return ([], ["The predictive model cannot be used on this selection: \(reason)."], [])
         }
         let likelyGone = (0..<n).filter { m.churnRisk($0) >= 0.5 }
         let clvTotal = (0..<n).reduce(0.0) { $0 + (m.lifetimeValue[$1].isFinite ? m.lifetimeValue[$1] : 0) }
@@ -22,13 +27,13 @@ enum PredictiveSections {
         let kpis = [
             KPI(key: "likely_churned", label: "Likely lapsed (risk ≥ 50%)", value: DisplayFormat.integer(likelyGone.count), raw: .int(likelyGone.count),
                 hint: "\(Words.share(likelyGone.count, of: n)) of customers"),
-            KPI(key: "expected_orders_90d", label: "Expected orders, next 90 days", value: DisplayFormat.integer(Int(e90.rounded())), raw: .double(e90)),
-            KPI(key: "clv_12m", label: "Customer value, next 12 months", value: DisplayFormat.compactMoney(Int64((clvTotal * 10_000).rounded())),
+            KPI(key: "expected_orders_90d", label: "Expected orders, next 90 days", value: DisplayFormat.integer(rounding: e90), raw: .double(e90)),
+            KPI(key: "clv_12m", label: "Customer value, next 12 months", value: DisplayFormat.compactMoney(currency: clvTotal),
                 raw: .double(clvTotal), hint: "BG/NBD × Gamma-Gamma, 1%/month discount"),
             KPI(key: "revenue_at_risk", label: "Revenue at risk, 12 months", value: DisplayFormat.compactMoney(atRisk), raw: .money(atRisk),
                 hint: "churn risk × past 12-month pace"),
         ]
-        var insights = ["The model (BG/NBD) considers \(Words.plural(likelyGone.count, "customer")) more likely lapsed than active; together with the rest it expects \(Words.plural(Int(e90.rounded()), "order")) in the next 90 days and \(DisplayFormat.money(Int64((clvTotal * 10_000).rounded()))) of discounted customer value over 12 months."]
+        var insights = ["The model (BG/NBD) considers \(Words.plural(likelyGone.count, "customer")) more likely lapsed than active; together with the rest it expects \(roundedInt(e90).map { Words.plural($0, "order") } ?? "an unknown number of orders") in the next 90 days and \(DisplayFormat.money(currency: clvTotal)) of discounted customer value over 12 months."]
         if let warning = m.reliabilityWarning { insights.insert(warning, at: 0) }
         if ctx.filter.hasCustomerFilter {
             insights.append("The model is fitted on the \(Words.plural(Int(m.fit.diagnostics.customers), "customer")) of the date and country selection; this page shows the \(Words.plural(n, "customer")) of the segment and tier filters among them.")
@@ -37,7 +42,7 @@ enum PredictiveSections {
             insights.append("Caution: BG/NBD gives every customer with a single purchase day P(alive) = 100%, so P(alive) ranks them first; on the holdout it separates returning customers less well (AUC \(f(aucAlive))) than expected purchases do (AUC \(f(aucExpected))). Use expected orders to rank one-order customers.")
         }
         if let v = m.validation {
-            insights.append((m.validationScope.map { "Validation of \($0) (not refitted for this selection): " } ?? "") + "Checked on a holdout (\(DisplayFormat.date(v.calibrationEnd + 1)) to \(DisplayFormat.date(v.holdoutEnd))): it predicted \(DisplayFormat.integer(Int(v.result.predictedTotal.rounded()))) repeat purchase days against \(DisplayFormat.integer(v.result.actualTotal)) actual (\(DisplayFormat.signedPercentChange(v.result.predictedTotal, previous: Double(v.result.actualTotal)) ?? "n/a")), mean absolute error \(f(v.result.meanAbsoluteError)) per customer\(v.result.aucExpectedPurchases.map { ", AUC \(f($0))" } ?? "").")
+            insights.append((m.validationScope.map { "Validation of \($0) (not refitted for this selection): " } ?? "") + "Checked on a holdout (\(DisplayFormat.date(v.calibrationEnd + 1)) to \(DisplayFormat.date(v.holdoutEnd))): it predicted \(DisplayFormat.integer(rounding: v.result.predictedTotal)) repeat purchase days against \(DisplayFormat.integer(v.result.actualTotal)) actual (\(DisplayFormat.signedPercentChange(v.result.predictedTotal, previous: Double(v.result.actualTotal)) ?? "n/a")), mean absolute error \(f(v.result.meanAbsoluteError)) per customer\(v.result.aucExpectedPurchases.map { ", AUC \(f($0))" } ?? "").")
         }
 
         // Risk bands.
@@ -56,7 +61,7 @@ enum PredictiveSections {
             .init(key: "clv_12m", label: "Value, next 12 months", numeric: true),
         ], rows: bands.map { b in
             [.text(bandNames[b]!), .int(bandCustomers[b] ?? 0), .fraction(ExactRatio.value(bandCustomers[b] ?? 0, n)), .money(bandRevenue[b] ?? 0),
-             .money(Int64(((bandCLV[b] ?? 0) * 10_000).rounded()))]
+             moneyCell(bandCLV[b] ?? 0)]
         }, note: "Bands are fixed cut-offs of 1 − P(alive): a band means the same on every data set. Under BG/NBD a customer with a single purchase day has P(alive) = 1 (it can only lapse after a repeat purchase), so one-order customers are always Low here; the Churn explanations page flags the long-silent ones from the data.")
 
         // P(alive) by frequency and recency.
@@ -88,7 +93,7 @@ enum PredictiveSections {
                 let clv = rows.reduce(0.0) { $0 + (m.lifetimeValue[$1].isFinite ? m.lifetimeValue[$1] : 0) }
                 let alive = rows.isEmpty ? nil : rows.reduce(0.0) { $0 + m.probabilityAlive[$1] } / Double(rows.count)
                 return [.text(name(k)), .int(rows.count), .fraction(alive), .decimal(rows.reduce(0.0) { $0 + m.expected90[$1] }, digits: 1),
-                        .money(Int64((clv * 10_000).rounded())), rows.isEmpty ? .empty : .money(Int64((clv / Double(rows.count) * 10_000).rounded())),
+                        moneyCell(clv), rows.isEmpty ? .empty : moneyCell(clv / Double(rows.count)),
                         .money(rows.reduce(Int64(0)) { $0 + e.revenueAtRisk[$1] })]
             }
         }
@@ -113,7 +118,7 @@ enum PredictiveSections {
             .init(key: "reason", label: "Main reason"),
         ], rows: valuable.map { r in
             [.link(t.id(r), href: ctx.customerLink(t.id(r))), .text(t.countryName(r)), .text(a.segment[r].rawValue), .text(a.tier[r].rawValue),
-             .money(t.monetary[r]), .fraction(m.probabilityAlive[r]), .money(Int64(((m.lifetimeValue[r].isFinite ? m.lifetimeValue[r] : 0) * 10_000).rounded())),
+             .money(t.monetary[r]), .fraction(m.probabilityAlive[r]), moneyCell(m.lifetimeValue[r]),
              .text(e.reasons[r].first?.text ?? "")]
         }, htmlLimit: 25)
 

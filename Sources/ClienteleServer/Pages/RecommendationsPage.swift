@@ -50,7 +50,7 @@ enum RecommendationsPage {
             ], rows: zip(r.rows, r.reasons).map { row, reason in
                 let m = churn?.model
                 let alive: Cell = m.map { $0.usable ? .fraction($0.probabilityAlive[row]) : .empty } ?? .empty
-                let clv: Cell = m.map { $0.usable && $0.lifetimeValue[row].isFinite ? .money(Int64(($0.lifetimeValue[row] * 10_000).rounded())) : .empty } ?? .empty
+                let clv: Cell = m.map { $0.usable ? PredictiveSections.moneyCell($0.lifetimeValue[row]) : .empty } ?? .empty
                 return [.link(t.id(row), href: ctx.customerLink(t.id(row))), .text(t.countryName(row)), .text(a.segment[row].rawValue),
                         .text(a.tier[row].rawValue), .money(t.monetary[row]), .int(t.recencyDays(row)), alive, clv, .text(reason)]
             }, htmlLimit: 10)

@@ -22,6 +22,11 @@ enum RetentionPage {
         switch p { case .month: return "month"; case .week: return "week"; case .quarter: return "quarter" }
     }
 
+    /// A message as a sentence: capital first letter, final period.
+    static func sentence(_ text: String) -> String {
+        (text.prefix(1).uppercased() + text.dropFirst()) + (text.hasSuffix(".") ? "" : ".")
+    }
+
     static func isIncomplete(_ period: CohortPeriod, index: Int, asOf: Int) -> Bool {
         period.index(ofDay: asOf) == index
     }
@@ -30,18 +35,23 @@ enum RetentionPage {
         let (period, metric) = try options(ctx.request)
         let a = ctx.analysis
         let m = a.cohorts(period)
+        if let refusal = m.refusal { throw FilterError(sentence(refusal)) }
         let word = periodWord(period)
         let asOf = a.asOf
         var page = Page(id: "retention", title: "Retention and cohorts",
                         howToRead: "Customers are grouped into cohorts by the \(word) of their first order (rows). Each column is a number of \(word)s after that first \(word): a cell shows how many of the cohort ordered again in that \(word) (as a share of the cohort, a count, or the cohort's net revenue). Column 0 is the first \(word) itself, so its rate is always 100%. Read along a row to follow one cohort; read down a column to compare cohorts at the same age. Cells marked * fall in a \(word) that is not over yet, so they will still grow.")
 
-        // Heatmap.
+        // Heatmap: the latest cohorts and first offsets up to CohortHeatmap's limits (an SVG of every cell of a long
+        // weekly matrix would run to hundreds of megabytes); the matrix table below has them all.
         let labels = m.labels
         let offsets = max(m.maxOffset + 1, 0)
+        let shownRows = m.cohortIndex.indices.suffix(CohortHeatmap.maxCohorts)
+        let shownOffsets = min(offsets, CohortHeatmap.maxOffsets)
         var values: [[Double?]] = [], text: [[String?]] = [], tips: [[String?]] = []
-        for (row, c) in m.cohortIndex.enumerated() {
+        for row in shownRows {
+            let c = m.cohortIndex[row]
             var v: [Double?] = [], tx: [String?] = [], tp: [String?] = []
-            for k in 0..<offsets {
+            for k in 0..<shownOffsets {
                 guard k < m.counts[row].count else { v.append(nil); tx.append(nil); tp.append(nil); continue }
                 let mark = isIncomplete(period, index: c + k, asOf: asOf) ? "*" : ""
                 let rate = m.rate(row, k)
@@ -69,9 +79,11 @@ enum RetentionPage {
         let colourDomain: ClosedRange<Double>? = metric == .rate ? 0...max(min(1, (laterMax * 10).rounded(.up) / 10), 0.1) : nil
         let percentFormat: ChartValueFormatter = { DisplayFormat.percent($0, digits: 0) }
         let heatmapFormat: ChartValueFormatter = metric == .rate ? percentFormat : DisplayFormat.compact
-        let columnLabels: [String] = (0..<offsets).map { String($0) }
+        let columnLabels: [String] = (0..<shownOffsets).map { String($0) }
+        let cut = shownRows.count < m.cohortIndex.count || shownOffsets < offsets
+            ? " (latest \(shownRows.count) of \(m.cohortIndex.count) cohorts, first \(shownOffsets) \(word)s; the table has them all)" : ""
         let heatmap = MatrixHeatmap(
-            title: "\(metricTitle) by cohort and \(word)s since first order", rowLabels: labels,
+            title: "\(metricTitle) by cohort and \(word)s since first order" + cut, rowLabels: Array(labels[shownRows]),
             columnLabels: columnLabels, values: values,
             xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Cohort (\(word) of first order)",
             domain: colourDomain, cellText: text, tooltips: tips,

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import ClienteleCLI
+import ClienteleCore
+
+/// Input that used to trap or run away: sums of huge amounts, far-off dates, huge cohort spans.
+@Suite struct RobustnessCLITests {
+    let dir = temporaryFolder()
+
+    func analyze(_ text: String, _ extra: [String] = []) -> (status: Int32, out: String, err: String, outDir: String) {
+        let input = write(text, "in-\(UUID()).csv", in: dir)
+        let out = dir.appendingPathComponent("out-\(UUID())").path
+        let r = run(["analyze", input, "--out", out] + extra)
+        return (r.status, r.out, r.err, out)
+    }
+
+    @Test(arguments: ["12345", ""]) func hugeAmountsAreRejectedWithTheirLines(customer: String) {
+        let r = analyze(header
+            + "1,A,X,90000,2011-01-05 10:00,10000000000,\(customer),United Kingdom\n"
+            + "2,A,X,90000,2011-01-06 10:00,10000000000,\(customer),United Kingdom\n"
+            + "3,A,X,1,2011-01-07 10:00,5,17850,United Kingdom\n")
+        #expect(r.status == 0)
+        #expect(r.out.contains("2 lines: line amount too large to represent exactly"))
+        #expect(r.out.contains("(first: "))
+        #expect(r.out.contains(" line 2, Price = \"10000000000\")"))
+        let quality = read(r.outDir + "/data_quality.json")
+        #expect(quality.contains("\"amount_too_large\" : 2"))
+        #expect(read(r.outDir + "/executive_metrics_summary.csv").hasSuffix("\n1,5,5,0,0,1,5,0,0,0,1,1,1,1,0\n"))
+    }
+
+    @Test func onlyHugeAmountsIsBadInputNotACrash() {
+        let r = analyze(header
+            + "1,A,X,90000,2011-01-05 10:00,10000000000,,United Kingdom\n"
+            + "2,A,X,90000,2011-01-06 10:00,10000000000,,United Kingdom\n")
+        #expect(r.status == 2)
+        #expect(r.err.contains("no valid order line among 2 lines read"))
+        #expect(r.err.contains("2 lines: line amount too large to represent exactly"))
+    }
+
+    @Test func sentinelDateIsCountedNotAnalysed() {
+        let r = analyze(header
+            + "1,A,X,1,2011-01-05 10:00,10,C1,United Kingdom\n"
+            + "2,A,X,1,9999-12-31 00:00,10,C1,United Kingdom\n"
+            + "3,A,X,1,2011-02-05 10:00,10,C2,United Kingdom\n")
+        #expect(r.status == 0)
+        #expect(r.out.contains("1 line: timestamp out of range (default: before 1970-01-01 or more than one day after the load; settable) (first: "))
+        #expect(read(r.outDir + "/data_quality.json").contains("\"timestamp_out_of_range\" : 1"))
+        #expect(read(r.outDir + "/customer_cohort_retention.csv") == "cohort_month,0,1\n2011-01,1,0\n2011-02,1,\n")
+    }
+
+    @Test func widenedRangeWithCenturiesOfSpanDoesNotHang() {
+        let started = Date()
+        let r = analyze(header
+            + "1,A,X,1,1800-01-01 10:00,10,C1,United Kingdom\n"
+            + "2,A,X,1,2300-12-31 10:00,10,C1,United Kingdom\n", ["--valid-dates", "0001-01-01..9999-12-31"])
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(r.status == 0)
+        #expect(r.err.contains("warning: not written: customer_cohort_retention_weekly.csv: the data spans 26,142 weeks (1800-01-01 to 2300-12-31); weekly cohorts are limited to 2,000 periods: choose monthly or quarterly cohorts, or a date range (narrow --valid-dates or set --as-of)."))
+        #expect(!FileManager.default.fileExists(atPath: r.outDir + "/customer_cohort_retention_weekly.csv"))
+        #expect(FileManager.default.fileExists(atPath: r.outDir + "/customer_rfm_segments.csv"))
+    }
+
+    @Test func validDatesOptionIsChecked() {
+        let r = analyze(header + "1,A,X,1,1985-01-05 10:00,10,C1,United Kingdom\n2,A,X,1,1990-01-05 10:00,10,C1,United Kingdom\n",
+                        ["--valid-dates", "1989-01-01..2030-12-31"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("1 line: timestamp out of range"))
+        let bad = analyze(header + "1,A,X,1,1990-01-05 10:00,10,C1,United Kingdom\n", ["--valid-dates", "2030-12-31..1990-01-01"])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("--valid-dates: valid dates 2030-12-31..1990-01-01: the first date is after the second"))
+    }
+
+    @Test func reportOnShortRangesDoesNotTrap() {
+        let out = dir.appendingPathComponent("r-\(UUID()).md").path
+        for (from, to) in [("2011-06-20", "2011-06-24"), ("2010-08-23", "2010-08-27")] {
+            let r = run(["report", "--demo", "--demo-lines", "100000", "--from", from, "--to", to, "--out", out])
+            #expect(r.status == 0)
+        }
+        #expect(read(out).contains("The BG/NBD model could not be used on this selection: the BG/NBD fit is not identified: parameter "))
+    }
+}
