@@ -48,10 +48,12 @@ public enum Optimizer {
     }
 
     /// BFGS, falling back to Nelder-Mead (then BFGS again) when it fails.
-    public static func minimize(_ fg: ValueAndGradient, start: [Double], options: Options = Options()) -> OptimizationResult {
+    /// `value`, when given, is the objective alone, for Nelder-Mead (a numeric gradient costs 2n + 1 evaluations).
+    public static func minimize(_ fg: ValueAndGradient, value: (([Double]) -> Double)? = nil, start: [Double],
+                                options: Options = Options()) -> OptimizationResult {
         let first = bfgs(fg, start: start, options: options)
         if first.converged { return first }
-        let f: ([Double]) -> Double = { fg($0).value }
+        func f(_ p: [Double]) -> Double { value?(p) ?? fg(p).value }
         var nm = nelderMead(f, start: first.value.isFinite ? first.point : start, options: options)
         // Restart Nelder-Mead from its own best point (a fresh simplex) up to twice.
         for _ in 0..<2 {

@@ -99,7 +99,7 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
         let meanT = sumT / w
         let start = [0, log(sumT / sumX), 0, log(meanT)]
         let f: ([Double]) -> Double = { p in -evaluate(p, data) / w }
-        let result = Optimizer.minimize(Optimizer.numericGradient(f), start: start, options: options)
+        let result = Optimizer.minimize(Optimizer.numericGradient(f), value: f, start: start, options: options)
         let p = result.point.map { exp($0) }
         let hessian = Optimizer.hessian(value: { q in -evaluate(q, data) }, at: result.point)
         let (se, seReason) = FitSupport.standardErrors(hessian, p)
