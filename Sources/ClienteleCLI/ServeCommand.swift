@@ -32,6 +32,9 @@ struct ServeCommand: TerminalCommand {
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.")
     var dayFirst = false
 
+    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
+    var validDates: String?
+
     @Option(name: .customLong("data-dir"), help: "Folder for uploaded files (created when needed).")
     var dataDir = "clientele-data"
 
@@ -66,14 +69,15 @@ struct ServeCommand: TerminalCommand {
         for h in allowedHosts where h.isEmpty || h.contains("/") || h.contains(" ") {
             throw ValidationError("--allowed-host takes a host name such as dashboard.example.com, not '\(h)'.")
         }
-        guard demoLines >= 1 else { throw ValidationError("--demo-lines must be at least 1.") }
+        try CommandInput.validateDemoLines(demoLines)
+        try CommandInput.validateValidDates(validDates)
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
     }
 
     func execute(_ terminal: Terminal) throws {
         let started = Date()
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
-        let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst)
+        let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
         let name = CommandInput.name(files: files, demo: files.isEmpty)
         let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
                                    : "File\(files.count == 1 ? "" : "s") " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
@@ -85,6 +89,7 @@ struct ServeCommand: TerminalCommand {
         server.port = port
         server.dataDirectory = dataDir
         server.maxUploadBytes = maxUploadMB << 20
+        server.validDays = try validDates.map { try LoadOptions.parseValidDates($0).get() }
         server.uploadQuotaBytes = uploadsQuotaMB << 20
         server.allowedHosts = allowedHosts
         if let maxComputations { server.maxComputations = maxComputations }

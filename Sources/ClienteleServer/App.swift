@@ -31,6 +31,8 @@ public struct ServerOptions: Sendable {
     public var idleTimeout: Int64 = 30
     /// Longest request target (path and query), in bytes.
     public var maxURIBytes = 4096
+    /// Days an uploaded line's date may take (nil: 1970-01-01 to one day after the upload, as for files).
+    public var validDays: ClosedRange<Int>?
     public var version = "dev"
 
     public init() {}

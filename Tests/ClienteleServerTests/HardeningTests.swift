@@ -282,6 +282,54 @@ import Glibc
         }
     }
 
+    @Test func hostileDataNeverStopsTheServer() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try R.store()
+        let app = try await R.app(store, options: Self.uploadOptions(dir))
+        // A sentinel date and sums that would overflow, for a customer and for guests (each crashed or hung the
+        // server before), among ordinary lines.
+        var text = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        for i in 0..<40 { text += "\(i),A,x,\(1 + i % 3),2022-0\(1 + i % 9)-1\(i % 10) 10:00:00,\(5 + i),U\(i % 12),Norway\n" }
+        text += "90,A,x,1,9999-12-31 00:00:00,5,U1,Norway\n"
+        text += "91,A,x,90000,2022-03-01 10:00:00,10000000000,U2,Norway\n92,A,x,90000,2022-03-02 10:00:00,10000000000,U2,Norway\n"
+        text += "93,A,x,90000,2022-03-01 10:00:00,10000000000,,Norway\n94,A,x,90000,2022-03-02 10:00:00,10000000000,,Norway\n"
+        let hostile = text
+        try await app.test(.router) { client in
+            let browser = try await Browser.open(client)
+            let review = try await browser.upload(client, "hostile.csv", hostile)
+            #expect(review.status == .ok)
+            #expect(review.body.contains("1 line: timestamp out of range"))
+            #expect(review.body.contains("lines: line amount too large"))
+            #expect(try await browser.post(client, "/upload/use", "token=\(try R.token(review.body))").status == .seeOther)
+            #expect(store.dataset.report.invalidByReason["timestamp_out_of_range"] == 1)
+            for uri in ["/", "/overview", "/churn", "/churn.json", "/explain", "/recommendations", "/report", "/report.pdf", "/report.md",
+                        "/retention?_period=week", "/retention.png?_period=week", "/customers.csv", "/churn.json?from=2022-03-01&to=2022-03-05"] {
+                #expect(try await R.get(client, uri).status == .ok, "\(uri)")
+            }
+        }
+    }
+
+    @Test func cohortsOverCenturiesAreRefusedNotAttempted() async throws {
+        // The valid range widened to years 1800-2300 (a user's choice): weekly cohorts over 500 years are refused
+        // with a message on the page and the image, monthly ones too, and the rest of the dashboard works.
+        let text = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n1,A,x,1,1800-01-06 10:00:00,5,U1,Norway\n2,A,x,1,2300-06-30 10:00:00,5,U2,Norway\n"
+        var options = LoadOptions()
+        options.validDays = CivilDate.dayNumber(year: 1800, month: 1, day: 1)...CivilDate.dayNumber(year: 2300, month: 12, day: 31)
+        let loaded = try OrderLineLoader.load(text: text, name: "centuries.csv", options: options)
+        let app = try await R.app(DataStore(dataset: Dataset(name: "centuries.csv", source: "test", loaded: loaded)))
+        try await app.test(.router) { client in
+            for uri in ["/retention?_period=week", "/retention.png?_period=week", "/retention.json?_period=month", "/retention?_period=quarter"] {
+                let r = try await R.get(client, uri)
+                #expect(r.status == .badRequest, "\(uri)")
+                #expect(r.body.contains("cohorts are limited to 2,000 periods"), "\(uri)")
+            }
+            for uri in ["/", "/overview", "/value", "/customers", "/retention?_period=week&from=2290-01-01"] {
+                #expect(try await R.get(client, uri).status == .ok, "\(uri)")
+            }
+        }
+    }
+
     // MARK: Load
 
     @Test func busyComputeSlotsAnswer503WhileCachedPagesKeepAnswering() async throws {

@@ -197,7 +197,9 @@ struct PagesController: Sendable {
             let pageRequest = try PageRequest(query: query)
             let (period, _) = try RetentionPage.options(pageRequest)
             let (_, current) = try store.analysis(pageRequest.filter)
-            let heatmap = CohortHeatmap.retention(current.analysis.cohorts(period))
+            let cohorts = current.analysis.cohorts(period)
+            if let refusal = cohorts.refusal { throw FilterError(refusal.prefix(1).uppercased() + refusal.dropFirst() + ".") }
+            let heatmap = CohortHeatmap.retention(cohorts)
             var r = Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: heatmap.png())))
             r.headers[.contentDisposition] = "inline; filename=\"cohort-retention-\(period.rawValue).png\""
             return r

@@ -140,10 +140,10 @@ struct UploadController: Sendable {
 
     /// Loads a pending upload (in a compute slot) and shows its report, the mapping form, or the error.
     func load(_ upload: PendingUploads.Upload, csrf: String, request: Request, note: String? = nil) async -> Response {
-        let maxBytes = options.maxUploadBytes
+        let maxBytes = options.maxUploadBytes, validDays = options.validDays
         let outcome: Result<Dataset, IngestError>
         do {
-            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes) }
+            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes, validDays: validDays) }
         } catch {
             var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
             r.headers[.retryAfter] = "5"
@@ -175,10 +175,10 @@ struct UploadController: Sendable {
     }
 
     /// Loads the file of `upload` with its mapping; the decompressed size is limited to `maxBytes`.
-    static func loadDataset(_ upload: PendingUploads.Upload, maxBytes: Int) -> Result<Dataset, IngestError> {
+    static func loadDataset(_ upload: PendingUploads.Upload, maxBytes: Int, validDays: ClosedRange<Int>?) -> Result<Dataset, IngestError> {
         let started = Date()
         do throws(IngestError) {
-            var options = LoadOptions(mapping: upload.mapping, dayFirst: upload.dayFirst)
+            var options = LoadOptions(mapping: upload.mapping, dayFirst: upload.dayFirst, validDays: validDays)
             options.workers = ProcessInfo.processInfo.activeProcessorCount
             let source = LimitedSource(try openOrderSource(path: upload.path), maxBytes: maxBytes, name: upload.original)
             let loaded = try OrderLineLoader.load(source: source, name: upload.original, options: options)
@@ -286,10 +286,10 @@ struct UploadController: Sendable {
         guard let (_, _, upload) = await formRequest(request) else {
             return form(for: request, message: ("error", "That upload is no longer waiting to be used (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
-        let maxBytes = options.maxUploadBytes
+        let maxBytes = options.maxUploadBytes, validDays = options.validDays
         let outcome: Result<Dataset, IngestError>
         do {
-            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes) }
+            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes, validDays: validDays) }
         } catch {
             var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
             r.headers[.retryAfter] = "5"
