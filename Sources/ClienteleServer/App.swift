@@ -74,9 +74,9 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let renderer = PageRenderer(library: library, version: options.version)
     // HEAD is answered on every GET route (headers only).
     let router = Router(options: .autoGenerateHeadEndpoints)
+    router.middlewares.add(AccessLogMiddleware())   // first, so that refused requests are logged too
     router.middlewares.add(SecurityMiddleware(hosts: HostPolicy(listenHost: options.host, extra: options.allowedHosts),
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
-    router.middlewares.add(AccessLogMiddleware())
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)

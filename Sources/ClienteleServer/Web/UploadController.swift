@@ -140,15 +140,7 @@ struct UploadController: Sendable {
 
     /// Loads a pending upload (in a compute slot) and shows its report, the mapping form, or the error.
     func load(_ upload: PendingUploads.Upload, csrf: String, request: Request, note: String? = nil) async -> Response {
-        let maxBytes = options.maxUploadBytes, validDays = options.validDays
-        let outcome: Result<Dataset, IngestError>
-        do {
-            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes, validDays: validDays) }
-        } catch {
-            var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
-            r.headers[.retryAfter] = "5"
-            return r
-        }
+        guard let outcome = await loadInSlot(upload) else { return busyForm(request) }
         let original = upload.original
         switch outcome {
         case .success(let dataset):
@@ -172,6 +164,18 @@ struct UploadController: Sendable {
                 return form(for: request, message: ("error", message), status: .badRequest)
             }
         }
+    }
+
+    /// Loads `upload` in a compute slot; nil when every slot stays busy.
+    func loadInSlot(_ upload: PendingUploads.Upload) async -> Result<Dataset, IngestError>? {
+        let maxBytes = options.maxUploadBytes, validDays = options.validDays
+        return try? await slots.run { Self.loadDataset(upload, maxBytes: maxBytes, validDays: validDays) }
+    }
+
+    func busyForm(_ request: Request) -> Response {
+        var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
+        r.headers[.retryAfter] = "5"
+        return r
     }
 
     /// Loads the file of `upload` with its mapping; the decompressed size is limited to `maxBytes`.
@@ -286,15 +290,7 @@ struct UploadController: Sendable {
         guard let (_, _, upload) = await formRequest(request) else {
             return form(for: request, message: ("error", "That upload is no longer waiting to be used (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
-        let maxBytes = options.maxUploadBytes, validDays = options.validDays
-        let outcome: Result<Dataset, IngestError>
-        do {
-            outcome = try await slots.run { Self.loadDataset(upload, maxBytes: maxBytes, validDays: validDays) }
-        } catch {
-            var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
-            r.headers[.retryAfter] = "5"
-            return r
-        }
+        guard let outcome = await loadInSlot(upload) else { return busyForm(request) }
         switch outcome {
         case .success(var dataset):
             pending.confirm(upload)
