@@ -286,6 +286,53 @@ import Testing
         #expect(prediction.probabilityNoOrder.allSatisfy { $0.map { $0 >= 0 && $0 <= 1 } ?? false })
     }
 
+    /// Data from MBG/NBD (per day r = 1, α = 30, a = 2, b = 3: 40 % on average drop out right after the first
+    /// order) and from Pareto/NBD (per day r = 1, α = 30, s = 1.5, β = 300): the generating model is chosen.
+    @Test func picksTheGeneratingModelOnModifiedBetaGeoAndParetoData() {
+        let asOf = 730, H = 90
+        let mbg = ModelSimulation.betaGeoHistories(r: 1, alphaDays: 30, a: 2, b: 3, modified: true,
+                                                   firstDays: Self.firstDays(8000, seed: 23), endDay: asOf, seed: 29)
+        let s1 = ChurnModelSelection.select(mbg, asOf: asOf, horizon: H)
+        print("MBG data\n" + Self.describe(s1))
+        #expect(s1.chosen == .modifiedBetaGeo)
+        let pareto = ModelSimulation.paretoHistories(r: 1, alphaDays: 30, s: 1.5, betaDays: 300,
+                                                     firstDays: Self.firstDays(8000, seed: 31), endDay: asOf, seed: 37)
+        let s2 = ChurnModelSelection.select(pareto, asOf: asOf, horizon: H)
+        print("Pareto data\n" + Self.describe(s2))
+        #expect(s2.chosen == .paretoNBD)
+    }
+
+    /// Customers who never drop out (Pareto/NBD with μ ≈ 0 for everyone): the dropout process is not identified,
+    /// the optimiser (unbounded on the log scale) drives the dropout parameters to 0 or ∞ and the rule flags them.
+    @Test func noDropoutData() {
+        let asOf = 730, H = 90
+        let histories = ModelSimulation.paretoHistories(r: 2, alphaDays: 60, s: 1, betaDays: 1e9,
+                                                        firstDays: Self.firstDays(6000, seed: 41), endDay: asOf, seed: 43)
+        let s = ChurnModelSelection.select(histories, asOf: asOf, horizon: H)
+        print("No-dropout data\n" + Self.describe(s))
+        for r in s.results where !r.identified { #expect(r.reason != nil) }
+        // BG/NBD and MBG/NBD: a → 0 with b large (p ≈ 0); Pareto/NBD: β → ∞ (μ ≈ 0). None can be chosen.
+        #expect(s.result(.betaGeo)!.reason?.contains("ran off") == true)
+        #expect(s.result(.modifiedBetaGeo)!.identified == false)
+        #expect(s.result(.paretoNBD)!.identified == false)
+        #expect(s.chosen == .logistic || s.chosen == .baseline)
+    }
+
+    @Test func identificationRule() {
+        let ok = FitDiagnostics(logLikelihood: -1, iterations: 10, evaluations: 20, converged: true, method: "BFGS", failureReason: nil,
+                                customers: 100, rows: 100)
+        let names = ["r", "α", "a", "b"]
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1, 2], standardErrors: [0.1, 1, 0.3, 0.9], diagnostics: ok) == nil)
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1e-7, 2], standardErrors: [0.1, 1, 0.3, 0.9], diagnostics: ok)!.contains("a ran off to zero"))
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1, 3e6], standardErrors: [0.1, 1, 0.3, 0.9], diagnostics: ok)!.contains("b ran off to infinity"))
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1, 2], standardErrors: nil, diagnostics: ok)!.contains("standard errors are undefined"))
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1, 2], standardErrors: [0.1, 1, 0.3, .nan], diagnostics: ok)!.contains("standard errors are undefined"))
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1, 2], standardErrors: [0.1, 1, 0.3, 25], diagnostics: ok)!.contains("standard error of b is 13 times"))
+        var failed = ok
+        failed.converged = false; failed.failureReason = "iteration limit 500 reached"
+        #expect(ChurnModelSelection.identificationProblem(names: names, values: [0.5, 5, 1, 2], standardErrors: [0.1, 1, 0.3, 0.9], diagnostics: failed)!.contains("did not converge"))
+    }
+
     /// 60 % of the customers never order again after the first order: BG/NBD (for which a customer without
     /// repeat orders is certainly alive) must not be the one chosen.
     @Test func oneOrderDropoutsAreNotTreatedAsAlive() {

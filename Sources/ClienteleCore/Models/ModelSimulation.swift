@@ -129,3 +129,29 @@ extension ModelSimulation {
         }
     }
 }
+
+extension ModelSimulation {
+    /// Whole order histories in days from the Pareto/NBD process with rates per day: λ ~ Gamma(r, α),
+    /// μ ~ Gamma(s, β), lifetime ~ Exponential(μ) from the first order on `firstDays[i]`, Poisson orders at rate λ
+    /// while alive, up to `endDay`; orders falling on the same day count once.
+    public static func paretoHistories(r: Double, alphaDays: Double, s: Double, betaDays: Double,
+                                       firstDays: [Int], endDay: Int, seed: UInt64) -> [OrderHistory] {
+        var rng = SeededGenerator(seed: seed)
+        return firstDays.map { first in
+            let lambda = rng.gamma(shape: r, rate: alphaDays)
+            let mu = rng.gamma(shape: s, rate: betaDays)
+            let death = Double(first) + rng.exponential(rate: mu)
+            let meanAmount = exp(3.5 + 0.5 * rng.normal())
+            var days = [first]
+            var t = Double(first)
+            while true {
+                t += rng.exponential(rate: lambda)
+                let day = Int(t.rounded(.down))
+                if t > death || day > endDay { break }
+                days.append(day)
+            }
+            let amounts = days.map { _ in meanAmount * exp(0.3 * rng.normal()) }
+            return OrderHistory(days: days, amounts: amounts)
+        }
+    }
+}
