@@ -302,7 +302,7 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
 
     static func describe(_ s: ChurnSelection) -> String {
         s.results.map { r in
-            "\(r.candidate.rawValue): identified \(r.identified) \(r.reason ?? "") LL \(r.metrics?.logLoss ?? .nan) AUC \(r.metrics?.auc ?? .nan) Brier \(r.metrics?.brier ?? .nan) "
+            "\(r.candidate.rawValue) (\(Int(r.seconds * 1000)) ms): identified \(r.identified) \(r.reason ?? "") LL \(r.metrics?.logLoss ?? .nan) AUC \(r.metrics?.auc ?? .nan) Brier \(r.metrics?.brier ?? .nan) "
                 + r.parameters.map { "\($0.name)=\($0.value)" + ($0.standardError.map { "±\($0)" } ?? "") }.joined(separator: " ")
         }.joined(separator: "\n") + "\nchosen: \(s.chosen.rawValue), customers \(s.customers), no-order rate \(s.noOrderRate)"
     }

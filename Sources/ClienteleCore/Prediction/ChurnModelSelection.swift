@@ -38,6 +38,8 @@ public struct ChurnCandidateResult: Sendable {
     public var parameters: [(name: String, value: Double, standardError: Double?)]
     /// Scores on the validation customers; nil when the candidate could not be fitted.
     public var metrics: ChurnMetrics?
+    /// Wall-clock seconds to fit and score the candidate.
+    public var seconds: Double = 0
 }
 
 public struct ChurnSelection: Sendable {
@@ -81,6 +83,7 @@ public enum ChurnModelSelection {
         let scored = rows.map { histories[$0] }
         var results: [ChurnCandidateResult] = []
         for c in candidates + (candidates.contains(.baseline) ? [] : [.baseline]) {
+            let started = Date()
             let fitted = fit(c, histories, cutoff: cal, horizon: horizon)
             var result = ChurnCandidateResult(candidate: c, identified: fitted.identified, reason: fitted.reason,
                                               parameters: fitted.parameters, metrics: nil)
@@ -93,6 +96,7 @@ public enum ChurnModelSelection {
                     result.reason = result.reason ?? "its predictions are not finite numbers for some customers"
                 }
             }
+            result.seconds = Date().timeIntervalSince(started)
             results.append(result)
         }
         let baselineLoss = results.first { $0.candidate == .baseline }?.metrics?.logLoss ?? .infinity
