@@ -73,3 +73,85 @@ public enum ModelSimulation {
         return (xs, txs, ts)
     }
 }
+
+extension ModelSimulation {
+    /// Customers from the MBG/NBD process (Batislam et al. 2007): as ``betaGeo(_:ages:seed:resolution:)`` but the
+    /// customer may also drop out at time 0, right after the first purchase, with probability p.
+    public static func modifiedBetaGeo(_ model: ModifiedBetaGeoModel, ages: [Double], seed: UInt64, resolution: Double? = nil)
+        -> (x: [Double], tx: [Double], T: [Double]) {
+        var rng = SeededGenerator(seed: seed)
+        var xs = [Double](), txs = [Double](), ts = [Double]()
+        for age in ages {
+            let lambda = rng.gamma(shape: model.r, rate: model.alpha)
+            let p = rng.beta(model.a, model.b)
+            var t = 0.0, x = 0.0, tx = 0.0
+            if rng.uniform() >= p {
+                while true {
+                    t += rng.exponential(rate: lambda)
+                    if t > age { break }
+                    x += 1; tx = t
+                    if rng.uniform() < p { break }
+                }
+            }
+            var T = age
+            if let res = resolution { T = (T / res).rounded(.down) * res; tx = min(T, (tx / res).rounded(.down) * res) }
+            xs.append(x); txs.append(tx); ts.append(T)
+        }
+        return (xs, txs, ts)
+    }
+
+    /// Whole order histories in days from the BG/NBD (or, with `modified`, MBG/NBD) process with rates per day:
+    /// customer i places a first order on `firstDays[i]`, then orders as the model says until `endDay`; orders
+    /// falling on the same day count once. `oneOrderShare` of the customers (drawn at random) never order again
+    /// (a "many stop for good after one order" population on top of the model). Amounts are log-normal around
+    /// a per-customer mean.
+    public static func betaGeoHistories(r: Double, alphaDays: Double, a: Double, b: Double, modified: Bool = false,
+                                        firstDays: [Int], endDay: Int, oneOrderShare: Double = 0, seed: UInt64) -> [OrderHistory] {
+        var rng = SeededGenerator(seed: seed)
+        return firstDays.map { first in
+            let lambda = rng.gamma(shape: r, rate: alphaDays)
+            let p = rng.beta(a, b)
+            let meanAmount = exp(3.5 + 0.5 * rng.normal())
+            var days = [first]
+            let stopsAtOnce = rng.uniform() < oneOrderShare || (modified && rng.uniform() < p)
+            if !stopsAtOnce {
+                var t = Double(first)
+                while true {
+                    t += rng.exponential(rate: lambda)
+                    let day = Int(t.rounded(.down))
+                    if day > endDay { break }
+                    days.append(day)
+                    if rng.uniform() < p { break }
+                }
+            }
+            let amounts = days.map { _ in meanAmount * exp(0.3 * rng.normal()) }
+            return OrderHistory(days: days, amounts: amounts)
+        }
+    }
+}
+
+extension ModelSimulation {
+    /// Whole order histories in days from the Pareto/NBD process with rates per day: λ ~ Gamma(r, α),
+    /// μ ~ Gamma(s, β), lifetime ~ Exponential(μ) from the first order on `firstDays[i]`, Poisson orders at rate λ
+    /// while alive, up to `endDay`; orders falling on the same day count once.
+    public static func paretoHistories(r: Double, alphaDays: Double, s: Double, betaDays: Double,
+                                       firstDays: [Int], endDay: Int, seed: UInt64) -> [OrderHistory] {
+        var rng = SeededGenerator(seed: seed)
+        return firstDays.map { first in
+            let lambda = rng.gamma(shape: r, rate: alphaDays)
+            let mu = rng.gamma(shape: s, rate: betaDays)
+            let death = Double(first) + rng.exponential(rate: mu)
+            let meanAmount = exp(3.5 + 0.5 * rng.normal())
+            var days = [first]
+            var t = Double(first)
+            while true {
+                t += rng.exponential(rate: lambda)
+                let day = Int(t.rounded(.down))
+                if t > death || day > endDay { break }
+                days.append(day)
+            }
+            let amounts = days.map { _ in meanAmount * exp(0.3 * rng.normal()) }
+            return OrderHistory(days: days, amounts: amounts)
+        }
+    }
+}

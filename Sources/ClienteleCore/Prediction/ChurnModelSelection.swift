@@ -1,0 +1,239 @@
+import Foundation
+
+/// Churn risk = P(no order in the next H days), from the candidate that validates best on a time split.
+///
+/// Split (all in days): cal = asOf - H. Each candidate is scored on the customers known at cal (first order on or
+/// before cal), labelled 1 when they placed no order in (cal, asOf]:
+///  - BG/NBD, MBG/NBD, Pareto/NBD: fitted by maximum likelihood on the summaries (x, t_x, T) as of cal (time in
+///    weeks), scored with their own P(no purchase in H) (``NoPurchaseProbabilityModel``);
+///  - the L2 logistic regression on ``ChurnFeatures`` (λ = 1 on standardised features) and the ``ChurnBaseline``:
+///    trained on features as of cal - H with labels from (cal - H, cal], applied to the features as of cal.
+/// Scores: ``ChurnMetrics`` (log-loss, AUC, Brier, calibration by decile).
+///
+/// Identifiability: a BTYD fit is "not identified" (and cannot be chosen) when the optimiser did not converge,
+/// when a parameter ran off to an effective bound (below 1e-5 or above 1e5, the optimiser works on the log scale
+/// without bounds, so an unidentified parameter drifts towards 0 or ∞), when the standard errors are missing or
+/// not finite (observed information not positive definite), or when a standard error exceeds 10 times its
+/// estimate. The classifier is not identified when Newton did not converge or the training split has only one
+/// class. The chosen candidate is the identified one with the lowest log-loss that is lower than the baseline's;
+/// otherwise the baseline.
+///
+/// ``ChurnModelSelection/predict(_:asOf:horizon:candidate:)`` refits a candidate on everything up to the as-of day
+/// (BTYD: summaries as of asOf; classifier and baseline: trained on features as of cal with labels from
+/// (cal, asOf]) and gives each customer's P(no order in (asOf, asOf + H]).
+public enum ChurnCandidate: String, CaseIterable, Sendable, Equatable {
+    case baseline = "Baseline (gap ratio)"
+    case betaGeo = "BG/NBD"
+    case modifiedBetaGeo = "MBG/NBD"
+    case paretoNBD = "Pareto/NBD"
+    case logistic = "Logistic regression"
+}
+
+public struct ChurnCandidateResult: Sendable {
+    public var candidate: ChurnCandidate
+    public var identified: Bool
+    /// Why the candidate is not identified (plain words); nil when it is.
+    public var reason: String?
+    /// Parameter names and values (BTYD: r, α, a, b / s, β in weeks, with standard errors when available).
+    public var parameters: [(name: String, value: Double, standardError: Double?)]
+    /// Scores on the validation customers; nil when the candidate could not be fitted.
+    public var metrics: ChurnMetrics?
+    /// Wall-clock seconds to fit and score the candidate.
+    public var seconds: Double = 0
+}
+
+public struct ChurnSelection: Sendable {
+    public var asOfDay: Int
+    public var horizonDays: Int
+    public var calibrationDay: Int
+    /// Customers scored (known at the calibration day) and the share of them with no order in (cal, asOf].
+    public var customers: Int
+    public var noOrderRate: Double
+    public var results: [ChurnCandidateResult]
+    public var chosen: ChurnCandidate
+
+    public func result(_ c: ChurnCandidate) -> ChurnCandidateResult? { results.first { $0.candidate == c } }
+}
+
+/// Per-customer churn risk as of a day.
+public struct ChurnPrediction: Sendable {
+    public var candidate: ChurnCandidate
+    public var identified: Bool
+    public var reason: String?
+    /// P(no order in (asOf, asOf + H]) per input history; nil for customers without an order on or before asOf.
+    public var probabilityNoOrder: [Double?]
+}
+
+public enum ChurnModelSelection {
+    /// Effective bounds of a BTYD parameter and the largest standard error relative to its estimate.
+    public static let parameterBounds = (1e-5, 1e5)
+    public static let maxRelativeStandardError = 10.0
+    /// L2 penalty of the logistic regression (on standardised features; the objective is a sum over customers).
+    public static let classifierLambda = 1.0
+    static let daysPerWeek = 7.0
+
+    /// Scores every candidate on the time split and chooses one (see the type's comment).
+    public static func select(_ histories: [OrderHistory], asOf: Int, horizon: Int = 90,
+                              candidates: [ChurnCandidate] = ChurnCandidate.allCases) -> ChurnSelection {
+        let cal = asOf - horizon
+        var rows: [Int] = [], outcome: [Bool] = []
+        for (i, h) in histories.enumerated() where h.orders(through: cal) > 0 {
+            rows.append(i); outcome.append(!h.ordered(after: cal, through: asOf))
+        }
+        let scored = rows.map { histories[$0] }
+        var results: [ChurnCandidateResult] = []
+        for c in candidates + (candidates.contains(.baseline) ? [] : [.baseline]) {
+            let started = Date()
+            let fitted = fit(c, histories, cutoff: cal, horizon: horizon)
+            var result = ChurnCandidateResult(candidate: c, identified: fitted.identified, reason: fitted.reason,
+                                              parameters: fitted.parameters, metrics: nil)
+            if let model = fitted.model {
+                let p = scored.map { model.probability($0, asOf: cal, horizon: horizon) ?? .nan }
+                if p.allSatisfy(\.isFinite) {
+                    result.metrics = ChurnMetrics(predicted: p, outcome: outcome)
+                } else {
+                    result.identified = false
+                    result.reason = result.reason ?? "its predictions are not finite numbers for some customers"
+                }
+            }
+            result.seconds = Date().timeIntervalSince(started)
+            results.append(result)
+        }
+        let baselineLoss = results.first { $0.candidate == .baseline }?.metrics?.logLoss ?? .infinity
+        var chosen = ChurnCandidate.baseline, best = baselineLoss
+        for r in results where r.candidate != .baseline && r.identified {
+            if let loss = r.metrics?.logLoss, loss.isFinite, loss < best { best = loss; chosen = r.candidate }
+        }
+        let rate = outcome.isEmpty ? .nan : Double(outcome.filter { $0 }.count) / Double(outcome.count)
+        return ChurnSelection(asOfDay: asOf, horizonDays: horizon, calibrationDay: cal, customers: rows.count,
+                              noOrderRate: rate, results: results, chosen: chosen)
+    }
+
+    /// Refits `candidate` on everything up to `asOf` and predicts P(no order in (asOf, asOf + H]) per customer.
+    public static func predict(_ histories: [OrderHistory], asOf: Int, horizon: Int = 90, candidate: ChurnCandidate) -> ChurnPrediction {
+        let fitted = fit(candidate, histories, cutoff: asOf, horizon: horizon)
+        let p: [Double?] = histories.map { h in fitted.model?.probability(h, asOf: asOf, horizon: horizon) }
+        return ChurnPrediction(candidate: candidate, identified: fitted.identified, reason: fitted.reason, probabilityNoOrder: p)
+    }
+
+    /// Selection and today's risk in one call: ``select(_:asOf:horizon:candidates:)``, then
+    /// ``predict(_:asOf:horizon:candidate:)`` with the chosen candidate refitted on everything up to `asOf`.
+    public static func churnRisk(_ histories: [OrderHistory], asOf: Int, horizon: Int = 90,
+                                 candidates: [ChurnCandidate] = ChurnCandidate.allCases) -> (selection: ChurnSelection, prediction: ChurnPrediction) {
+        let selection = select(histories, asOf: asOf, horizon: horizon, candidates: candidates)
+        return (selection, predict(histories, asOf: asOf, horizon: horizon, candidate: selection.chosen))
+    }
+
+    // MARK: fitting the candidates
+
+    /// A fitted candidate: P(no order in (cutoff, cutoff + H]) for a history.
+    enum FittedModel {
+        case btyd(any NoPurchaseProbabilityModel)
+        case classifier(LogisticRegression)
+        case baseline(ChurnBaseline)
+
+        func probability(_ h: OrderHistory, asOf cutoff: Int, horizon: Int) -> Double? {
+            switch self {
+            case .btyd(let m):
+                guard let s = h.summary(asOf: cutoff) else { return nil }
+                return m.probabilityNoPurchase(in: Double(horizon) / daysPerWeek, x: Double(s.x),
+                                               tx: Double(s.tx) / daysPerWeek, T: Double(s.T) / daysPerWeek)
+            case .classifier(let m):
+                return ChurnFeatures.features(h, asOf: cutoff).map(m.probability)
+            case .baseline(let m):
+                return m.probabilityNoOrder(h, asOf: cutoff)
+            }
+        }
+    }
+
+    struct Fitted {
+        var model: FittedModel?
+        var identified: Bool
+        var reason: String?
+        var parameters: [(name: String, value: Double, standardError: Double?)]
+    }
+
+    /// BTYD data as of `cutoff`, time in weeks.
+    static func btydData(_ histories: [OrderHistory], cutoff: Int) -> RFMData? {
+        var x: [Double] = [], tx: [Double] = [], T: [Double] = []
+        for h in histories {
+            guard let s = h.summary(asOf: cutoff) else { continue }
+            x.append(Double(s.x)); tx.append(Double(s.tx) / daysPerWeek); T.append(Double(s.T) / daysPerWeek)
+        }
+        return try? RFMData(x: x, tx: tx, T: T)
+    }
+
+    /// Fits `candidate` so that it predicts from `cutoff` on: BTYD on the summaries as of cutoff; classifier and
+    /// baseline on features as of cutoff - H with labels from (cutoff - H, cutoff].
+    static func fit(_ candidate: ChurnCandidate, _ histories: [OrderHistory], cutoff: Int, horizon: Int) -> Fitted {
+        switch candidate {
+        case .baseline:
+            let b = ChurnBaseline.fit(histories, cutoff: cutoff - horizon, horizon: horizon)
+            let params = [("intercept", b.regression.rawIntercept, nil as Double?)]
+                + zip(["log gap ratio", "one-order flag"], b.regression.rawCoefficients).map { ($0, $1, nil as Double?) }
+                + [("population usual gap (days)", b.populationGapDays, nil)]
+            return Fitted(model: .baseline(b), identified: true, reason: nil, parameters: params)
+        case .logistic:
+            let trainCut = cutoff - horizon
+            var rows: [[Double]] = [], labels: [Bool] = []
+            for h in histories {
+                guard let f = ChurnFeatures.features(h, asOf: trainCut) else { continue }
+                rows.append(f); labels.append(!h.ordered(after: trainCut, through: cutoff))
+            }
+            let positives = labels.filter { $0 }.count
+            guard positives > 0, positives < labels.count else {
+                return Fitted(model: nil, identified: false,
+                              reason: labels.isEmpty ? "no customer had ordered by the start of the training period"
+                                                     : "every training customer has the same outcome: nothing to learn from", parameters: [])
+            }
+            let m = LogisticRegression.fit(rows: rows, outcome: labels, lambda: classifierLambda)
+            let params = [("intercept", m.rawIntercept, nil as Double?)] + zip(ChurnFeatures.names, m.rawCoefficients).map { ($0, $1, nil as Double?) }
+            let ok = m.converged
+            return Fitted(model: .classifier(m), identified: ok, reason: ok ? nil : "Newton's method did not converge", parameters: params)
+        case .betaGeo, .modifiedBetaGeo, .paretoNBD:
+            guard let data = btydData(histories, cutoff: cutoff) else {
+                return Fitted(model: nil, identified: false, reason: "no customer had ordered by the calibration day", parameters: [])
+            }
+            let names: [String], values: [Double], ses: [Double]?, diagnostics: FitDiagnostics, model: any NoPurchaseProbabilityModel
+            switch candidate {
+            case .betaGeo:
+                let f = BetaGeoModel.fit(data)
+                names = ["r", "α (weeks)", "a", "b"]; values = [f.r, f.alpha, f.a, f.b]
+                ses = f.standardErrors.map { [$0.r, $0.alpha, $0.a, $0.b] }; diagnostics = f.diagnostics; model = f.model
+            case .modifiedBetaGeo:
+                let f = ModifiedBetaGeoModel.fit(data)
+                names = ["r", "α (weeks)", "a", "b"]; values = [f.r, f.alpha, f.a, f.b]
+                ses = f.standardErrors.map { [$0.r, $0.alpha, $0.a, $0.b] }; diagnostics = f.diagnostics; model = f.model
+            default:
+                let f = ParetoNBDModel.fit(data)
+                names = ["r", "α (weeks)", "s", "β (weeks)"]; values = [f.r, f.alpha, f.s, f.beta]
+                ses = f.standardErrors.map { [$0.r, $0.alpha, $0.s, $0.beta] }; diagnostics = f.diagnostics; model = f.model
+            }
+            let params = (0..<names.count).map { (names[$0], values[$0], ses?[$0]) }
+            let reason = identificationProblem(names: names, values: values, standardErrors: ses, diagnostics: diagnostics)
+            let usable = values.allSatisfy { $0.isFinite && $0 > 0 }
+            return Fitted(model: usable ? .btyd(model) : nil, identified: reason == nil, reason: reason, parameters: params)
+        }
+    }
+
+    /// The identifiability rule for a BTYD fit (see the type's comment); nil when identified.
+    public static func identificationProblem(names: [String], values: [Double], standardErrors: [Double]?,
+                                             diagnostics: FitDiagnostics) -> String? {
+        if !values.allSatisfy({ $0.isFinite && $0 > 0 }) {
+            return "the model could not be fitted" + (diagnostics.failureReason.map { ": " + $0 } ?? "")
+        }
+        if !diagnostics.converged {
+            return "the fit did not converge" + (diagnostics.failureReason.map { " (" + $0 + ")" } ?? "")
+        }
+        for (n, v) in zip(names, values) where v < parameterBounds.0 || v > parameterBounds.1 {
+            return "parameter \(n) ran off to \(v < parameterBounds.0 ? "zero" : "infinity") (\(v)): the data do not pin it down"
+        }
+        guard let se = standardErrors, se.count == values.count, se.allSatisfy({ $0.isFinite }) else {
+            return "standard errors are undefined (the observed information matrix is not positive definite)"
+        }
+        for i in 0..<values.count where se[i] > maxRelativeStandardError * values[i] {
+            return "the standard error of \(names[i]) is \(Int((se[i] / values[i]).rounded())) times its estimate"
+        }
+        return nil
+    }
+}
