@@ -324,10 +324,25 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
         let fixture = write(header + "1,A,X,1,2011-01-01,2,C1,UK\n", "one.csv", in: dir)
-        let r = run(["serve", fixture, "--port", "\(port)", "--log-level", "error"])
-        #expect(r.status == 2)
-        #expect(r.err.contains("error: port \(port) on 127.0.0.1 is already in use by another program: stop it or choose another port with --port"))
-        #expect(!r.err.contains("Dashboard at"))
+        // The built binary in its own process, as a user runs it (a failed server in this test process would
+        // disturb the servers of other tests running at the same time).
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/clientele").standardized.path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the clientele binary first (swift build)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", fixture, "--port", "\(port)", "--log-level", "error"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        watchdog.cancel()
+        #expect(process.terminationStatus == 2)
+        #expect(err.contains("error: port \(port) on 127.0.0.1 is already in use by another program: stop it or choose another port with --port"))
+        #expect(!err.contains("Dashboard at"))
     }
 
     @Test func outputFolderThatIsAFile() {
