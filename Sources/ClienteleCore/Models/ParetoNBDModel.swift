@@ -86,6 +86,9 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
 
     /// Maximum-likelihood fit over φ = log(r, α, s, β): BFGS on a central-difference gradient (step 1e-5 on the
     /// log scale), Nelder-Mead fallback; standard errors from the Hessian of -LL by second differences.
+    /// Likelihood evaluations one fit may use (a fit on the CDNOW sample takes a few hundred).
+    public static let maxEvaluationsPerFit = 4_000
+
     public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options()) -> ParetoNBDFit {
         let w = data.totalWeight
         var sumX = 0.0, sumT = 0.0
@@ -98,8 +101,17 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
         }
         let meanT = sumT / w
         let start = [0, log(sumT / sumX), 0, log(meanT)]
-        let f: ([Double]) -> Double = { p in -evaluate(p, data) / w }
-        let result = Optimizer.minimize(Optimizer.numericGradient(f), value: f, start: start, options: options)
+        // A deterministic budget of likelihood evaluations: far from the optimum (parameters running away on
+        // unusual data) each evaluation can cost thousands of hypergeometric terms per customer, and an unbounded
+        // search ran for minutes. Past the budget the objective answers +inf at once and the fit is reported as
+        // not converged.
+        let budget = EvaluationBudget(maxEvaluationsPerFit)
+        let f: ([Double]) -> Double = { p in budget.spend() ? -evaluate(p, data) / w : .infinity }
+        var result = Optimizer.minimize(Optimizer.numericGradient(f), value: f, start: start, options: options)
+        if budget.exhausted {
+            result.converged = false
+            result.failureReason = "stopped after \(maxEvaluationsPerFit) likelihood evaluations without converging (computation budget)"
+        }
         let p = result.point.map { exp($0) }
         let hessian = Optimizer.hessian(value: { q in -evaluate(q, data) }, at: result.point)
         let (se, seReason) = FitSupport.standardErrors(hessian, p)
@@ -149,4 +161,21 @@ public struct ParetoNBDFit: Sendable {
     public var iterations: Int { diagnostics.iterations }
     public var converged: Bool { diagnostics.converged }
     public var failureReason: String? { diagnostics.failureReason }
+}
+
+/// Counts evaluations against a fixed budget (used from one fit at a time).
+final class EvaluationBudget: @unchecked Sendable {
+    private var left: Int
+    private(set) var used = 0
+    private(set) var exhausted = false
+
+    init(_ n: Int) { left = n }
+
+    /// Takes one evaluation; false once the budget is used up.
+    func spend() -> Bool {
+        guard left > 0 else { exhausted = true; return false }
+        left -= 1
+        used += 1
+        return true
+    }
 }
