@@ -71,7 +71,7 @@ public enum SpecialFunctions {
             // Either parameter may be used; keep the smaller power.
             return pow(1 - z, -a) * hyp2f1(a, c - b, c, w)
         }
-        if z <= 0.9, let s = series(a, b, c, z, maxTerms: 5_000) { return s }
+        if z <= 0.9, let s = series(a, b, c, z, maxTerms: 20_000) { return s }
         return oneMinusZ(a, b, c, z)
     }
 
@@ -127,13 +127,13 @@ public enum SpecialFunctions {
         // Γ(c)Γ(m)/(Γ(c-a)Γ(c-b)) F(a, b; 1 - m; 1 - z)
         let gm = logGammaWithSign(m), gca = logGammaWithSign(c - a), gcb = logGammaWithSign(c - b)
         if gca.sign != 0 && gcb.sign != 0 {
-            let f1 = series(a, b, 1 - m, w, maxTerms: 5_000) ?? .nan
+            let f1 = series(a, b, 1 - m, w, maxTerms: 100_000) ?? .nan
             total += gc.sign * gm.sign * gca.sign * gcb.sign * exp(gc.log + gm.log - gca.log - gcb.log) * f1
         }
         // (1 - z)^m Γ(c)Γ(-m)/(Γ(a)Γ(b)) F(c - a, c - b; m + 1; 1 - z)
         let gmm = logGammaWithSign(-m), ga = logGammaWithSign(a), gb = logGammaWithSign(b)
         if ga.sign != 0 && gb.sign != 0 {
-            let f2 = series(c - a, c - b, m + 1, w, maxTerms: 5_000) ?? .nan
+            let f2 = series(c - a, c - b, m + 1, w, maxTerms: 100_000) ?? .nan
             total += gc.sign * gmm.sign * ga.sign * gb.sign * exp(m * log(w) + gc.log + gmm.log - ga.log - gb.log) * f2
         }
         return total
