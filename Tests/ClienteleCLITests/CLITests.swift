@@ -328,21 +328,32 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         // disturb the servers of other tests running at the same time).
         let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/clientele").standardized.path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the clientele binary first (swift build)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", fixture, "--port", "\(port)", "--log-level", "error"]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        watchdog.cancel()
-        #expect(process.terminationStatus == 2)
-        #expect(err.contains("error: port \(port) on 127.0.0.1 is already in use by another program: stop it or choose another port with --port"))
-        #expect(!err.contains("Dashboard at"))
+        func serve(_ extra: [String]) throws -> (status: Int32, err: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["serve", fixture, "--port", "\(port)", "--log-level", "error"] + extra
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+            let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            watchdog.cancel()
+            return (process.terminationStatus, err)
+        }
+        let local = try serve([])
+        #expect(local.status == 2)
+        #expect(local.err.contains("error: port \(port) on 127.0.0.1 is already in use by another program: stop it or choose another port with --port"))
+        #expect(!local.err.contains("Dashboard at"))
+        #expect(!local.err.contains("WARNING"))
+        // Every interface: a loud warning first (no accounts yet), and the same refusal of the taken port.
+        let everywhere = try serve(["--host", "0.0.0.0"])
+        #expect(everywhere.status == 2)
+        #expect(everywhere.err.contains("WARNING: listening on 0.0.0.0, beyond this machine, and Clientele has no accounts yet"))
+        #expect(everywhere.err.contains("error: port \(port) on 0.0.0.0 is already in use"))
+        #expect(!everywhere.err.contains("Dashboard at"))
     }
 
     @Test func outputFolderThatIsAFile() {
