@@ -116,7 +116,7 @@ struct ServeCommand: TerminalCommand {
         Task {
             do {
                 // Announced only once the port is bound.
-                let app = try await buildApplication(store: store, options: server, logger: logger) { bound in
+                let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true) { bound in
                     terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
                 }
                 try await app.runService()

@@ -47,9 +47,9 @@ public struct ServerOptions: Sendable {
 /// Builds the dashboard application around a data store.
 /// `onRunning` is called with the bound port once the server listens (so that nothing is announced before the
 /// port is really ours).
-public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil,
+public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                              onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options, slots: slots)
+    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
     let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
@@ -63,7 +63,8 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 
 /// The router with every route; used by the application and by in-process tests.
 /// `slots` bounds the pages computed at the same time (default: `options.maxComputations`; tests pass their own).
-public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil) async throws -> Router<BasicRequestContext> {
+/// `sweepUploads` starts the periodic removal of expired uploads (the server; tests call the sweep themselves).
+public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false) async throws -> Router<BasicRequestContext> {
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
@@ -81,7 +82,9 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)
     pages.addRoutes(to: router)
-    UploadController(store: store, renderer: renderer, options: options, sessions: Sessions(), slots: slots).addRoutes(to: router)
+    let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: Sessions(), slots: slots)
+    uploads.addRoutes(to: router)
+    if sweepUploads { _ = uploads.startSweeping() }
 
     router.get("/static/app.css") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],

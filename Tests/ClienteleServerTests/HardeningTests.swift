@@ -165,6 +165,34 @@ import Glibc
         }
     }
 
+    @Test func originMustMatchHostAndPort() throws {
+        let hosts = HostPolicy(listenHost: "127.0.0.1", extra: ["dashboard.example.com"])
+        func refused(_ authority: String, origin: String? = nil, referer: String? = nil) -> Bool {
+            var headers: HTTPFields = [:]
+            if let origin { headers[.origin] = origin }
+            if let referer { headers[.referer] = referer }
+            let request = Request(head: HTTPRequest(method: .post, scheme: "http", authority: authority, path: "/upload", headerFields: headers), body: .init(buffer: ByteBuffer()))
+            return SecurityMiddleware.crossSiteRefusal(request, hosts: hosts) != nil
+        }
+        #expect(!refused("localhost:8080", origin: "http://localhost:8080"))
+        #expect(!refused("localhost:8080", origin: "HTTP://LOCALHOST:8080"))
+        #expect(!refused("localhost", origin: "http://localhost"))
+        #expect(!refused("[::1]:8080", origin: "http://[::1]:8080"))
+        #expect(!refused("localhost:8080", referer: "http://localhost:8080/upload"))
+        // Another port or scheme of the same host is another site (another web app on this machine).
+        #expect(refused("localhost:8080", origin: "http://localhost"))
+        #expect(refused("localhost:8080", origin: "https://localhost"))
+        #expect(refused("localhost:8080", origin: "http://localhost:9999"))
+        #expect(refused("localhost", origin: "http://localhost:8080"))
+        #expect(refused("localhost:8080", origin: "http://127.0.0.1:8080"))
+        #expect(refused("localhost:8080", origin: "http://user@localhost:8080"))
+        #expect(refused("localhost:8080", origin: "null"))
+        #expect(refused("localhost:8080"))
+        // Behind a reverse proxy that rewrites Host: the public name given with --allowed-host is accepted.
+        #expect(!refused("127.0.0.1:8080", origin: "https://dashboard.example.com"))
+        #expect(refused("127.0.0.1:8080", origin: "https://evil.example"))
+    }
+
     @Test func hostPolicyAcceptsOnlyItsOwnNames() {
         let local = HostPolicy(listenHost: "127.0.0.1", extra: ["Dashboard.Example.com"])
         for ok in ["localhost", "localhost:8080", "127.0.0.1:8080", "[::1]:8080", "dashboard.example.com", "DASHBOARD.example.com.:443", nil] {
@@ -176,9 +204,10 @@ import Glibc
         // On every interface, IP literals (which cannot be rebound to another site) are accepted, names are not.
         let all = HostPolicy(listenHost: "0.0.0.0", extra: [])
         #expect(all.allows("10.0.0.5:8080") && all.allows("[fe80::1]:8080") && all.allows("192.168.1.20"))
-        #expect(!all.allows("evil.example") && !all.allows("999.1.1.1") && !all.allows("1.2.3"))
-        #expect(HostPolicy.isLoopback("127.0.0.1") && HostPolicy.isLoopback("localhost") && HostPolicy.isLoopback("::1"))
-        #expect(!HostPolicy.isLoopback("0.0.0.0") && !HostPolicy.isLoopback("192.168.1.2"))
+        #expect(!all.allows("evil.example") && !all.allows("999.1.1.1") && !all.allows("1.2.3") && !all.allows("[evil.example]"))
+        #expect(HostPolicy.isLoopback("127.0.0.1") && HostPolicy.isLoopback("127.1.2.3") && HostPolicy.isLoopback("localhost") && HostPolicy.isLoopback("::1"))
+        #expect(!HostPolicy.isLoopback("0.0.0.0") && !HostPolicy.isLoopback("192.168.1.2") && !HostPolicy.isLoopback("127.0.0.1.nip.io")
+                && !HostPolicy.isLoopback("x.localhost") && !HostPolicy.isLoopback("::2"))
     }
 
     // MARK: Uploads on disk
@@ -212,27 +241,40 @@ import Glibc
         func part(_ n: Int) -> Multipart.FilePart {
             Multipart.FilePart(filename: "f.csv", data: Data(repeating: 65, count: n), range: 0..<n)
         }
-        let p1 = part(1000)
-        let a = try pending.store(file: p1, original: "a.csv", session: "s")
-        Thread.sleep(forTimeInterval: 0.01)
-        let b = try pending.store(file: p1, original: "b.csv", session: "s")
+        /// Stores and releases (as the upload route does once the file is loaded).
+        func put(_ n: Int, _ name: String, session: String = "s") throws -> PendingUploads.Upload {
+            let u = try pending.store(file: part(n), original: name, session: session)
+            pending.release(u.token)
+            Thread.sleep(forTimeInterval: 0.005)
+            return u
+        }
+        let a = try put(1000, "a.csv")
+        let b = try put(1000, "b.csv")
         #expect(pending.count == 2 && pending.folderBytes() == 2000)
         // A third upload of 1,000 bytes fits; a fourth does not until the oldest (a) is removed.
-        let c = try pending.store(file: p1, original: "c.csv", session: "s")
-        let d = try pending.store(file: p1, original: "d.csv", session: "s")
+        let c = try put(1000, "c.csv")
+        let d = try put(1000, "d.csv")
         #expect(pending.get(a.token, session: "s") == nil)
         #expect(!FileManager.default.fileExists(atPath: a.path))
         #expect(pending.get(b.token, session: "s") != nil && pending.get(d.token, session: "s") != nil)
         #expect(pending.folderBytes() == 3000)
         // Confirmed uploads are never removed for room: with 2,000 bytes in use, a 2,000-byte upload cannot fit.
-        pending.confirm(b)
-        pending.confirm(c)
-        let big = part(2000)
-        #expect(throws: PendingUploads.Failure.self) { try pending.store(file: big, original: "e.csv", session: "s") }
+        #expect(pending.confirm(b) && pending.confirm(c))
+        #expect(throws: PendingUploads.Failure.self) { try pending.store(file: part(2000), original: "e.csv", session: "s") }
         #expect(pending.get(d.token, session: "s") == nil)   // removed while trying to make room
         #expect(pending.folderBytes() == 2000)
+        // Two uploads of the same name confirmed in the same second both keep their file.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: uploads.path).filter { $0.hasSuffix(".csv") }.count == 2)
+        // An upload in use (being loaded) is neither expired nor removed for room.
+        let busy = try pending.store(file: part(500), original: "busy.csv", session: "s")
+        pending.sweep(now: Date().addingTimeInterval(7200))
+        #expect(pending.get(busy.token, session: "s") != nil)
+        #expect(throws: PendingUploads.Failure.self) { try pending.store(file: part(900), original: "f.csv", session: "s") }
+        #expect(pending.get(busy.token, session: "s") != nil)
+        pending.release(busy.token)
         // An hour later a pending upload is gone, files and all; so is anything a restart left behind.
-        let e = try pending.store(file: p1, original: "e.csv", session: "s")
+        pending.sweep(now: Date().addingTimeInterval(7200))
+        let e = try put(500, "e.csv")
         try FileManager.default.createDirectory(at: pending.pendingDirectory.appendingPathComponent("orphan"), withIntermediateDirectories: true)
         pending.sweep(now: Date().addingTimeInterval(1800))
         #expect(pending.get(e.token, session: "s") != nil)
@@ -240,9 +282,44 @@ import Glibc
         pending.sweep(now: Date().addingTimeInterval(3700))
         #expect(pending.count == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: pending.pendingDirectory.path).isEmpty)
-        // Another session cannot see an upload.
-        let f = try pending.store(file: p1, original: "f.csv", session: "s")
-        #expect(pending.get(f.token, session: "t") == nil)
+        // Another session cannot take an upload.
+        let f = try put(10, "f.csv")
+        #expect(pending.take(f.token, session: "t") == nil)
+        // At most 10 pending uploads per browser session: the oldest of that session make room.
+        let roomy = PendingUploads(directory: dir.appendingPathComponent("many"), lifetime: 3600, quota: 1 << 20)
+        var tokens: [String] = []
+        for i in 0..<12 {
+            let u = try roomy.store(file: part(1), original: "\(i).csv", session: "s")
+            roomy.release(u.token)
+            tokens.append(u.token)
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        #expect(roomy.count == 10)
+        #expect(roomy.get(tokens[0], session: "s") == nil && roomy.get(tokens[1], session: "s") == nil && roomy.get(tokens[11], session: "s") != nil)
+    }
+
+    @Test func hostileMultipartBodiesAreParsedInLinearTime() throws {
+        // Many boundaries and no header terminator, a huge body of boundary-like bytes: the parser finds nothing
+        // and scans each byte a bounded number of times (the header search stops at 16 KB or the next boundary).
+        var body = Array(repeating: Array("--B\r\nx".utf8), count: 1_000).flatMap { $0 }
+        body += Array(repeating: UInt8(ascii: "-"), count: 2_000_000)
+        let parts = Multipart.parts(Data(body), boundary: "B")
+        #expect(parts.file == nil && parts.fields.isEmpty)
+        let dashes = Multipart.parts(Data(repeating: UInt8(ascii: "-"), count: 3_000_000), boundary: String(repeating: "-", count: 69) + "x")
+        #expect(dashes.file == nil)
+        // Boundaries longer than RFC 2046's 70 characters are refused.
+        #expect(Multipart.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "b", count: 70)) != nil)
+        #expect(Multipart.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "b", count: 71)) == nil)
+        // A well-formed form still parses: a field and a file.
+        let form = "--B\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nT\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nx,y\n1,2\r\n--B--\r\n"
+        let ok = Multipart.parts(Data(form.utf8), boundary: "B")
+        #expect(ok.field("_csrf") == "T")
+        #expect(ok.file?.filename == "a.csv" && ok.file?.count == 7)
+        // KMP search: overlapping prefixes.
+        let hay = Array("aaabaaabaaaab".utf8)
+        #expect(hay.withUnsafeBufferPointer { Multipart.find(Array("aaaab".utf8), in: $0, from: 0) } == 8)
+        #expect(hay.withUnsafeBufferPointer { Multipart.find(Array("ab".utf8), in: $0, from: 3) } == 6)
+        #expect(hay.withUnsafeBufferPointer { Multipart.find(Array("abc".utf8), in: $0, from: 0) } == nil)
     }
 
     @Test func longFileNamesWorkAndMessagesShowNoServerPath() async throws {
@@ -351,6 +428,8 @@ import Glibc
             #expect(json.status == .serviceUnavailable)
             #expect(try R.json(json.body)["ok"] as? Bool == false)
             #expect(try await R.get(client, "/report.pdf").status == .serviceUnavailable)
+            // A URL that cannot be used is refused at once with 400, busy or not.
+            #expect(try await R.get(client, "/value?_nope=1").status == .badRequest)
             // The cached page still answers.
             #expect(try await R.get(client, "/overview").status == .ok)
             // A waiting request gets the slot as soon as it frees; a second waiter beyond the queue is refused at once.

@@ -72,6 +72,8 @@ struct PagesController: Sendable {
         let query = request.uri.query
         let key = route.dataPath + "." + format.rawValue + "?" + (query ?? "")
         if let hit = store.cachedResponse(key) { return Self.response(hit) }
+        // A URL that cannot be used is refused at once, even when every compute slot is busy.
+        do throws(FilterError) { _ = try PageRequest(query: query) } catch { return badRequest(format, route, error.message) }
         return await computed(json: format == .json) {
             let (response, cacheable, generation) = self.render(route, format, query)
             if let cacheable { self.store.storeResponse(key, cacheable, generation: generation) }

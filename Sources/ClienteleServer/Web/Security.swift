@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -40,20 +43,42 @@ enum SecureToken {
 /// reached by an IP address cannot be rebound to another site).
 struct HostPolicy: Sendable {
     let allowed: Set<String>
+    /// The `--allowed-host` names (public names behind a reverse proxy): forms from these origins are accepted.
+    let extraNames: Set<String>
     let acceptIPLiterals: Bool
 
     static func isWildcard(_ host: String) -> Bool { host == "0.0.0.0" || host == "::" || host == "[::]" }
 
+    /// Whether the listening address reaches this machine only: `localhost`, an address in 127.0.0.0/8, or ::1.
     static func isLoopback(_ host: String) -> Bool {
         let h = normalise(host)
-        return h == "localhost" || h.hasSuffix(".localhost") || h.hasPrefix("127.") || h == "[::1]"
+        if h == "localhost" { return true }
+        if let v4 = ipv4(h) { return v4 >> 24 == 127 }
+        if h.hasPrefix("[") && h.hasSuffix("]") {
+            var a = in6_addr()
+            guard inet_pton(AF_INET6, String(h.dropFirst().dropLast()), &a) == 1 else { return false }
+            return withUnsafeBytes(of: &a) { b in b.prefix(15).allSatisfy { $0 == 0 } && b[15] == 1 }
+        }
+        return false
+    }
+
+    /// An IPv4 address written as four decimal numbers, as a 32-bit value.
+    static func ipv4(_ h: String) -> UInt32? {
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt32(p), n <= 255 else { return nil }
+            value = value << 8 | n
+        }
+        return value
     }
 
     init(listenHost: String, extra: [String]) {
         var names: Set<String> = ["localhost", "127.0.0.1", "[::1]"]
         if !Self.isWildcard(listenHost) { names.insert(Self.normalise(listenHost)) }
-        for e in extra { names.insert(Self.normalise(e)) }
-        allowed = names
+        extraNames = Set(extra.map(Self.normalise))
+        allowed = names.union(extraNames)
         acceptIPLiterals = Self.isWildcard(listenHost)
     }
 
@@ -72,9 +97,23 @@ struct HostPolicy: Sendable {
     }
 
     static func isIPLiteral(_ host: String) -> Bool {
-        if host.hasPrefix("[") { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) && Int(p)! <= 255 }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            var a = in6_addr()
+            return inet_pton(AF_INET6, String(host.dropFirst().dropLast()), &a) == 1
+        }
+        return ipv4(host) != nil
+    }
+
+    /// Host and port of a `Host` header or URL authority (port nil when absent).
+    static func split(_ authority: String) -> (host: String, port: Int?) {
+        let a = authority.trimmingCharacters(in: .whitespaces)
+        var port: Int?
+        if a.hasPrefix("[") {
+            if let close = a.firstIndex(of: "]"), a[a.index(after: close)...].hasPrefix(":") { port = Int(a[a.index(close, offsetBy: 2)...]) }
+        } else if a.filter({ $0 == ":" }).count == 1, let colon = a.lastIndex(of: ":") {
+            port = Int(a[a.index(after: colon)...])
+        }
+        return (normalise(a), port)
     }
 
     func allows(_ authority: String?) -> Bool {
@@ -110,7 +149,7 @@ struct SecurityMiddleware: RouterMiddleware {
         } else if (request.head.path?.utf8.count ?? 0) > limits.maxURIBytes {
             response = .text("The address is too long (more than \(limits.maxURIBytes) bytes). Remove some filters or options.\n",
                              status: .uriTooLong, contentType: "text/plain; charset=utf-8")
-        } else if let refusal = Self.crossSiteRefusal(request) {
+        } else if let refusal = Self.crossSiteRefusal(request, hosts: hosts) {
             response = .text(refusal + "\n", status: .forbidden, contentType: "text/plain; charset=utf-8")
         } else {
             do {
@@ -138,21 +177,22 @@ struct SecurityMiddleware: RouterMiddleware {
         if !path.hasPrefix("/static/") { response.headers[.cacheControl] = "no-store" }
     }
 
-    /// Why a state-changing request is refused, or nil: its `Origin` (or, without one, its `Referer`) must name
-    /// the host the request was sent to.
-    static func crossSiteRefusal(_ request: Request) -> String? {
+    /// Why a state-changing request is refused, or nil: its `Origin` (or, without one, its `Referer`) must be the
+    /// scheme-less origin the request was sent to (same host and port, default ports by scheme), or an
+    /// `--allowed-host` name (a public name in front of a reverse proxy that rewrites the Host header).
+    static func crossSiteRefusal(_ request: Request, hosts: HostPolicy) -> String? {
         switch request.method {
         case .get, .head, .options: return nil
         default: break
         }
-        let host = request.head.authority.map(HostPolicy.normalise)
-        let hostWithPort = request.head.authority?.lowercased()
+        let target = request.head.authority.map(HostPolicy.split)
         func sameOrigin(_ url: String) -> Bool {
-            guard let u = URL(string: url), let h = u.host?.lowercased(), u.scheme == "http" || u.scheme == "https" else { return false }
-            let authority = u.port.map { "\(h):\($0)" } ?? h
-            let bracketed = h.contains(":") && !h.hasPrefix("[") ? "[\(h)]" : h
-            return authority == hostWithPort || (u.port.map { "\(bracketed):\($0)" } ?? bracketed) == hostWithPort
-                || (u.port == nil && HostPolicy.normalise(h) == host)
+            guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  let rawHost = u.host, u.user == nil else { return false }
+            let host = HostPolicy.normalise(rawHost.contains(":") && !rawHost.hasPrefix("[") ? "[\(rawHost)]" : rawHost)
+            let defaultPort = scheme == "https" ? 443 : 80
+            if let target, host == target.host, (u.port ?? defaultPort) == (target.port ?? defaultPort) { return true }
+            return hosts.extraNames.contains(host)
         }
         if let origin = request.headers[.origin] {
             return sameOrigin(origin) ? nil : "Cross-site request refused: this form was sent from another site (Origin \(origin.prefix(100)))."
@@ -203,13 +243,27 @@ final class Sessions: Sendable {
 
     /// The session id of `request` when `token` is its CSRF token.
     func verify(_ request: Request, token: String?) -> String? {
-        guard let id = request.cookies[Self.cookieName]?.value, let expected = csrfToken(id), let token,
-              SecureToken.equal(expected, token) else { return nil }
+        guard let id = request.cookies[Self.cookieName]?.value, let token, verify(sessionID: id, token: token) else { return nil }
         return id
+    }
+
+    /// Whether `token` is the CSRF token of session `id`.
+    func verify(sessionID id: String, token: String) -> Bool {
+        guard let expected = csrfToken(id) else { return false }
+        return SecureToken.equal(expected, token)
     }
 
     static func setCookie(_ response: inout Response, id: String) {
         response.headers[values: .setCookie].append("\(cookieName)=\(id); Path=/; HttpOnly; SameSite=Strict")
+    }
+}
+
+/// Runs blocking `work` on a thread of its own, so that the threads answering requests stay free.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }
 
@@ -241,43 +295,46 @@ public final class ComputeSlots: Sendable {
     /// Runs `work` on a new thread once a slot is free; throws ``Busy`` when none frees in time.
     func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws(Busy) -> T {
         guard await acquire() else { throw Busy() }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-            let thread = Thread {
-                let value = work()
-                self.release()
-                continuation.resume(returning: value)
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
+        return await onOwnThread {
+            defer { self.release() }
+            return work()
         }
     }
 
-    /// Takes a slot, waiting for one if allowed; false when refused.
+    /// Takes a slot, waiting for one if allowed; false when refused. The decision and the registration as a waiter
+    /// happen under one lock, so a slot freed in between is never missed.
     func acquire() async -> Bool {
-        enum Decision { case granted, refused, wait(UInt64) }
-        let decision = state.withLock { s -> Decision in
-            if s.inUse < limit { s.inUse += 1; return .granted }
-            if s.waiters.count >= maxWaiting { return .refused }
-            s.nextID += 1
-            return .wait(s.nextID)
+        if state.withLock({ s -> Bool in
+            guard s.inUse < limit else { return false }
+            s.inUse += 1
+            return true
+        }) { return true }
+        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
+        let maxWait = self.maxWait
+        let timeout = Task {
+            try? await Task.sleep(for: maxWait)
+            let expired = self.state.withLock { s -> CheckedContinuation<Bool, Never>? in
+                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: i).continuation
+            }
+            expired?.resume(returning: false)
         }
-        switch decision {
-        case .granted: return true
-        case .refused: return false
-        case .wait(let id):
-            let maxWait = self.maxWait
-            return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                state.withLock { $0.waiters.append((id, continuation)) }
-                Task {
-                    try? await Task.sleep(for: maxWait)
-                    let expired = self.state.withLock { s -> CheckedContinuation<Bool, Never>? in
-                        guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                        return s.waiters.remove(at: i).continuation
-                    }
-                    expired?.resume(returning: false)
-                }
+        let granted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            enum Now { case granted, refused, waiting }
+            let now = state.withLock { s -> Now in
+                if s.inUse < limit { s.inUse += 1; return .granted }
+                if s.waiters.count >= maxWaiting { return .refused }
+                s.waiters.append((id, continuation))
+                return .waiting
+            }
+            switch now {
+            case .granted: continuation.resume(returning: true)
+            case .refused: continuation.resume(returning: false)
+            case .waiting: break
             }
         }
+        timeout.cancel()
+        return granted
     }
 
     /// Frees a slot, handing it to the longest waiter if any.
@@ -299,11 +356,14 @@ public final class ComputeSlots: Sendable {
         }
     }
 
+    /// Seconds a refused client is asked to wait.
+    static let retryAfter = "5"
+
     static func busyResponse(json: Bool) -> Response {
         let message = "The server is busy computing other selections; try again in a few seconds."
         var r: Response = json ? .jsonError(message, status: .serviceUnavailable)
                                : .text(message + "\n", status: .serviceUnavailable, contentType: "text/plain; charset=utf-8")
-        r.headers[.retryAfter] = "5"
+        r.headers[.retryAfter] = retryAfter
         return r
     }
 }

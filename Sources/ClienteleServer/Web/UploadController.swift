@@ -30,6 +30,18 @@ struct UploadController: Sendable {
                                  lifetime: options.pendingUploadSeconds, quota: options.uploadQuotaBytes)
     }
 
+    /// Removes expired uploads now and then every 10 minutes (also when nobody uploads), for as long as the
+    /// returned task runs.
+    func startSweeping() -> Task<Void, Never> {
+        let pending = self.pending
+        return Task.detached(priority: .background) {
+            while !Task.isCancelled {
+                pending.sweep()
+                try? await Task.sleep(for: .seconds(600))
+            }
+        }
+    }
+
     var uploadsDirectory: URL { pending.directory }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -89,53 +101,70 @@ struct UploadController: Sendable {
 
     // MARK: Upload
 
+    /// What parsing and storing a received body came to (computed off the request threads).
+    enum Received: Sendable {
+        case stored(PendingUploads.Upload, csrf: String)
+        case malformed, expired, noFile, tooLarge, empty(String), unreadable
+        case failed(PendingUploads.Failure)
+    }
+
     func receive(_ request: Request) async -> Response {
         guard let contentType = request.headers[.contentType], let boundary = Multipart.boundary(contentType: contentType) else {
-            return form(for: request, message: ("error", "The upload must be sent as a form with a file (multipart/form-data)."), status: .badRequest)
+            return form(for: request, message: ("error", "The upload must be sent as a form with a file (multipart/form-data), with a boundary of at most 70 characters."), status: .badRequest)
         }
         guard let session = request.cookies[Sessions.cookieName]?.value, sessions.csrfToken(session) != nil else { return expiredForm(request) }
+        guard pending.enterReceiving() else {
+            var r = form(for: request, message: ("error", "Other uploads are being received; try again in a minute."), status: .serviceUnavailable)
+            r.headers[.retryAfter] = "30"
+            return r
+        }
+        defer { pending.leaveReceiving() }
         let incoming: URL
         do {
             incoming = try await pending.receive(request.body, limit: options.maxUploadBytes + 64 * 1024)
         } catch .tooLarge {
             return form(for: request, message: ("error", "The file is larger than the limit of \(limitText). Compress it with gzip (.csv.gz) or ask the administrator to raise --max-upload-mb."), status: .contentTooLarge)
-        } catch .busy {
-            var r = form(for: request, message: ("error", "Other uploads are being received; try again in a minute."), status: .serviceUnavailable)
-            r.headers[.retryAfter] = "30"
-            return r
         } catch {
             return form(for: request, message: ("error", "The upload could not be stored in the data folder: \(error.message)"), status: .internalServerError)
         }
-        defer { try? FileManager.default.removeItem(at: incoming) }
-        let parts: Multipart.Parts
-        do {
-            parts = try Multipart.parts(of: incoming, boundary: boundary)
-        } catch {
+        // Parsing and copying up to the upload limit is blocking work: on its own thread, not the request threads.
+        let (sessions, pending, maxBytes) = (self.sessions, self.pending, options.maxUploadBytes)
+        let received = await onOwnThread { () -> Received in
+            defer { try? FileManager.default.removeItem(at: incoming) }
+            guard let parts = try? Multipart.parts(of: incoming, boundary: boundary) else { return .unreadable }
+            if parts.file == nil && parts.fields.isEmpty { return .malformed }
+            guard let csrf = parts.field("_csrf"), sessions.verify(sessionID: session, token: csrf) else { return .expired }
+            guard let file = parts.file else { return .noFile }
+            guard file.count <= maxBytes else { return .tooLarge }
+            let original = Multipart.baseName(file.filename)
+            guard file.count > 0 else { return .empty(original) }
+            do throws(PendingUploads.Failure) {
+                return .stored(try pending.store(file: file, original: original, session: session), csrf: csrf)
+            } catch {
+                return .failed(error)
+            }
+        }
+        switch received {
+        case .stored(let upload, let csrf):
+            defer { pending.release(upload.token) }
+            return await load(upload, csrf: csrf, request: request)
+        case .unreadable:
             return form(for: request, message: ("error", "The upload could not be read back from the data folder."), status: .internalServerError)
-        }
-        if parts.file == nil && parts.fields.isEmpty {
+        case .malformed:
             return form(for: request, message: ("error", "The upload could not be read as a form (multipart/form-data): no part was found. Choose a file and try again."), status: .badRequest)
-        }
-        guard let id = sessions.verify(request, token: parts.field("_csrf")) else { return expiredForm(request) }
-        guard let file = parts.file else {
+        case .expired:
+            return expiredForm(request)
+        case .noFile:
             return form(for: request, message: ("error", "No file was found in the upload. Choose a file and try again."), status: .badRequest)
-        }
-        guard file.count <= options.maxUploadBytes else {
+        case .tooLarge:
             return form(for: request, message: ("error", "The file is larger than the limit of \(limitText)."), status: .contentTooLarge)
-        }
-        let original = Multipart.baseName(file.filename)
-        guard file.count > 0 else {
+        case .empty(let original):
             return form(for: request, message: ("error", "\(original) is empty: there are no order lines to analyse."), status: .badRequest)
-        }
-        let upload: PendingUploads.Upload
-        do {
-            upload = try pending.store(file: file, original: original, session: id)
-        } catch .quota(let used) {
+        case .failed(.quota(let used)):
             return form(for: request, message: ("error", "The uploads folder is full: the data sets in use take \(sizeText(used)) of its \(sizeText(options.uploadQuotaBytes)) quota. Delete old uploads from the server's data folder or ask the administrator to raise --uploads-quota-mb."), status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
-        } catch {
+        case .failed(let error):
             return form(for: request, message: ("error", "The upload could not be stored in the data folder: \(error.message)"), status: .internalServerError)
         }
-        return await load(upload, csrf: parts.field("_csrf") ?? "", request: request)
     }
 
     /// Loads a pending upload (in a compute slot) and shows its report, the mapping form, or the error.
@@ -174,7 +203,7 @@ struct UploadController: Sendable {
 
     func busyForm(_ request: Request) -> Response {
         var r = form(for: request, message: ("error", "The server is busy computing; try again in a few seconds. Your file is kept for an hour."), status: .serviceUnavailable)
-        r.headers[.retryAfter] = "5"
+        r.headers[.retryAfter] = ComputeSlots.retryAfter
         return r
     }
 
@@ -253,14 +282,15 @@ struct UploadController: Sendable {
         }
     }
 
-    /// The form fields of a urlencoded POST, the session it belongs to, and the pending upload it names.
+    /// The form fields of a urlencoded POST, the session it belongs to, and the pending upload it names (marked in
+    /// use: the caller releases it).
     func formRequest(_ request: Request) async -> (fields: [(name: String, value: String)], csrf: String, upload: PendingUploads.Upload)? {
         var request = request
         guard let body = try? await request.collectBody(upTo: 64 * 1024) else { return nil }
         let fields = PageRequest.parse(String(buffer: body))
         let csrf = fields.last { $0.name == "_csrf" }?.value
         guard let id = sessions.verify(request, token: csrf), let token = fields.last(where: { $0.name == "token" })?.value,
-              let upload = pending.get(token, session: id) else { return nil }
+              let upload = pending.take(token, session: id) else { return nil }
         return (fields, csrf ?? "", upload)
     }
 
@@ -268,6 +298,7 @@ struct UploadController: Sendable {
         guard let (fields, csrf, upload) = await formRequest(request) else {
             return form(for: request, message: ("error", "That upload is no longer available (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
+        defer { pending.release(upload.token) }
         func value(_ k: String) -> String? { fields.last { $0.name == k }.map(\.value).flatMap { $0.isEmpty ? nil : $0 } }
         var columns: [String: String] = [:]
         for f in UserMapping.fields { if let v = value(f) { columns[f] = v } }
@@ -290,10 +321,13 @@ struct UploadController: Sendable {
         guard let (_, _, upload) = await formRequest(request) else {
             return form(for: request, message: ("error", "That upload is no longer waiting to be used (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
+        defer { pending.release(upload.token) }
         guard let outcome = await loadInSlot(upload) else { return busyForm(request) }
         switch outcome {
         case .success(var dataset):
-            pending.confirm(upload)
+            guard pending.confirm(upload) else {
+                return form(for: request, message: ("error", "The file could not be moved into the uploads folder; the data set was not changed. Try again, or upload the file again."), status: .internalServerError)
+            }
             dataset.loadSeconds = 0
             store.replace(with: dataset)
             return Response(status: .seeOther, headers: [.location: "/"])
@@ -359,7 +393,21 @@ final class PendingUploads: Sendable {
     let quota: Int
     /// Uploads being received at the same time, at most.
     let maxReceiving = 2
-    private let state = Mutex<(uploads: [String: Upload], receiving: Int)>(([:], 0))
+    /// Pending uploads at most, in all and per browser session (the oldest make room).
+    let maxPending = 100
+    let maxPendingPerSession = 10
+
+    private struct State {
+        var uploads: [String: Upload] = [:]
+        /// Tokens whose folder is being written (not yet in `uploads`): the sweep leaves them alone.
+        var reserved: Set<String> = []
+        /// Uploads being loaded or confirmed: neither expiry nor the quota removes them meanwhile.
+        var inUse: [String: Int] = [:]
+        var receiving = 0
+    }
+    private let state = Mutex(State())
+    /// One upload stored at a time (the quota check and the write belong together).
+    private let storing = Mutex(())
 
     init(directory: URL, lifetime: TimeInterval, quota: Int) {
         self.directory = directory
@@ -369,16 +417,19 @@ final class PendingUploads: Sendable {
 
     var pendingDirectory: URL { directory.appendingPathComponent("pending") }
 
-    /// Streams a request body to a new file in the pending folder (at most `limit` bytes).
-    func receive(_ body: RequestBody, limit: Int) async throws(Failure) -> URL {
-        let entered = state.withLock { s -> Bool in
+    /// Counts an upload being received (and then parsed and stored); false when `maxReceiving` already are.
+    func enterReceiving() -> Bool {
+        state.withLock { s in
             guard s.receiving < maxReceiving else { return false }
             s.receiving += 1
             return true
         }
-        guard entered else { throw .busy }
-        defer { state.withLock { $0.receiving -= 1 } }
-        sweep()
+    }
+
+    func leaveReceiving() { state.withLock { $0.receiving -= 1 } }
+
+    /// Streams a request body to a new file in the pending folder (at most `limit` bytes).
+    func receive(_ body: RequestBody, limit: Int) async throws(Failure) -> URL {
         let url = pendingDirectory.appendingPathComponent(".incoming-" + SecureToken.make(bytes: 12))
         do {
             try FileManager.default.createDirectory(at: pendingDirectory, withIntermediateDirectories: true)
@@ -401,37 +452,61 @@ final class PendingUploads: Sendable {
         return url
     }
 
-    /// Writes the file part of a received body as a new pending upload, within the quota.
+    /// Writes the file part of a received body as a new pending upload, within the quota and the count limits. The
+    /// upload is returned in use: the caller releases it.
     func store(file: Multipart.FilePart, original: String, session: String) throws(Failure) -> Upload {
-        sweep()
-        var used = folderBytes()
-        if used + file.count > quota {
-            // Oldest pending uploads first, until the new file fits.
-            let oldest = state.withLock { s in s.uploads.values.sorted { $0.created < $1.created } }
-            for u in oldest where used + file.count > quota {
+        try storing.withLock { _ throws(Failure) -> Upload in
+            sweep()
+            // Room: the oldest pending uploads not in use go first, for the count limits, then for the quota.
+            let candidates = state.withLock { s in s.uploads.values.filter { s.inUse[$0.token] == nil }.sorted { $0.created < $1.created } }
+            var count = state.withLock { $0.uploads.count }
+            var mine = candidates.filter { $0.session == session }.count
+            var used = folderBytes()
+            for u in candidates where count >= maxPending || (u.session == session && mine >= maxPendingPerSession) || used + file.count > quota {
                 remove(u.token)
+                count -= 1
+                if u.session == session { mine -= 1 }
                 used = folderBytes()
             }
             if used + file.count > quota { throw .quota(used: used) }
+            let token = SecureToken.make()
+            let folder = pendingDirectory.appendingPathComponent(token)
+            let path = folder.appendingPathComponent(storedFileName(original)).path
+            state.withLock { _ = $0.reserved.insert(token) }
+            defer { state.withLock { _ = $0.reserved.remove(token) } }
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try file.write(to: path)
+            } catch {
+                try? FileManager.default.removeItem(at: folder)
+                throw .io("the disk refused the file")
+            }
+            let upload = Upload(token: token, session: session, original: original, path: path, created: Date())
+            // In use until the caller releases it (it is loaded next).
+            state.withLock { $0.uploads[token] = upload; $0.inUse[token] = 1 }
+            return upload
         }
-        let token = SecureToken.make()
-        let folder = pendingDirectory.appendingPathComponent(token)
-        let path = folder.appendingPathComponent(storedFileName(original)).path
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try file.write(to: path)
-        } catch {
-            try? FileManager.default.removeItem(at: folder)
-            throw .io("the disk refused the file")
-        }
-        let upload = Upload(token: token, session: session, original: original, path: path, created: Date())
-        state.withLock { $0.uploads[token] = upload }
-        return upload
     }
 
-    func get(_ token: String, session: String) -> Upload? {
+    /// The pending upload `token` of `session`, marked in use until ``release(_:)``.
+    func take(_ token: String, session: String) -> Upload? {
         sweep()
-        return state.withLock { s in s.uploads[token].flatMap { $0.session == session ? $0 : nil } }
+        return state.withLock { s in
+            guard let u = s.uploads[token], u.session == session else { return nil }
+            s.inUse[token, default: 0] += 1
+            return u
+        }
+    }
+
+    func release(_ token: String) {
+        state.withLock { s in
+            if let n = s.inUse[token] { s.inUse[token] = n > 1 ? n - 1 : nil }
+        }
+    }
+
+    /// The pending upload `token` of `session` (tests).
+    func get(_ token: String, session: String) -> Upload? {
+        state.withLock { s in s.uploads[token].flatMap { $0.session == session ? $0 : nil } }
     }
 
     func update(_ upload: Upload) {
@@ -443,27 +518,34 @@ final class PendingUploads: Sendable {
         try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(token))
     }
 
-    /// Moves a confirmed upload out of the pending folder (it is then in use, not subject to expiry).
-    func confirm(_ upload: Upload) {
+    /// Moves a confirmed upload out of the pending folder into the uploads folder, where it is in use and not
+    /// subject to expiry. The stored name carries the token, so two confirmations never collide. False (and the
+    /// upload left pending) when the file could not be moved.
+    func confirm(_ upload: Upload) -> Bool {
+        let target = directory.appendingPathComponent("\(Int(Date().timeIntervalSince1970))-\(upload.token.prefix(8))-" + URL(fileURLWithPath: upload.path).lastPathComponent)
+        do {
+            try FileManager.default.moveItem(atPath: upload.path, toPath: target.path)
+        } catch {
+            return false
+        }
         _ = state.withLock { $0.uploads.removeValue(forKey: upload.token) }
-        let stamp = Int(Date().timeIntervalSince1970)
-        let target = directory.appendingPathComponent("\(stamp)-" + URL(fileURLWithPath: upload.path).lastPathComponent)
-        try? FileManager.default.moveItem(atPath: upload.path, toPath: target.path)
         try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(upload.token))
+        return true
     }
 
-    /// Removes expired uploads and anything in the pending folder that no pending upload owns (left by a restart),
-    /// except files being received.
+    /// Removes expired uploads (unless in use) and anything in the pending folder that no pending upload owns
+    /// (left by a restart), except folders being written and bodies being received.
     func sweep(now: Date = Date()) {
         let expired = state.withLock { s -> [String] in
-            let gone = s.uploads.values.filter { now.timeIntervalSince($0.created) > lifetime }.map(\.token)
+            let gone = s.uploads.values.filter { now.timeIntervalSince($0.created) > lifetime && s.inUse[$0.token] == nil }.map(\.token)
             for t in gone { s.uploads[t] = nil }
             return gone
         }
         for t in expired { try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(t)) }
-        let known = state.withLock { Set($0.uploads.keys) }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: pendingDirectory.path)) ?? []
-        for name in entries where !known.contains(name) {
+        for name in entries {
+            let known = state.withLock { $0.uploads[name] != nil || $0.reserved.contains(name) }
+            if known { continue }
             let url = pendingDirectory.appendingPathComponent(name)
             if name.hasPrefix(".incoming-") {
                 // A body being received; one older than the lifetime was abandoned.
@@ -515,7 +597,8 @@ enum Multipart {
             let kv = param.split(separator: "=", maxSplits: 1)
             if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" {
                 let b = kv[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return b.isEmpty || b.count > 200 ? nil : b
+                // RFC 2046: 1 to 70 characters.
+                return b.isEmpty || b.utf8.count > 70 ? nil : b
             }
         }
         return nil
@@ -561,7 +644,10 @@ enum Multipart {
             for (a, b) in zip(starts, starts.dropFirst()) {
                 var partStart = a + delimiter.count
                 if partStart + 1 < body.count, body[partStart] == 13, body[partStart + 1] == 10 { partStart += 2 }
-                guard let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd < b, headerEnd - partStart < 16 * 1024 else { continue }
+                // A part's headers end within 16 KB and before the next boundary (the search never scans further).
+                let headerLimit = min(b, partStart + 16 * 1024)
+                guard partStart < headerLimit,
+                      let headerEnd = find(Array("\r\n\r\n".utf8), in: UnsafeBufferPointer(rebasing: body[..<headerLimit]), from: partStart) else { continue }
                 let headers = String(decoding: UnsafeBufferPointer(rebasing: body[partStart..<headerEnd]), as: UTF8.self)
                 guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }) else { continue }
                 var end = b
@@ -596,22 +682,26 @@ enum Multipart {
         return nil
     }
 
+    /// The first occurrence of `needle` in `hay` at or after `from` (Knuth-Morris-Pratt: linear time whatever the
+    /// input, so a hostile body cannot make the search quadratic).
     static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard !needle.isEmpty, hay.count >= needle.count, from >= 0, from <= hay.count - needle.count else { return nil }
-        let first = needle[0]
-        var i = from
-        let last = hay.count - needle.count
-        return needle.withUnsafeBufferPointer { n in
-            while i <= last {
-                if hay[i] == first {
-                    var j = 1
-                    while j < n.count && hay[i + j] == n[j] { j += 1 }
-                    if j == n.count { return i }
-                }
-                i += 1
-            }
-            return nil
+        let m = needle.count
+        guard m > 0, from >= 0, hay.count >= m, from <= hay.count - m else { return nil }
+        var fail = [Int](repeating: 0, count: m)
+        var k = 0
+        for i in 1..<max(1, m) {
+            while k > 0 && needle[i] != needle[k] { k = fail[k - 1] }
+            if needle[i] == needle[k] { k += 1 }
+            fail[i] = k
         }
+        var q = 0
+        for i in from..<hay.count {
+            let c = hay[i]
+            while q > 0 && c != needle[q] { q = fail[q - 1] }
+            if c == needle[q] { q += 1 }
+            if q == m { return i - m + 1 }
+        }
+        return nil
     }
 }
 
