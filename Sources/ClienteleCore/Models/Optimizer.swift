@@ -225,35 +225,12 @@ public enum Optimizer {
 
     /// Inverse of a symmetric positive-definite matrix by Cholesky factorisation; nil when not positive definite.
     public static func inverseSPD(_ a: [[Double]]) -> [[Double]]? {
+        guard let l = LinearAlgebra.cholesky(a) else { return nil }
         let n = a.count
-        var l = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        for i in 0..<n {
-            for j in 0...i {
-                var s = a[i][j]
-                for k in 0..<j { s -= l[i][k] * l[j][k] }
-                if i == j {
-                    guard s > 0, s.isFinite else { return nil }
-                    l[i][i] = s.squareRoot()
-                } else {
-                    l[i][j] = s / l[j][j]
-                }
-            }
-        }
-        // inverse = L^-T L^-1
+        // inverse = L^-T L^-1, column by column
         var inv = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         for col in 0..<n {
-            var y = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                var s = i == col ? 1.0 : 0.0
-                for k in 0..<i { s -= l[i][k] * y[k] }
-                y[i] = s / l[i][i]
-            }
-            var x = [Double](repeating: 0, count: n)
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                var s = y[i]
-                for k in (i + 1)..<n { s -= l[k][i] * x[k] }
-                x[i] = s / l[i][i]
-            }
+            let x = LinearAlgebra.choleskySolve(l, (0..<n).map { $0 == col ? 1.0 : 0.0 })
             for i in 0..<n { inv[i][col] = x[i] }
         }
         return inv
