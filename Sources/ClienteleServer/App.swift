@@ -129,6 +129,8 @@ extension Response {
 /// Turns errors that escape a route (unknown paths, oversized bodies) into a readable page or JSON.
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
+    /// What a reader sees of an unexpected error (no server detail; the log has it).
+    static let unexpected = "Something went wrong while answering this request; the server's log has the details."
     let renderer: PageRenderer
     let store: DataStore
 
@@ -145,7 +147,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 // No server detail in the page; the log has it.
                 context.logger.error("\(request.method) \(path): \(error)")
                 status = .internalServerError
-                message = "Something went wrong while answering this request; the server's log has the details."
+                message = ErrorPageMiddleware.unexpected
             }
             if path.hasSuffix(".json") || path.hasPrefix("/-/") {
                 return Response.jsonError(message, status: status)

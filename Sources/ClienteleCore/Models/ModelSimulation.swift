@@ -53,18 +53,28 @@ public enum ModelSimulation {
     /// multiples (e.g. 1/7 week: whole days), which makes many rows identical, as in real data.
     public static func betaGeo(_ model: BetaGeoModel, ages: [Double], seed: UInt64, resolution: Double? = nil)
         -> (x: [Double], tx: [Double], T: [Double]) {
+        geometricDropout(r: model.r, alpha: model.alpha, a: model.a, b: model.b, dropAtStart: false,
+                         ages: ages, seed: seed, resolution: resolution)
+    }
+
+    /// The BG/NBD process, and with `dropAtStart` the MBG/NBD one (a drop-out draw also right after the first
+    /// purchase; without it no extra random number is drawn, so BG/NBD streams are unchanged).
+    static func geometricDropout(r: Double, alpha: Double, a: Double, b: Double, dropAtStart: Bool, ages: [Double],
+                                 seed: UInt64, resolution: Double?) -> (x: [Double], tx: [Double], T: [Double]) {
         var rng = SeededGenerator(seed: seed)
         var xs = [Double](), txs = [Double](), ts = [Double]()
         xs.reserveCapacity(ages.count); txs.reserveCapacity(ages.count); ts.reserveCapacity(ages.count)
         for age in ages {
-            let lambda = rng.gamma(shape: model.r, rate: model.alpha)
-            let p = rng.beta(model.a, model.b)
+            let lambda = rng.gamma(shape: r, rate: alpha)
+            let p = rng.beta(a, b)
             var t = 0.0, x = 0.0, tx = 0.0
-            while true {
-                t += rng.exponential(rate: lambda)
-                if t > age { break }
-                x += 1; tx = t
-                if rng.uniform() < p { break }
+            if !dropAtStart || rng.uniform() >= p {
+                while true {
+                    t += rng.exponential(rate: lambda)
+                    if t > age { break }
+                    x += 1; tx = t
+                    if rng.uniform() < p { break }
+                }
             }
             var T = age
             if let res = resolution { T = (T / res).rounded(.down) * res; tx = min(T, (tx / res).rounded(.down) * res) }
@@ -79,25 +89,8 @@ extension ModelSimulation {
     /// customer may also drop out at time 0, right after the first purchase, with probability p.
     public static func modifiedBetaGeo(_ model: ModifiedBetaGeoModel, ages: [Double], seed: UInt64, resolution: Double? = nil)
         -> (x: [Double], tx: [Double], T: [Double]) {
-        var rng = SeededGenerator(seed: seed)
-        var xs = [Double](), txs = [Double](), ts = [Double]()
-        for age in ages {
-            let lambda = rng.gamma(shape: model.r, rate: model.alpha)
-            let p = rng.beta(model.a, model.b)
-            var t = 0.0, x = 0.0, tx = 0.0
-            if rng.uniform() >= p {
-                while true {
-                    t += rng.exponential(rate: lambda)
-                    if t > age { break }
-                    x += 1; tx = t
-                    if rng.uniform() < p { break }
-                }
-            }
-            var T = age
-            if let res = resolution { T = (T / res).rounded(.down) * res; tx = min(T, (tx / res).rounded(.down) * res) }
-            xs.append(x); txs.append(tx); ts.append(T)
-        }
-        return (xs, txs, ts)
+        geometricDropout(r: model.r, alpha: model.alpha, a: model.a, b: model.b, dropAtStart: true,
+                         ages: ages, seed: seed, resolution: resolution)
     }
 
     /// Whole order histories in days from the BG/NBD (or, with `modified`, MBG/NBD) process with rates per day:

@@ -158,7 +158,7 @@ struct SecurityMiddleware: RouterMiddleware {
                 response = .text((error.body ?? error.status.reasonPhrase) + "\n", status: error.status, contentType: "text/plain; charset=utf-8")
             } catch {
                 context.logger.error("\(request.method) \(request.uri.path): \(error)")
-                response = .text("Something went wrong while answering this request; the server's log has the details.\n",
+                response = .text(ErrorPageMiddleware.unexpected + "\n",
                                  status: .internalServerError, contentType: "text/plain; charset=utf-8")
             }
         }
