@@ -13,6 +13,13 @@ enum CommandInput {
         if case .failure(let error) = LoadOptions.parseValidDates(text) { throw ValidationError("--valid-dates: \(error.description)") }
     }
 
+    static let horizonDaysHelp: ArgumentHelp = "H of churn risk, the chance of no order in the next H days (default 90, or horizon_days of the rules file); the last H days before the as-of date are the holdout the models are chosen on."
+
+    /// Checks a `--horizon-days` value.
+    static func validateHorizonDays(_ h: Int?) throws {
+        if let h, !(1...3660).contains(h) { throw ValidationError("--horizon-days must be between 1 and 3660 days, got \(h).") }
+    }
+
     /// The most demo lines (generated in memory).
     static let maxDemoLines = 50_000_000
 

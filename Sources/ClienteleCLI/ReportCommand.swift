@@ -35,6 +35,7 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
     @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).") var rules: String?
     @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
+    @Option(name: .customLong("horizon-days"), help: CommandInput.horizonDaysHelp) var horizonDays: Int?
 
     @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
     var validDates: String?
@@ -47,6 +48,7 @@ struct ReportCommand: TerminalCommand {
         try CommandInput.validateDemoLines(demoLines)
         if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+        try CommandInput.validateHorizonDays(horizonDays)
     }
 
     func execute(_ terminal: Terminal) throws {
@@ -69,14 +71,17 @@ struct ReportCommand: TerminalCommand {
             throw InputError("no customer in the selection (\(filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "))): the data runs from \(CivilDate.format(span.lowerBound)) to \(CivilDate.format(span.upperBound)). Widen the filters.")
         }
         let name = CommandInput.name(files: files, demo: demo)
-        let model = ChurnModel(analysis: current.analysis, lines: current.lines)
+        let churn = ChurnResult.forFilter(filter, current: current, lines: loaded.lines,
+                                          baseAnalysis: filter.isEmpty ? current.analysis : Analysis(lines: loaded.lines, asOf: dataAsOf),
+                                          horizonDays: horizonDays ?? config.horizonDays)
+        let model = churn.model
         var report = ExecutiveReport(
             analysis: current.analysis, previous: previous?.analysis, datasetName: name, periodStart: filter.from ?? span.lowerBound,
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
             previousPeriod: previousFilter.from.flatMap { f in previousFilter.to.map { (f, $0) } },
             generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
             recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis, config: config, churn: model)))
-        report.addChurn(model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model), analysis: current.analysis)
+        report.addChurn(model, explanations: churn.explanations, analysis: current.analysis)
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         let inferred: Format? = ["pdf": .pdf, "html": .html, "htm": .html, "md": .md, "markdown": .md][ext]
         if let format, let inferred, format != inferred {

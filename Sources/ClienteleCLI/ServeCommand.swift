@@ -56,6 +56,9 @@ struct ServeCommand: TerminalCommand {
     @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).")
     var rules: String?
 
+    @Option(name: .customLong("horizon-days"), help: CommandInput.horizonDaysHelp)
+    var horizonDays: Int?
+
     @Option(name: .customLong("log-level"), help: "Request log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -71,19 +74,21 @@ struct ServeCommand: TerminalCommand {
         }
         try CommandInput.validateDemoLines(demoLines)
         try CommandInput.validateValidDates(validDates)
+        try CommandInput.validateHorizonDays(horizonDays)
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
     }
 
     func execute(_ terminal: Terminal) throws {
         let started = Date()
-        let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
+        var config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
+        if let horizonDays { config.horizonDays = horizonDays }
         let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
         let name = CommandInput.name(files: files, demo: files.isEmpty)
         let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
                                    : "File\(files.count == 1 ? "" : "s") " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)
         dataset.loadSeconds = Date().timeIntervalSince(started)
-        let store = DataStore(dataset: dataset, rules: config)
+        let store = DataStore(dataset: dataset, rules: config, modelsInBackground: true)
         var server = ServerOptions()
         server.host = host
         server.port = port
@@ -108,8 +113,6 @@ struct ServeCommand: TerminalCommand {
         }
         var logger = Logger(label: "clientele")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        // Fit the churn model of the whole data set in the background, so that the first churn page is quick.
-        Thread.detachNewThread { _ = try? store.churn(.none) }
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         let shownHost = server.displayHost
@@ -118,6 +121,9 @@ struct ServeCommand: TerminalCommand {
                 // Announced only once the port is bound.
                 let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true) { bound in
                     terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
+                    // Compare the churn models of the whole data set in the background once the port is bound;
+                    // pages say "comparing models..." until it is done.
+                    store.startModels()
                 }
                 try await app.runService()
             } catch {

@@ -67,7 +67,11 @@ public final class DataStore: Sendable {
         var responses = ResponseCache()
         var churn: [AnalysisFilter: ChurnResult] = [:]
         var churnOrder: [AnalysisFilter] = []
+        /// The whole data set's model comparison: not started, running in the background, or done.
+        var models: ModelsState = .idle
     }
+
+    enum ModelsState { case idle, running, ready(ChurnResult) }
 
     private let state: Mutex<State>
     /// Filtered analyses kept (least recently used are dropped first), and the order lines their filtered copies
@@ -77,10 +81,19 @@ public final class DataStore: Sendable {
 
     /// Thresholds of the recommendations engine.
     public let rules: RecommendationConfig
+    /// H of churn risk: the chance of no order in the next H days.
+    public let horizonDays: Int
+    /// When true, the whole data set's model comparison runs only in the background (``startModels()``) and pages
+    /// say "comparing models..." until it is done; when false (tests, one-shot commands) the first page that needs
+    /// it computes it.
+    public let modelsInBackground: Bool
 
-    public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000, rules: RecommendationConfig = RecommendationConfig()) {
+    public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000, rules: RecommendationConfig = RecommendationConfig(),
+                modelsInBackground: Bool = false) {
         state = Mutex(State(dataset: dataset))
         self.rules = rules
+        self.horizonDays = rules.horizonDays
+        self.modelsInBackground = modelsInBackground
         self.cacheSize = cacheSize
         self.cacheLines = cacheLines
     }
@@ -112,22 +125,65 @@ public final class DataStore: Sendable {
             $0.responses = ResponseCache()
             $0.churn = [:]
             $0.churnOrder = []
+            $0.models = .idle
         }
+        if modelsInBackground { startModels() }
+    }
+
+    /// Starts the whole data set's model comparison on its own thread (once per data set).
+    public func startModels() {
+        let d: Dataset? = state.withLock { s in
+            guard case .idle = s.models else { return nil }
+            s.models = .running
+            return s.dataset
+        }
+        guard let d else { return }
+        Thread.detachNewThread { [self] in
+            let result = ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
+            state.withLock { s in
+                guard s.dataset.generation == d.generation else { return }
+                s.models = .ready(result)
+            }
+        }
+    }
+
+    /// True while the whole data set's models are being compared in the background (pages say so).
+    public var modelsPending: Bool {
+        guard modelsInBackground else { return false }
+        return state.withLock { s in if case .ready = s.models { return false } else { return true } }
+    }
+
+    /// The whole data set's churn result: nil while it is being computed in the background.
+    func baseChurn() -> ChurnResult? {
+        let (d, models) = state.withLock { ($0.dataset, $0.models) }
+        if case .ready(let r) = models { return r }
+        if modelsInBackground {
+            if case .idle = models { startModels() }
+            return nil
+        }
+        let result = ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
+        state.withLock { s in
+            guard s.dataset.generation == d.generation else { return }
+            if case .ready = s.models { return }
+            s.models = .ready(result)
+        }
+        return result
     }
 
     public var nextGeneration: Int { state.withLock { $0.nextGeneration } }
 
-    /// The predictive model and churn reasons of `filter`'s analysis (cached, 16 filters at most).
-    public func churn(_ filter: AnalysisFilter) throws(FilterError) -> ChurnResult {
-        let generation = dataset.generation
-        if let hit = state.withLock({ $0.churn[filter] }), hit.generation == generation { return hit }
+    /// The predictive model and churn reasons of `filter`'s analysis (cached, 16 filters at most); nil while the whole
+    /// data set's models are still being compared in the background. A date or country selection refits the whole
+    /// data set's chosen candidates on its lines (its validation is the whole data set's); a segment or tier
+    /// selection reads the whole data set's predictions of its customers.
+    public func churn(_ filter: AnalysisFilter) throws(FilterError) -> ChurnResult? {
+        guard let base = baseChurn() else { return nil }
+        if filter.isEmpty { return base }
+        if let hit = state.withLock({ $0.churn[filter] }), hit.generation == base.generation { return hit }
         let (dataset, current) = try analysis(filter)
-        // The holdout validation (a second fit) runs for the whole data set and for customer-subset filters, which share
-        // its lines; a date or country selection reuses the data set's validation rather than refitting.
-        var model = ChurnModel(analysis: current.analysis, lines: current.lines, validate: !filter.hasLineFilter)
-        if filter.hasLineFilter, let base = try? churn(.none) { model.validation = base.model.validation; model.validationScope = "the whole data set" }
-        let result = ChurnResult(model: model, explanations: ChurnExplanations(analysis: current.analysis, lines: current.lines, model: model),
-                                 generation: dataset.generation)
+        guard dataset.generation == base.generation else { return nil }
+        let result = ChurnResult.forFilter(filter, current: current, lines: dataset.lines, baseAnalysis: dataset.base,
+                                           horizonDays: horizonDays, base: base, generation: dataset.generation)
         state.withLock { s in
             guard s.dataset.generation == dataset.generation, s.churn[filter] == nil else { return }
             s.churn[filter] = result
@@ -207,11 +263,4 @@ struct ResponseCache {
             if let (_, n) = entries.removeValue(forKey: old) { bytes -= n }
         }
     }
-}
-
-/// A fitted churn model with its explanations.
-public struct ChurnResult: Sendable {
-    public var model: ChurnModel
-    public var explanations: ChurnExplanations
-    var generation: Int
 }

@@ -25,20 +25,22 @@ public struct ChurnReason: Sendable, Equatable {
 /// Reasons for every customer of an analysis, ranked by impact, and their summary per segment.
 ///
 /// - Long gap (at least one repeat purchase day): days since the last purchase day vs the customer's usual gap
-///   t_x / x; fires at 1.5x and 30 days or more (a usual gap under 5 days is described as a burst of purchases). Impact = P(alive | last purchase one usual gap before the
-///   as-of date) - P(alive | actual), from the fitted BG/NBD.
-/// - One order only (no repeat purchase day): BG/NBD gives these customers P(alive) = 1, so the data speaks
-///   instead: impact = the share of returning customers whose second purchase day came within the days this
-///   customer has been silent (how unusual the silence is). Fires after 30 days.
+///   t_x / x; fires at 1.5x and 30 days or more (a usual gap under 5 days is described as a burst of purchases).
+///   Impact = P(no order in H | actual) - P(no order in H | last purchase one usual gap before the as-of date),
+///   from the value model (buy-till-you-die); without one, 1 - usual gap / days silent.
+/// - One order only (no repeat purchase day): impact = the share of returning customers whose second purchase
+///   day came within the days this customer has been silent (how unusual the silence is). Fires after 30 days.
 /// - Fewer orders: orders in the 365 days before the as-of date vs the 365 days before that; fires when the
-///   earlier year had at least 2 and the last year at most half as many. Impact = (1 - P(alive)) x the relative fall.
+///   earlier year had at least 2 and the last year at most half as many. Impact = churn risk x the relative fall.
 /// - Lower spend: the last order's net value vs the mean of the earlier orders; fires at a fall of 30% or more.
-///   Impact = (1 - P(alive)) x the relative fall / 2 (spend does not move P(alive); it lowers the value at stake).
+///   Impact = churn risk x the relative fall / 2 (spend does not move the risk; it lowers the value at stake).
+///
+/// Churn risk is the model's chance of no order in the next H days (``ChurnModel``).
 public struct ChurnExplanations: Sendable {
     /// Reasons per analysis row, highest impact first.
     public var reasons: [[ChurnReason]]
-    /// Expected revenue lost per row: (1 - P(alive)) x the customer's revenue over the next 12 months at its past
-    /// pace (monetary x 12 months / max(tenure, 12 months)); money units.
+    /// Expected revenue lost per row: churn risk x the customer's revenue over the next H days at its past pace
+    /// (monetary x H days / max(tenure, 365.25 days)); money units.
     public var revenueAtRisk: [Int64]
 
     public struct SegmentSummary: Sendable {
@@ -92,14 +94,14 @@ public struct ChurnExplanations: Sendable {
         secondGaps.sort()
 
         let fitted = model.usable
-        let bg = model.fit.model
+        let btyd = model.valueUsable ? model.valueFit?.purchaseModel : nil
+        let horizon = Double(model.horizonDays)
         var reasons: [[ChurnReason]] = []
         reasons.reserveCapacity(n)
         var atRiskRevenue = [Int64](repeating: 0, count: n)
         for r in 0..<n {
             var list: [ChurnReason] = []
-            let p = fitted ? model.probabilityAlive[r] : .nan
-            let risk = p.isNaN ? 0 : 1 - p
+            let risk = fitted && model.risk[r].isFinite ? model.risk[r] : 0
             let silent = t.recencyDays(r)
             let x = Int(model.x[r])
             if x >= 1 {
@@ -107,11 +109,16 @@ public struct ChurnExplanations: Sendable {
                 // Days since the last order as everywhere else (as-of date - last order); the model's T ends the day before.
                 let sinceLast = Double(t.recencyDays(r))
                 if gap > 0, sinceLast >= 30, sinceLast >= 1.5 * gap {
-                    var impact = 0.0
-                    if fitted {
+                    // How much lower the chance of no order in the horizon would be had the customer last ordered one
+                    // usual gap ago (the value model's counterfactual); without one, the share of the silence beyond
+                    // the usual gap.
+                    var impact = 1 - gap / sinceLast
+                    if let btyd {
                         let T = Double(model.ageDays[r]) / 7
                         let txAlt = max(Double(model.recencyDays[r]), Double(model.ageDays[r]) - gap) / 7
-                        impact = max(0, bg.probabilityAlive(x: Double(x), tx: txAlt, T: T) - p)
+                        let now = btyd.probabilityNoPurchase(in: horizon / 7, x: Double(x), tx: Double(model.recencyDays[r]) / 7, T: T)
+                        let then = btyd.probabilityNoPurchase(in: horizon / 7, x: Double(x), tx: txAlt, T: T)
+                        if now.isFinite, then.isFinite { impact = max(0, now - then) }
                     }
                     // A usual gap of days is a burst of purchases, not a rhythm: say so instead of a silly ratio.
                     let text = gap >= 5
@@ -138,8 +145,9 @@ public struct ChurnExplanations: Sendable {
             }
             list.sort { $0.impact > $1.impact }
             reasons.append(list)
-            let horizon = 365.25
-            let pace = Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), horizon)
+            // The revenue of the next H days at the customer's past pace (net revenue per day over its tenure, at
+            // least a year), times the chance of no order in those days.
+            let pace = Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), 365.25)
             atRiskRevenue[r] = Money.units(rounding: risk * pace) ?? 0
         }
         self.reasons = reasons

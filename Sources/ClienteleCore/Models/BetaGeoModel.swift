@@ -95,10 +95,10 @@ public struct BetaGeoModel: PurchaseModel, Equatable {
             let e = evaluate(q, data, gradient: true)
             return (-e.ll, e.grad.map { -$0 })
         }, at: result.point)
-        let (se, seReason) = FitSupport.standardErrors(hessian, p)
+        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, p)
         let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
                                          evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count)
+                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
         return BetaGeoFit(model: model, standardErrors: se.map { BetaGeoModel(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) },
                           diagnostics: diagnostics)
     }

@@ -1,14 +1,11 @@
 import Foundation
 
-/// Churn risk = 1 - P(alive), in four bands of equal width.
+/// Churn risk (the chance of no order in the next H days, ``ChurnModel``) in four bands of equal width.
 ///
 /// Thresholds: low < 0.25 <= medium < 0.5 <= high < 0.75 <= very high. Fixed probability cut-offs rather than
 /// data quantiles, so that a band means the same on every data set and as-of date (a quantile band would call
-/// a quarter of any base "very high" even if everyone is active). 0.5 is the natural decision point (the model
-/// considers the customer more likely gone than alive); the quarter points split each side into a "watch" band
-/// and a clear band. Note that under BG/NBD a customer without repeat purchases (x = 0) has P(alive) = 1 by
-/// construction (she can only drop out right after a purchase), so she is always "low"; Pareto/NBD does not
-/// have this property.
+/// a quarter of any base "very high" even if everyone is active). 0.5 is the natural decision point (more likely than
+/// not to place no order in the horizon); the quarter points split each side into a "watch" band and a clear band.
 public enum ChurnRiskBand: String, Sendable, CaseIterable, Codable, Comparable {
     case low, medium, high, veryHigh = "very_high"
 

@@ -63,10 +63,10 @@ public struct GammaGammaModel: Sendable, Equatable {
             let e = evaluate(q, data, gradient: true)
             return (-e.ll, e.grad.map { -$0 })
         }, at: result.point)
-        let (se, seReason) = FitSupport.standardErrors(hessian, params)
+        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, params)
         let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
                                          evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count)
+                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
         return GammaGammaFit(model: GammaGammaModel(p: params[0], q: params[1], gamma: params[2]),
                              standardErrors: se.map { GammaGammaModel(p: $0[0], q: $0[1], gamma: $0[2]) },
                              diagnostics: diagnostics)

@@ -114,10 +114,10 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
         }
         let p = result.point.map { exp($0) }
         let hessian = Optimizer.hessian(value: { q in -evaluate(q, data) }, at: result.point)
-        let (se, seReason) = FitSupport.standardErrors(hessian, p)
+        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, p)
         let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
                                          evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count)
+                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
         return ParetoNBDFit(model: ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3]),
                             standardErrors: se.map { ParetoNBDModel(r: $0[0], alpha: $0[1], s: $0[2], beta: $0[3]) },
                             diagnostics: diagnostics)

@@ -28,6 +28,9 @@ public struct FitDiagnostics: Sendable {
     /// Number of customers (sum of the weights) and of distinct rows.
     public var customers: Double
     public var rows: Int
+    /// Covariance of the log-parameters (the inverse observed information on the log scale, in the fit's parameter
+    /// order); nil when the information matrix is not positive definite. Intervals of predictions come from it.
+    public var logCovariance: [[Double]]? = nil
 }
 
 enum FitSupport {
@@ -42,10 +45,11 @@ enum FitSupport {
 
     /// Standard errors from the Hessian of the negative log-likelihood on the log-parameter scale; the failure
     /// reason when it is not positive definite.
-    static func standardErrors(_ hessian: [[Double]], _ parameters: [Double]) -> ([Double]?, String?) {
-        if let se = Optimizer.standardErrors(logHessian: hessian, parameters: parameters), se.allSatisfy(\.isFinite) {
-            return (se, nil)
+    static func standardErrors(_ hessian: [[Double]], _ parameters: [Double]) -> ([Double]?, String?, [[Double]]?) {
+        if let inv = Optimizer.inverseSPD(hessian) {
+            let se = (0..<parameters.count).map { parameters[$0] * inv[$0][$0].squareRoot() }
+            if se.allSatisfy(\.isFinite) { return (se, nil, inv) }
         }
-        return (nil, "the observed information matrix is not positive definite (parameters not identified, or the optimum is on a boundary): no standard errors")
+        return (nil, "the observed information matrix is not positive definite (parameters not identified, or the optimum is on a boundary): no standard errors", nil)
     }
 }

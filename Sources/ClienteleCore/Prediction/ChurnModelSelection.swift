@@ -27,6 +27,31 @@ public enum ChurnCandidate: String, CaseIterable, Sendable, Equatable {
     case modifiedBetaGeo = "MBG/NBD"
     case paretoNBD = "Pareto/NBD"
     case logistic = "Logistic regression"
+
+    /// A short machine name (CSV and JSON values).
+    public var key: String {
+        switch self {
+        case .baseline: return "baseline"
+        case .betaGeo: return "bg_nbd"
+        case .modifiedBetaGeo: return "mbg_nbd"
+        case .paretoNBD: return "pareto_nbd"
+        case .logistic: return "logistic"
+        }
+    }
+
+    /// BG/NBD, MBG/NBD and Pareto/NBD: they also predict how many orders a customer will place.
+    public var isBuyTillYouDie: Bool { self == .betaGeo || self == .modifiedBetaGeo || self == .paretoNBD }
+
+    /// What the candidate is, in a sentence.
+    public var summary: String {
+        switch self {
+        case .baseline: return "days since the last order relative to the customer's usual gap, as a logistic regression"
+        case .betaGeo: return "buy-till-you-die model (Fader, Hardie & Lee 2005): customers buy at their own rate and may drop out after a repeat purchase"
+        case .modifiedBetaGeo: return "buy-till-you-die model (Batislam et al. 2007): as BG/NBD, but a customer may also drop out right after the first purchase"
+        case .paretoNBD: return "buy-till-you-die model (Schmittlein et al. 1987): customers buy at their own rate and drop out at any time"
+        case .logistic: return "L2-regularised logistic regression on nine behavioural features (recency, orders, spend, tenure, usual gap, current gap relative to it, recent trend)"
+        }
+    }
 }
 
 public struct ChurnCandidateResult: Sendable {
@@ -38,8 +63,19 @@ public struct ChurnCandidateResult: Sendable {
     public var parameters: [(name: String, value: Double, standardError: Double?)]
     /// Scores on the validation customers; nil when the candidate could not be fitted.
     public var metrics: ChurnMetrics?
+    /// Buy-till-you-die candidates: expected repeat purchase days in the holdout against the actual ones, per
+    /// validation customer (the lifetime-value model is the identified one with the lowest mean absolute error).
+    public var purchases: PurchaseCheck?
     /// Wall-clock seconds to fit and score the candidate.
     public var seconds: Double = 0
+}
+
+/// Expected against actual purchase days in the holdout (cal, asOf] of a buy-till-you-die candidate.
+public struct PurchaseCheck: Sendable, Equatable {
+    public var predictedTotal: Double
+    public var actualTotal: Int
+    /// Mean |expected - actual| per validation customer.
+    public var meanAbsoluteError: Double
 }
 
 public struct ChurnSelection: Sendable {
@@ -51,6 +87,16 @@ public struct ChurnSelection: Sendable {
     public var noOrderRate: Double
     public var results: [ChurnCandidateResult]
     public var chosen: ChurnCandidate
+    /// The identified buy-till-you-die candidate with the lowest holdout mean absolute error of purchases (expected
+    /// orders and lifetime value come from it); nil when none is identified.
+    public var valueChoice: ChurnCandidate? {
+        results.filter { $0.candidate.isBuyTillYouDie && $0.identified && $0.purchases?.meanAbsoluteError.isFinite == true }
+            .min { $0.purchases!.meanAbsoluteError < $1.purchases!.meanAbsoluteError }?.candidate
+    }
+    /// Whether the holdout can validate a choice: enough scored customers and both outcomes among them.
+    public var validated: Bool {
+        customers >= ChurnModelSelection.minimumValidationCustomers && noOrderRate > 0 && noOrderRate < 1
+    }
 
     public func result(_ c: ChurnCandidate) -> ChurnCandidateResult? { results.first { $0.candidate == c } }
 }
@@ -70,6 +116,8 @@ public enum ChurnModelSelection {
     public static let maxRelativeStandardError = 10.0
     /// L2 penalty of the logistic regression (on standardised features; the objective is a sum over customers).
     public static let classifierLambda = 1.0
+    /// Fewest customers known at the calibration day for a holdout to validate anything.
+    public static let minimumValidationCustomers = 30
     static let daysPerWeek = 7.0
 
     /// Scores every candidate on the time split and chooses one (see the type's comment).
@@ -91,6 +139,20 @@ public enum ChurnModelSelection {
                 let p = scored.map { model.probability($0, asOf: cal, horizon: horizon) ?? .nan }
                 if p.allSatisfy(\.isFinite) {
                     result.metrics = ChurnMetrics(predicted: p, outcome: outcome)
+                    if case .btyd(let m) = model {
+                        let weeks = Double(horizon) / daysPerWeek
+                        var predicted = 0.0, actual = 0, absolute = 0.0
+                        for h in scored {
+                            guard let s = h.summary(asOf: cal) else { continue }
+                            let e = m.expectedPurchases(in: weeks, x: Double(s.x), tx: Double(s.tx) / daysPerWeek, T: Double(s.T) / daysPerWeek)
+                            let y = h.orders(through: asOf) - h.orders(through: cal)
+                            predicted += e; actual += y; absolute += abs(e - Double(y))
+                        }
+                        if predicted.isFinite && !scored.isEmpty {
+                            result.purchases = PurchaseCheck(predictedTotal: predicted, actualTotal: actual,
+                                                             meanAbsoluteError: absolute / Double(scored.count))
+                        }
+                    }
                 } else {
                     result.identified = false
                     result.reason = result.reason ?? "its predictions are not finite numbers for some customers"
@@ -127,7 +189,7 @@ public enum ChurnModelSelection {
     // MARK: fitting the candidates
 
     /// A fitted candidate: P(no order in (cutoff, cutoff + H]) for a history.
-    enum FittedModel {
+    enum FittedModel: Sendable {
         case btyd(any NoPurchaseProbabilityModel)
         case classifier(LogisticRegression)
         case baseline(ChurnBaseline)
@@ -146,15 +208,30 @@ public enum ChurnModelSelection {
         }
     }
 
-    struct Fitted {
+    public struct Fitted: Sendable {
         var model: FittedModel?
-        var identified: Bool
-        var reason: String?
-        var parameters: [(name: String, value: Double, standardError: Double?)]
+        public var identified: Bool
+        public var reason: String?
+        public var parameters: [(name: String, value: Double, standardError: Double?)]
+        /// BTYD: the log-parameters, their covariance and a model from log-parameters (for intervals).
+        var logParameters: [Double] = []
+        var logCovariance: [[Double]]? = nil
+        var make: (@Sendable ([Double]) -> any NoPurchaseProbabilityModel)? = nil
+
+        /// The fitted buy-till-you-die model, when the candidate is one and could be fitted.
+        public var purchaseModel: (any NoPurchaseProbabilityModel)? {
+            if case .btyd(let m)? = model { return m }
+            return nil
+        }
+
+        /// P(no order in (cutoff, cutoff + H]) for a history (nil without an order on or before the cut-off).
+        public func probability(_ h: OrderHistory, asOf cutoff: Int, horizon: Int) -> Double? {
+            model?.probability(h, asOf: cutoff, horizon: horizon)
+        }
     }
 
     /// BTYD data as of `cutoff`, time in weeks.
-    static func btydData(_ histories: [OrderHistory], cutoff: Int) -> RFMData? {
+    public static func btydData(_ histories: [OrderHistory], cutoff: Int) -> RFMData? {
         var x: [Double] = [], tx: [Double] = [], T: [Double] = []
         for h in histories {
             guard let s = h.summary(asOf: cutoff) else { continue }
@@ -165,7 +242,7 @@ public enum ChurnModelSelection {
 
     /// Fits `candidate` so that it predicts from `cutoff` on: BTYD on the summaries as of cutoff; classifier and
     /// baseline on features as of cutoff - H with labels from (cutoff - H, cutoff].
-    static func fit(_ candidate: ChurnCandidate, _ histories: [OrderHistory], cutoff: Int, horizon: Int) -> Fitted {
+    public static func fit(_ candidate: ChurnCandidate, _ histories: [OrderHistory], cutoff: Int, horizon: Int) -> Fitted {
         switch candidate {
         case .baseline:
             let b = ChurnBaseline.fit(histories, cutoff: cutoff - horizon, horizon: horizon)
@@ -195,44 +272,56 @@ public enum ChurnModelSelection {
                 return Fitted(model: nil, identified: false, reason: "no customer had ordered by the calibration day", parameters: [])
             }
             let names: [String], values: [Double], ses: [Double]?, diagnostics: FitDiagnostics, model: any NoPurchaseProbabilityModel
+            let make: @Sendable ([Double]) -> any NoPurchaseProbabilityModel
             switch candidate {
             case .betaGeo:
                 let f = BetaGeoModel.fit(data)
                 names = ["r", "α (weeks)", "a", "b"]; values = [f.r, f.alpha, f.a, f.b]
                 ses = f.standardErrors.map { [$0.r, $0.alpha, $0.a, $0.b] }; diagnostics = f.diagnostics; model = f.model
+                make = { p in BetaGeoModel(r: exp(p[0]), alpha: exp(p[1]), a: exp(p[2]), b: exp(p[3])) }
             case .modifiedBetaGeo:
                 let f = ModifiedBetaGeoModel.fit(data)
                 names = ["r", "α (weeks)", "a", "b"]; values = [f.r, f.alpha, f.a, f.b]
                 ses = f.standardErrors.map { [$0.r, $0.alpha, $0.a, $0.b] }; diagnostics = f.diagnostics; model = f.model
+                make = { p in ModifiedBetaGeoModel(r: exp(p[0]), alpha: exp(p[1]), a: exp(p[2]), b: exp(p[3])) }
             default:
                 let f = ParetoNBDModel.fit(data)
                 names = ["r", "α (weeks)", "s", "β (weeks)"]; values = [f.r, f.alpha, f.s, f.beta]
                 ses = f.standardErrors.map { [$0.r, $0.alpha, $0.s, $0.beta] }; diagnostics = f.diagnostics; model = f.model
+                make = { p in ParetoNBDModel(r: exp(p[0]), alpha: exp(p[1]), s: exp(p[2]), beta: exp(p[3])) }
             }
             let params = (0..<names.count).map { (names[$0], values[$0], ses?[$0]) }
             let reason = identificationProblem(names: names, values: values, standardErrors: ses, diagnostics: diagnostics)
             let usable = values.allSatisfy { $0.isFinite && $0 > 0 }
-            return Fitted(model: usable ? .btyd(model) : nil, identified: reason == nil, reason: reason, parameters: params)
+            return Fitted(model: usable ? .btyd(model) : nil, identified: reason == nil, reason: reason, parameters: params,
+                          logParameters: usable ? values.map { log($0) } : [], logCovariance: diagnostics.logCovariance, make: make)
         }
+    }
+
+    /// A fit failure in words for a reader: the optimiser's own text (which may carry gradient norms) is not shown.
+    static func readerReason(_ failure: String) -> String {
+        let lower = failure.lowercased()
+        if lower.contains("repeat purchase") || lower.contains("no customer") { return failure }
+        return "the data do not pin its parameters down"
     }
 
     /// The identifiability rule for a BTYD fit (see the type's comment); nil when identified.
     public static func identificationProblem(names: [String], values: [Double], standardErrors: [Double]?,
                                              diagnostics: FitDiagnostics) -> String? {
         if !values.allSatisfy({ $0.isFinite && $0 > 0 }) {
-            return "the model could not be fitted" + (diagnostics.failureReason.map { ": " + $0 } ?? "")
+            return "the model could not be fitted: " + (diagnostics.failureReason.map(readerReason) ?? "its parameters are not finite")
         }
         if !diagnostics.converged {
-            return "the fit did not converge" + (diagnostics.failureReason.map { " (" + $0 + ")" } ?? "")
+            return "the fit did not settle on an optimum (the likelihood is too flat in some direction: the data do not pin the parameters down)"
         }
         for (n, v) in zip(names, values) where v < parameterBounds.0 || v > parameterBounds.1 {
-            return "parameter \(n) ran off to \(v < parameterBounds.0 ? "zero" : "infinity") (\(v)): the data do not pin it down"
+            return "parameter \(n) ran off to \(v < parameterBounds.0 ? "zero" : "infinity") (\(DisplayFormat.compact(v))): the data do not pin it down"
         }
         guard let se = standardErrors, se.count == values.count, se.allSatisfy({ $0.isFinite }) else {
-            return "standard errors are undefined (the observed information matrix is not positive definite)"
+            return "its standard errors are undefined (the observed information matrix is not positive definite): the data do not pin the parameters down"
         }
         for i in 0..<values.count where se[i] > maxRelativeStandardError * values[i] {
-            return "the standard error of \(names[i]) is \(Int((se[i] / values[i]).rounded())) times its estimate"
+            return "the standard error of \(names[i]) is \(Int((se[i] / values[i]).rounded())) times its estimate: the data do not pin it down"
         }
         return nil
     }

@@ -53,6 +53,8 @@ public struct RecommendationConfig: Sendable {
     public var marketRatio = 1.5
     /// Seasonality: a calendar month is a peak when it brings this many times the average month's new customers.
     public var seasonalityPeakRatio = 1.3
+    /// H of churn risk (the chance of no order in the next H days) and of its holdout; `--horizon-days` overrides it.
+    public var horizonDays = ChurnModel.defaultHorizonDays
 
     public init() {}
 }
@@ -111,6 +113,7 @@ extension RecommendationConfig: Codable {
         case contactCost = "contact_cost", reactivationRatePercent = "reactivation_rate_percent"
         case marketMinimumCustomers = "market_minimum_customers", marketRatio = "market_ratio"
         case seasonalityPeakRatio = "seasonality_peak_ratio"
+        case horizonDays = "horizon_days"
     }
 
     /// Reads a JSON object; keys that are absent keep their defaults, unknown keys are an error. `contact_cost` is
@@ -153,6 +156,10 @@ extension RecommendationConfig: Codable {
         marketMinimumCustomers = try c.decodeIfPresent(Int.self, forKey: .marketMinimumCustomers) ?? marketMinimumCustomers
         marketRatio = try c.decodeIfPresent(Double.self, forKey: .marketRatio) ?? marketRatio
         seasonalityPeakRatio = try c.decodeIfPresent(Double.self, forKey: .seasonalityPeakRatio) ?? seasonalityPeakRatio
+        horizonDays = try c.decodeIfPresent(Int.self, forKey: .horizonDays) ?? horizonDays
+        guard horizonDays >= 1 && horizonDays <= 3660 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "horizon_days must be between 1 and 3660 days, got \(horizonDays)"))
+        }
         guard (1...1200).contains(valueHorizonMonths), (0...100).contains(tierNearSharePercent), (0...100).contains(reactivationRatePercent),
               (0...100).contains(secondOrderUpliftPercent), (0...100).contains(concentrationTop1Percent),
               (0...36_600).contains(newBuyerWindowDays), marketMinimumCustomers >= 1,
@@ -177,6 +184,7 @@ extension RecommendationConfig: Codable {
         try c.encode(marketMinimumCustomers, forKey: .marketMinimumCustomers)
         try c.encode(marketRatio, forKey: .marketRatio)
         try c.encode(seasonalityPeakRatio, forKey: .seasonalityPeakRatio)
+        try c.encode(horizonDays, forKey: .horizonDays)
     }
 
     /// Reads the settings from a JSON file, with a message that names the file and the problem.

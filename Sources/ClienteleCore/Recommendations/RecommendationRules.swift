@@ -17,7 +17,8 @@ public struct WinBackRule: RecommendationRule {
         let tierOrder: [ValueTier] = [.bronze, .silver, .gold, .platinum]
         let minIndex = tierOrder.firstIndex(of: c.winBackMinimumTier) ?? 1
         let model = input.churn
-        // RFM's at-risk segments, and with a fitted model also Gold and Platinum customers whose P(alive) < 0.5.
+        // RFM's at-risk segments, and with a fitted model also Gold and Platinum customers whose churn risk (chance of
+        // no order in the model's horizon) is 50% or more.
         let rows = (0..<a.table.count).filter { r in
             let tierOK = (tierOrder.firstIndex(of: a.tier[r]) ?? 0) >= minIndex
             let rfm = c.winBackSegments.contains(a.segment[r]) && tierOK
@@ -34,22 +35,22 @@ public struct WinBackRule: RecommendationRule {
         let recency = lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0
         let freq = lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0
         let segments = c.winBackSegments.map(\.rawValue).sorted().joined(separator: " and ")
-        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers the churn model considers more likely lapsed than active"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
+        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers whose \(model!.riskWords) is 50% or more (\(model!.riskModel?.rawValue ?? "churn model"))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
                    "Their median customer placed \(count(freq, "order")) but has not ordered for \(DisplayFormat.days(recency))."]
         if let model {
-            let meanAlive = rows.reduce(0.0) { $0 + model.probabilityAlive[$1] } / Double(rows.count)
-            why.append("The model gives them a mean P(alive) of \(pct(meanAlive)).")
+            let meanRisk = rows.reduce(0.0) { $0 + model.churnRisk($1) } / Double(rows.count)
+            why.append("The churn model (\(model.riskModel?.rawValue ?? "")) gives them a mean \(model.riskWords) of \(pct(meanRisk)).")
         }
         return Recommendation(
             id: id, title: "Win back \(count(rows.count, "high-value customer")) who have gone quiet",
             why: why,
-            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers with P(alive) < 50%"), largest spenders first",
+            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers with a churn risk of 50% or more"), largest spenders first",
             rows: rows,
-            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", P(alive) \(pct($0.probabilityAlive[r]))" } ?? "") },
+            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", \($0.riskWords) \(pct($0.churnRisk(r)))" } ?? "") },
             value: value,
             valueFormula: model == nil
                 ? "sum over these customers of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months of revenue at their past pace"
-                : "sum over these customers of churn risk (1 - P(alive), BG/NBD) x their next \(c.valueHorizonMonths) months of revenue at their past pace (net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months))",
+                : "sum over these customers of churn risk (\(model!.riskWords), \(model!.riskModel?.rawValue ?? "")) x their next \(c.valueHorizonMonths) months of revenue at their past pace (net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months))",
             priority: rows.count >= 10 || value >= a.kpis.totalRevenue / 20 ? .high : .medium,
             timing: "Now: a personal offer or call within 2 weeks, before they drift into Hibernating.",
             success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.")

@@ -206,40 +206,51 @@ public struct ExecutiveReport: Sendable {
 }
 
 extension ExecutiveReport {
-    /// Adds the predictive finding (churn risk and value at risk) and the model validation figures.
+    /// Adds the predictive finding (churn risk and revenue at risk) and the model validation figures (the method
+    /// appendix lists every candidate's holdout scores).
     public mutating func addChurn(_ m: ChurnModel, explanations e: ChurnExplanations, analysis a: Analysis) {
         let n = a.table.count
         guard m.usable, n > 0 else {
-            validation = ["The BG/NBD model could not be used on this selection: \(m.unusableReason.isEmpty ? "there are no customers in it" : m.unusableReason)."]
+            validation = [m.choiceSentence]
             return
         }
+        let chosen = m.riskModel?.rawValue ?? ""
         var count = [ChurnRiskBand: Int](), clv = [ChurnRiskBand: Double]()
         for r in 0..<n {
             count[m.band(r), default: 0] += 1
             clv[m.band(r), default: 0] += m.lifetimeValue[r].isFinite ? m.lifetimeValue[r] : 0
         }
         let lapsed = (count[.high] ?? 0) + (count[.veryHigh] ?? 0)
+        let expectedQuiet = (0..<n).reduce(0.0) { $0 + m.churnRisk($1) }
         let atRisk = e.revenueAtRisk.reduce(0, +)
         let totalCLV = clv.values.reduce(0, +)
         let names: [ChurnRiskBand: String] = [.low: "Low (<25%)", .medium: "Medium (25-50%)", .high: "High (50-75%)", .veryHigh: "Very high (75%+)"]
         let bands = ChurnRiskBand.allCases
-        let chart = BarChart(title: "Customers by churn risk (BG/NBD)", labels: bands.map { names[$0]! }, values: bands.map { Double(count[$0] ?? 0) },
-                             categoryAxisTitle: "Churn risk (1 − P(alive))", valueAxisTitle: "Customers", showValueLabels: true, height: 300)
-        var details = ["The model expects \(DisplayFormat.money(currency: totalCLV)) of discounted customer value over the next 12 months; \(DisplayFormat.money(atRisk)) of revenue is at risk (churn risk × each customer's past 12-month pace)."]
+        let chart = BarChart(title: "Customers by churn risk (\(chosen))", labels: bands.map { names[$0]! }, values: bands.map { Double(count[$0] ?? 0) },
+                             categoryAxisTitle: "Churn risk: \(m.riskWords)", valueAxisTitle: "Customers", showValueLabels: true, height: 300)
+        var details = ["The model expects about \(DisplayFormat.integer(rounding: expectedQuiet)) of the \(DisplayFormat.integer(n)) customers to place no order in the next \(m.horizonDays) days; \(DisplayFormat.money(atRisk)) of revenue is at risk over those days (churn risk × each customer's revenue at its past pace)."]
+        if m.valueUsable {
+            details.append("Expected customer value over the next \(m.options.horizonMonths) months: \(DisplayFormat.money(currency: totalCLV)) (\(m.valueModel?.rawValue ?? "") × Gamma-Gamma, discounted).")
+        }
         let valuable = (0..<n).filter { m.churnRisk($0) >= 0.5 && (a.tier[$0] == .gold || a.tier[$0] == .platinum) }
         if !valuable.isEmpty {
             details.append("\(DisplayFormat.integer(valuable.count)) of them are Gold or Platinum customers who have spent \(DisplayFormat.money(valuable.reduce(Int64(0)) { $0 + a.table.monetary[$1] })) so far.")
         }
+        details.append(m.choiceSentence)
         findings.append(Finding(
             id: "churn",
-            headline: "\(DisplayFormat.integer(lapsed)) customer\(lapsed == 1 ? "" : "s") (\(DisplayFormat.percent(Double(lapsed) / Double(n)))) \(lapsed == 1 ? "is" : "are") more likely lapsed than active.",
+            headline: "\(DisplayFormat.integer(lapsed)) customer\(lapsed == 1 ? "" : "s") (\(DisplayFormat.percent(Double(lapsed) / Double(n)))) \(lapsed == 1 ? "is" : "are") more likely than not to place no order in the next \(m.horizonDays) days (\(chosen)).",
             details: details, chartTitle: chart.title, chartSVG: chart.svg(),
-            table: (["Churn risk", "Customers", "Value, next 12 months"], bands.map { [names[$0]!, DisplayFormat.integer(count[$0] ?? 0), DisplayFormat.money(currency: clv[$0] ?? 0)] })))
-        var v = ["BG/NBD fitted by maximum likelihood on \(DisplayFormat.integer(Int(m.fit.diagnostics.customers))) customers (weeks): r = \(DisplayFormat.decimal(m.fit.r, digits: 3)), alpha = \(DisplayFormat.decimal(m.fit.alpha, digits: 3)), a = \(DisplayFormat.decimal(m.fit.a, digits: 3)), b = \(DisplayFormat.decimal(m.fit.b, digits: 3)), log-likelihood \(DisplayFormat.decimal(m.fit.logLikelihood, digits: 1))."]
-        if let h = m.validation {
-            let r = h.result
-            v.append("Holdout check: fitted up to \(DisplayFormat.date(h.calibrationEnd)), the model predicted \(DisplayFormat.integer(rounding: r.predictedTotal)) repeat purchase days from \(DisplayFormat.date(h.calibrationEnd + 1)) to \(DisplayFormat.date(h.holdoutEnd)) against \(DisplayFormat.integer(r.actualTotal)) actual; mean absolute error \(DisplayFormat.decimal(r.meanAbsoluteError, digits: 2)) per customer\(r.aucExpectedPurchases.map { "; AUC \(DisplayFormat.decimal($0, digits: 2)) for purchasing again" } ?? "").")
+            table: (["Churn risk", "Customers", m.valueUsable ? "Value, next \(m.options.horizonMonths) months" : "Past revenue"],
+                    bands.map { b in [names[b]!, DisplayFormat.integer(count[b] ?? 0),
+                                      m.valueUsable ? DisplayFormat.money(currency: clv[b] ?? 0)
+                                                    : DisplayFormat.money((0..<n).filter { m.band($0) == b }.reduce(Int64(0)) { $0 + a.table.monetary[$1] })] })))
+        var v = [m.choiceSentence]
+        for row in m.candidateRows {
+            let scores = row.logLoss.map { "log-loss \(DisplayFormat.decimal($0, digits: 3)), AUC \(row.auc.map { DisplayFormat.decimal($0, digits: 3) } ?? "—"), Brier \(row.brier.map { DisplayFormat.decimal($0, digits: 3) } ?? "—")" } ?? "not scored"
+            v.append("\(row.candidate.rawValue)\(row.chosen ? " (chosen)" : ""): \(scores); \(row.status)\(row.purchasesMAE.map { "; purchases error \(DisplayFormat.decimal($0, digits: 3)) per customer" + (row.valueModel ? " (value model)" : "") } ?? "").")
         }
+        v.append(m.valueSentence)
         validation = v
     }
 }

@@ -87,7 +87,8 @@ enum ChurnPage {
             }
         }
         page.insights = insights
-        if let result = try? ctx.store.churn(ctx.filter) {
+        let result = try? ctx.store.churn(ctx.filter)
+        if result != nil || ctx.store.modelsPending {
             let predictive = PredictiveSections.churn(ctx, result)
             page.kpis = predictive.kpis
             page.insights += predictive.insights

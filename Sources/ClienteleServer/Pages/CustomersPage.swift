@@ -118,22 +118,38 @@ enum CustomersPage {
         }, note: "Newest first. Cancellations and returns are listed with their own invoice and reduce revenue.")
         if let result = try? ctx.store.churn(ctx.filter), result.model.usable {
             let m = result.model, row = p.row
-            let clv = m.lifetimeValue[row]
-            page.kpis += [
-                KPI(key: "p_alive", label: "P(alive)", value: DisplayFormat.percent(m.probabilityAlive[row]), raw: .double(m.probabilityAlive[row]),
-                    hint: "churn risk \(PredictiveSections.bandNames[m.band(row)]!.lowercased())"),
-                KPI(key: "expected_orders_90d", label: "Expected orders, 90 days", value: DisplayFormat.decimal(m.expected90[row], digits: 2), raw: .double(m.expected90[row]),
-                    hint: "30 days \(DisplayFormat.decimal(m.expected30[row], digits: 2)) · 365 days \(DisplayFormat.decimal(m.expected365[row], digits: 2))"),
-                KPI(key: "expected_order_value", label: "Expected order value", value: DisplayFormat.money(currency: m.expectedOrderValue[row]), raw: .double(m.expectedOrderValue[row])),
-                KPI(key: "clv_12m", label: "Value, next 12 months", value: DisplayFormat.money(currency: clv), raw: .double(clv), hint: "discounted 1% a month"),
-            ]
+            let risk = m.churnRisk(row)
+            let interval = m.riskLow[row].isFinite ? "80% interval \(DisplayFormat.percent(m.riskLow[row], digits: 0))–\(DisplayFormat.percent(m.riskHigh[row], digits: 0)); " : ""
+            page.kpis.append(KPI(key: "churn_risk", label: "Churn risk, \(m.horizonDays) days", value: DisplayFormat.percent(risk), raw: .double(risk),
+                                 hint: "\(interval)\(m.riskModel!.rawValue)"))
+            if m.valueUsable {
+                let clv = m.lifetimeValue[row]
+                let basis: String
+                switch m.orderValueBasis[row] {
+                case .repeatOrders: basis = "order value from its repeat orders"
+                case .firstOrder: basis = "order value from its first order"
+                case .population: basis = "order value: the average customer's"
+                case .none: basis = "no order value"
+                }
+                let clvInterval = m.lifetimeValueLow[row].isFinite ? "80% interval \(DisplayFormat.money(currency: m.lifetimeValueLow[row]))–\(DisplayFormat.money(currency: m.lifetimeValueHigh[row])); " : ""
+                page.kpis += [
+                    KPI(key: "expected_orders_90d", label: "Expected orders, 90 days", value: DisplayFormat.decimal(m.expected90[row], digits: 2), raw: .double(m.expected90[row]),
+                        hint: "30 days \(DisplayFormat.decimal(m.expected30[row], digits: 2)) · 365 days \(DisplayFormat.decimal(m.expected365[row], digits: 2))"),
+                    KPI(key: "expected_order_value", label: "Expected order value", value: DisplayFormat.money(currency: m.expectedOrderValue[row]), raw: .double(m.expectedOrderValue[row]),
+                        hint: "per purchase day; \(basis)"),
+                    KPI(key: "clv_12m", label: "Value, next \(m.options.horizonMonths) months", value: DisplayFormat.money(currency: clv), raw: .double(clv),
+                        hint: "\(clvInterval)\(m.valueModel!.rawValue), discounted"),
+                ]
+            }
             let reasons = result.explanations.reasons[row]
             let items = reasons.isEmpty ? "<li>No warning sign: the customer orders at its usual pace.</li>" : reasons.map { "<li>\(escapeHTML($0.text))</li>" }.joined()
-            page.insights.append(reasons.isEmpty ? "The model gives \(p.id) a \(DisplayFormat.percent(m.probabilityAlive[row])) chance of still being an active customer; no warning sign in its history."
-                                 : "The model gives \(p.id) a \(DisplayFormat.percent(m.probabilityAlive[row])) chance of still being an active customer. Main reason: \(reasons[0].text).")
+            let lead = "\(m.riskModel!.rawValue) gives \(p.id) a \(DisplayFormat.percent(risk)) \(m.riskWords)"
+            page.insights.append(reasons.isEmpty ? "\(lead); no warning sign in its history." : "\(lead). Main reason: \(reasons[0].text).")
             page.sections.append(Section(id: "outlook", title: "Outlook and churn reasons", blocks: [
                 .html("<ul class=\"reasons\">\(items)</ul><p class=\"note\">Reasons are ranked by how much they move the outlook. <a href=\"\(escapeHTML(ctx.request.link("/explain")))\">All churn explanations →</a></p>"),
             ]))
+        } else if ctx.store.modelsPending {
+            page.insights.append(PredictiveSections.pendingInsight)
         }
         page.sections += [
             Section(id: "spend", title: "Spend over time", blocks: [

@@ -42,7 +42,7 @@ enum HomePage {
         <li><a href="/overview\(escapeHTML(q))">Executive overview</a>: how many customers, how much revenue, how often they come back, and how that changed against the previous period.</li>
         <li><a href="/value\(escapeHTML(q))">Customer value</a>: who the most valuable customers are, how concentrated revenue is, and how much it would take to move customers up a tier.</li>
         <li><a href="/retention\(escapeHTML(q))">Retention</a>: how many customers of each month's (week's, quarter's) intake come back, and where most of them drop off.</li>
-        <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, who is slipping away according to the BG/NBD model, what customers are worth over the next 12 months, and how well the model predicted a held-out period.</li>
+        <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, each customer's chance of placing no order in the next \(ctx.store.horizonDays) days from the model that predicted a held-out period best (every candidate's scores side by side), and what customers are worth over the next 12 months.</li>
         <li><a href="/explain\(escapeHTML(q))">Why churn</a>: the reasons behind each customer's churn risk, in plain words, and the revenue at risk by segment.</li>
         <li><a href="/report\(escapeHTML(q))">Report</a>: the executive summary of the selection, downloadable as PDF, HTML or Markdown.</li>
         <li><a href="/recommendations\(escapeHTML(q))">Actions</a>: what to do next, computed from the data: whom to win back, protect, convert or upgrade, and what is at stake.</li>

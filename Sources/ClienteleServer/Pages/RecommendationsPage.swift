@@ -45,12 +45,12 @@ enum RecommendationsPage {
                 .init(key: "customer_id", label: "Customer"), .init(key: "country", label: "Country"), .init(key: "segment", label: "Segment"),
                 .init(key: "tier", label: "Tier"), .init(key: "monetary", label: "Revenue", numeric: true),
                 .init(key: "recency_days", label: "Days since last order", numeric: true),
-                .init(key: "p_alive", label: "P(alive)", numeric: true), .init(key: "clv_12m", label: "Value, 12 months", numeric: true),
+                .init(key: "churn_risk", label: "Churn risk, \(churn?.model.horizonDays ?? ctx.store.horizonDays) days", numeric: true), .init(key: "clv_12m", label: "Value, 12 months", numeric: true),
                 .init(key: "reason", label: "Reason"),
             ], rows: zip(r.rows, r.reasons).map { row, reason in
                 let m = churn?.model
-                let alive: Cell = m.map { $0.usable ? .fraction($0.probabilityAlive[row]) : .empty } ?? .empty
-                let clv: Cell = m.map { $0.usable ? PredictiveSections.moneyCell($0.lifetimeValue[row]) : .empty } ?? .empty
+                let alive: Cell = m.map { $0.usable ? .fraction($0.churnRisk(row)) : .empty } ?? .empty
+                let clv: Cell = m.map { $0.valueUsable ? PredictiveSections.moneyCell($0.lifetimeValue[row]) : .empty } ?? .empty
                 return [.link(t.id(row), href: ctx.customerLink(t.id(row))), .text(t.countryName(row)), .text(a.segment[row].rawValue),
                         .text(a.tier[row].rawValue), .money(t.monetary[row]), .int(t.recencyDays(row)), alive, clv, .text(reason)]
             }, htmlLimit: 10)

@@ -16,6 +16,8 @@ enum ReportPage {
             generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis, config: ctx.store.rules, churn: churn?.model)))
         if let churn {
             report.addChurn(churn.model, explanations: churn.explanations, analysis: ctx.analysis)
+        } else if ctx.store.modelsPending {
+            report.validation = [PredictiveSections.pendingInsight]
         }
         return report
     }

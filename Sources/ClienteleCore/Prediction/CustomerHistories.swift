@@ -1,0 +1,52 @@
+/// Every customer's order history up to a day, from order lines, with the purchase-day rules of the
+/// buy-till-you-die summary (``RFMSummary``): a purchase day is a day with at least one valid, non-cancelled line of
+/// the customer; its amount is the net revenue of all the customer's lines that day (same-day returns included),
+/// floored at 0, in currency units. Guests have no history.
+public struct CustomerHistories: Sendable {
+    /// Customer code (in the lines' customer interner) of each history, ascending.
+    public var codes: [Int32] = []
+    public var histories: [OrderHistory] = []
+    /// History index of each customer code; -1 when the customer has no purchase day up to the end.
+    public var indexOfCode: [Int32] = []
+
+    public var count: Int { histories.count }
+
+    /// Histories from the lines dated on or before `end`.
+    public init(lines: OrderLines, through end: Int) {
+        let last = Int32(clamping: end)
+        var map = UInt64Map(capacity: 1 << 12)
+        var entryCode: [Int32] = [], entryDay: [Int32] = [], entryNet: [Int64] = [], entryPurchase: [Bool] = []
+        for seg in lines.segments {
+            for j in 0..<seg.count {
+                let d = seg.day[j], c = seg.customer[j]
+                if d > last || c < 0 { continue }
+                let key = UInt64(UInt32(bitPattern: c)) << 32 | UInt64(UInt32(bitPattern: d))
+                let e: Int
+                if let found = map.getOrInsert(key, Int32(entryCode.count)) { e = Int(found) } else {
+                    e = entryCode.count
+                    entryCode.append(c); entryDay.append(d); entryNet.append(0); entryPurchase.append(false)
+                }
+                entryNet[e] += seg.revenue[j]
+                if !seg.cancelled[j] { entryPurchase[e] = true }
+            }
+        }
+        let codeCount = lines.customers.count
+        // Counting sort of the purchase days by customer code.
+        var start = [Int](repeating: 0, count: codeCount + 1)
+        for e in 0..<entryCode.count where entryPurchase[e] { start[Int(entryCode[e]) + 1] += 1 }
+        for c in 0..<codeCount { start[c + 1] += start[c] }
+        var fill = start
+        var days = [Int](repeating: 0, count: start[codeCount]), amounts = [Double](repeating: 0, count: start[codeCount])
+        for e in 0..<entryCode.count where entryPurchase[e] {
+            let c = Int(entryCode[e])
+            days[fill[c]] = Int(entryDay[e]); amounts[fill[c]] = Double(max(0, entryNet[e])) / Double(Money.scale)
+            fill[c] += 1
+        }
+        indexOfCode = [Int32](repeating: -1, count: codeCount)
+        for c in 0..<codeCount where start[c + 1] > start[c] {
+            indexOfCode[c] = Int32(histories.count)
+            codes.append(Int32(c))
+            histories.append(OrderHistory(days: Array(days[start[c]..<start[c + 1]]), amounts: Array(amounts[start[c]..<start[c + 1]])))
+        }
+    }
+}
