@@ -157,10 +157,7 @@ public final class DataStore: Sendable {
     func baseChurn() -> ChurnResult? {
         let (d, models) = state.withLock { ($0.dataset, $0.models) }
         if case .ready(let r) = models { return r }
-        if modelsInBackground {
-            if case .idle = models { startModels() }
-            return nil
-        }
+        if modelsInBackground { return nil }   // ``startModels()`` runs it (serve starts it once it listens)
         let result = ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
         state.withLock { s in
             guard s.dataset.generation == d.generation else { return }

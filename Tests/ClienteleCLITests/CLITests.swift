@@ -274,14 +274,60 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(json["customers"] as? Int == 2357)
         let predictions = try String(contentsOfFile: out + "/predictions.csv", encoding: .utf8).split(separator: "\n")
         #expect(predictions.count == 2358)
-        // Customer 00004: x = 2, t_x = 213 days, T = 272 days, 1 purchase day in the holdout.
-        #expect(predictions[1].hasPrefix("00004,2,213,272,0.72662"))
+        // Customer 00004: x = 2, t_x = 213 days, T = 272 days, 1 purchase day in the holdout; its churn risk and model.
+        let header = predictions[0].split(separator: ",").map(String.init)
+        let first = predictions[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(predictions[1].hasPrefix("00004,2,213,272,"))
         #expect(predictions[1].hasSuffix(",1"))
+        let col = { (name: String) in first[header.firstIndex(of: name)!] }
+        let risk = try #require(Double(col("churn_risk")))
+        #expect(risk > 0 && risk < 1 && Double(col("churn_risk_low"))! <= risk && risk <= Double(col("churn_risk_high"))!)
+        #expect(["bg_nbd", "mbg_nbd", "pareto_nbd", "logistic", "baseline"].contains(col("churn_model")))
+        // The churn block: every candidate scored on the 90 days before the calibration end, then the choice scored
+        // on the 90 days after it (out of sample): AUC at least 0.75, mean predicted within 0.05 of the observed rate.
+        let churn = try #require(json["churn"] as? [String: Any])
+        #expect(churn["horizon_days"] as? Int == 90)
+        #expect(churn["model"] as? String == col("churn_model"))
+        let candidates = try #require(churn["candidates"] as? [[String: Any]])
+        #expect(Set(candidates.compactMap { $0["model"] as? String }) == ["bg_nbd", "mbg_nbd", "pareto_nbd", "logistic", "baseline"])
+        let baseline = try #require(candidates.first { $0["model"] as? String == "baseline" })
+        #expect((churn["log_loss"] as! Double) < (baseline["log_loss"] as! Double))
+        let after = try #require(churn["after_calibration_end"] as? [String: Any])
+        #expect((after["auc"] as! Double) >= 0.75)
+        #expect(abs((after["mean_predicted"] as! Double) - (after["observed_no_order_rate"] as! Double)) < 0.05)
+        #expect(r.out.contains("<- chosen"))
         let bad = run(["predict", sample, "--calibration-end", "1990-01-01", "--out", out])
         #expect(bad.status == 2 && bad.err.contains("is before the first order line"))
         let late = run(["predict", sample, "--calibration-end", "1998-06-30", "--out", out])
         #expect(late.status == 2 && late.err.contains("leaves no holdout: the last order line is on 1998-06-30"))
-        #expect(r.out.contains("Note: BG/NBD gives customers with a single purchase day P(alive) = 1"))
+    }
+
+    /// Customers who never drop out: BG/NBD runs to a → 0; `predict` flags it, does not choose it, and says why in
+    /// words (no optimiser text).
+    @Test func predictFlagsAnUnidentifiedFit() throws {
+        let start = CivilDate.dayNumber(year: 2022, month: 1, day: 1)
+        var rng = SeededGenerator(seed: 41)
+        let firstDays = (0..<1500).map { _ in start + Int(365 * rng.uniform()) }
+        let histories = ModelSimulation.paretoHistories(r: 2, alphaDays: 60, s: 1, betaDays: 1e9, firstDays: firstDays, endDay: start + 729, seed: 43)
+        let file = dir.appendingPathComponent("no-dropout.csv").path
+        try ModelSimulation.retailCSV(histories).write(toFile: file, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("nodrop").path
+        let r = run(["predict", file, "--calibration-end", CivilDate.format(start + 639), "--out", out])
+        #expect(r.status == 0, "\(r.err)")
+        let bgLine = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("  BG/NBD ") })
+        #expect(bgLine.contains("(not identified: parameter "))
+        #expect(!bgLine.contains("<- chosen"))
+        #expect(!r.out.contains("gradient"))
+        let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/validation.json"))) as? [String: Any])
+        let churn = try #require(json["churn"] as? [String: Any])
+        #expect(churn["model"] as? String != "bg_nbd")
+        let bg = try #require((churn["candidates"] as? [[String: Any]])?.first { $0["model"] as? String == "bg_nbd" })
+        #expect(bg["identified"] as? Bool == false)
+        #expect((bg["reason"] as? String)?.hasPrefix("parameter ") == true)
+        // --horizon-days changes the meaning everywhere.
+        let h30 = run(["predict", file, "--calibration-end", CivilDate.format(start + 639), "--horizon-days", "30", "--out", out])
+        #expect(h30.out.contains("Churn risk: the chance of no order in the next 30 days after"))
+        #expect(run(["predict", file, "--horizon-days", "0", "--out", out]).status != 0)
     }
 
     func shell(_ tool: String, _ args: [String]) -> String {

@@ -70,10 +70,12 @@ import ClienteleCore
 
     @Test func reportOnShortRangesDoesNotTrap() {
         let out = dir.appendingPathComponent("r-\(UUID()).md").path
-        for (from, to) in [("2011-06-20", "2011-06-24"), ("2010-08-23", "2010-08-27")] {
-            let r = run(["report", "--demo", "--demo-lines", "100000", "--from", from, "--to", to, "--out", out])
+        // (The core's ChurnIdentificationTests run the five ranges that used to trap; here one end to end.)
+        for (from, to) in [("2011-06-20", "2011-06-24")] {
+            let r = run(["report", "--demo", "--demo-lines", "20000", "--from", from, "--to", to, "--out", out])
             #expect(r.status == 0)
         }
-        #expect(read(out).contains("The BG/NBD model could not be used on this selection: the BG/NBD fit is not identified: parameter "))
+        // Five days hold no history to fit or validate a churn model on: the report says so in words.
+        #expect(read(out).contains("No churn risk is shown: the churn model cannot be fitted on these customers: no customer had ordered by "))
     }
 }

@@ -45,30 +45,39 @@ import Testing
         let l = Self.lines()
         let a = Analysis(lines: l)
         let m = ChurnModel(analysis: a, lines: l)
-        #expect(m.usable)
-        #expect(m.probabilityAlive.count == a.table.count)
+        #expect(m.usable && m.valueUsable)
+        #expect(m.probabilityAlive.count == a.table.count && m.risk.count == a.table.count)
         for r in 0..<a.table.count {
             #expect((0...1).contains(m.probabilityAlive[r]))
+            #expect((0...1).contains(m.churnRisk(r)))
+            #expect(m.riskLow[r].isNaN || (m.riskLow[r] <= m.churnRisk(r) && m.churnRisk(r) <= m.riskHigh[r]))
+            #expect(m.lifetimeValueLow[r] <= m.lifetimeValue[r] && m.lifetimeValue[r] <= m.lifetimeValueHigh[r])
             #expect(m.expected30[r] <= m.expected90[r] && m.expected90[r] <= m.expected365[r])
             #expect(m.lifetimeValue[r] >= 0)
             #expect(Int(m.x[r]) <= Int(a.table.frequency[r]) - 1)   // distinct purchase days - 1 <= orders - 1
         }
         let gap = try #require(a.row("GAP"))
         #expect(m.x[gap] == 3 && m.recencyDays[gap] == 90 && m.ageDays[gap] == 619)
-        // A customer with a single purchase day has P(alive) = 1 under BG/NBD.
+        // A customer with a single purchase day 320 days ago is more likely than not to stay quiet for 90 days
+        // (under BG/NBD alone P(alive) = 1 would have made it the safest customer).
         let oneRow = try #require(a.row("ONE"))
-        #expect(m.probabilityAlive[oneRow] == 1)
+        #expect(m.churnRisk(oneRow) > 0.5)
+        // The silent GAP customer is riskier than the median customer.
+        let risks = (0..<a.table.count).map { m.churnRisk($0) }.sorted()
+        #expect(m.churnRisk(gap) > risks[risks.count / 2])
         // A segment-restricted analysis gets the same predictions for the same customers.
         let champions = (0..<a.table.count).filter { a.segment[$0] == .hibernating }
         let sub = Analysis(restricting: a, toRows: champions, lines: l)
-        let ms = ChurnModel(analysis: sub, lines: l, validate: false)
-        for (i, r) in champions.enumerated() { #expect(ms.probabilityAlive[i] == m.probabilityAlive[r]) }
+        let ms = ChurnModel(restricting: m, from: a, to: sub)
+        for (i, r) in champions.enumerated() {
+            #expect(ms.probabilityAlive[i] == m.probabilityAlive[r] && ms.churnRisk(i) == m.churnRisk(r) && ms.lifetimeValue[i] == m.lifetimeValue[r])
+        }
     }
 
     @Test func reasonsInPlainWords() throws {
         let l = Self.lines()
         let a = Analysis(lines: l)
-        let m = ChurnModel(analysis: a, lines: l, validate: false)
+        let m = ChurnModel(analysis: a, lines: l)
         let e = ChurnExplanations(analysis: a, lines: l, model: m)
         // GAP: last purchase day 190, as-of 720: 530 days silent, usual gap 90 / 3 = 30 days: 17.7x.
         let gapRow = try #require(a.row("GAP"))
@@ -93,8 +102,9 @@ import Testing
         #expect(cheap.contains { $0.kind == .lowerSpend && $0.text == "Spend per order down 60%: last order 40.00 vs 100.00 on average before" })
         // Ranked by impact.
         for r in 0..<a.table.count { #expect(zip(e.reasons[r], e.reasons[r].dropFirst()).allSatisfy { $0.impact >= $1.impact }) }
-        // Revenue at risk = (1 - P(alive)) x past 12-month pace; GAP: 20.00 over 619 days.
+        // Revenue at risk = churn risk x the next 90 days at the past pace; GAP: 200.00 over a tenure of 620 days.
         let g = try #require(a.row("GAP"))
-        #expect(e.revenueAtRisk[g] == Int64(((1 - m.probabilityAlive[g]) * 2_000_000 * 365.25 / 620).rounded()))   // tenure 720 - 100
+        let expected = m.churnRisk(g) * 2_000_000 * 90 / 620   // tenure 720 - 100
+        #expect(e.revenueAtRisk[g] == Int64(expected.rounded()))
     }
 }

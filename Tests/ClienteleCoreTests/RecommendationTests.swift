@@ -126,7 +126,7 @@ import Testing
     @Test func winBackWithTheChurnModel() throws {
         let demo = try DemoData.load(lines: 30_000)
         let a = Analysis(lines: demo.lines)
-        let model = ChurnModel(analysis: a, lines: demo.lines, validate: false)
+        let model = ChurnModel(analysis: a, lines: demo.lines)
         #expect(model.usable)
         let input = RecommendationInput(analysis: a, churn: model)
         let w = try #require(WinBackRule().evaluate(input))
@@ -137,7 +137,7 @@ import Testing
         #expect(Set(w.rows) == Set(expected))
         #expect(w.value == expected.reduce(Int64(0)) { $0 + Int64((Double(input.runRate($1, months: 12)) * model.churnRisk($1)).rounded()) })
         #expect(w.valueFormula.hasPrefix("sum over these customers of churn risk"))
-        #expect(w.reasons[0].contains("P(alive)"))
+        #expect(w.reasons[0].contains("chance of no order in the next 90 days"))
     }
 
     @Test func settingsFromJSON() throws {

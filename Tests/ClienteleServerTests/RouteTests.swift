@@ -154,7 +154,7 @@ import Testing
             #expect(actions.map { $0["id"] as? String } == ["second-order"])
             #expect((actions[0]["value"] as? NSNumber)?.doubleValue == 1.4981)
             let csv = try await Self.get(client, "/recommendations.csv?_table=second-order").body
-            #expect(csv.hasPrefix("customer_id,country,segment,tier,monetary,recency_days,p_alive,clv_12m,reason\nC6,Portugal,Promising,Bronze,3,1,"))
+            #expect(csv.hasPrefix("customer_id,country,segment,tier,monetary,recency_days,churn_risk,clv_12m,reason\nC6,Portugal,Promising,Bronze,3,1,"))
             let html = try await Self.get(client, "/recommendations").body
             #expect(html.contains("Turn 2 new buyers into repeat customers before month 1"))
             #expect(html.contains("1.50</strong> at stake"))

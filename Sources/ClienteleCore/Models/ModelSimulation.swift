@@ -148,3 +148,21 @@ extension ModelSimulation {
         }
     }
 }
+
+extension ModelSimulation {
+    /// Simulated histories as an Online Retail II export (one line per order day: invoice, stock code, description,
+    /// quantity 1, date at 10:00, price = the amount rounded to cents, customer "C<index>", country), keeping the
+    /// orders on or before `through`. Day numbers are days since 1970-01-01.
+    public static func retailCSV(_ histories: [OrderHistory], through: Int = .max, country: String = "United Kingdom") -> String {
+        var out = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        var invoice = 100_000
+        for (i, h) in histories.enumerated() {
+            for (d, amount) in zip(h.days, h.amounts) where d <= through {
+                invoice += 1
+                let cents = max(1, Int((amount * 100).rounded()))
+                out += "\(invoice),X1,Item,1,\(CivilDate.format(d)) 10:00,\(cents / 100).\(String(format: "%02d", cents % 100)),C\(i),\(country)\n"
+            }
+        }
+        return out
+    }
+}

@@ -245,6 +245,18 @@ public enum ChurnModelSelection {
     public static func fit(_ candidate: ChurnCandidate, _ histories: [OrderHistory], cutoff: Int, horizon: Int) -> Fitted {
         switch candidate {
         case .baseline:
+            // Like the classifier, the baseline needs customers known at the start of its training period, with
+            // both outcomes among them.
+            var known = 0, quiet = 0
+            for h in histories where h.orders(through: cutoff - horizon) > 0 {
+                known += 1
+                if !h.ordered(after: cutoff - horizon, through: cutoff) { quiet += 1 }
+            }
+            guard known > 0, quiet > 0, quiet < known else {
+                return Fitted(model: nil, identified: false,
+                              reason: known == 0 ? "no customer had ordered by \(DisplayFormat.date(cutoff - horizon)), \(horizon) days before \(DisplayFormat.date(cutoff)): too little history to learn from"
+                                                 : "every customer known on \(DisplayFormat.date(cutoff - horizon)) had the same outcome in the \(horizon) days that followed: nothing to learn from", parameters: [])
+            }
             let b = ChurnBaseline.fit(histories, cutoff: cutoff - horizon, horizon: horizon)
             let params = [("intercept", b.regression.rawIntercept, nil as Double?)]
                 + zip(["log gap ratio", "one-order flag"], b.regression.rawCoefficients).map { ($0, $1, nil as Double?) }
@@ -260,8 +272,8 @@ public enum ChurnModelSelection {
             let positives = labels.filter { $0 }.count
             guard positives > 0, positives < labels.count else {
                 return Fitted(model: nil, identified: false,
-                              reason: labels.isEmpty ? "no customer had ordered by the start of the training period"
-                                                     : "every training customer has the same outcome: nothing to learn from", parameters: [])
+                              reason: labels.isEmpty ? "no customer had ordered by \(DisplayFormat.date(trainCut)), \(horizon) days before \(DisplayFormat.date(cutoff)): too little history to learn from"
+                                                     : "every customer known on \(DisplayFormat.date(trainCut)) had the same outcome in the \(horizon) days that followed: nothing to learn from", parameters: [])
             }
             let m = LogisticRegression.fit(rows: rows, outcome: labels, lambda: classifierLambda)
             let params = [("intercept", m.rawIntercept, nil as Double?)] + zip(ChurnFeatures.names, m.rawCoefficients).map { ($0, $1, nil as Double?) }

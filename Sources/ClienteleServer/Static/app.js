@@ -12,6 +12,8 @@
       if (f && !f.querySelector("summary").textContent.includes("active")) f.removeAttribute("open");
       document.querySelectorAll("details.how").forEach(function (d) { d.removeAttribute("open"); });
     }
+    // Churn models still being compared on the server: look again in a few seconds.
+    if (document.querySelector("[data-models-pending]")) setTimeout(function () { location.reload(); }, 5000);
     var b = document.getElementById("theme");
     if (b) b.addEventListener("click", function () {
       var r = document.documentElement, t = r.dataset.theme === "dark" ? "light" : "dark";

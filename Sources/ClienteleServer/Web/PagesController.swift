@@ -91,6 +91,8 @@ struct PagesController: Sendable {
         do throws(FilterError) {
             var pageRequest = try PageRequest(query: query)
             if !route.filters { pageRequest.filter = .none }
+            // A page rendered while the models are compared says so: it is not kept in the response cache.
+            let pending = store.modelsPending
             if route.path == "/overview" { store.prefetchWithPreviousPeriod(pageRequest.filter) }
             let (dataset, current) = try store.analysis(pageRequest.filter)
             let ctx = PageContext(dataset: dataset, current: current, request: pageRequest, store: store)
@@ -127,7 +129,7 @@ struct PagesController: Sendable {
                 cached = CachedResponse(body: ByteBuffer(string: chart.svg), contentType: "image/svg+xml",
                                         disposition: "inline; filename=\"\(safeFileName(chart.id)).svg\"")
             }
-            return (Self.response(cached), cached, dataset.generation)
+            return (Self.response(cached), pending ? nil : cached, dataset.generation)
         } catch {
             return (badRequest(format, route, error.message), nil, 0)
         }
