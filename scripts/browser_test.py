@@ -104,6 +104,20 @@ class Report:
 
 # --------------------------------------------------------------------------
 # server
+def wait_models(base: str, timeout: float = 600) -> None:
+    """Waits until the churn models of the data set have been compared (pages say "comparing..." before)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            status, _, body = http_get(base + "/-/health", timeout=5)
+            if status == 200 and b'"models":"ready"' in body.replace(b" ", b""):
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the churn models were not ready in time")
+
+
 
 
 def free_port() -> int:
@@ -163,6 +177,9 @@ class Server:
             self.stop()
             last = self.log_tail()
         raise RuntimeError(f"server did not become healthy; log tail:\n{last}")
+
+    def wait_models(self) -> None:
+        wait_models(self.base)
 
     def log_tail(self, n: int = 20) -> str:
         try:
@@ -554,6 +571,7 @@ def test_upload(browser, base: str, report: Report, out: str | None, links: set[
         resp = nav.value
         if resp is None or resp.status != 200:
             report.fail("POST /upload/use", f"HTTP {resp.status if resp else 'no response'}")
+        wait_models(base)
         v.goto("/")
         report.pages += 1
         home = v.page.locator("body").inner_text()
@@ -637,6 +655,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         server.start()
+        server.wait_models()
         base = server.base
         first, last = data_span(base)
         frm = last - dt.timedelta(days=89)

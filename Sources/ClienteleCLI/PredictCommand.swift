@@ -194,6 +194,7 @@ struct PredictCommand: TerminalCommand {
             j.string("reason", row.identified ? nil : String(row.status.dropFirst("not identified: ".count)))
             j.ratio("log_loss", row.logLoss); j.ratio("auc", row.auc); j.ratio("brier", row.brier)
             j.ratio("mean_predicted", row.meanPredicted); j.ratio("purchases_mae", row.purchasesMAE)
+            j.ratio("seconds", row.seconds)
             j.endObject()
         }
         j.endArray()

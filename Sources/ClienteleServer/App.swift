@@ -97,7 +97,8 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     router.get("/-/health") { _, _ in
         let d = store.dataset
         let body = JSONValue.object([("ok", .bool(true)), ("dataset", .string(d.name)), ("lines", .int(d.report.validLines)),
-                                     ("customers", .int(d.base.table.count))]).text
+                                     ("customers", .int(d.base.table.count)),
+                                     ("models", .string(store.modelsPending ? "comparing" : "ready"))]).text
         return Response.text(body, contentType: "application/json")
     }
     router.get("/-/version.json") { _, _ in

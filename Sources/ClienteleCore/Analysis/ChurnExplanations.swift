@@ -16,7 +16,7 @@ public struct ChurnReason: Sendable, Equatable {
 
     public var kind: Kind
     public var text: String
-    /// How much the reason moves the outlook: for `longGap`, the rise of P(alive) if the customer had ordered one
+    /// How much the reason moves the outlook: for `longGap`, the fall of the chance of no order if the customer had ordered one
     /// usual gap ago (model counterfactual); for the others, a data-based weight on the same 0-1 scale (see
     /// ``ChurnExplanations``).
     public var impact: Double

@@ -16,6 +16,8 @@ extension ChurnModel {
         public var brier: Double?
         public var meanPredicted: Double?
         public var purchasesMAE: Double?
+        /// Seconds to fit and score the candidate on the holdout.
+        public var seconds: Double
     }
 
     /// Every candidate, the chosen one first, then by log-loss (not identified last).
@@ -26,7 +28,7 @@ extension ChurnModel {
             return CandidateRow(candidate: r.candidate, chosen: r.candidate == riskModel, valueModel: r.candidate == valueModel,
                                 identified: r.identified, status: r.identified ? "identified" : "not identified: \(r.reason ?? "")",
                                 logLoss: r.metrics?.logLoss, auc: r.metrics?.auc, brier: r.metrics?.brier, meanPredicted: mean,
-                                purchasesMAE: r.purchases?.meanAbsoluteError)
+                                purchasesMAE: r.purchases?.meanAbsoluteError, seconds: r.seconds)
         }
         return rows.sorted { a, b in
             if a.chosen != b.chosen { return a.chosen }

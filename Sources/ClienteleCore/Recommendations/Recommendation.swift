@@ -69,7 +69,7 @@ public protocol RecommendationRule: Sendable {
 public struct RecommendationInput: Sendable {
     public var analysis: Analysis
     public var config: RecommendationConfig
-    /// The fitted churn model of the same analysis, when available (rules then use P(alive) and CLV).
+    /// The churn prediction of the same analysis, when usable (rules then use its churn risk).
     public var churn: ChurnModel?
 
     public init(analysis: Analysis, config: RecommendationConfig = RecommendationConfig(), churn: ChurnModel? = nil) {
