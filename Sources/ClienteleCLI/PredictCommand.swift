@@ -116,7 +116,8 @@ struct PredictCommand: TerminalCommand {
             w.number(Int(model.x[r])); w.number(Int(model.recencyDays[r])); w.number(Int(model.ageDays[r]))
             w.ratio(num(model.probabilityAlive[r]))
             if model.usable {
-                w.ratio(num(model.risk[r])); w.ratio(num(model.riskLow[r])); w.ratio(num(model.riskHigh[r]))
+                let interval = model.riskInterval(r)
+                w.ratio(num(model.risk[r])); w.ratio(interval?.low); w.ratio(interval?.high)
                 w.text(model.band(r).rawValue); w.text(model.riskModel!.key)
             } else {
                 w.ratio(nil); w.ratio(nil); w.ratio(nil); w.text(""); w.text("")
@@ -124,7 +125,8 @@ struct PredictCommand: TerminalCommand {
             let v = model.valueUsable
             for e in [model.expected30[r], model.expected90[r], model.expected365[r], model.expectedOrderValue[r]] { w.ratio(v ? num(e) : nil) }
             w.text(v ? basisName[model.orderValueBasis[r]]! : "")
-            for e in [model.lifetimeValue[r], model.lifetimeValueLow[r], model.lifetimeValueHigh[r]] { w.ratio(v ? num(e) : nil) }
+            let clvInterval = v ? model.lifetimeValueInterval(r) : nil
+            w.ratio(v ? num(model.lifetimeValue[r]) : nil); w.ratio(clvInterval?.low); w.ratio(clvInterval?.high)
             w.number(holdoutOf[r])
             w.endRow()
         }
@@ -155,7 +157,8 @@ struct PredictCommand: TerminalCommand {
         let histories = CustomerHistories(lines: lines, through: end).histories
         let data = ChurnModelSelection.btydData(histories, cutoff: end)
         let bg = data.map { BetaGeoModel.fit($0) }
-        let pareto = data.map { ParetoNBDModel.fit($0) }
+        // (Pareto/NBD only up to the sample size the candidates use: beyond it a full fit takes minutes.)
+        let pareto = data.flatMap { $0.totalWeight <= Double(ChurnModelSelection.paretoSampleCustomers) ? ParetoNBDModel.fit($0) : nil }
 
         var j = JSONWriter()
         j.beginObject()

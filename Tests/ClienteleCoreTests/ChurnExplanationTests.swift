@@ -50,8 +50,9 @@ import Testing
         for r in 0..<a.table.count {
             #expect((0...1).contains(m.probabilityAlive[r]))
             #expect((0...1).contains(m.churnRisk(r)))
-            #expect(m.riskLow[r].isNaN || (m.riskLow[r] <= m.churnRisk(r) && m.churnRisk(r) <= m.riskHigh[r]))
-            #expect(m.lifetimeValueLow[r] <= m.lifetimeValue[r] && m.lifetimeValue[r] <= m.lifetimeValueHigh[r])
+            if let i = m.riskInterval(r) { #expect(i.low <= m.churnRisk(r) && m.churnRisk(r) <= i.high) }
+            let v = try #require(m.lifetimeValueInterval(r))
+            #expect(v.low <= m.lifetimeValue[r] && m.lifetimeValue[r] <= v.high)
             #expect(m.expected30[r] <= m.expected90[r] && m.expected90[r] <= m.expected365[r])
             #expect(m.lifetimeValue[r] >= 0)
             #expect(Int(m.x[r]) <= Int(a.table.frequency[r]) - 1)   // distinct purchase days - 1 <= orders - 1

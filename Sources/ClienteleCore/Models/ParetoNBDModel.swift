@@ -88,8 +88,11 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
     /// log scale), Nelder-Mead fallback; standard errors from the Hessian of -LL by second differences.
     /// Likelihood evaluations one fit may use (a fit on the CDNOW sample takes a few hundred).
     public static let maxEvaluationsPerFit = 4_000
+    /// Evaluations after which a search outside e^±14 is stopped as running off (see ``fit(_:options:)``).
+    public static let runawayEvaluations = 400
 
-    public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options()) -> ParetoNBDFit {
+    public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options(),
+                           maxEvaluations: Int = maxEvaluationsPerFit) -> ParetoNBDFit {
         let w = data.totalWeight
         var sumX = 0.0, sumT = 0.0
         for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
@@ -105,12 +108,22 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
         // unusual data) each evaluation can cost thousands of hypergeometric terms per customer, and an unbounded
         // search ran for minutes. Past the budget the objective answers +inf at once and the fit is reported as
         // not converged.
-        let budget = EvaluationBudget(maxEvaluationsPerFit)
-        let f: ([Double]) -> Double = { p in budget.spend() ? -evaluate(p, data) / w : .infinity }
+        // A search still far outside the range where a parameter is identified (beyond e^±14, about 1e-6 … 1e6)
+        // after `runawayEvaluations` evaluations is running off to a bound (the likelihood is flat that way, e.g. β → ∞
+        // when nobody seems to drop out): it is stopped there instead of spending the whole budget.
+        let budget = EvaluationBudget(maxEvaluations)
+        var ranOff = false
+        let f: ([Double]) -> Double = { p in
+            if budget.used >= runawayEvaluations, p.contains(where: { abs($0) > 14 }) { ranOff = true; budget.stop() }
+            return budget.spend() ? -evaluate(p, data) / w : .infinity
+        }
         var result = Optimizer.minimize(Optimizer.numericGradient(f), value: f, start: start, options: options)
-        if budget.exhausted {
+        if ranOff {
             result.converged = false
-            result.failureReason = "stopped after \(maxEvaluationsPerFit) likelihood evaluations without converging (computation budget)"
+            result.failureReason = "stopped after \(budget.used) likelihood evaluations: a parameter is running off to the edge (not identified)"
+        } else if budget.exhausted {
+            result.converged = false
+            result.failureReason = "stopped after \(maxEvaluations) likelihood evaluations without converging (computation budget)"
         }
         let p = result.point.map { exp($0) }
         let hessian = Optimizer.hessian(value: { q in -evaluate(q, data) }, at: result.point)
@@ -170,6 +183,9 @@ final class EvaluationBudget: @unchecked Sendable {
     private(set) var exhausted = false
 
     init(_ n: Int) { left = n }
+
+    /// Uses up the rest of the budget: every later evaluation answers at once.
+    func stop() { left = 0 }
 
     /// Takes one evaluation; false once the budget is used up.
     func spend() -> Bool {

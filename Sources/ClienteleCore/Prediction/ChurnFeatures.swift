@@ -35,6 +35,12 @@ public struct OrderHistory: Sendable, Equatable {
         self.days = d; self.amounts = m
     }
 
+    /// Days already distinct and ascending, one amount each (no checks beyond a debug assertion).
+    init(sortedDays: [Int], amounts: [Double]) {
+        assert(zip(sortedDays, sortedDays.dropFirst()).allSatisfy { $0 < $1 } && amounts.count == sortedDays.count)
+        days = sortedDays; self.amounts = amounts
+    }
+
     /// Number of order days on or before `day`.
     public func orders(through day: Int) -> Int {
         var lo = 0, hi = days.count

@@ -56,9 +56,9 @@ public struct ChurnModel: Sendable {
     public var riskProblem: String?
     /// P(no order in the next H days) per analysis row (NaN without a prediction).
     public var risk: [Double]
-    /// 80% interval of the risk from parameter uncertainty (buy-till-you-die models; NaN otherwise).
-    public var riskLow: [Double]
-    public var riskHigh: [Double]
+    /// 80% interval of the risk of the logistic regression and the baseline (NaN otherwise); see ``riskInterval(_:)``.
+    var classifierRiskLow: [Double]
+    var classifierRiskHigh: [Double]
 
     // MARK: expected orders and value
     public var valueModel: ChurnCandidate?
@@ -73,10 +73,10 @@ public struct ChurnModel: Sendable {
     public var expected365: [Double]
     public var expectedOrderValue: [Double]
     public var orderValueBasis: [OrderValueBasis]
-    /// Discounted value over `options.horizonMonths` (currency units) and its 80% interval.
+    /// Discounted value over `options.horizonMonths` (currency units); its 80% interval: ``lifetimeValueInterval(_:)``.
     public var lifetimeValue: [Double]
-    public var lifetimeValueLow: [Double]
-    public var lifetimeValueHigh: [Double]
+    /// The spend the order value is conditioned on (the mean repeat-order value, or the first purchase day's).
+    var orderValueSpend: [Double]
     /// Repeat purchase days x, t_x and T in days, per row.
     public var x: [Int32]
     public var recencyDays: [Int32]
@@ -112,9 +112,9 @@ public struct ChurnModel: Sendable {
         let all = CustomerHistories(lines: lines, through: end)
         customersFitted = all.count
         let nan = [Double](repeating: .nan, count: n)
-        risk = nan; riskLow = nan; riskHigh = nan
+        risk = nan; classifierRiskLow = nan; classifierRiskHigh = nan; orderValueSpend = nan
         probabilityAlive = nan; expected30 = nan; expected90 = nan; expected365 = nan; expectedOrderValue = nan
-        lifetimeValue = nan; lifetimeValueLow = nan; lifetimeValueHigh = nan
+        lifetimeValue = nan
         orderValueBasis = [OrderValueBasis](repeating: .none, count: n)
         x = [Int32](repeating: 0, count: n); recencyDays = x; ageDays = x
         // Analysis row of each history (-1: not in the analysis).
@@ -156,6 +156,9 @@ public struct ChurnModel: Sendable {
         let histories = all.histories
         let weeks = 7.0
         let H = horizonDays
+        // Buy-till-you-die predictions depend only on (x, t_x, T): computed once per distinct triple.
+        let keys: (triples: [(Double, Double, Double)], keyOfHistory: [Int32]) = chosenRisk == nil && chosenValue == nil
+            ? ([], []) : ChurnModel.distinctSummaries(histories, rowOf: rowOf, end: end)
 
         // Churn risk: the chosen candidate refitted up to the end.
         if let chosen = chosenRisk {
@@ -172,30 +175,23 @@ public struct ChurnModel: Sendable {
                 riskModel = used
                 riskFit = fitted
                 if let m = fitted.purchaseModel {
-                    // Risk and its interval depend only on (x, t_x, T): once per distinct triple.
-                    let keys = ChurnModel.distinctSummaries(histories, rowOf: rowOf, end: end)
-                    let make = fitted.make, theta = fitted.logParameters, cov = fitted.logCovariance
+                    // The risk depends only on (x, t_x, T): once per distinct triple (its interval on demand).
                     let values = FitSupport.chunked(keys.triples.count, minimumPerChunk: 1024) { range in
-                        range.map { k -> (Double, Double, Double) in
+                        range.map { k -> Double in
                             let (xi, tx, T) = keys.triples[k]
-                            let f: (any NoPurchaseProbabilityModel) -> Double = {
-                                $0.probabilityNoPurchase(in: Double(H) / weeks, x: xi, tx: tx / weeks, T: T / weeks)
-                            }
-                            let p = f(m)
-                            guard let make, let cov else { return (p, .nan, .nan) }
-                            let sd = ChurnModel.deltaSD(theta: theta, covariance: cov) { ChurnModel.logit(f(make($0))) }
-                            guard sd.isFinite else { return (p, .nan, .nan) }
-                            let l = ChurnModel.logit(p)
-                            return (p, ChurnModel.sigmoid(l - ChurnModel.z80 * sd), ChurnModel.sigmoid(l + ChurnModel.z80 * sd))
+                            return m.probabilityNoPurchase(in: Double(H) / weeks, x: xi, tx: tx / weeks, T: T / weeks)
                         }
                     }.flatMap { $0 }
-                    for (i, k) in keys.keyOfHistory.enumerated() where k >= 0 {
-                        let r = rowOf[i]
-                        (risk[r], riskLow[r], riskHigh[r]) = values[Int(k)]
-                    }
+                    for (i, k) in keys.keyOfHistory.enumerated() where k >= 0 { risk[rowOf[i]] = values[Int(k)] }
                 } else {
                     for i in 0..<histories.count where rowOf[i] >= 0 {
-                        risk[rowOf[i]] = fitted.probability(histories[i], asOf: end, horizon: H) ?? .nan
+                        let r = rowOf[i]
+                        risk[r] = fitted.probability(histories[i], asOf: end, horizon: H) ?? .nan
+                        if risk[r].isFinite, let sd = fitted.logitStandardError(histories[i], asOf: end) {
+                            let l = ChurnModel.logit(risk[r])
+                            classifierRiskLow[r] = ChurnModel.sigmoid(l - ChurnModel.z80 * sd)
+                            classifierRiskHigh[r] = ChurnModel.sigmoid(l + ChurnModel.z80 * sd)
+                        }
                     }
                 }
                 if (0..<n).contains(where: { !(risk[$0] >= 0 && risk[$0] <= 1) }) {
@@ -212,7 +208,7 @@ public struct ChurnModel: Sendable {
             } else if let m = fitted.purchaseModel {
                 valueModel = v
                 valueFit = fitted
-                computeValue(model: m, fitted: fitted, histories: histories, rowOf: rowOf, end: end)
+                computeValue(model: m, keys: keys, histories: histories, rowOf: rowOf, end: end)
             }
         }
     }
@@ -226,12 +222,12 @@ public struct ChurnModel: Sendable {
             return c < baseAnalysis.table.rowOfCode.count ? Int(baseAnalysis.table.rowOfCode[c]) : -1
         }
         func pick<T>(_ a: [T], _ missing: T) -> [T] { baseRow.map { $0 >= 0 && $0 < a.count ? a[$0] : missing } }
-        risk = pick(base.risk, .nan); riskLow = pick(base.riskLow, .nan); riskHigh = pick(base.riskHigh, .nan)
+        risk = pick(base.risk, .nan); classifierRiskLow = pick(base.classifierRiskLow, .nan)
+        classifierRiskHigh = pick(base.classifierRiskHigh, .nan); orderValueSpend = pick(base.orderValueSpend, .nan)
         probabilityAlive = pick(base.probabilityAlive, .nan); expected30 = pick(base.expected30, .nan)
         expected90 = pick(base.expected90, .nan); expected365 = pick(base.expected365, .nan)
         expectedOrderValue = pick(base.expectedOrderValue, .nan); orderValueBasis = pick(base.orderValueBasis, .none)
-        lifetimeValue = pick(base.lifetimeValue, .nan); lifetimeValueLow = pick(base.lifetimeValueLow, .nan)
-        lifetimeValueHigh = pick(base.lifetimeValueHigh, .nan)
+        lifetimeValue = pick(base.lifetimeValue, .nan)
         x = pick(base.x, 0); recencyDays = pick(base.recencyDays, 0); ageDays = pick(base.ageDays, 0)
     }
 
@@ -247,7 +243,7 @@ public struct ChurnModel: Sendable {
 
     /// Distinct (x, t_x, T) in days of the histories in the analysis, and the key index of each history (-1: none).
     static func distinctSummaries(_ histories: [OrderHistory], rowOf: [Int], end: Int) -> (triples: [(Double, Double, Double)], keyOfHistory: [Int32]) {
-        var index: [SIMD3<Int32>: Int32] = [:]
+        var index = [SIMD3<Int32>: Int32](minimumCapacity: histories.count)
         var triples: [(Double, Double, Double)] = []
         var keyOf = [Int32](repeating: -1, count: histories.count)
         for (i, h) in histories.enumerated() where rowOf[i] >= 0 {
@@ -280,32 +276,20 @@ public struct ChurnModel: Sendable {
     static func sigmoid(_ v: Double) -> Double { v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)) }
 
     /// Expected orders, P(alive), order value and discounted value with intervals, per row.
-    private mutating func computeValue(model m: any NoPurchaseProbabilityModel, fitted: ChurnModelSelection.Fitted,
+    private mutating func computeValue(model m: any NoPurchaseProbabilityModel, keys: (triples: [(Double, Double, Double)], keyOfHistory: [Int32]),
                                        histories: [OrderHistory], rowOf: [Int], end: Int) {
         let n = risk.count
         let weeks = 7.0
         let options = self.options
         let discount = (0..<options.horizonMonths).map { 1 / pow(1 + options.monthlyDiscountRate, Double($0 + 1)) }
-        let keys = ChurnModel.distinctSummaries(histories, rowOf: rowOf, end: end)
-        let make = fitted.make, theta = fitted.logParameters, cov = fitted.logCovariance
-        func discounted(_ model: any PurchaseModel, _ xi: Double, _ tx: Double, _ T: Double) -> Double {
-            var total = 0.0
-            for (k, p) in CustomerLifetimeValue.monthlyPurchases(model: model, x: xi, tx: tx / weeks, T: T / weeks, timeUnit: .weeks,
-                                                                 months: options.horizonMonths).enumerated() { total += p * discount[k] }
-            return total
-        }
         let perKey = FitSupport.chunked(keys.triples.count, minimumPerChunk: 512) { range in
-            range.map { k -> (alive: Double, e30: Double, e90: Double, e365: Double, d: Double, logSD: Double) in
+            range.map { k -> (alive: Double, e30: Double, e90: Double, e365: Double, d: Double) in
                 let (xi, tx, T) = keys.triples[k]
-                let d = discounted(m, xi, tx, T)
-                var sd = Double.nan
-                if let make, let cov, d > 0 {
-                    sd = ChurnModel.deltaSD(theta: theta, covariance: cov) { log(discounted(make($0), xi, tx, T)) }
-                }
                 return (m.probabilityAlive(x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 30 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 90 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
-                        m.expectedPurchases(in: 365 / weeks, x: xi, tx: tx / weeks, T: T / weeks), d, sd)
+                        m.expectedPurchases(in: 365 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
+                        ChurnModel.discountedPurchases(m, x: xi, txDays: tx, TDays: T, discount: discount))
             }
         }.flatMap { $0 }
 
@@ -321,8 +305,6 @@ public struct ChurnModel: Sendable {
         let gg: GammaGammaFit? = sx.count >= 3 ? (try? SpendData(x: sx, meanSpend: sz)).map { GammaGammaModel.fit($0) } : nil
         spendFit = gg
         let spend = (gg?.converged ?? false) ? gg!.model : nil
-        let ggTheta = spend.map { [log($0.p), log($0.q), log($0.gamma)] } ?? []
-        let ggCov = gg?.diagnostics.logCovariance
         // Customers with no spend of their own to condition on: the population mean, or the mean z̄ of repeat buyers.
         var fallback = spend?.populationMeanOrderValue ?? .infinity
         if !fallback.isFinite { fallback = sz.isEmpty ? .nan : sz.reduce(0, +) / Double(sz.count) }
@@ -335,42 +317,80 @@ public struct ChurnModel: Sendable {
             var repeatTotal = 0.0
             for j in 1..<max(1, k) { repeatTotal += h.amounts[j] }
             let xi = Double(k - 1), first = h.amounts[0]
-            var value = Double.nan, basis = OrderValueBasis.none, logSD = 0.0
-            func conditioned(_ s: GammaGammaModel, _ x: Double, _ z: Double) -> Double { s.expectedOrderValue(x: x, meanSpend: z) }
+            var value = Double.nan, basis = OrderValueBasis.none, z = Double.nan
             if k >= 2, repeatTotal > 0 {
-                let z = repeatTotal / xi
-                if let spend {
-                    value = conditioned(spend, xi, z); basis = .repeatOrders
-                    if let ggCov { logSD = ChurnModel.deltaSD(theta: ggTheta, covariance: ggCov) { p in
-                        log(conditioned(GammaGammaModel(p: exp(p[0]), q: exp(p[1]), gamma: exp(p[2])), xi, z)) } }
-                } else { value = z; basis = .repeatOrders }
+                z = repeatTotal / xi
+                value = spend.map { $0.expectedOrderValue(x: xi, meanSpend: z) } ?? z; basis = .repeatOrders
             } else if k == 1, first > 0, let spend, spend.p + spend.q > 1 {
                 // The first purchase day as one observation of the customer's spend: E(M | x = 1, z̄ = first).
-                value = conditioned(spend, 1, first); basis = .firstOrder
-                if let ggCov { logSD = ChurnModel.deltaSD(theta: ggTheta, covariance: ggCov) { p in
-                    log(conditioned(GammaGammaModel(p: exp(p[0]), q: exp(p[1]), gamma: exp(p[2])), 1, first)) } }
+                z = first
+                value = spend.expectedOrderValue(x: 1, meanSpend: first); basis = .firstOrder
             } else if fallback.isFinite {
                 value = fallback; basis = .population
-                if let spend, spend.q > 1, let ggCov { logSD = ChurnModel.deltaSD(theta: ggTheta, covariance: ggCov) { p in
-                    log(exp(p[0]) * exp(p[2]) / (exp(p[1]) - 1)) } }
             }
             expectedOrderValue[r] = value.isFinite ? value : .nan
             orderValueBasis[r] = value.isFinite ? basis : .none
-            let clv = value.isFinite ? v.d * value * options.margin : .nan
-            lifetimeValue[r] = clv
-            let total = (v.logSD * v.logSD + (logSD.isFinite ? logSD * logSD : 0)).squareRoot()
-            if clv.isFinite, clv > 0, total.isFinite {
-                lifetimeValueLow[r] = clv * exp(-ChurnModel.z80 * total)
-                lifetimeValueHigh[r] = clv * exp(ChurnModel.z80 * total)
-            } else if clv == 0 {
-                lifetimeValueLow[r] = 0; lifetimeValueHigh[r] = 0
-            }
+            orderValueSpend[r] = z
+            lifetimeValue[r] = value.isFinite ? v.d * value * options.margin : .nan
         }
-        _ = n
         if let problem = ChurnModel.valueProblem(model: valueModel?.rawValue ?? "value", probabilityAlive: probabilityAlive,
                                                  expected: [expected30, expected90, expected365], lifetimeValue: lifetimeValue) {
             valueProblem = problem
         }
+    }
+
+    /// Σ over the months of the horizon of expected purchases in month m × discount m (t_x and T in days).
+    static func discountedPurchases(_ model: any PurchaseModel, x: Double, txDays: Double, TDays: Double, discount: [Double]) -> Double {
+        var total = 0.0
+        for (k, p) in CustomerLifetimeValue.monthlyPurchases(model: model, x: x, tx: txDays / 7, T: TDays / 7, timeUnit: .weeks,
+                                                             months: discount.count).enumerated() { total += p * discount[k] }
+        return total
+    }
+
+    /// 80% interval of a customer's churn risk from parameter uncertainty: the delta method on the logit scale
+    /// (buy-till-you-die models: the inverse observed information, computed here on demand; logistic regression and
+    /// baseline: the inverse penalised Hessian, the Laplace approximation under the L2 penalty). Nil without one.
+    public func riskInterval(_ r: Int) -> (low: Double, high: Double)? {
+        guard usable, risk[r].isFinite else { return nil }
+        if classifierRiskLow[r].isFinite { return (classifierRiskLow[r], classifierRiskHigh[r]) }
+        guard let fit = riskFit, fit.purchaseModel != nil, let make = fit.make, let cov = fit.logCovariance else { return nil }
+        let H = Double(horizonDays) / 7, xi = Double(x[r]), tx = Double(recencyDays[r]) / 7, T = Double(ageDays[r]) / 7
+        let sd = ChurnModel.deltaSD(theta: fit.logParameters, covariance: cov) {
+            ChurnModel.logit(make($0).probabilityNoPurchase(in: H, x: xi, tx: tx, T: T))
+        }
+        guard sd.isFinite else { return nil }
+        let l = ChurnModel.logit(risk[r])
+        return (ChurnModel.sigmoid(l - ChurnModel.z80 * sd), ChurnModel.sigmoid(l + ChurnModel.z80 * sd))
+    }
+
+    /// 80% interval of a customer's value over the horizon from parameter uncertainty: the delta method on the log
+    /// scale, var(log value) = var(log discounted purchases) + var(log order value) (the purchase and spend models are
+    /// fitted separately), each from the inverse observed information; value × exp(±1.28 sd). Nil without one.
+    public func lifetimeValueInterval(_ r: Int) -> (low: Double, high: Double)? {
+        let clv = lifetimeValue[r]
+        guard valueUsable, clv.isFinite else { return nil }
+        if clv == 0 { return (0, 0) }
+        guard clv > 0, let fit = valueFit, let make = fit.make, let cov = fit.logCovariance else { return nil }
+        let discount = (0..<options.horizonMonths).map { 1 / pow(1 + options.monthlyDiscountRate, Double($0 + 1)) }
+        let xi = Double(x[r]), tx = Double(recencyDays[r]), T = Double(ageDays[r])
+        let sdD = ChurnModel.deltaSD(theta: fit.logParameters, covariance: cov) {
+            log(ChurnModel.discountedPurchases(make($0), x: xi, txDays: tx, TDays: T, discount: discount))
+        }
+        var sdM = 0.0
+        if let gg = spendFit, gg.converged, let gcov = gg.diagnostics.logCovariance {
+            let theta = [log(gg.p), log(gg.q), log(gg.gamma)]
+            func model(_ p: [Double]) -> GammaGammaModel { GammaGammaModel(p: exp(p[0]), q: exp(p[1]), gamma: exp(p[2])) }
+            let z = orderValueSpend[r]
+            switch orderValueBasis[r] {
+            case .repeatOrders: sdM = ChurnModel.deltaSD(theta: theta, covariance: gcov) { log(model($0).expectedOrderValue(x: xi, meanSpend: z)) }
+            case .firstOrder: sdM = ChurnModel.deltaSD(theta: theta, covariance: gcov) { log(model($0).expectedOrderValue(x: 1, meanSpend: z)) }
+            case .population: sdM = gg.q > 1 ? ChurnModel.deltaSD(theta: theta, covariance: gcov) { log(model($0).populationMeanOrderValue) } : 0
+            case .none: return nil
+            }
+        }
+        let total = (sdD * sdD + (sdM.isFinite ? sdM * sdM : 0)).squareRoot()
+        guard total.isFinite else { return nil }
+        return (clv * exp(-ChurnModel.z80 * total), clv * exp(ChurnModel.z80 * total))
     }
 
     /// Why a value model's predictions cannot be used (not probabilities, not finite, absurd or beyond money), or nil.

@@ -116,6 +116,22 @@ public enum ChurnModelSelection {
     public static let maxRelativeStandardError = 10.0
     /// L2 penalty of the logistic regression (on standardised features; the objective is a sum over customers).
     public static let classifierLambda = 1.0
+    /// Most customers Pareto/NBD is fitted on (a seeded random sample beyond it).
+    public static let paretoSampleCustomers = 5_000
+    /// Likelihood evaluations a Pareto/NBD candidate fit may use (a converging fit takes a few hundred).
+    public static let paretoEvaluations = 1_500
+
+    /// At most `n` of the histories with an order on or before `cutoff`, drawn without replacement with a fixed seed
+    /// (all of them when there are fewer).
+    static func sample(_ histories: [OrderHistory], cutoff: Int, at n: Int) -> [OrderHistory] {
+        let known = histories.filter { $0.orders(through: cutoff) > 0 }
+        guard known.count > n else { return known }
+        var rng = SeededGenerator(seed: 20_071_231)
+        var index = Array(known.indices)
+        for i in 0..<n { index.swapAt(i, i + Int(rng.next() % UInt64(known.count - i))) }
+        return index.prefix(n).sorted().map { known[$0] }
+    }
+
     /// Fewest customers known at the calibration day for a holdout to validate anything.
     public static let minimumValidationCustomers = 30
     static let daysPerWeek = 7.0
@@ -129,8 +145,11 @@ public enum ChurnModelSelection {
             rows.append(i); outcome.append(!h.ordered(after: cal, through: asOf))
         }
         let scored = rows.map { histories[$0] }
-        var results: [ChurnCandidateResult] = []
-        for c in candidates + (candidates.contains(.baseline) ? [] : [.baseline]) {
+        // The candidates are independent: fitted and scored in parallel (Pareto/NBD, with its numeric gradient, is
+        // the longest; the others run beside it).
+        let all = (candidates + (candidates.contains(.baseline) ? [] : [.baseline])).sorted { a, _ in a == .paretoNBD }
+        let results = parallelMap(all.count) { k -> ChurnCandidateResult in
+            let c = all[k]
             let started = Date()
             let fitted = fit(c, histories, cutoff: cal, horizon: horizon)
             var result = ChurnCandidateResult(candidate: c, identified: fitted.identified, reason: fitted.reason,
@@ -159,7 +178,7 @@ public enum ChurnModelSelection {
                 }
             }
             result.seconds = Date().timeIntervalSince(started)
-            results.append(result)
+            return result
         }
         let baselineLoss = results.first { $0.candidate == .baseline }?.metrics?.logLoss ?? .infinity
         var chosen = ChurnCandidate.baseline, best = baselineLoss
@@ -228,6 +247,15 @@ public enum ChurnModelSelection {
         public func probability(_ h: OrderHistory, asOf cutoff: Int, horizon: Int) -> Double? {
             model?.probability(h, asOf: cutoff, horizon: horizon)
         }
+
+        /// The classifier's or the baseline's standard error of the logit for a history (nil for the others).
+        public func logitStandardError(_ h: OrderHistory, asOf cutoff: Int) -> Double? {
+            switch model {
+            case .classifier(let m)?: return ChurnFeatures.features(h, asOf: cutoff).flatMap(m.logitStandardError)
+            case .baseline(let b)?: return b.features(h, asOf: cutoff).flatMap(b.regression.logitStandardError)
+            default: return nil
+            }
+        }
     }
 
     /// BTYD data as of `cutoff`, time in weeks.
@@ -280,7 +308,10 @@ public enum ChurnModelSelection {
             let ok = m.converged
             return Fitted(model: .classifier(m), identified: ok, reason: ok ? nil : "Newton's method did not converge", parameters: params)
         case .betaGeo, .modifiedBetaGeo, .paretoNBD:
-            guard let data = btydData(histories, cutoff: cutoff) else {
+            // Pareto/NBD has no analytic gradient and its hypergeometric terms are slow: on large bases it is fitted
+            // on a seeded random sample of customers (its standard errors then reflect the sample).
+            let source = candidate == .paretoNBD ? sample(histories, cutoff: cutoff, at: paretoSampleCustomers) : histories
+            guard let data = btydData(source, cutoff: cutoff) else {
                 return Fitted(model: nil, identified: false, reason: "no customer had ordered by the calibration day", parameters: [])
             }
             let names: [String], values: [Double], ses: [Double]?, diagnostics: FitDiagnostics, model: any NoPurchaseProbabilityModel
@@ -297,7 +328,7 @@ public enum ChurnModelSelection {
                 ses = f.standardErrors.map { [$0.r, $0.alpha, $0.a, $0.b] }; diagnostics = f.diagnostics; model = f.model
                 make = { p in ModifiedBetaGeoModel(r: exp(p[0]), alpha: exp(p[1]), a: exp(p[2]), b: exp(p[3])) }
             default:
-                let f = ParetoNBDModel.fit(data)
+                let f = ParetoNBDModel.fit(data, maxEvaluations: paretoEvaluations)
                 names = ["r", "α (weeks)", "s", "β (weeks)"]; values = [f.r, f.alpha, f.s, f.beta]
                 ses = f.standardErrors.map { [$0.r, $0.alpha, $0.s, $0.beta] }; diagnostics = f.diagnostics; model = f.model
                 make = { p in ParetoNBDModel(r: exp(p[0]), alpha: exp(p[1]), s: exp(p[2]), beta: exp(p[3])) }

@@ -43,10 +43,22 @@ public struct CustomerHistories: Sendable {
             fill[c] += 1
         }
         indexOfCode = [Int32](repeating: -1, count: codeCount)
+        histories.reserveCapacity(codeCount)
+        codes.reserveCapacity(codeCount)
         for c in 0..<codeCount where start[c + 1] > start[c] {
+            // Each customer's days are distinct (one entry per customer and day); sort them (insertion sort: few).
+            let lo = start[c], hi = start[c + 1]
+            if hi - lo > 1 {
+                for i in (lo + 1)..<hi {
+                    let d = days[i], a = amounts[i]
+                    var j = i - 1
+                    while j >= lo && days[j] > d { days[j + 1] = days[j]; amounts[j + 1] = amounts[j]; j -= 1 }
+                    days[j + 1] = d; amounts[j + 1] = a
+                }
+            }
             indexOfCode[c] = Int32(histories.count)
             codes.append(Int32(c))
-            histories.append(OrderHistory(days: Array(days[start[c]..<start[c + 1]]), amounts: Array(amounts[start[c]..<start[c + 1]])))
+            histories.append(OrderHistory(sortedDays: Array(days[lo..<hi]), amounts: Array(amounts[lo..<hi])))
         }
     }
 }

@@ -23,6 +23,9 @@ public struct LogisticRegression: Sendable, Equatable {
     public var lambda: Double
     public var iterations: Int
     public var converged: Bool
+    /// Covariance of (intercept, coefficients) on the standardised scale: the inverse of the penalised Hessian at the
+    /// optimum (the Laplace approximation of the posterior under the L2 penalty); nil when it is not positive definite.
+    public var covariance: [[Double]]? = nil
 
     /// Intercept and coefficients on the original feature scale: β₀ - Σ βⱼ mⱼ/sⱼ and βⱼ/sⱼ.
     public var rawIntercept: Double {
@@ -40,6 +43,15 @@ public struct LogisticRegression: Sendable, Equatable {
     }
 
     public func probabilities(_ rows: [[Double]]) -> [Double] { rows.map(probability) }
+
+    /// Standard error of the linear predictor η for `features` (from ``covariance``), nil without one.
+    public func logitStandardError(_ features: [Double]) -> Double? {
+        guard let c = covariance, c.count == coefficients.count + 1 else { return nil }
+        let z = [1] + (0..<coefficients.count).map { (features[$0] - means[$0]) / scales[$0] }
+        var v = 0.0
+        for a in 0..<z.count { for b in 0..<z.count { v += z[a] * c[a][b] * z[b] } }
+        return v >= 0 && v.isFinite ? v.squareRoot() : nil
+    }
 
     @inline(__always)
     static func sigmoid(_ eta: Double) -> Double { eta >= 0 ? 1 / (1 + exp(-eta)) : exp(eta) / (1 + exp(eta)) }
@@ -124,8 +136,18 @@ public struct LogisticRegression: Sendable, Equatable {
             if !accepted { converged = g.map(abs).max()! < 1e-6 * max(1, totalW); break }
             if converged { break }
         }
+        // The penalised Hessian at the optimum, for the covariance.
+        var h = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+        for i in 0..<n {
+            let pr = sigmoid(Optimizer.dot(z[i], beta))
+            let v = w[i] * pr * (1 - pr)
+            for a in 0..<k { let va = v * z[i][a]; for b in 0...a { h[a][b] += va * z[i][b] } }
+        }
+        for a in 0..<k { for b in 0..<a { h[b][a] = h[a][b] } }
+        for j in 1..<k { h[j][j] += lambda }
         return LogisticRegression(intercept: beta[0], coefficients: Array(beta.dropFirst()), means: means, scales: scales,
-                                  lambda: lambda, iterations: iterations, converged: converged && beta.allSatisfy(\.isFinite))
+                                  lambda: lambda, iterations: iterations, converged: converged && beta.allSatisfy(\.isFinite),
+                                  covariance: Optimizer.inverseSPD(h))
     }
 }
 

@@ -119,7 +119,7 @@ enum CustomersPage {
         if let result = try? ctx.store.churn(ctx.filter), result.model.usable {
             let m = result.model, row = p.row
             let risk = m.churnRisk(row)
-            let interval = m.riskLow[row].isFinite ? "80% interval \(DisplayFormat.percent(m.riskLow[row], digits: 0))–\(DisplayFormat.percent(m.riskHigh[row], digits: 0)); " : ""
+            let interval = m.riskInterval(row).map { "80% interval \(DisplayFormat.percent($0.low, digits: 0))–\(DisplayFormat.percent($0.high, digits: 0)); " } ?? ""
             page.kpis.append(KPI(key: "churn_risk", label: "Churn risk, \(m.horizonDays) days", value: DisplayFormat.percent(risk), raw: .double(risk),
                                  hint: "\(interval)\(m.riskModel!.rawValue)"))
             if m.valueUsable {
@@ -131,7 +131,7 @@ enum CustomersPage {
                 case .population: basis = "order value: the average customer's"
                 case .none: basis = "no order value"
                 }
-                let clvInterval = m.lifetimeValueLow[row].isFinite ? "80% interval \(DisplayFormat.money(currency: m.lifetimeValueLow[row]))–\(DisplayFormat.money(currency: m.lifetimeValueHigh[row])); " : ""
+                let clvInterval = m.lifetimeValueInterval(row).map { "80% interval \(DisplayFormat.money(currency: $0.low))–\(DisplayFormat.money(currency: $0.high)); " } ?? ""
                 page.kpis += [
                     KPI(key: "expected_orders_90d", label: "Expected orders, 90 days", value: DisplayFormat.decimal(m.expected90[row], digits: 2), raw: .double(m.expected90[row]),
                         hint: "30 days \(DisplayFormat.decimal(m.expected30[row], digits: 2)) · 365 days \(DisplayFormat.decimal(m.expected365[row], digits: 2))"),

@@ -108,6 +108,8 @@ struct PageRenderer: Sendable {
                             "rows": shown.map { row -> [String: Any] in
                                 ["cells": row.map { cell -> [String: Any] in
                                     var cd: [String: Any] = ["text": cell.display, "numeric": cell.isNumeric]
+                                    // Sentences (reasons, statuses) wrap instead of running off the table.
+                                    if !cell.isNumeric && cell.display.count > 48 { cd["wrap"] = true }
                                     if case .link(_, let href) = cell { cd["href"] = href }
                                     return cd
                                 }]

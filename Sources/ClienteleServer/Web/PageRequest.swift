@@ -59,13 +59,23 @@ struct PageRequest: Sendable {
         return spaced.removingPercentEncoding ?? spaced
     }
 
-    private static let unreserved: CharacterSet = {
-        var set = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
-
+    /// Percent-encodes every UTF-8 byte except the unreserved ASCII characters (letters, digits, `-._~`), as
+    /// RFC 3986 section 2.3 says; a byte loop (Foundation's version was a tenth of a churn page's time).
     static func encode(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+        var needs = false
+        for b in s.utf8 where !isUnreserved(b) { needs = true; break }
+        if !needs { return s }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count * 3)
+        for b in s.utf8 {
+            if isUnreserved(b) { out.append(b) } else { out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]] }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @inline(__always)
+    static func isUnreserved(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
     }
 }
