@@ -22,23 +22,33 @@ import Testing
         let d = Fixture.day("2022-01-10")
         // One customer spends 10,000, 99 spend 10: the top 1% (1 customer) hold 10000 / 10990 = 91%.
         let skewed = Analysis(lines: Self.lines([("BIG", d, 100_000_000, "X")] + (0..<99).map { ("C\($0)", d, 100_000, "X") }))
-        let r = try #require(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: skewed)))
+        // Without a churn model nothing says what the top accounts put at risk: no action.
+        #expect(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: skewed)) == nil)
+        // With a 50% churn risk for everyone: BIG's next 12 months at its pace = 10,000 (known 1 day: what it spent);
+        // at risk 5,000; 10% saved = 500.00, within its expected value 10,000 x (1 - 0.5).
+        let risks = RecommendationInput.RiskView(risks: [Double](repeating: 0.5, count: 100), riskWords: "chance of no order in the next 90 days", modelName: "Test")
+        let input = RecommendationInput(analysis: skewed, risks: risks)
+        let r = try #require(ConcentrationRiskRule().evaluate(input))
         #expect(ids(skewed, r.rows) == ["BIG"])
-        #expect(r.value == 100_000_000)
+        #expect(r.value == 5_000_000)
+        #expect(r.valueFormula.hasSuffix("= 10% x 5,000.00 = 500.00"))
         #expect(r.priority == .high)
         #expect(r.why[0].hasPrefix("The top 1% of customers hold 91.0% of revenue"))
         let even = Analysis(lines: Self.lines((0..<100).map { ("C\($0)", d, 100_000, "X") }))
-        #expect(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: even)) == nil)
+        #expect(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: even, risks: risks)) == nil)
     }
 
     @Test func tierUpgrade() throws {
         // Silver's entry revenue is C4's 14.666; Gold's is C1's 25.5. At 70%: Bronze customers with at least 10.2662
-        // are C7 and C8 (10.5 each): 2 x (14.666 - 10.5) = 8.332 to lift them. C4 (14.666) is below 70% of 25.5.
+        // are C7 and C8 (10.5 each): 2 x (14.666 - 10.5) = 8.332 to lift them; 20% of them close it: 1.6664.
+        // C4 (14.666) is below 70% of 25.5.
         var config = RecommendationConfig()
         config.tierNearSharePercent = 70
         let r = try #require(TierUpgradeRule().evaluate(RecommendationInput(analysis: small, config: config)))
         #expect(ids(small, r.rows) == ["C7", "C8"])
-        #expect(r.value == Fixture.units("8.332"))
+        #expect(r.value == Fixture.units("1.6664"))
+        #expect(r.customerValues == [8_332, 8_332])
+        #expect(r.valueFormula == "20% (assumed share who close their gap) x Σ (next tier's entry revenue - their revenue) = 20% x 8.33 = 1.67")
         #expect(r.reasons[0] == "Bronze: 4.17 short of Silver")
         // At the default 80% nobody is close enough.
         #expect(TierUpgradeRule().evaluate(RecommendationInput(analysis: small)) == nil)
@@ -46,10 +56,13 @@ import Testing
 
     @Test func secondOrderBeforeTheDropOff() throws {
         // Average retention falls from 100% (month 0) to 0% (month 1). One-order customers whose first order is at
-        // most 60 days old: C6 (1 day) and C3 (29 days). Value = 2 x AOV 7.4907 x 10% = 1.4981 (units, truncated).
+        // most 60 days old: C6 (1 day) and C3 (29 days). Value = 2 x (AOV 7.4907 x 10% = 0.749, units truncated).
         let r = try #require(SecondOrderRule().evaluate(RecommendationInput(analysis: small)))
         #expect(ids(small, r.rows) == ["C6", "C3"])
-        #expect(r.value == 14_981)
+        #expect(r.value == 14_980)
+        // The engine caps each customer at its expected value: C3's net revenue is negative (worth 0), so 0.749.
+        let ranked = RecommendationEngine.run(RecommendationInput(analysis: small))
+        #expect(ranked.first { $0.id == "second-order" }?.value == 7_490)
         #expect(r.title == "Turn 2 new buyers into repeat customers before month 1")
         var config = RecommendationConfig()
         config.newBuyerWindowDays = 0
@@ -70,12 +83,29 @@ import Testing
 
     @Test func marketsThatDiffer() throws {
         let d = Fixture.day("2022-01-10")
-        // 40 customers in A spend 100 each, 40 in B spend 10: B is under-performing by 90 per customer: 40 x 90.
+        // 40 customers in A spend 100 each, 40 in B spend 10 (all known for 1 day: their 12-month pace is what they
+        // spent). A holds half of the customers: it is the reference. B lags by a median 90 per customer; 10% of
+        // that gap closed: 40 x 9 = 360.
         let split = Analysis(lines: Self.lines((0..<40).map { ("A\($0)", d, 1_000_000, "A") } + (0..<40).map { ("B\($0)", d, 100_000, "B") }))
         let r = try #require(MarketsRule().evaluate(RecommendationInput(analysis: split)))
-        #expect(r.value == 3_600 * 10_000)
-        #expect(r.rows.count == 80)
-        #expect(r.why.contains("B: revenue per customer 10.00 vs 100.00 elsewhere (40 customers)."))
+        #expect(r.value == 3_600_000)
+        #expect(r.rows.count == 40)
+        #expect(r.why.contains("B: the median customer brings 10.00 over 12 months at its pace, against 100.00 in A, the home market (40 vs 40 customers; the gap holds in at least 97.5% of bootstrap resamples)."))
+        #expect(r.valueFormula.hasSuffix("= 10% x 3,600.00 = 360.00"))
+        // A home market with 90% of customers is the reference, never the laggard: 360 home customers spending
+        // 10-19 and 40 foreign wholesale accounts spending 200 each give no action (the strong market carries no value).
+        let home = Analysis(lines: Self.lines((0..<360).map { ("H\($0)", d, Int64(100_000 + ($0 % 10) * 10_000), "United Kingdom") }
+                                              + (0..<40).map { ("W\($0)", d, 2_000_000, "Germany") }))
+        #expect(MarketsRule().evaluate(RecommendationInput(analysis: home)) == nil)
+        // A gap driven by a handful of large accounts is not a market problem: B's median customer spends as much as
+        // A's (10), though five accounts of 10,000 make B's mean far higher and A's mean 10x lower than B's.
+        let few = Analysis(lines: Self.lines((0..<40).map { ("A\($0)", d, 100_000, "A") } + (0..<35).map { ("B\($0)", d, 100_000, "B") }
+                                             + (0..<5).map { ("BIG\($0)", d, 100_000_000, "B") }))
+        #expect(MarketsRule().evaluate(RecommendationInput(analysis: few)) == nil)
+        // Noise: two markets drawn from the same spread of spends (1..60) do not differ.
+        let noisy = Analysis(lines: Self.lines((0..<60).map { ("A\($0)", d, Int64(10_000 * (1 + $0)), "A") }
+                                               + (0..<60).map { ("B\($0)", d, Int64(10_000 * (60 - $0)), "B") }))
+        #expect(MarketsRule().evaluate(RecommendationInput(analysis: noisy)) == nil)
         let same = Analysis(lines: Self.lines((0..<40).map { ("A\($0)", d, 100_000, "A") } + (0..<40).map { ("B\($0)", d, 100_000, "B") }))
         #expect(MarketsRule().evaluate(RecommendationInput(analysis: same)) == nil)
     }
@@ -88,12 +118,17 @@ import Testing
             for i in 0..<(mo == 11 ? 30 : 10) { rows.append(("N\(m)-\(i)", CivilDate.dayNumber(year: y, month: mo, day: 1), 100_000, "X")) }
         }
         let a = Analysis(lines: Self.lines(rows))
-        // December 2021 is not over (data ends 2021-12-01): December counts once. Average month = 140 / 12 = 11.7;
-        // November = 30 (2.6x). First-year revenue per new customer = 10. Value = 30 x 10 x 10% = 30.
+        // The first month (2020-01) is left out, December 2021 is not over (data ends 2021-12-01): January and
+        // December are observed once and do not count (a season needs two observations). Average of February to
+        // November = (9 x 10 + 30) / 10 = 12; November = 30 (2.5x). First-year revenue per new customer = 10 (full-year
+        // cohorts after the first month). Value = 30 x 10 x 10% = 30.
         let r = try #require(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: a)))
         #expect(r.title == "Prepare acquisition ahead of November")
         #expect(r.value == 300_000)
-        #expect(r.why[0] == "November brings 30 new customers on average, 2.6x the average month (12).")
+        #expect(r.why[0] == "November brings 30 new customers on average, 2.5x the average month (12).")
+        // One year of data observes each month once: no seasonality.
+        let oneYear = Analysis(lines: Self.lines(rows.filter { $0.1 >= CivilDate.dayNumber(year: 2021, month: 1, day: 1) }))
+        #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: oneYear)) == nil)
         #expect(r.rows.count == 60)
         // One intake of customers (all joined in the first three months, as in CDNOW), then repeat orders only.
         var intake: [(String, Int, Int64, String)] = []
@@ -114,10 +149,11 @@ import Testing
             [.atRisk, .cantLose].contains(demo.segment[$0]) && [.silver, .gold, .platinum].contains(demo.tier[$0])
         }
         #expect(Set(w.rows) == Set(expected))
-        #expect(w.value == expected.reduce(Int64(0)) { $0 + input.runRate($1, months: 12) })
+        // Without a churn model: 15% (assumed response) of their next 12 months at their past pace.
+        #expect(w.value == expected.reduce(Int64(0)) { $0 + Money.units(rounding: Double(input.runRate($1, months: 12)) * 0.15)! })
         #expect(w.rows.count == w.reasons.count)
-        let c = try #require(ProtectChampionsRule().evaluate(input))
-        #expect(c.rows.count == demo.kpis.championsCount)
+        // Without a churn model nothing says what the Champions put at risk: no action (never their whole revenue).
+        #expect(ProtectChampionsRule().evaluate(input) == nil)
         // The small fixture has neither At Risk / Can't Lose Them customers nor Champions.
         #expect(WinBackRule().evaluate(RecommendationInput(analysis: small)) == nil)
         #expect(ProtectChampionsRule().evaluate(RecommendationInput(analysis: small)) == nil)
@@ -135,8 +171,12 @@ import Testing
                 || (model.churnRisk($0) >= 0.5 && [.gold, .platinum].contains(a.tier[$0]))
         }
         #expect(Set(w.rows) == Set(expected))
-        #expect(w.value == expected.reduce(Int64(0)) { $0 + Int64((Double(input.runRate($1, months: 12)) * model.churnRisk($1)).rounded()) })
-        #expect(w.valueFormula.hasPrefix("sum over these customers of churn risk"))
+        // 15% of churn risk x the next 12 months at the past pace, per customer.
+        #expect(w.value == expected.reduce(Int64(0)) { $0 + Money.units(rounding: Double(Money.units(rounding: Double(input.runRate($1, months: 12)) * model.churnRisk($1))!) * 0.15)! })
+        #expect(w.valueFormula.hasPrefix("15% (assumed response) x Σ churn risk (chance of no order in the next 90 days, "))
+        let c = try #require(ProtectChampionsRule().evaluate(input))
+        #expect(c.rows.count == a.kpis.championsCount)
+        #expect(c.value < a.kpis.championsRevenue / 10)   // never the Champions' revenue
         #expect(w.reasons[0].contains("chance of no order in the next 90 days"))
     }
 
@@ -186,7 +226,7 @@ import Testing
         let a = RecommendationEngine.run(RecommendationInput(analysis: small)).map(\.id)
         let b = RecommendationEngine.run(RecommendationInput(analysis: demo)).map(\.id)
         #expect(a == ["second-order"])
-        #expect(b.contains("win-back") && b.contains("protect-champions"))
+        #expect(b.contains("win-back") && !b.contains("protect-champions"))   // no churn model: Champions not valued
         #expect(a != b)
         // Ranked by value at stake.
         let ranked = RecommendationEngine.run(RecommendationInput(analysis: demo))

@@ -148,16 +148,17 @@ import Testing
     @Test func recommendationsPageListsTheEngineActions() async throws {
         let app = try await Self.app(try Self.store())
         try await app.test(.router) { client in
-            // On the fixture only the second-order rule fires: C6 and C3, 2 x 7.4907 x 10% = 1.4981.
+            // On the fixture only the second-order rule fires: C6 and C3, each 7.4907 x 10% = 0.749, C3 capped at its
+            // expected value 0 (its net revenue is negative): 0.749.
             let page = try Self.json(try await Self.get(client, "/recommendations.json").body)
             let actions = try #require(page["actions"] as? [[String: Any]])
             #expect(actions.map { $0["id"] as? String } == ["second-order"])
-            #expect((actions[0]["value"] as? NSNumber)?.doubleValue == 1.4981)
+            #expect((actions[0]["value"] as? NSNumber)?.doubleValue == 0.749)
             let csv = try await Self.get(client, "/recommendations.csv?_table=second-order").body
             #expect(csv.hasPrefix("customer_id,country,segment,tier,monetary,recency_days,churn_risk,clv_12m,reason\nC6,Portugal,Promising,Bronze,3,1,"))
             let html = try await Self.get(client, "/recommendations").body
             #expect(html.contains("Turn 2 new buyers into repeat customers before month 1"))
-            #expect(html.contains("1.50</strong> at stake"))
+            #expect(html.contains("0.75</strong> expected over 12 months"))
         }
     }
 

@@ -18,13 +18,18 @@ public struct Recommendation: Sendable {
     public var rows: [Int]
     /// A short reason per selected customer (same order as `rows`), for the customer list.
     public var reasons: [String]
-    /// Money at stake or the opportunity, in money units, and how it was computed.
+    /// Expected incremental value over the horizon (money units): what the action can plausibly add or save, and
+    /// how it was computed, with the numbers filled in.
     public var value: Int64
     public var valueFormula: String
     public var priority: Priority
     public var timing: String
     /// How to measure success.
     public var success: String
+    /// Expected incremental value per customer (same order as `rows`; money units), each at most the customer's
+    /// expected value over the horizon. Empty for an action whose value is not carried by today's customers
+    /// (acquisition ahead of a seasonal peak).
+    public var customerValues: [Int64] = []
 }
 
 /// The engine's thresholds; every rule documents which ones it reads. Defaults are the values a retention team
@@ -53,6 +58,15 @@ public struct RecommendationConfig: Sendable {
     public var marketRatio = 1.5
     /// Seasonality: a calendar month is a peak when it brings this many times the average month's new customers.
     public var seasonalityPeakRatio = 1.3
+    /// Response assumptions (percent): the share of the at-risk value a win-back saves, of the Champions' and the top
+    /// accounts' at-risk value that keeping them close saves, of the gap to the next tier that an upgrade offer
+    /// closes, of a market's gap to the reference that work on it closes, and the gain from preparing acquisition
+    /// ahead of a seasonal peak.
+    public var winBackResponsePercent = 15
+    public var protectResponsePercent = 10
+    public var tierUpgradeResponsePercent = 20
+    public var marketResponsePercent = 10
+    public var seasonalityGainPercent = 10
     /// H of churn risk (the chance of no order in the next H days) and of its holdout; `--horizon-days` overrides it.
     public var horizonDays = ChurnModel.defaultHorizonDays
 
@@ -72,11 +86,48 @@ public struct RecommendationInput: Sendable {
     /// The churn prediction of the same analysis, when usable (rules then use its churn risk).
     public var churn: ChurnModel?
 
+    /// Churn risk per analysis row as the rules read it (from ``churn`` when usable).
+    public struct RiskView: Sendable {
+        public var risks: [Double]
+        /// "chance of no order in the next 90 days".
+        public var riskWords: String
+        /// The model the risks come from ("BG/NBD").
+        public var modelName: String
+        public func risk(_ row: Int) -> Double { risks[row] }
+        public init(risks: [Double], riskWords: String, modelName: String) {
+            self.risks = risks; self.riskWords = riskWords; self.modelName = modelName
+        }
+    }
+    public var churnRisk: RiskView?
+
     public init(analysis: Analysis, config: RecommendationConfig = RecommendationConfig(), churn: ChurnModel? = nil) {
         self.analysis = analysis
         self.config = config
         self.churn = churn?.usable == true ? churn : nil
+        churnRisk = self.churn.map { RiskView(risks: $0.risk, riskWords: $0.riskWords, modelName: $0.riskModel?.rawValue ?? "") }
     }
+
+    /// Rules on given risks (tests, or risks from elsewhere), without a value model.
+    public init(analysis: Analysis, config: RecommendationConfig = RecommendationConfig(), risks: RiskView) {
+        self.analysis = analysis
+        self.config = config
+        churn = nil
+        churnRisk = risks
+    }
+
+    /// The customer's expected value over the horizon (`valueHorizonMonths`), the cap of every action's value for
+    /// it: the churn model's discounted value when it has one over that horizon, otherwise its revenue at its past
+    /// pace weighted by its chance of ordering again (1 - churn risk) when there is a churn risk, otherwise the past
+    /// pace alone. Money units, never negative.
+    public func expectedValue(_ row: Int) -> Int64 {
+        if let m = churn, m.valueUsable, m.options.horizonMonths == config.valueHorizonMonths,
+           let v = Money.units(fromCurrency: max(0, m.lifetimeValue[row].isFinite ? m.lifetimeValue[row] : 0)) {
+            return v
+        }
+        let pace = runRate(row, months: config.valueHorizonMonths)
+        return churnRisk.map { Money.units(rounding: Double(pace) * (1 - $0.risk(row))) ?? 0 } ?? pace
+    }
+
 
     /// A customer's net revenue over the next `months` at its past pace: monetary x H / max(tenure, H), with H the
     /// horizon in days (months x 30.44). A customer known for less than the horizon is assumed to repeat what it has
@@ -97,10 +148,33 @@ public enum RecommendationEngine {
         ReactivationRule(), MarketsRule(), AcquisitionSeasonalityRule(),
     ]
 
+    /// Every rule's action, each customer's value capped at its expected value over the horizon, actions without
+    /// customers or without value left out, ranked by value (then priority).
     public static func run(_ input: RecommendationInput, rules: [any RecommendationRule] = rules) -> [Recommendation] {
-        rules.compactMap { $0.evaluate(input) }.sorted {
+        var actions = rules.compactMap { $0.evaluate(input) }
+        for i in actions.indices where !actions[i].customerValues.isEmpty {
+            let before = actions[i].customerValues.reduce(Int64(0), +)
+            actions[i].customerValues = zip(actions[i].rows, actions[i].customerValues).map { min(max(0, $1), input.expectedValue($0)) }
+            let after = actions[i].customerValues.reduce(Int64(0), +)
+            actions[i].value = after
+            if after < before {
+                actions[i].valueFormula += "; capped at each customer's expected value over the next \(input.config.valueHorizonMonths) months: \(DisplayFormat.money(after))"
+            }
+        }
+        return actions.filter { !$0.rows.isEmpty && $0.value > 0 }.sorted {
             $0.value != $1.value ? $0.value > $1.value : ($0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id)
         }
+    }
+
+    /// The page total: each customer counted once, under its highest-ranked action (`actions` in rank order), plus
+    /// the actions not carried by today's customers; and the part carried by today's customers.
+    public static func total(_ actions: [Recommendation]) -> (total: Int64, customers: Int64, customerCount: Int) {
+        var seen = Set<Int>(), fromCustomers: Int64 = 0, other: Int64 = 0
+        for a in actions {
+            if a.customerValues.isEmpty { other += a.value; continue }
+            for (r, v) in zip(a.rows, a.customerValues) where seen.insert(r).inserted { fromCustomers += v }
+        }
+        return (fromCustomers + other, fromCustomers, seen.count)
     }
 }
 
@@ -114,6 +188,9 @@ extension RecommendationConfig: Codable {
         case marketMinimumCustomers = "market_minimum_customers", marketRatio = "market_ratio"
         case seasonalityPeakRatio = "seasonality_peak_ratio"
         case horizonDays = "horizon_days"
+        case winBackResponsePercent = "win_back_response_percent", protectResponsePercent = "protect_response_percent"
+        case tierUpgradeResponsePercent = "tier_upgrade_response_percent", marketResponsePercent = "market_response_percent"
+        case seasonalityGainPercent = "seasonality_gain_percent"
     }
 
     /// Reads a JSON object; keys that are absent keep their defaults, unknown keys are an error. `contact_cost` is
@@ -157,6 +234,16 @@ extension RecommendationConfig: Codable {
         marketRatio = try c.decodeIfPresent(Double.self, forKey: .marketRatio) ?? marketRatio
         seasonalityPeakRatio = try c.decodeIfPresent(Double.self, forKey: .seasonalityPeakRatio) ?? seasonalityPeakRatio
         horizonDays = try c.decodeIfPresent(Int.self, forKey: .horizonDays) ?? horizonDays
+        winBackResponsePercent = try c.decodeIfPresent(Int.self, forKey: .winBackResponsePercent) ?? winBackResponsePercent
+        protectResponsePercent = try c.decodeIfPresent(Int.self, forKey: .protectResponsePercent) ?? protectResponsePercent
+        tierUpgradeResponsePercent = try c.decodeIfPresent(Int.self, forKey: .tierUpgradeResponsePercent) ?? tierUpgradeResponsePercent
+        marketResponsePercent = try c.decodeIfPresent(Int.self, forKey: .marketResponsePercent) ?? marketResponsePercent
+        seasonalityGainPercent = try c.decodeIfPresent(Int.self, forKey: .seasonalityGainPercent) ?? seasonalityGainPercent
+        for (name, v) in [("win_back_response_percent", winBackResponsePercent), ("protect_response_percent", protectResponsePercent),
+                          ("tier_upgrade_response_percent", tierUpgradeResponsePercent), ("market_response_percent", marketResponsePercent),
+                          ("seasonality_gain_percent", seasonalityGainPercent)] where !(0...100).contains(v) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(name) must be between 0 and 100, got \(v)"))
+        }
         guard horizonDays >= 1 && horizonDays <= 3660 else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "horizon_days must be between 1 and 3660 days, got \(horizonDays)"))
         }
@@ -185,6 +272,11 @@ extension RecommendationConfig: Codable {
         try c.encode(marketRatio, forKey: .marketRatio)
         try c.encode(seasonalityPeakRatio, forKey: .seasonalityPeakRatio)
         try c.encode(horizonDays, forKey: .horizonDays)
+        try c.encode(winBackResponsePercent, forKey: .winBackResponsePercent)
+        try c.encode(protectResponsePercent, forKey: .protectResponsePercent)
+        try c.encode(tierUpgradeResponsePercent, forKey: .tierUpgradeResponsePercent)
+        try c.encode(marketResponsePercent, forKey: .marketResponsePercent)
+        try c.encode(seasonalityGainPercent, forKey: .seasonalityGainPercent)
     }
 
     /// Reads the settings from a JSON file, with a message that names the file and the problem.

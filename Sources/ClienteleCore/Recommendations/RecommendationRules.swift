@@ -16,44 +16,51 @@ public struct WinBackRule: RecommendationRule {
         let a = input.analysis, c = input.config
         let tierOrder: [ValueTier] = [.bronze, .silver, .gold, .platinum]
         let minIndex = tierOrder.firstIndex(of: c.winBackMinimumTier) ?? 1
-        let model = input.churn
+        let model = input.churnRisk
         // RFM's at-risk segments, and with a fitted model also Gold and Platinum customers whose churn risk (chance of
         // no order in the model's horizon) is 50% or more.
         let rows = (0..<a.table.count).filter { r in
             let tierOK = (tierOrder.firstIndex(of: a.tier[r]) ?? 0) >= minIndex
             let rfm = c.winBackSegments.contains(a.segment[r]) && tierOK
-            let predicted = model.map { m in m.churnRisk(r) >= 0.5 && (a.tier[r] == .gold || a.tier[r] == .platinum) } ?? false
+            let predicted = model.map { m in m.risk(r) >= 0.5 && (a.tier[r] == .gold || a.tier[r] == .platinum) } ?? false
             return rfm || predicted
         }.sorted { a.table.monetary[$0] > a.table.monetary[$1] }
         guard !rows.isEmpty else { return nil }
-        // Without a model: the next 12 months at the past pace. With one: the same, weighted by the churn risk.
-        let value = rows.reduce(Int64(0)) { sum, r in
+        // Expected incremental value: the response share of what is at risk, churn risk x the next months at the
+        // customer's past pace (without a churn model, the whole pace: these customers are lapsing by RFM).
+        let response = Double(c.winBackResponsePercent) / 100
+        var atRisk: Int64 = 0
+        let values = rows.map { r -> Int64 in
             let pace = input.runRate(r, months: c.valueHorizonMonths)
-            return sum + (model.map { Money.units(rounding: Double(pace) * $0.churnRisk(r)) ?? 0 } ?? pace)
+            let risky = model.map { Money.units(rounding: Double(pace) * $0.risk(r)) ?? 0 } ?? pace
+            atRisk += risky
+            return Money.units(rounding: Double(risky) * response) ?? 0
         }
+        let value = values.reduce(Int64(0), +)
         let past = rows.reduce(Int64(0)) { $0 + a.table.monetary[$1] }
         let recency = lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0
         let freq = lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0
         let segments = c.winBackSegments.map(\.rawValue).sorted().joined(separator: " and ")
-        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers whose \(model!.riskWords) is 50% or more (\(model!.riskModel?.rawValue ?? "churn model"))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
+        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers whose \(model!.riskWords) is 50% or more (\(model!.modelName))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
                    "Their median customer placed \(count(freq, "order")) but has not ordered for \(DisplayFormat.days(recency))."]
         if let model {
-            let meanRisk = rows.reduce(0.0) { $0 + model.churnRisk($1) } / Double(rows.count)
-            why.append("The churn model (\(model.riskModel?.rawValue ?? "")) gives them a mean \(model.riskWords) of \(pct(meanRisk)).")
+            let meanRisk = rows.reduce(0.0) { $0 + model.risk($1) } / Double(rows.count)
+            why.append("The churn model (\(model.modelName)) gives them a mean \(model.riskWords) of \(pct(meanRisk)).")
         }
         return Recommendation(
             id: id, title: "Win back \(count(rows.count, "high-value customer")) who have gone quiet",
             why: why,
             who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers with a churn risk of 50% or more"), largest spenders first",
             rows: rows,
-            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", \($0.riskWords) \(pct($0.churnRisk(r)))" } ?? "") },
+            reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", \($0.riskWords) \(pct($0.risk(r)))" } ?? "") },
             value: value,
-            valueFormula: model == nil
-                ? "sum over these customers of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months of revenue at their past pace"
-                : "sum over these customers of churn risk (\(model!.riskWords), \(model!.riskModel?.rawValue ?? "")) x their next \(c.valueHorizonMonths) months of revenue at their past pace (net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months))",
+            valueFormula: "\(c.winBackResponsePercent)% (assumed response) x " + (model == nil
+                ? "their next \(c.valueHorizonMonths) months of revenue at their past pace (net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months); no churn model, so all of it is taken as at risk) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"
+                : "Σ churn risk (\(model!.riskWords), \(model!.modelName)) x their next \(c.valueHorizonMonths) months of revenue at their past pace = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"),
             priority: rows.count >= 10 || value >= a.kpis.totalRevenue / 20 ? .high : .medium,
             timing: "Now: a personal offer or call within 2 weeks, before they drift into Hibernating.",
-            success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.")
+            success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.",
+            customerValues: values)
     }
 }
 
@@ -66,19 +73,29 @@ public struct ProtectChampionsRule: RecommendationRule {
     public func evaluate(_ input: RecommendationInput) -> Recommendation? {
         let a = input.analysis, c = input.config
         let rows = (0..<a.table.count).filter { a.segment[$0] == .champions }.sorted { a.table.monetary[$0] > a.table.monetary[$1] }
-        guard !rows.isEmpty else { return nil }
-        let value = rows.reduce(Int64(0)) { $0 + input.runRate($1, months: c.valueHorizonMonths) }
+        // Without a churn model there is no estimate of what the Champions put at risk: no value, no action.
+        guard !rows.isEmpty, let model = input.churnRisk else { return nil }
+        let response = Double(c.protectResponsePercent) / 100
+        var atRisk: Int64 = 0
+        let values = rows.map { r -> Int64 in
+            let risky = Money.units(rounding: Double(input.runRate(r, months: c.valueHorizonMonths)) * model.risk(r)) ?? 0
+            atRisk += risky
+            return Money.units(rounding: Double(risky) * response) ?? 0
+        }
+        let value = values.reduce(Int64(0), +)
+        let meanRisk = rows.reduce(0.0) { $0 + model.risk($1) } / Double(rows.count)
         return Recommendation(
             id: id, title: "Keep the \(count(rows.count, "Champion")) close",
             why: ["Champions are \(pct(ExactRatio.value(rows.count, a.table.count))) of customers and bring \(DisplayFormat.percent((a.kpis.championsRevenueSharePct ?? 0) / 100)) of revenue (\(money(a.kpis.championsRevenue))).",
-                  "Their median customer ordered \(DisplayFormat.days(lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0)) ago and has placed \(lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0) orders."],
+                  "Their median customer ordered \(DisplayFormat.days(lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0)) ago and has placed \(lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0) orders; their mean \(model.riskWords) is \(pct(meanRisk)) (\(model.modelName))."],
             who: "all Champions, largest spenders first", rows: rows,
-            reasons: rows.map { "Champion: \(count(Int(a.table.frequency[$0]), "order")), \(money(a.table.monetary[$0]))" },
+            reasons: rows.map { "Champion: \(count(Int(a.table.frequency[$0]), "order")), \(money(a.table.monetary[$0])), churn risk \(pct(model.risk($0)))" },
             value: value,
-            valueFormula: "sum over Champions of net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months): their next \(c.valueHorizonMonths) months at their past pace",
+            valueFormula: "\(c.protectResponsePercent)% (assumed share saved by keeping them close) x Σ churn risk x their next \(c.valueHorizonMonths) months at their past pace = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
             priority: (a.kpis.championsRevenueSharePct ?? 0) >= 20 ? .high : .medium,
             timing: "Ongoing: early access, thank-you notes and service priority; review every quarter.",
-            success: "Share of today's Champions still Champions next quarter; their order frequency.")
+            success: "Share of today's Champions still Champions next quarter; their order frequency.",
+            customerValues: values)
     }
 }
 
@@ -96,7 +113,9 @@ public struct SecondOrderRule: RecommendationRule {
         let rows = (0..<a.table.count).filter { a.table.frequency[$0] == 1 && a.table.tenureDays($0) <= c.newBuyerWindowDays }
             .sorted { a.table.firstPurchase[$0] > a.table.firstPurchase[$1] }
         guard !rows.isEmpty else { return nil }
-        let value = Money.clamped(Int128(rows.count) * Int128(aov) * Int128(c.secondOrderUpliftPercent) / 100)
+        let each = Money.clamped(Int128(aov) * Int128(c.secondOrderUpliftPercent) / 100)
+        let values = rows.map { _ in each }
+        let value = Money.clamped(Int128(rows.count) * Int128(each))
         let repeatRate = a.kpis.repeatCustomerRate
         return Recommendation(
             id: id, title: "Turn \(count(rows.count, "new buyer")) into repeat customers before month \(drop.offset)",
@@ -105,10 +124,11 @@ public struct SecondOrderRule: RecommendationRule {
             who: "customers with exactly one order, placed in the last \(c.newBuyerWindowDays) days, newest first", rows: rows,
             reasons: rows.map { "first order \(DisplayFormat.days(a.table.tenureDays($0))) ago, \(money(a.table.monetary[$0]))" },
             value: value,
-            valueFormula: "customers x average order value (\(money(aov))) x \(c.secondOrderUpliftPercent) points more of them placing a second order",
+            valueFormula: "\(DisplayFormat.integer(rows.count)) customers x average order value \(money(aov)) x \(c.secondOrderUpliftPercent) points more of them placing a second order (assumed uplift) = \(money(value))",
             priority: .high,
             timing: "Within \(max(1, drop.offset)) month\(drop.offset > 1 ? "s" : "") of the first order: a welcome series and a second-order incentive around week 3.",
-            success: "Month-\(drop.offset) retention of the next cohorts against the average of \(pct(drop.after)).")
+            success: "Month-\(drop.offset) retention of the next cohorts against the average of \(pct(drop.after)).",
+            customerValues: values)
     }
 }
 
@@ -122,27 +142,33 @@ public struct TierUpgradeRule: RecommendationRule {
         let a = input.analysis, c = input.config
         let gaps = a.tierGaps(nearSharePercent: c.tierNearSharePercent).filter { !$0.nearRows.isEmpty }
         guard !gaps.isEmpty else { return nil }
-        var rows: [Int] = [], reasons: [String] = []
+        var rows: [Int] = [], reasons: [String] = [], values: [Int64] = []
+        var gapTotal: Int64 = 0
         for g in gaps {
             for r in g.nearRows.sorted(by: { a.table.monetary[$0] > a.table.monetary[$1] }) {
                 rows.append(r)
-                reasons.append("\(g.from.rawValue): \(money(g.threshold - a.table.monetary[r])) short of \(g.to.rawValue)")
+                let gap = max(0, g.threshold - a.table.monetary[r])
+                gapTotal += gap
+                values.append(gap * Int64(c.tierUpgradeResponsePercent) / 100)
+                reasons.append("\(g.from.rawValue): \(money(gap)) short of \(g.to.rawValue)")
             }
         }
-        let value = Money.clamped(gaps.reduce(Int128(0)) { $0 + Int128($1.revenueToLift) })
+        let value = values.reduce(Int64(0), +)
         return Recommendation(
             id: id, title: "Move \(count(rows.count, "customer")) up a value tier",
             why: gaps.map { "\(count($0.nearRows.count, "\($0.from.rawValue) customer")) have at least \(c.tierNearSharePercent)% of \($0.to.rawValue)'s entry revenue (\(money($0.threshold))); a \($0.to.rawValue) customer spends \(money($0.averageGap)) more on average." },
             who: "customers within \(100 - c.tierNearSharePercent)% of the next tier's entry revenue", rows: rows, reasons: reasons,
-            value: value, valueFormula: "sum over these customers of (next tier's entry revenue - their revenue)",
+            value: value, valueFormula: "\(c.tierUpgradeResponsePercent)% (assumed share who close their gap) x Σ (next tier's entry revenue - their revenue) = \(c.tierUpgradeResponsePercent)% x \(money(gapTotal)) = \(money(value))",
             priority: .medium,
             timing: "Next campaign: bundles or a threshold offer sized to each customer's gap.",
-            success: "Customers who reach the next tier within 90 days, and the revenue gained.")
+            success: "Customers who reach the next tier within 90 days, and the revenue gained.",
+            customerValues: values)
     }
 }
 
 /// Revenue concentration risk: fires when the top 1% of customers hold at least the configured share or the Gini
-/// is at least the configured value. Value at stake = the revenue of the top 1%.
+/// is at least the configured value. Value = a share of their revenue at risk (churn risk x pace) that account
+/// management saves; needs a churn model.
 public struct ConcentrationRiskRule: RecommendationRule {
     public let id = "concentration-risk"
     public init() {}
@@ -154,16 +180,25 @@ public struct ConcentrationRiskRule: RecommendationRule {
         guard top1 * 100 >= Double(c.concentrationTop1Percent) || gini >= c.concentrationGini else { return nil }
         let k = Int((Double(a.table.count) * 0.01).rounded(.up))
         let rows = Array((0..<a.table.count).sorted { a.table.monetary[$0] > a.table.monetary[$1] }.prefix(k))
-        let value = rows.reduce(Int64(0)) { $0 + max(0, a.table.monetary[$1]) }
+        // What account management can save: a share of the top accounts' revenue at risk (needs a churn model).
+        guard let model = input.churnRisk else { return nil }
+        var atRisk: Int64 = 0
+        let values = rows.map { r -> Int64 in
+            let risky = Money.units(rounding: Double(input.runRate(r, months: c.valueHorizonMonths)) * model.risk(r)) ?? 0
+            atRisk += risky
+            return risky * Int64(c.protectResponsePercent) / 100
+        }
+        let value = values.reduce(Int64(0), +)
         return Recommendation(
             id: id, title: "Reduce dependence on the top \(count(k, "customer"))",
             why: ["The top 1% of customers hold \(pct(top1)) of revenue and the top 20% hold \(pct(conc.top20)); the Gini coefficient is \(DisplayFormat.decimal(gini, digits: 2)) (thresholds: \(c.concentrationTop1Percent)% or \(DisplayFormat.decimal(c.concentrationGini, digits: 2)))."],
             who: "the top 1% of customers by revenue", rows: rows,
             reasons: rows.map { "\(money(a.table.monetary[$0])) (\(pct(ExactRatio.value(a.table.monetary[$0], a.kpis.totalRevenue))) of revenue)" },
-            value: value, valueFormula: "revenue of the top 1% of customers: what a few departures would put at risk",
+            value: value, valueFormula: "\(c.protectResponsePercent)% (assumed share saved by account management) x Σ churn risk x their next \(c.valueHorizonMonths) months at their past pace = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
             priority: top1 >= 0.25 ? .high : .medium,
             timing: "This quarter: account management for these customers, and growth of the Gold and Silver tiers.",
-            success: "Top-1% share of revenue falling while total revenue holds.")
+            success: "Top-1% share of revenue falling while total revenue holds.",
+            customerValues: values)
     }
 }
 
@@ -197,16 +232,23 @@ public struct ReactivationRule: RecommendationRule {
             who: "Hibernating customers whose expected return exceeds the contact cost, best first", rows: rows,
             reasons: zip(rows, net).map { "expected net return \(money($1)), last order \(DisplayFormat.days(t.recencyDays($0))) ago" },
             value: value,
-            valueFormula: "sum over these customers of (\(c.reactivationRatePercent)% x average order value - contact cost \(money(c.contactCost)))",
+            valueFormula: "Σ over these \(DisplayFormat.integer(rows.count)) customers of (\(c.reactivationRatePercent)% assumed reactivation x their average order value - contact cost \(money(c.contactCost))) = \(money(value))",
             priority: .low,
             timing: "Next low-cost channel slot (email); one attempt, then suppress non-responders for 6 months.",
-            success: "Orders from contacted vs held-out hibernating customers within 30 days, against the \(c.reactivationRatePercent)% assumed.")
+            success: "Orders from contacted vs held-out hibernating customers within 30 days, against the \(c.reactivationRatePercent)% assumed.",
+            customerValues: net)
     }
 }
 
-/// Markets whose repeat rate or revenue per customer differs markedly (by the configured ratio) from the rest of
-/// the customers. For an under-performing market, value = customers x (the rest's revenue per customer - the
-/// market's); for an out-performing one, the same gap is what the rest would gain at its level (not summed).
+/// Markets that lag their reference, like with like. The figure compared is each customer's revenue over the value
+/// horizon at its past pace, by **median** (a few large accounts do not make a market problem), and the repeat rate.
+/// A market holding at least half of the customers (the home market) is the reference for every other market and is
+/// never itself a laggard; without one, each market is compared with all other customers. Both sides need
+/// `marketMinimumCustomers`; a gap counts when the ratio is at least `marketRatio` and it is larger than noise: for
+/// medians, the sign of the median difference holds in at least 97.5% of 400 bootstrap resamples (seeded); for the
+/// repeat rate, a two-proportion z-test at |z| ≥ 1.96. Value for a lagging market = `marketResponsePercent` x its
+/// customers x the gap per customer (median pace gap, or repeat-rate gap x the reference's median pace).
+/// Out-performing markets are mentioned but carry no value.
 public struct MarketsRule: RecommendationRule {
     public let id = "markets"
     public init() {}
@@ -215,53 +257,92 @@ public struct MarketsRule: RecommendationRule {
         let a = input.analysis, c = input.config
         let t = a.table
         guard t.count > 0 else { return nil }
-        var customers = [Int32: Int](), repeaters = [Int32: Int](), revenue = [Int32: Int64]()
-        for r in 0..<t.count {
-            let k = t.country[r]
-            guard k >= 0 else { continue }
-            customers[k, default: 0] += 1
-            if t.frequency[r] >= 2 { repeaters[k, default: 0] += 1 }
-            revenue[k, default: 0] += t.monetary[r]
-        }
-        let totalCustomers = customers.values.reduce(0, +), totalRepeat = repeaters.values.reduce(0, +)
-        let totalRevenue = revenue.values.reduce(0, +)
-        var findings: [(country: Int32, text: String, value: Int64, under: Bool)] = []
-        for (k, n) in customers where n >= c.marketMinimumCustomers && totalCustomers - n >= c.marketMinimumCustomers {
-            let restN = totalCustomers - n
-            let rpc = Double(revenue[k, default: 0]) / Double(n)
-            let restRpc = Double(totalRevenue - revenue[k, default: 0]) / Double(restN)
-            let rr = Double(repeaters[k, default: 0]) / Double(n)
-            let restRr = Double(totalRepeat - repeaters[k, default: 0]) / Double(restN)
+        var byCountry = [Int32: [Int]]()
+        for r in 0..<t.count where t.country[r] >= 0 { byCountry[t.country[r], default: []].append(r) }
+        let total = byCountry.values.reduce(0) { $0 + $1.count }
+        guard total > 0, byCountry.count >= 2 else { return nil }
+        let pace = (0..<t.count).map { Double(input.runRate($0, months: c.valueHorizonMonths)) }
+        let keys = byCountry.keys.sorted()
+        let largest = keys.max { byCountry[$0]!.count < byCountry[$1]!.count }!
+        let home: Int32? = 2 * byCountry[largest]!.count >= total ? largest : nil
+        let response = Double(c.marketResponsePercent) / 100
+        var rng = SeededGenerator(seed: 7)
+        struct Finding { var country: Int32; var text: String; var under: Bool; var perCustomer: Double; var gapTotal: Double }
+        var findings: [Finding] = []
+        for k in keys where k != home && byCountry[k]!.count >= c.marketMinimumCustomers {
+            let rows = byCountry[k]!
+            let ref: [Int] = home.map { byCountry[$0]! } ?? keys.filter { $0 != k }.flatMap { byCountry[$0]! }
+            guard ref.count >= c.marketMinimumCustomers else { continue }
             let name = t.countries.string(k)
-            if restRpc > 0, rpc > 0, rpc / restRpc >= c.marketRatio || restRpc / rpc >= c.marketRatio {
-                let under = rpc < restRpc
-                findings.append((k, "\(name): revenue per customer \(DisplayFormat.money(Money.units(rounding: rpc))) vs \(DisplayFormat.money(Money.units(rounding: restRpc))) elsewhere (\(DisplayFormat.integer(n)) customers).",
-                                 Money.units(rounding: abs(restRpc - rpc) * Double(n)) ?? 0, under))
-            } else if restRr > 0, rr > 0, rr / restRr >= c.marketRatio || restRr / rr >= c.marketRatio {
-                let under = rr < restRr
-                let gapValue = Money.units(rounding: abs(restRr - rr) * Double(n) * restRpc) ?? 0
-                findings.append((k, "\(name): \(pct(rr)) of customers order again vs \(pct(restRr)) elsewhere (\(DisplayFormat.integer(n)) customers).", gapValue, under))
+            let refName = home.map { "\(t.countries.string($0)), the home market" } ?? "all other markets"
+            let m = Self.median(rows.map { pace[$0] }), mr = Self.median(ref.map { pace[$0] })
+            if m > 0, mr > 0, m / mr >= c.marketRatio || mr / m >= c.marketRatio,
+               Self.medianGapHolds(rows.map { pace[$0] }, ref.map { pace[$0] }, rng: &rng) {
+                let under = m < mr
+                findings.append(Finding(country: k, text: "\(name): the median customer brings \(money(Money.units(rounding: m) ?? 0)) over \(c.valueHorizonMonths) months at its pace, against \(money(Money.units(rounding: mr) ?? 0)) in \(refName) (\(DisplayFormat.integer(rows.count)) vs \(DisplayFormat.integer(ref.count)) customers; the gap holds in at least 97.5% of bootstrap resamples).",
+                                        under: under, perCustomer: under ? response * (mr - m) : 0, gapTotal: under ? (mr - m) * Double(rows.count) : 0))
+                continue
+            }
+            let rep = rows.filter { t.frequency[$0] >= 2 }.count, refRep = ref.filter { t.frequency[$0] >= 2 }.count
+            let rr = Double(rep) / Double(rows.count), rrRef = Double(refRep) / Double(ref.count)
+            let pooled = Double(rep + refRep) / Double(rows.count + ref.count)
+            let se = (pooled * (1 - pooled) * (1 / Double(rows.count) + 1 / Double(ref.count))).squareRoot()
+            if rr > 0, rrRef > 0, rr / rrRef >= c.marketRatio || rrRef / rr >= c.marketRatio, se > 0, abs(rr - rrRef) / se >= 1.96, mr > 0 {
+                let under = rr < rrRef
+                findings.append(Finding(country: k, text: "\(name): \(pct(rr)) of customers order again against \(pct(rrRef)) in \(refName) (\(DisplayFormat.integer(rows.count)) vs \(DisplayFormat.integer(ref.count)) customers; z = \(DisplayFormat.decimal(abs(rr - rrRef) / se, digits: 1))).",
+                                        under: under, perCustomer: under ? response * (rrRef - rr) * mr : 0, gapTotal: under ? (rrRef - rr) * mr * Double(rows.count) : 0))
             }
         }
-        guard !findings.isEmpty else { return nil }
-        findings.sort { $0.value > $1.value }
-        let flagged = Set(findings.map(\.country))
-        let rows = (0..<t.count).filter { flagged.contains(t.country[$0]) }.sorted { t.monetary[$0] > t.monetary[$1] }
-        let value = findings.filter(\.under).reduce(Int64(0)) { $0 + $1.value }
-        let underNames = findings.filter(\.under).map { t.countries.string($0.country) }
-        let overNames = findings.filter { !$0.under }.map { t.countries.string($0.country) }
-        var title = "Act on \(count(findings.count, "market")) that behave differently"
-        if !underNames.isEmpty && overNames.isEmpty { title = "Lift under-performing markets: \(underNames.prefix(3).joined(separator: ", "))" }
-        if underNames.isEmpty && !overNames.isEmpty { title = "Learn from strong markets: \(overNames.prefix(3).joined(separator: ", "))" }
+        let lagging = findings.filter(\.under).sorted { $0.gapTotal > $1.gapTotal }
+        guard !lagging.isEmpty else { return nil }
+        var rows: [Int] = [], values: [Int64] = []
+        for f in lagging {
+            let each = Money.units(rounding: f.perCustomer) ?? 0
+            for r in byCountry[f.country]!.sorted(by: { t.monetary[$0] > t.monetary[$1] }) { rows.append(r); values.append(each) }
+        }
+        let value = values.reduce(Int64(0), +)
+        let gapTotal = Money.units(rounding: lagging.reduce(0.0) { $0 + $1.gapTotal }) ?? 0
+        let names = lagging.map { t.countries.string($0.country) }
+        let strong = findings.filter { !$0.under }
         return Recommendation(
-            id: id, title: title, why: findings.map(\.text),
-            who: "customers of the markets listed (countries with at least \(c.marketMinimumCustomers) customers whose figures differ by \(DisplayFormat.decimal(c.marketRatio, digits: 1))x or more from the rest)",
+            id: id, title: "Lift lagging markets: \(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? " and \(names.count - 3) more" : "")",
+            why: lagging.map(\.text) + (strong.isEmpty ? [] : ["Stronger than their reference: " + strong.map { t.countries.string($0.country) }.joined(separator: ", ") + " (no value is put on them)."]),
+            who: "customers of the lagging markets (at least \(c.marketMinimumCustomers) customers each, compared with \(home.map { t.countries.string($0) } ?? "all other markets"))",
             rows: rows, reasons: rows.map { "\(t.countryName($0)): \(count(Int(t.frequency[$0]), "order")), \(money(t.monetary[$0]))" },
             value: value,
-            valueFormula: "for each under-performing market: customers x (rest's revenue per customer - the market's), or customers x repeat-rate gap x rest's revenue per customer",
-            priority: value > 0 ? .medium : .low,
-            timing: "Next planning cycle: check delivery, pricing and assortment in these markets; copy what works in the strong ones.",
-            success: "The gap in revenue per customer or repeat rate against the rest, quarter on quarter.")
+            valueFormula: "\(c.marketResponsePercent)% (assumed share of the gap closed) x Σ over the lagging markets of customers x the gap per customer (median \(c.valueHorizonMonths)-month pace, or repeat-rate gap x the reference's median pace) = \(c.marketResponsePercent)% x \(money(gapTotal)) = \(money(value))",
+            priority: .medium,
+            timing: "Next planning cycle: compare delivery times, prices and assortment with the reference market for these customers.",
+            success: "The median pace or repeat rate of these markets against the reference, quarter on quarter.",
+            customerValues: values)
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        guard !v.isEmpty else { return 0 }
+        let s = v.sorted(), n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    /// Whether the sign of median(a) - median(b) holds in at least 97.5% of 400 bootstrap resamples (groups larger
+    /// than 1,000 are first subsampled to 1,000, seeded).
+    static func medianGapHolds(_ a: [Double], _ b: [Double], rng: inout SeededGenerator) -> Bool {
+        func cap(_ v: [Double]) -> [Double] {
+            guard v.count > 1_000 else { return v }
+            var idx = Array(v.indices)
+            for i in 0..<1_000 { idx.swapAt(i, i + Int(rng.next() % UInt64(v.count - i))) }
+            return idx.prefix(1_000).map { v[$0] }
+        }
+        let x = cap(a), y = cap(b)
+        let sign = median(a) < median(b)
+        var agree = 0
+        let rounds = 400
+        for _ in 0..<rounds {
+            let rx = (0..<x.count).map { _ in x[Int(rng.next() % UInt64(x.count))] }
+            let ry = (0..<y.count).map { _ in y[Int(rng.next() % UInt64(y.count))] }
+            let mx = median(rx), my = median(ry)
+            if mx != my && (mx < my) == sign { agree += 1 }
+        }
+        return Double(agree) >= 0.975 * Double(rounds)
     }
 }
 
@@ -294,20 +375,24 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         // Acquisition must be ongoing (new customers in at least 9 calendar months): a data set that is one intake
         // of customers (like CDNOW's) has no seasonality to speak of.
         guard (0..<12).filter({ newByMonth[$0] > 0 }).count >= 9 else { return nil }
+        // A calendar month observed once is not a season: at least two complete observations of it are needed.
         let perMonth = (0..<12).map { monthsSeen[$0] > 0 ? Double(newByMonth[$0]) / Double(monthsSeen[$0]) : 0 }
-        let seen = perMonth.enumerated().filter { monthsSeen[$0.offset] > 0 }
+        let seen = perMonth.enumerated().filter { monthsSeen[$0.offset] >= 2 }
+        guard seen.count >= 9 else { return nil }
         guard !seen.isEmpty else { return nil }
         let average = seen.reduce(0) { $0 + $1.element } / Double(seen.count)
         let peaks = seen.filter { $0.element >= average * c.seasonalityPeakRatio }.map(\.offset)
         guard !peaks.isEmpty, average > 0 else { return nil }
         // First-year revenue per new customer: cohort revenue of offsets 0...11 over cohort size, complete cohorts.
         var rev: Int64 = 0, size = 0
-        for (row, idx) in m.cohortIndex.enumerated() where m.lastIndex - idx >= 12 {
+        for (row, idx) in m.cohortIndex.enumerated() where m.lastIndex - idx >= 12 && idx >= first {
             rev += m.revenue[row].prefix(12).reduce(0, +); size += m.counts[row][0]
         }
-        let firstYear = size > 0 ? rev / Int64(size) : (a.kpis.avgRevenuePerCustomer ?? 0)
+        // First-year revenue only from cohorts with a full year observed (and not the data's first month).
+        guard size > 0 else { return nil }
+        let firstYear = rev / Int64(size)
         let peakNew = peaks.reduce(0.0) { $0 + perMonth[$1] }
-        let value = Money.units(rounding: peakNew * Double(firstYear) * 0.10) ?? 0
+        let value = Money.units(rounding: peakNew * Double(firstYear) * Double(c.seasonalityGainPercent) / 100) ?? 0
         let peakSet = Set(peaks)
         let recent = (0..<t.count).filter { peakSet.contains(CivilDate.civil(Int(t.firstPurchase[$0])).month - 1) }
             .sorted { t.firstPurchase[$0] > t.firstPurchase[$1] }
@@ -319,7 +404,7 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
             who: "customers acquired in the peak months (to study what brought them), newest first", rows: recent,
             reasons: recent.map { "first order \(DisplayFormat.date(Int(t.firstPurchase[$0])))" },
             value: value,
-            valueFormula: "new customers in the peak months per year x first-year revenue per new customer (\(money(firstYear))) x 10% (assumed gain from preparing early)",
+            valueFormula: "\(DisplayFormat.decimal(peakNew, digits: 0)) new customers in the peak months per year x first-year revenue per new customer \(money(firstYear)) x \(c.seasonalityGainPercent)% (assumed gain from preparing early) = \(money(value))",
             priority: .low,
             timing: "Set budgets and stock 4-6 weeks before \(names.first!); follow up each peak cohort in its second month.",
             success: "New customers and their month-1 retention in the next peak against this year's.")

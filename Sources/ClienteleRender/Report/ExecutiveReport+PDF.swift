@@ -55,7 +55,7 @@ extension ExecutiveReport {
         if actions.isEmpty { flow.paragraph("No rule's condition holds for this selection.") }
         for a in actions {
             flow.heading("\(a.rank). \(a.title)", level: 3)
-            flow.paragraph("\(a.value) at stake · \(a.priority) priority · \(DisplayFormat.integer(a.customers)) customers", font: flow.style.boldFont)
+            flow.paragraph("\(a.value) expected incremental value · \(a.priority) priority · \(DisplayFormat.integer(a.customers)) customers", font: flow.style.boldFont)
             flow.paragraph(a.why)
             flow.paragraph("How the figure is computed: \(a.formula). When: \(a.timing)", size: 8.5, color: flow.style.muted)
         }

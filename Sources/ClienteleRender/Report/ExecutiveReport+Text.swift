@@ -28,7 +28,7 @@ extension ExecutiveReport {
         if actions.isEmpty { md += "No rule's condition holds for this selection.\n\n" }
         for a in actions {
             md += "### \(a.rank). \(a.title)\n\n"
-            md += "- **Money at stake:** \(a.value) (\(a.formula))\n- **Priority:** \(a.priority) · **Customers:** \(DisplayFormat.integer(a.customers))\n- **Why:** \(a.why)\n- **When:** \(a.timing)\n\n"
+            md += "- **Expected incremental value:** \(a.value) (\(a.formula))\n- **Priority:** \(a.priority) · **Customers:** \(DisplayFormat.integer(a.customers))\n- **Why:** \(a.why)\n- **When:** \(a.timing)\n\n"
         }
         md += "## Method\n\n" + method.map { "- **\($0.0).** \($0.1)\n" }.joined()
         if !validation.isEmpty { md += "\n### Model validation\n\n" + validation.map { "- \($0)\n" }.joined() }
@@ -68,7 +68,7 @@ extension ExecutiveReport {
         h += "</section><h2>Recommended actions</h2>"
         if actions.isEmpty { h += "<p>No rule's condition holds for this selection.</p>" }
         for a in actions {
-            h += "<div class=\"action\"><h3>\(a.rank). \(e(a.title))</h3><p><b>\(e(a.value))</b> at stake · \(e(a.priority)) priority · \(DisplayFormat.integer(a.customers)) customers</p><p>\(e(a.why))</p><p class=\"small\">How the figure is computed: \(e(a.formula)). When: \(e(a.timing))</p></div>"
+            h += "<div class=\"action\"><h3>\(a.rank). \(e(a.title))</h3><p><b>\(e(a.value))</b> expected incremental value · \(e(a.priority)) priority · \(DisplayFormat.integer(a.customers)) customers</p><p>\(e(a.why))</p><p class=\"small\">How the figure is computed: \(e(a.formula)). When: \(e(a.timing))</p></div>"
         }
         h += "<h2>Method</h2><dl>" + method.map { "<dt><b>\(e($0.0))</b></dt><dd>\(e($0.1))</dd>" }.joined() + "</dl>"
         if !validation.isEmpty { h += "<h3>Model validation</h3><ul>" + validation.map { "<li>\(e($0))</li>" }.joined() + "</ul>" }

@@ -91,7 +91,7 @@ public struct ExecutiveReport: Sendable {
             summary.append("Against the previous period (\(pp)), revenue changed by \(change(Double(k.totalRevenue), Double(p.totalRevenue))) and customers by \(change(Double(k.totalCustomers), Double(p.totalCustomers))).")
         }
         if let top = recommendations.first {
-            summary.append("The largest opportunity: \(top.title.prefix(1).lowercased() + top.title.dropFirst()) (\(DisplayFormat.money(top.value)) at stake).")
+            summary.append("The largest opportunity: \(top.title.prefix(1).lowercased() + top.title.dropFirst()) (\(DisplayFormat.money(top.value)) of expected incremental value).")
         }
         self.summary = summary
         findings = ExecutiveReport.findings(a)

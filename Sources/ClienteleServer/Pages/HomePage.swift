@@ -45,7 +45,7 @@ enum HomePage {
         <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, each customer's chance of placing no order in the next \(ctx.store.horizonDays) days from the model that predicted a held-out period best (every candidate's scores side by side), and what customers are worth over the next 12 months.</li>
         <li><a href="/explain\(escapeHTML(q))">Why churn</a>: the reasons behind each customer's churn risk, in plain words, and the revenue at risk by segment.</li>
         <li><a href="/report\(escapeHTML(q))">Report</a>: the executive summary of the selection, downloadable as PDF, HTML or Markdown.</li>
-        <li><a href="/recommendations\(escapeHTML(q))">Actions</a>: what to do next, computed from the data: whom to win back, protect, convert or upgrade, and what is at stake.</li>
+        <li><a href="/recommendations\(escapeHTML(q))">Actions</a>: what to do next, computed from the data: whom to win back, protect, convert or upgrade, and the value each action can plausibly add or save.</li>
         <li><a href="/customers\(escapeHTML(q))">Customers</a>: every customer with scores, segment and tier; search, sort and open a profile.</li>
         <li><a href="/data-quality">Data quality</a>: what was read, what was rejected and why, with examples.</li>
         <li><a href="/upload">Upload</a>: analyse your own export.</li>

@@ -1,7 +1,7 @@
 import ClienteleCore
 import ClienteleRender
 
-/// Recommendations: the engine's actions, ranked by money at stake, each with its reasoning and customer list.
+/// Recommendations: the engine's actions, ranked by expected incremental value, each with its reasoning and customer list.
 enum RecommendationsPage {
     static func build(_ ctx: PageContext) -> Page {
         let a = ctx.analysis
@@ -9,34 +9,43 @@ enum RecommendationsPage {
         let churn = try? ctx.store.churn(ctx.filter)
         let actions = RecommendationEngine.run(RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model))
         var page = Page(id: "recommendations", title: "Recommendations",
-                        howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), what is at stake in money and how that figure is computed, when to act and how to measure success. Actions are ranked by money at stake. Figures that rest on an assumption (an uplift, a reactivation rate, a contact cost) say so in their formula.")
+                        howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), its expected incremental value over the value horizon (what it can plausibly add or save: the churn model's risk and value with a stated response assumption from the rules file, never a group's total revenue, and at most each customer's expected value) with the formula and its numbers, when to act and how to measure success. Actions are ranked by that value; the page total counts each customer once, under its highest-ranked action.")
+        let total = RecommendationEngine.total(actions)
+        let input = RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model)
+        let expectedAll = (0..<t.count).reduce(Int64(0)) { $0 + input.expectedValue($1) }
+        let months = ctx.store.rules.valueHorizonMonths
         page.kpis = [
             KPI(key: "actions", label: "Actions", value: DisplayFormat.integer(actions.count), raw: .int(actions.count)),
-            KPI(key: "value_at_stake", label: "Money at stake (all actions)", value: DisplayFormat.compactMoney(actions.reduce(0) { $0 + $1.value }),
-                raw: .money(actions.reduce(0) { $0 + $1.value }), hint: "sum of the actions' figures; they overlap"),
+            KPI(key: "value_at_stake", label: "Expected incremental value, \(months) months", value: DisplayFormat.compactMoney(total.total),
+                raw: .money(total.total), hint: "each customer once, under its top action"),
+            KPI(key: "expected_value", label: "Customers' expected value, \(months) months", value: DisplayFormat.compactMoney(expectedAll),
+                raw: .money(expectedAll), hint: churn?.model.valueUsable == true ? "churn model × Gamma-Gamma" : "past pace"),
             KPI(key: "high_priority", label: "High priority", value: DisplayFormat.integer(actions.filter { $0.priority == .high }.count),
                 raw: .int(actions.filter { $0.priority == .high }.count)),
         ]
         page.insights = actions.prefix(3).enumerated().map { i, r in
-            "#\(i + 1): \(r.title) — \(DisplayFormat.money(r.value)) at stake (\(Words.plural(r.rows.count, "customer"))). \(r.why.first ?? "")"
+            "#\(i + 1): \(r.title) — \(DisplayFormat.money(r.value)) of expected incremental value over \(months) months (\(Words.plural(r.rows.count, "customer"))). \(r.why.first ?? "")"
+        }
+        if !actions.isEmpty {
+            page.insights.append("Together the actions can plausibly add or save \(DisplayFormat.money(total.total)) over \(months) months, counting each of the \(DisplayFormat.integer(total.customerCount)) customers once (under its highest-ranked action)\(total.total > total.customers ? ", \(DisplayFormat.money(total.total - total.customers)) of it from customers not yet acquired" : ""); today's customers are expected to bring \(DisplayFormat.money(expectedAll)) in that time.")
         }
         if actions.isEmpty { page.insights = ["No rule's condition holds for this selection; widen the filters."] }
         let summary = Table(id: "actions", title: "All actions", columns: [
             .init(key: "rank", label: "#", numeric: true), .init(key: "id", label: "Rule"), .init(key: "title", label: "Action"),
             .init(key: "priority", label: "Priority"), .init(key: "customers", label: "Customers", numeric: true),
-            .init(key: "value", label: "Money at stake", numeric: true), .init(key: "timing", label: "When"),
+            .init(key: "value", label: "Expected value", numeric: true), .init(key: "timing", label: "When"),
         ], rows: actions.enumerated().map { i, r in
             [.int(i + 1), .text(r.id), .link(r.title, href: "#\(r.id)"), .text(r.priority.name), .int(r.rows.count), .money(r.value), .text(r.timing)]
         })
-        page.sections = [Section(id: "summary", title: "Ranked by money at stake", blocks: [.table(summary)])]
+        page.sections = [Section(id: "summary", title: "Ranked by expected incremental value", blocks: [.table(summary)])]
         for (i, r) in actions.enumerated() {
             let why = r.why.map { "<li>\(escapeHTML($0))</li>" }.joined()
             let details = """
-            <div class="action-meta"><span class="badge \(r.priority.name.lowercased())">\(r.priority.name) priority</span> <strong>\(escapeHTML(DisplayFormat.money(r.value)))</strong> at stake · \(escapeHTML(Words.plural(r.rows.count, "customer")))</div>
+            <div class="action-meta"><span class="badge \(r.priority.name.lowercased())">\(r.priority.name) priority</span> <strong>\(escapeHTML(DisplayFormat.money(r.value)))</strong> expected over \(months) months · \(escapeHTML(Words.plural(r.rows.count, "customer")))</div>
             <details class="action" open><summary>Why, who and how to measure</summary>
             <ul>\(why)</ul>
             <p><strong>Who:</strong> \(escapeHTML(r.who)).</p>
-            <p><strong>Money at stake:</strong> \(escapeHTML(DisplayFormat.money(r.value))) = \(escapeHTML(r.valueFormula)).</p>
+            <p><strong>Expected incremental value:</strong> \(escapeHTML(r.valueFormula)).</p>
             <p><strong>When:</strong> \(escapeHTML(r.timing))</p>
             <p><strong>Success:</strong> \(escapeHTML(r.success))</p>
             </details>
@@ -62,7 +71,7 @@ enum RecommendationsPage {
         ], rows: [
             [.text("win_back_segments"), .figure(r.winBackSegments.map(\.rawValue).sorted().joined(separator: ", ")), .text("win-back")],
             [.text("win_back_minimum_tier"), .figure(r.winBackMinimumTier.rawValue), .text("win-back")],
-            [.text("value_horizon_months"), .int(r.valueHorizonMonths), .text("win-back, protect-champions")],
+            [.text("value_horizon_months"), .int(r.valueHorizonMonths), .text("every action's value")],
             [.text("new_buyer_window_days"), .int(r.newBuyerWindowDays), .text("second-order")],
             [.text("second_order_uplift_percent"), .int(r.secondOrderUpliftPercent), .text("second-order")],
             [.text("tier_near_share_percent"), .int(r.tierNearSharePercent), .text("tier-upgrade")],
@@ -73,6 +82,12 @@ enum RecommendationsPage {
             [.text("market_minimum_customers"), .int(r.marketMinimumCustomers), .text("markets")],
             [.text("market_ratio"), .decimal(r.marketRatio, digits: 2), .text("markets")],
             [.text("seasonality_peak_ratio"), .decimal(r.seasonalityPeakRatio, digits: 2), .text("acquisition-seasonality")],
+            [.text("win_back_response_percent"), .int(r.winBackResponsePercent), .text("win-back")],
+            [.text("protect_response_percent"), .int(r.protectResponsePercent), .text("protect-champions, concentration-risk")],
+            [.text("tier_upgrade_response_percent"), .int(r.tierUpgradeResponsePercent), .text("tier-upgrade")],
+            [.text("market_response_percent"), .int(r.marketResponsePercent), .text("markets")],
+            [.text("seasonality_gain_percent"), .int(r.seasonalityGainPercent), .text("acquisition-seasonality")],
+            [.text("horizon_days"), .int(r.horizonDays), .text("churn risk")],
         ], note: "Change them with a JSON file of these keys: clientele serve --rules rules.json (or report --rules).")
         page.sections.append(Section(id: "settings", title: "Settings", blocks: [.table(settings)]))
         page.extraJSON = [("actions", .array(actions.map { r in

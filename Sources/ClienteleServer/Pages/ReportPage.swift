@@ -44,7 +44,7 @@ enum ReportPage {
         }
         let actions = Table(id: "actions", title: "Top recommended actions", columns: [
             .init(key: "rank", label: "#", numeric: true), .init(key: "action", label: "Action"), .init(key: "priority", label: "Priority"),
-            .init(key: "customers", label: "Customers", numeric: true), .init(key: "value", label: "Money at stake", numeric: true),
+            .init(key: "customers", label: "Customers", numeric: true), .init(key: "value", label: "Expected value", numeric: true),
             .init(key: "why", label: "Why"),
         ], rows: r.actions.map { [.int($0.rank), .link($0.title, href: "/recommendations" + q), .text($0.priority), .int($0.customers), .figure($0.value), .text($0.why)] })
         page.sections.append(Section(id: "actions", title: "Recommended actions", blocks: [.table(actions)]))
