@@ -119,13 +119,13 @@ import Testing
         }
         let a = Analysis(lines: Self.lines(rows))
         // The first month (2020-01) is left out, December 2021 is not over (data ends 2021-12-01): January and
-        // December are observed once and do not count (a season needs two observations). Average of February to
-        // November = (9 x 10 + 30) / 10 = 12; November = 30 (2.5x). First-year revenue per new customer = 10 (full-year
+        // December are observed once and do not count (a season needs two observations). The median month of
+        // February to November = 10; November = 30 (3.0x). First-year revenue per new customer = 10 (full-year
         // cohorts after the first month). Value = 30 x 10 x 10% = 30.
         let r = try #require(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: a)))
         #expect(r.title == "Prepare acquisition ahead of November")
         #expect(r.value == 300_000)
-        #expect(r.why[0] == "November brings 30 new customers on average, 2.5x the average month (12).")
+        #expect(r.why[0] == "November brings 30 new customers on average, 3.0x the typical (median) month (10).")
         // One year of data observes each month once: no seasonality.
         let oneYear = Analysis(lines: Self.lines(rows.filter { $0.1 >= CivilDate.dayNumber(year: 2021, month: 1, day: 1) }))
         #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: oneYear)) == nil)

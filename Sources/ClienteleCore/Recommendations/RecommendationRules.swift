@@ -347,7 +347,8 @@ public struct MarketsRule: RecommendationRule {
 }
 
 /// Seasonality of acquisition: calendar months that bring markedly more new customers than the average month (over
-/// all years). Opportunity = the peak months' new customers x first-year revenue per new customer x 10% (the
+/// all years), observed at least twice, above the average in every year and by at least 3 Poisson standard
+/// deviations in total (not noise). Opportunity = the peak months' new customers x first-year revenue per new customer x 10% (the
 /// assumed gain of preparing acquisition ahead of the peak). Fires when the data spans at least 12 months, customers
 /// are acquired in at least 9 calendar months, and some month is a peak. The first month of the data is left out
 /// (everyone in it looks new).
@@ -364,13 +365,16 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         guard m.lastIndex - (m.cohortIndex.first ?? m.lastIndex) >= 11 else { return nil }
         // New customers per calendar month, averaged over the years each month appears in (complete months only).
         var newByMonth = [Int](repeating: 0, count: 12), monthsSeen = [Int](repeating: 0, count: 12)
+        var observations = [[Int]](repeating: [], count: 12)
         // The first month of the data is left out: every customer seen in it counts as new, whenever they started.
         let first = m.cohortIndex.first! + 1
         guard first <= m.lastIndex else { return nil }
         for idx in first...m.lastIndex where !m.isIncomplete(index: idx, asOf: a.asOf) {
             let month = ((idx % 12) + 12) % 12
             monthsSeen[month] += 1
-            if let row = m.cohortIndex.firstIndex(of: idx) { newByMonth[month] += m.counts[row][0] }
+            let n = m.cohortIndex.firstIndex(of: idx).map { m.counts[$0][0] } ?? 0
+            newByMonth[month] += n
+            observations[month].append(n)
         }
         // Acquisition must be ongoing (new customers in at least 9 calendar months): a data set that is one intake
         // of customers (like CDNOW's) has no seasonality to speak of.
@@ -380,8 +384,17 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         let seen = perMonth.enumerated().filter { monthsSeen[$0.offset] >= 2 }
         guard seen.count >= 9 else { return nil }
         guard !seen.isEmpty else { return nil }
-        let average = seen.reduce(0) { $0 + $1.element } / Double(seen.count)
-        let peaks = seen.filter { $0.element >= average * c.seasonalityPeakRatio }.map(\.offset)
+        // The typical month is the median month (robust to months where acquisition paused or spiked).
+        let sortedSeen = seen.map(\.element).sorted()
+        let average = sortedSeen.count % 2 == 1 ? sortedSeen[sortedSeen.count / 2] : (sortedSeen[sortedSeen.count / 2 - 1] + sortedSeen[sortedSeen.count / 2]) / 2
+        // A peak must be larger than noise: every year's observation of the month above the average month, and the
+        // month's total at least 3 Poisson standard deviations above what the average month would give.
+        let peaks = seen.filter { month in
+            let expected = average * Double(monthsSeen[month.offset])
+            return month.element >= average * c.seasonalityPeakRatio
+                && observations[month.offset].allSatisfy { Double($0) > average }
+                && (Double(newByMonth[month.offset]) - expected) / expected.squareRoot() >= 3
+        }.map(\.offset)
         guard !peaks.isEmpty, average > 0 else { return nil }
         // First-year revenue per new customer: cohort revenue of offsets 0...11 over cohort size, complete cohorts.
         var rev: Int64 = 0, size = 0
@@ -399,7 +412,7 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         let names = peaks.map { Self.monthNames[$0] }
         return Recommendation(
             id: id, title: "Prepare acquisition ahead of \(names.joined(separator: ", "))",
-            why: peaks.map { "\(Self.monthNames[$0]) brings \(DisplayFormat.decimal(perMonth[$0], digits: 0)) new customers on average, \(DisplayFormat.decimal(perMonth[$0] / average, digits: 1))x the average month (\(DisplayFormat.decimal(average, digits: 0)))." }
+            why: peaks.map { "\(Self.monthNames[$0]) brings \(DisplayFormat.decimal(perMonth[$0], digits: 0)) new customers on average, \(DisplayFormat.decimal(perMonth[$0] / average, digits: 1))x the typical (median) month (\(DisplayFormat.decimal(average, digits: 0)))." }
                 + ["A new customer brings \(money(firstYear)) in its first year."],
             who: "customers acquired in the peak months (to study what brought them), newest first", rows: recent,
             reasons: recent.map { "first order \(DisplayFormat.date(Int(t.firstPurchase[$0])))" },
