@@ -5,13 +5,16 @@ import Foundation
 struct GenerateCommand: TerminalCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate realistic demo order lines (Online Retail II layout), deterministic for a seed.")
+        abstract: "Generate realistic demo order lines (Online Retail II layout), deterministic for a seed and profile.")
 
     @Option(name: .long, help: "Number of data lines.")
     var lines: Int = 100_000
 
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 42
+
+    @Option(name: .long, help: "Kind of store: retail (the built-in demo data), wholesale (like the UCI Online Retail II export), high-churn (most customers order once).")
+    var profile: DemoProfile = .retail
 
     @Option(name: .long, help: "Output file (default: standard output). Written atomically.")
     var out: String?
@@ -21,7 +24,7 @@ struct GenerateCommand: TerminalCommand {
     }
 
     func execute(_ terminal: Terminal) throws {
-        let generator = DemoDataGenerator(seed: seed)
+        let generator = DemoDataGenerator(seed: seed, profile: profile)
         if let out {
             let tmp = out + ".tmp-\(getpid())"
             guard FileManager.default.createFile(atPath: tmp, contents: nil), let handle = FileHandle(forWritingAtPath: tmp) else {
@@ -41,3 +44,5 @@ struct GenerateCommand: TerminalCommand {
         }
     }
 }
+
+extension DemoProfile: ExpressibleByArgument {}

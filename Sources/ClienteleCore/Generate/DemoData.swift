@@ -3,8 +3,15 @@ public enum DemoData {
     public static let defaultLines = 300_000
     public static let name = "demo.csv"
 
-    public static func load(lines: Int = defaultLines, options: LoadOptions = LoadOptions()) throws(IngestError) -> LoadedData {
-        let bytes = DemoDataGenerator(seed: 42).bytes(lines: lines)
-        return try OrderLineLoader.load(source: MemorySource(bytes), name: name, options: options)
+    /// Generated lines of `profile` (seed 42) loaded in memory; the default `retail` is the dashboard's demo data.
+    public static func load(lines: Int = defaultLines, profile: DemoProfile = .retail,
+                            options: LoadOptions = LoadOptions()) throws(IngestError) -> LoadedData {
+        let bytes = DemoDataGenerator(seed: 42, profile: profile).bytes(lines: lines)
+        return try OrderLineLoader.load(source: MemorySource(bytes), name: name(profile), options: options)
+    }
+
+    /// The file name shown for a profile's demo data: `demo.csv` for retail, `demo-wholesale.csv` for the others.
+    public static func name(_ profile: DemoProfile) -> String {
+        profile == .retail ? name : "demo-\(profile.rawValue).csv"
     }
 }

@@ -16,12 +16,21 @@ import Foundation
 /// countries, and about 0.1% invalid lines (price 0, quantity 0, unparseable date or quantity) for the data-quality
 /// report.
 ///
+/// A ``DemoProfile`` chooses the parameters (``Parameters``): `retail` is the generator described above, unchanged
+/// byte for byte; `wholesale` imitates the UCI Online Retail II export (a home market with ~90% of customers, large
+/// accounts abroad, data starting mid-history, several invoices of a customer on one day, non-product lines `M`,
+/// `BANK CHARGES`, `AMAZONFEE` and `B`, free items, IDs written `17850.0`); `high-churn` makes 70% of customers stop
+/// for good after each order. Every profile uses the same random numbers and calendar below.
+///
 /// The days are simulated one after the other, so the lines come out in chronological order with increasing
 /// invoice numbers; only the invoice plan (a few bytes per invoice) is kept in memory, and the lines are written
 /// straight into a byte buffer that is handed to the sink in chunks of about 1 MB. The output depends only on the
-/// seed, the span and the number of lines: the same arguments always give byte-identical output.
+/// seed, the profile, the span and the number of lines: the same arguments always give byte-identical output.
 public struct DemoDataGenerator: Sendable {
     public let seed: UInt64
+    /// The kind of store imitated; `retail` is the original generator (see ``DemoProfile``).
+    public let profile: DemoProfile
+    let parameters: Parameters
     public let startYear: Int
     public let startMonth: Int
     public let startDay: Int
@@ -35,8 +44,11 @@ public struct DemoDataGenerator: Sendable {
     /// Lines per distinct customer the simulation aims at (about 49k customers per 1M lines).
     public static let linesPerCustomer = 20.4
 
-    public init(seed: UInt64 = 42, start: (year: Int, month: Int, day: Int) = (2009, 12, 1), days: Int = 730) {
+    public init(seed: UInt64 = 42, profile: DemoProfile = .retail, start: (year: Int, month: Int, day: Int) = (2009, 12, 1),
+                days: Int = 730) {
         self.seed = seed
+        self.profile = profile
+        self.parameters = Parameters.of(profile)
         self.startYear = start.year
         self.startMonth = start.month
         self.startDay = start.day
@@ -96,7 +108,7 @@ public struct DemoDataGenerator: Sendable {
         var day: Int32
         var minute: UInt16
         var lines: UInt8
-        var kind: UInt8       // 0 customer invoice, 1 guest invoice, 2 cancellation
+        var kind: UInt8       // 0 customer invoice, 1 guest invoice, 2 cancellation, 3 non-product line (ref: Special)
     }
 
     struct CustomerInfo {
@@ -148,17 +160,17 @@ public struct DemoDataGenerator: Sendable {
         var arrivalCumulative = [Double](repeating: 0, count: days)
         var acc = 0.0
         for d in 0..<days {
-            acc += weight[d] * (1 + 3 * Foundation.exp(-Double(d) / 20))
+            acc += weight[d] * (1 + parameters.arrivalBoost * Foundation.exp(-Double(d) / parameters.arrivalDecayDays))
             arrivalCumulative[d] = acc
         }
 
-        var customers = max(1, Int((Double(target) / Self.linesPerCustomer).rounded()))
+        var customers = max(1, Int((Double(target) / parameters.linesPerCustomer).rounded()))
         var sim: (events: [Event], info: [CustomerInfo])
         while true {
             sim = simulate(customers: customers, weight: weight, wmax: wmax, arrivalCumulative: arrivalCumulative)
             var total = 0
             var room = 0
-            for e in sim.events { total += Int(e.lines); room += 30 - Int(e.lines) }
+            for e in sim.events { total += Int(e.lines); if e.kind != 3 { room += 30 - Int(e.lines) } }
             if total >= target || total + room >= target { break }
             customers = max(customers * 2, target / 30 + 1)
         }
@@ -170,7 +182,7 @@ public struct DemoDataGenerator: Sendable {
         if first + invoices - 1 > 999_999 {
             first = invoices <= 900_000 ? 999_999 - invoices + 1 : 100_000
         }
-        let (countries, uk) = Self.countryBytes()
+        let (countries, uk) = Self.countryBytes(parameters.countryWeights)
         return Plan(events: events, customers: sim.info, catalogue: Catalogue(seed: seed),
                     dayText: dayText, dayTable: dayTable, firstInvoice: first, countries: countries, ukIndex: uk)
     }
@@ -179,7 +191,9 @@ public struct DemoDataGenerator: Sendable {
     func simulate(customers n: Int, weight: [Double], wmax: Double, arrivalCumulative: [Double])
         -> (events: [Event], info: [CustomerInfo]) {
         var rng = Xoshiro256(seed: seed)
-        let countryCumulative = Self.countryCumulative()
+        let P = parameters
+        let countryCumulative = Self.countryCumulative(P.countryWeights)
+        let uk = Self.countryBytes(P.countryWeights).1
         var info = [CustomerInfo]()
         info.reserveCapacity(n)
         var state = [SimCustomer]()
@@ -195,14 +209,18 @@ public struct DemoDataGenerator: Sendable {
                 let mid = (lo + hi) >> 1
                 if arrivalCumulative[mid] > x { hi = mid } else { lo = mid + 1 }
             }
-            let rate = rng.gamma(Self.rateShape) * Self.rateScale
-            let dropout = rng.beta(Self.dropoutA, Self.dropoutB)
-            let basket = 2 + rng.gamma(1.6) * 2.5
+            let rate = rng.gamma(P.rateShape) * P.rateScale
+            let dropout = P.fixedDropout ?? rng.beta(P.dropoutA, P.dropoutB)
+            var basket = 2 + rng.gamma(1.6) * 2.5
             let u = rng.uniform()
-            let level: UInt8 = u < 0.65 ? 0 : (u < 0.92 ? 1 : 2)
+            var level: UInt8 = u < 0.65 ? 0 : (u < 0.92 ? 1 : 2)
             let cu = rng.below(countryCumulative.last!)
             var country = 0
             while countryCumulative[country] <= cu { country += 1 }
+            if P.largeForeignAccounts && country != uk {
+                level = 3
+                basket *= 1.6
+            }
             state.append(SimCustomer(t: Double(lo) + rng.uniform(), rate: rate, dropout: dropout, basket: basket,
                                      purchases: 0, last: -1))
             info.append(CustomerInfo(id: ids(c), country: UInt8(country), level: level))
@@ -245,11 +263,11 @@ public struct DemoDataGenerator: Sendable {
                 events.append(Event(customer: Int32(c), ref: -1, day: Int32(d), minute: 0, lines: UInt8(lines), kind: 0))
                 state[c].purchases += 1
                 state[c].last = index
-                if rng.uniform() < Self.guestPerPurchase {
+                if rng.uniform() < P.guestPerPurchase {
                     let g = min(30, 1 + Int(rng.exponential() * 2.5))
                     events.append(Event(customer: -1, ref: -1, day: Int32(d), minute: 0, lines: UInt8(g), kind: 1))
                 }
-                if rng.uniform() < Self.cancelProbability {
+                if rng.uniform() < P.cancelProbability {
                     if rng.uniform() < 0.4 {
                         let u = rng.uniform()
                         let k = u < 0.65 ? 1 : (u < 0.85 ? 2 : 3 + rng.below(4))
@@ -260,7 +278,15 @@ public struct DemoDataGenerator: Sendable {
                         if cd < days { buckets[cd].append(UInt32(c) << 1 | 1) }
                     }
                 }
-                if repeatPurchase && rng.uniform() < state[c].dropout { continue }   // dropped out for good
+                if P.sameDayRepeat > 0 && rng.uniform() < P.sameDayRepeat {
+                    // Another invoice of the same customer later on the same day (an addition to the order).
+                    let extra = min(30, 1 + Int(rng.exponential() * (state[c].basket - 1) * 0.5))
+                    events.append(Event(customer: Int32(c), ref: -1, day: Int32(d), minute: 0, lines: UInt8(extra), kind: 0))
+                }
+                if P.hasSpecials {
+                    appendSpecials(customer: c, foreign: Int(info[c].country) != uk, day: d, events: &events, rng: &rng)
+                }
+                if (repeatPurchase || P.fixedDropout != nil) && rng.uniform() < state[c].dropout { continue }   // dropped out for good
                 schedule(c, after: d, wmax: wmax, state: &state, buckets: &buckets, rng: &rng)
             }
             // Times of day: sorted, so that invoice numbers and timestamps increase together.
@@ -276,6 +302,18 @@ public struct DemoDataGenerator: Sendable {
             }
         }
         return (events, info)
+    }
+
+    /// Non-product lines around a customer invoice (profiles with ``Parameters/hasSpecials``), one line each.
+    func appendSpecials(customer c: Int, foreign: Bool, day d: Int, events: inout [Event], rng: inout Xoshiro256) {
+        let P = parameters
+        func add(_ special: Special, _ customer: Int) {
+            events.append(Event(customer: Int32(customer), ref: special.rawValue, day: Int32(d), minute: 0, lines: 1, kind: 3))
+        }
+        if rng.uniform() < P.manualRate { add(rng.uniform() < 0.5 ? .manualPlus : .manualMinus, c) }
+        if foreign && rng.uniform() < P.bankChargeRate { add(.bankCharges, c) }
+        if rng.uniform() < P.amazonFeeRate { add(.amazonFee, -1) }
+        if rng.uniform() < P.badDebtRate { add(.badDebt, -1) }
     }
 
     @inline(__always)
@@ -300,10 +338,11 @@ public struct DemoDataGenerator: Sendable {
             while missing > 0 && attempts > 0 {
                 attempts -= 1
                 let i = rng.below(n)
-                if events[i].kind != 2 && events[i].lines < 30 { events[i].lines += 1; missing -= 1 }
+                if events[i].kind < 2 && events[i].lines < 30 { events[i].lines += 1; missing -= 1 }
             }
             var i = 0
             while missing > 0 && i < n {
+                if events[i].kind == 3 { i += 1; continue }
                 let add = min(missing, 30 - Int(events[i].lines))
                 events[i].lines += UInt8(add)
                 missing -= add
@@ -316,7 +355,7 @@ public struct DemoDataGenerator: Sendable {
             while excess > 0 && attempts > 0 {
                 attempts -= 1
                 let i = rng.below(n)
-                if events[i].kind != 2 && events[i].lines > 1 { events[i].lines -= 1; excess -= 1 }
+                if events[i].kind < 2 && events[i].lines > 1 { events[i].lines -= 1; excess -= 1 }
             }
             var i = n - 1
             while excess > 0 && i >= 0 {
@@ -346,15 +385,24 @@ public struct DemoDataGenerator: Sendable {
         var prefix = [UInt8](repeating: 0, count: 32)
         var stamp = [UInt8](repeating: 0, count: 19)
         var suffix = [UInt8](repeating: 0, count: 64)
-        let invalidThreshold = UInt64(Double(UInt64.max) * Self.invalidProbability)
+        let P = parameters
+        let invalidThreshold = UInt64(Double(UInt64.max) * P.invalidProbability)
         var cur = cursor
         defer { cursor = cur }
         let limit = base + Self.chunkSize
-        let countryCumulative = Self.countryCumulative()
+        let countryCumulative = Self.countryCumulative(P.countryWeights)
         try cat.bytes.withUnsafeBufferPointer { productBytes in
             let pb = productBytes.baseAddress!
             for ei in 0..<plan.events.count {
                 let e = plan.events[ei]
+                if e.kind == 3 {
+                    writeSpecial(e, index: ei, plan: plan, productBytes: pb, cursor: &cur)
+                    if cur >= limit {
+                        try sink(UnsafeRawBufferPointer(start: base, count: cur - base))
+                        cur = base
+                    }
+                    continue
+                }
                 // Invoice field.
                 var pn = 0
                 if e.kind == 2 { prefix[0] = UInt8(ascii: "C"); pn = 1 }
@@ -380,6 +428,7 @@ public struct DemoDataGenerator: Sendable {
                 } else {
                     let ci = plan.customers[Int(e.customer)]
                     sn = Self.putDigits(Int(ci.id), into: &suffix, at: sn)
+                    for b in P.idSuffix { suffix[sn] = b; sn += 1 }
                     country = Int(ci.country)
                     level = Int(ci.level)
                 }
@@ -413,6 +462,7 @@ public struct DemoDataGenerator: Sendable {
                     }
                     var invalid = -1
                     if rng.next() < invalidThreshold { invalid = rng.below(20) }
+                    if P.zeroPriceProbability > 0 && e.kind == 0 && rng.uniform() < P.zeroPriceProbability { item.cents = 0 }
                     // Invoice, StockCode, Description.
                     prefix.withUnsafeBufferPointer { cur.update(from: $0.baseAddress!, count: pn) }
                     cur += pn
@@ -448,6 +498,68 @@ public struct DemoDataGenerator: Sendable {
                 }
             }
         }
+    }
+
+    /// Writes the one line of a non-product invoice (kind 3), modelled on Online Retail II:
+    /// `M,Manual` (quantity 1, or -1 on a `C` invoice), `BANK CHARGES,Bank Charges,1,...,15.00`,
+    /// `C...,AMAZONFEE,AMAZON FEE,-1` with a large price and no customer, and `A...,B,Adjust bad debt,1` with a large
+    /// negative price and no customer.
+    func writeSpecial(_ e: Event, index ei: Int, plan: Plan, productBytes pb: UnsafePointer<UInt8>,
+                      cursor cur: inout UnsafeMutablePointer<UInt8>) {
+        let special = Special(rawValue: e.ref)!
+        var r = SplitMix64(state: Self.invoiceSeed(seed, ei))
+        let quantity: Int
+        let cents: Int
+        var prefix: UInt8? = nil
+        switch special {
+        case .manualPlus, .manualMinus:
+            // Log-normal: a median of 4.00, now and then a few hundred.
+            cents = min(2_000_000, max(1, Int(Foundation.exp(Foundation.log(400.0) + 1.4 * r.normal()).rounded())))
+            quantity = special == .manualPlus ? 1 : -1
+            if special == .manualMinus { prefix = UInt8(ascii: "C") }
+        case .bankCharges:
+            quantity = 1
+            cents = 1_500
+        case .amazonFee:
+            quantity = -1
+            cents = 100_000 + Int(r.next() % 1_400_000)
+            prefix = UInt8(ascii: "C")
+        case .badDebt:
+            quantity = 1
+            cents = -(100_000 + Int(r.next() % 1_100_000))
+            prefix = UInt8(ascii: "A")
+        }
+        if let prefix { cur.pointee = prefix; cur += 1 }
+        Self.putUnsigned(plan.firstInvoice + ei, &cur)
+        cur.pointee = UInt8(ascii: ","); cur += 1
+        let product = Catalogue.productCount + Int(special.rawValue)
+        let o = Int(plan.catalogue.offsets[product]), len = Int(plan.catalogue.offsets[product + 1]) - o
+        cur.update(from: pb + o, count: len)
+        cur += len
+        Self.putSigned(quantity, &cur)
+        cur.pointee = UInt8(ascii: ","); cur += 1
+        let day = Int(e.day)
+        for i in 0..<10 { cur[i] = plan.dayText[day * 10 + i] }
+        let hh = Int(e.minute) / 60, mm = Int(e.minute) % 60
+        cur[10] = 32
+        cur[11] = UInt8(48 + hh / 10); cur[12] = UInt8(48 + hh % 10); cur[13] = UInt8(ascii: ":")
+        cur[14] = UInt8(48 + mm / 10); cur[15] = UInt8(48 + mm % 10); cur[16] = UInt8(ascii: ":")
+        cur[17] = 48; cur[18] = 48
+        cur += 19
+        cur.pointee = UInt8(ascii: ","); cur += 1
+        if cents < 0 { cur.pointee = UInt8(ascii: "-"); cur += 1 }
+        Self.putCents(abs(cents), &cur)
+        cur.pointee = UInt8(ascii: ","); cur += 1
+        var country = plan.ukIndex
+        if e.customer >= 0 {
+            let ci = plan.customers[Int(e.customer)]
+            Self.putUnsigned(Int(ci.id), &cur)
+            for b in parameters.idSuffix { cur.pointee = b; cur += 1 }
+            country = Int(ci.country)
+        }
+        cur.pointee = UInt8(ascii: ","); cur += 1
+        for b in plan.countries[country] { cur.pointee = b; cur += 1 }
+        cur.pointee = 10; cur += 1
     }
 
     @inline(__always)
@@ -577,13 +689,13 @@ public struct DemoDataGenerator: Sendable {
         ("Unspecified", 10), ("Lithuania", 5), ("Brazil", 5), ("RSA", 5), ("Bahrain", 5),
     ]
 
-    static func countryCumulative() -> [Int] {
+    static func countryCumulative(_ weights: [(String, Int)] = countryWeights) -> [Int] {
         var acc = 0
-        return countryWeights.map { acc += $0.1; return acc }
+        return weights.map { acc += $0.1; return acc }
     }
 
-    static func countryBytes() -> ([[UInt8]], Int) {
-        (countryWeights.map { Array($0.0.utf8) }, countryWeights.firstIndex { $0.0 == "United Kingdom" }!)
+    static func countryBytes(_ weights: [(String, Int)] = countryWeights) -> ([[UInt8]], Int) {
+        (weights.map { Array($0.0.utf8) }, weights.firstIndex { $0.0 == "United Kingdom" }!)
     }
 
     /// A bijection from customer index to customer ID: 5-digit IDs from 12346 while they suffice, else the smallest
@@ -834,6 +946,13 @@ extension DemoDataGenerator {
                 aliasProbability.append(prob)
                 alias.append(al)
             }
+            // Non-product codes after the products (never drawn as a product; see `Special`).
+            for special in Special.allCases {
+                let (code, description) = special.codeAndDescription
+                Self.appendCSVField(code, to: &bytes); bytes.append(UInt8(ascii: ","))
+                Self.appendCSVField(description, to: &bytes); bytes.append(UInt8(ascii: ","))
+                offsets.append(Int32(bytes.count))
+            }
         }
 
         /// Snaps a price to shop-like cents: multiples of 5 cents, sometimes ending in 9 below one unit.
@@ -885,7 +1004,8 @@ extension DemoDataGenerator {
             return t
         }()
         static let guestQuantities: [Int] = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 6]
-        static let levelFactor: [Int] = [1, 2, 4]
+        /// Quantity multiplier per customer level; level 3 is the large accounts abroad of `wholesale`.
+        static let levelFactor: [Int] = [1, 2, 4, 6]
 
         /// The product, quantity and price of line `line` of an invoice: a pure function of its arguments, so that a
         /// cancellation can find the products of the invoice it cancels.

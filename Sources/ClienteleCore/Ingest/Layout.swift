@@ -190,13 +190,34 @@ enum LayoutDetector {
         let dateIndex = tokens.count - 3
         guard tokens[dateIndex].count == 8, tokens[dateIndex].allSatisfy({ $0 &- 48 < 10 }),
               tokens[0].allSatisfy({ $0 &- 48 < 10 }) else { return nil }
-        let sample = tokens.count == 5
+        return cdnowLayout(columns: tokens.count)
+    }
+
+    /// The names of a CDNOW header line, normalised (as some libraries ship the file:
+    /// `customer_id  date number_of_cds  dollar_value`, optionally with `sample_index` after the customer).
+    static let cdnowHeaders: [[String]] = [
+        ["customerid", "date", "numberofcds", "dollarvalue"],
+        ["customerid", "sampleindex", "date", "numberofcds", "dollarvalue"],
+    ]
+
+    /// CDNOW with a header line: the number of columns when `line` is a whitespace-separated CDNOW header, else nil.
+    static func cdnowHeaderColumns(line: [UInt8]) -> Int? {
+        let tokens = line.split(whereSeparator: { $0 == 32 || $0 == 9 || $0 == 13 })
+        guard tokens.count == 4 || tokens.count == 5 else { return nil }
+        let names = tokens.map { normalize(String(decoding: $0, as: UTF8.self)) }
+        return cdnowHeaders.contains(names) ? names.count : nil
+    }
+
+    /// The CDNOW layout with 4 columns, or 5 with the 1/10 sample's sample index.
+    static func cdnowLayout(columns: Int) -> Layout {
+        let dateIndex = columns - 3
+        let sample = columns == 5
         let names = sample ? ["customer_id", "sample_index", "date", "number_of_cds", "dollar_value"]
                            : ["customer_id", "date", "number_of_cds", "dollar_value"]
         return Layout(kind: .cdnow(sampleIndex: sample), delimiter: .whitespace, hasHeader: false,
                       mapping: ColumnMapping(invoice: nil, customer: 0, timestamp: dateIndex, quantity: dateIndex + 1,
                                              unitPrice: nil, revenue: dateIndex + 2, country: nil,
-                                             fieldCount: tokens.count, names: names))
+                                             fieldCount: columns, names: names))
     }
 
     /// Chooses the delimiter from the header line: the most frequent of `,`, `;` and tab outside quotes.

@@ -137,6 +137,12 @@ public enum OrderLineLoader {
         if options.mapping == nil, let cdnow = LayoutDetector.detectCDNOW(firstLine: firstLine) {
             layout = cdnow
             body = Array(pending[firstLineStart...])
+        } else if options.mapping == nil, let columns = LayoutDetector.cdnowHeaderColumns(line: firstLine) {
+            // CDNOW with a header line (`customer_id  date number_of_cds  dollar_value`, LF or CRLF): the header is
+            // skipped and the rest loads like the headerless file.
+            layout = LayoutDetector.cdnowLayout(columns: columns)
+            headerNewlines += firstLineEnd < pending.count ? 1 : 0
+            body = firstLineEnd < pending.count ? Array(pending[(firstLineEnd + 1)...]) : []
         } else {
             let delimiter = LayoutDetector.detectDelimiter(headerLine: firstLine)
             guard case .byte(let d) = delimiter else { fatalError() }
