@@ -40,6 +40,11 @@ import Testing
 
     @Test func demoData() throws { Self.check("demo 20k", try DemoData.load(lines: 20_000).lines) }
 
+    @Test(arguments: [DemoProfile.wholesale, .highChurn])
+    func generatorProfile(_ profile: DemoProfile) throws {
+        Self.check(profile.rawValue, try DemoData.load(lines: 40_000, profile: profile).lines)
+    }
+
     @Test func cdnowSample() throws { Self.check("CDNOW", try OrderLineLoader.load(paths: [Fixture.path("CDNOW_sample.txt")]).lines) }
 
     @Test func smallFixture() throws { Self.check("small", try OrderLineLoader.load(paths: [Fixture.path("small_retail.csv")]).lines) }
