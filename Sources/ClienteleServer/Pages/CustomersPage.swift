@@ -135,8 +135,8 @@ enum CustomersPage {
                 page.kpis += [
                     KPI(key: "expected_orders_90d", label: "Expected orders, 90 days", value: DisplayFormat.decimal(m.expected90[row], digits: 2), raw: .double(m.expected90[row]),
                         hint: "30 days \(DisplayFormat.decimal(m.expected30[row], digits: 2)) · 365 days \(DisplayFormat.decimal(m.expected365[row], digits: 2))"),
-                    KPI(key: "expected_order_value", label: "Expected order value", value: DisplayFormat.money(currency: m.expectedOrderValue[row]), raw: .double(m.expectedOrderValue[row]),
-                        hint: "per purchase day; \(basis)"),
+                    KPI(key: "expected_order_value", label: "Expected spend per purchase day", value: DisplayFormat.money(currency: m.expectedOrderValue[row]), raw: .double(m.expectedOrderValue[row]),
+                        hint: "so far \(DisplayFormat.money(Money.divideRoundingHalfEven(p.monetary, by: Int64(Int(m.x[row]) + 1)))) per purchase day (orders of one day together); \(basis)"),
                     KPI(key: "clv_12m", label: "Value, next \(m.options.horizonMonths) months", value: DisplayFormat.money(currency: clv), raw: .double(clv),
                         hint: "\(clvInterval)\(m.valueModel!.rawValue), discounted"),
                 ]
