@@ -38,6 +38,9 @@ public struct Dataset: Sendable {
         self.loadSeconds = loadSeconds
         self.generation = generation
         base = Analysis(lines: loaded.lines)
+        // The report's excluded customers come from the customer table, as in `clientele analyze`.
+        self.loaded.report.excludedCustomers = base.table.excludedCustomers
+        self.loaded.report.excludedCustomerRevenue = Money.format(base.table.excludedCustomerRevenue)
         idRank = loaded.lines.customers.codePointRanks()
         let table = base.table
         firstOrderDayByCode = table.rowOfCode.map { $0 < 0 ? Int32.max : table.firstPurchase[Int($0)] }

@@ -250,9 +250,12 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         for expected in ["Customer intelligence report", "small_retail.csv", "7 customers placed 9 orders worth 67.42 in net revenue",
                          "Key metrics", "Findings", "Recommended actions", "Turn 2 new buyers into repeat customers before month 1", "Method",
                          // The charts are drawn as vector graphics with their text: axis titles and legends.
-                         "Share of customers (smallest first)", "Returning customers", "Months since first order", "Net revenue"] {
+                         "Share of customers (smallest first)", "Returning customers", "Net revenue"] {
             #expect(text.contains(expected), "PDF text: \(expected)")
         }
+        // The fixture's months after the first are complete in fewer than 3 cohorts (CohortMatrix.minCohortsPerOffset):
+        // no average retention curve, so no retention finding.
+        #expect(!text.contains("Months since first order"))
         #expect(shell("/usr/bin/pdfinfo", [pdf]).contains("612 x 792 pts (letter)"))
         // Every page renders.
         let out = dir.appendingPathComponent("page").path

@@ -6,29 +6,36 @@ extension CohortMatrix {
         public var active: Int
         /// Customers of the cohorts counted (their cohort sizes).
         public var size: Int
+        /// Number of cohorts counted.
+        public var cohorts: Int = 0
         public var rate: Double? { ExactRatio.value(active, size) }
     }
 
     /// Whether period index `i` is not over on the data's last day (the as-of date is still in it).
     public func isIncomplete(index: Int, asOf: Int) -> Bool { period.index(ofDay: asOf) == index }
 
+    /// The fewest cohorts an offset of the pages' average retention curve must be observed in (complete): an offset
+    /// seen in only one or two cohorts (the oldest) would otherwise drive the end of the curve.
+    public static let minCohortsPerOffset = 3
+
     /// Average retention at each offset, weighted by cohort size, over the cohorts whose period at that offset is
-    /// over (offset 0 always counts).
-    public func averageRetention(asOf: Int) -> [AveragePoint] {
+    /// over (offset 0 always counts), leaving out the rows in `excluding`; an offset observed in fewer than
+    /// `minCohorts` cohorts is left out. The defaults (every cohort, any count) are the rule of the recommendations.
+    public func averageRetention(asOf: Int, minCohorts: Int = 1, excluding: Set<Int> = []) -> [AveragePoint] {
         guard maxOffset >= 0 else { return [] }
         return (0...maxOffset).compactMap { k in
-            var active = 0, size = 0
-            for (row, c) in cohortIndex.enumerated() where k < counts[row].count {
+            var active = 0, size = 0, cohorts = 0
+            for (row, c) in cohortIndex.enumerated() where k < counts[row].count && !excluding.contains(row) {
                 if k > 0 && isIncomplete(index: c + k, asOf: asOf) { continue }
-                active += counts[row][k]; size += counts[row][0]
+                active += counts[row][k]; size += counts[row][0]; cohorts += 1
             }
-            return size == 0 ? nil : AveragePoint(offset: k, active: active, size: size)
+            return size == 0 || cohorts < minCohorts ? nil : AveragePoint(offset: k, active: active, size: size, cohorts: cohorts)
         }
     }
 
     /// The offset k where average retention falls most from k - 1 to k, with the rates before and after.
-    public func biggestDropOff(asOf: Int) -> (offset: Int, before: Double, after: Double)? {
-        let avg = averageRetention(asOf: asOf)
+    public func biggestDropOff(asOf: Int, minCohorts: Int = 1, excluding: Set<Int> = []) -> (offset: Int, before: Double, after: Double)? {
+        let avg = averageRetention(asOf: asOf, minCohorts: minCohorts, excluding: excluding)
         var best: (Int, Double, Double)?
         for i in avg.indices.dropFirst() {
             guard avg[i].offset == avg[i - 1].offset + 1, let r0 = avg[i - 1].rate, let r1 = avg[i].rate else { continue }

@@ -86,13 +86,15 @@ public struct ExecutiveReport: Sendable {
                    change: points(k.championsRevenueSharePct.map { $0 / 100 }, (p?.championsRevenueSharePct ?? nil).map { $0 / 100 })),
         ]
 
-        var summary = ["\(DisplayFormat.integer(k.totalCustomers)) customers placed \(DisplayFormat.integer(k.orders)) orders worth \(DisplayFormat.money(k.totalRevenue)) in net revenue (\(period)); \(DisplayFormat.percent(k.repeatCustomerRate)) ordered more than once."]
+        var summary = ["\(countNoun(k.totalCustomers, "customer")) placed \(countNoun(k.orders, "order")) worth \(DisplayFormat.money(k.totalRevenue)) in net revenue (\(period)); \(DisplayFormat.percent(k.repeatCustomerRate)) ordered more than once."]
         if let p, let pp = self.previousPeriod {
             summary.append("Against the previous period (\(pp)), revenue changed by \(change(Double(k.totalRevenue), Double(p.totalRevenue))) and customers by \(change(Double(k.totalCustomers), Double(p.totalCustomers))).")
         }
         if let top = recommendations.first {
             summary.append("The largest opportunity: \(top.title.prefix(1).lowercased() + top.title.dropFirst()) (\(DisplayFormat.money(top.value)) of expected incremental value).")
         }
+        if let mid = a.midHistoryStart { summary.append(mid.sentence) }
+        if let warning = a.shortSpanWarning { summary.append(warning) }
         self.summary = summary
         findings = ExecutiveReport.findings(a)
         actions = recommendations.prefix(5).enumerated().map { i, r in
@@ -127,7 +129,7 @@ public struct ExecutiveReport: Sendable {
         if s.count >= 2 {
             let lastComplete = a.monthlyCohorts.isIncomplete(index: s.index.last!, asOf: a.asOf) ? s.count - 2 : s.count - 1
             var details: [String] = []
-            var headline = "Revenue averaged \(DisplayFormat.money(s.revenue.reduce(0, +) / Int64(s.count))) a month over \(s.count) months."
+            var headline = "Revenue averaged \(DisplayFormat.money(s.revenue.reduce(0, +) / Int64(s.count))) a month over \(countNoun(s.count, "month"))."
             if lastComplete >= 14 {
                 // Year on year, so that seasonality does not pass for growth.
                 let recent = s.revenue[(lastComplete - 2)...lastComplete].reduce(0, +)
@@ -173,15 +175,19 @@ public struct ExecutiveReport: Sendable {
                 table: (["Customers", "Share of revenue"], [("Top 1%", c.top1), ("Top 5%", c.top5), ("Top 10%", c.top10), ("Top 20%", c.top20)].map { [$0.0, DisplayFormat.percent($0.1)] })))
         }
         // 3. Retention.
-        let avg = a.monthlyCohorts.averageRetention(asOf: a.asOf)
-        if avg.count >= 3, let drop = a.monthlyCohorts.biggestDropOff(asOf: a.asOf) {
+        // As on the Retention page: without the first cohort of data that starts mid-history, and only offsets
+        // observed in at least CohortMatrix.minCohortsPerOffset cohorts.
+        let inflated = a.midHistoryStart?.inflatedRows(a.monthlyCohorts) ?? []
+        let minCohorts = CohortMatrix.minCohortsPerOffset
+        let avg = a.monthlyCohorts.averageRetention(asOf: a.asOf, minCohorts: minCohorts, excluding: inflated)
+        if avg.count >= 3, avg[1].offset == 1, let drop = a.monthlyCohorts.biggestDropOff(asOf: a.asOf, minCohorts: minCohorts, excluding: inflated) {
             let chart = LineChart(title: "Average retention by months since first order", x: .categories(avg.map { "+\($0.offset)" }),
                                   series: [ChartSeries(name: "Customers active", values: avg.map { $0.rate.map { $0 * 100 } })],
                                   xAxisTitle: "Months since first order", yAxisTitle: "Customers active (%)",
                                   format: { DisplayFormat.decimal($0, digits: 0) + "%" }, area: true, height: 320)
             let r1 = avg[1].rate
             var details = ["The biggest drop-off is at month \(drop.offset): from \(DisplayFormat.percent(drop.before)) to \(DisplayFormat.percent(drop.after))."]
-            if avg.count > 6, let r6 = avg[6].rate { details.append("Six months after the first order, \(DisplayFormat.percent(r6)) of a cohort is still ordering in the month.") }
+            if let r6 = avg.first(where: { $0.offset == 6 })?.rate { details.append("Six months after the first order, \(DisplayFormat.percent(r6)) of a cohort is still ordering in the month.") }
             out.append(Finding(
                 id: "retention",
                 headline: "Only \(DisplayFormat.percent(r1)) of new customers order again in the month after their first order.",
@@ -197,12 +203,19 @@ public struct ExecutiveReport: Sendable {
                              categoryAxisTitle: "Segment", valueAxisTitle: "Net revenue", horizontal: true, showValueLabels: true, height: 340)
         out.append(Finding(
             id: "segments",
-            headline: "Champions are \(DisplayFormat.percent(champ.customerShare)) of customers and bring \(DisplayFormat.percent(champ.revenueShare)) of revenue; \(DisplayFormat.integer(riskCustomers)) At Risk or Can't Lose Them customers hold \(DisplayFormat.percent(ExactRatio.value(riskRevenue, k.totalRevenue))).",
-            details: ["Those at-risk customers have spent \(DisplayFormat.money(riskRevenue)) but have not ordered for a median of \(DisplayFormat.days(lowerMedian(a.segments.filter { $0.segment == .atRisk || $0.segment == .cantLose }.compactMap(\.medianRecencyDays)) ?? 0))."],
+            headline: "Champions are \(DisplayFormat.percent(champ.customerShare)) of customers and bring \(DisplayFormat.percent(champ.revenueShare)) of revenue" + (riskCustomers == 0 ? "; no customer is At Risk or Can't Lose Them."
+                : "; \(countNoun(riskCustomers, "At Risk or Can't Lose Them customer")) \(riskCustomers == 1 ? "holds" : "hold") \(DisplayFormat.percent(ExactRatio.value(riskRevenue, k.totalRevenue))) of revenue."),
+            details: (riskCustomers == 0 ? [] : ["\(riskCustomers == 1 ? "That at-risk customer has" : "Those at-risk customers have") spent \(DisplayFormat.money(riskRevenue)) but \(riskCustomers == 1 ? "has" : "have") not ordered for a median of \(DisplayFormat.days(lowerMedian(a.segments.filter { ($0.segment == .atRisk || $0.segment == .cantLose) && $0.customers > 0 }.compactMap(\.medianRecencyDays)) ?? 0))."])
+                + (a.shortSpanWarning.map { [$0] } ?? []),
             chartTitle: chart.title, chartSVG: chart.svg(),
             table: (["Segment", "Customers", "Revenue", "Share of revenue"], seg.map { [$0.segment.rawValue, DisplayFormat.integer($0.customers), DisplayFormat.money($0.revenue), DisplayFormat.percent($0.revenueShare)] })))
         return out
     }
+}
+
+/// "1 customer", "2,517 customers".
+func countNoun(_ n: Int, _ singular: String, _ pluralForm: String? = nil) -> String {
+    "\(DisplayFormat.integer(n)) \(n == 1 ? singular : (pluralForm ?? singular + "s"))"
 }
 
 extension ExecutiveReport {
@@ -234,7 +247,7 @@ extension ExecutiveReport {
         }
         let valuable = (0..<n).filter { m.churnRisk($0) >= 0.5 && (a.tier[$0] == .gold || a.tier[$0] == .platinum) }
         if !valuable.isEmpty {
-            details.append("\(DisplayFormat.integer(valuable.count)) of them are Gold or Platinum customers who have spent \(DisplayFormat.money(valuable.reduce(Int64(0)) { $0 + a.table.monetary[$1] })) so far.")
+            details.append("\(DisplayFormat.integer(valuable.count)) of them \(valuable.count == 1 ? "is a Gold or Platinum customer who has" : "are Gold or Platinum customers who have") spent \(DisplayFormat.money(valuable.reduce(Int64(0)) { $0 + a.table.monetary[$1] })) so far.")
         }
         details.append(m.choiceSentence)
         findings.append(Finding(

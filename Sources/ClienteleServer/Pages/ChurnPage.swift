@@ -30,11 +30,11 @@ enum ChurnPage {
         let sizeChart = BarChart(title: "Customers by segment", labels: bySize.map(\.segment.rawValue),
                                  values: bySize.map { Double($0.customers) }, categoryAxisTitle: "Segment",
                                  valueAxisTitle: "Customers", horizontal: true, showValueLabels: true, format: DisplayFormat.compact,
-                                 tooltips: bySize.map { "\($0.segment.rawValue): \(DisplayFormat.integer($0.customers)) customers (\(Words.pct($0.customerShare)))" })
+                                 tooltips: bySize.map { "\($0.segment.rawValue): \(Words.plural($0.customers, "customer")) (\(Words.pct($0.customerShare)))" })
         let treemap = Treemap(title: "Revenue by segment",
                               items: segments.filter { $0.revenue > 0 }.map {
                                   .init(label: $0.segment.rawValue, value: Double($0.revenue) / 10_000,
-                                        tooltip: "\($0.segment.rawValue): \(DisplayFormat.money($0.revenue)) (\(Words.pct($0.revenueShare)) of revenue), \(DisplayFormat.integer($0.customers)) customers")
+                                        tooltip: "\($0.segment.rawValue): \(DisplayFormat.money($0.revenue)) (\(Words.pct($0.revenueShare)) of revenue), \(Words.plural($0.customers, "customer"))")
                               }, format: DisplayFormat.compact)
 
         // R-by-F grid: rows R = 5 (top) ... 1, columns F = 1 ... 5.
@@ -53,7 +53,7 @@ enum ChurnPage {
             xAxisTitle: "Frequency score (5 = most orders)", yAxisTitle: "Recency score (5 = most recent)",
             cellText: rOrder.map { r in (0..<5).map { f in DisplayFormat.compact(Double(grid[r][f])) } },
             tooltips: rOrder.map { r in (0..<5).map { f in
-                "R\(r + 1) F\(f + 1) (\(Segment.of(r: UInt8(r + 1), f: UInt8(f + 1)).rawValue)): \(DisplayFormat.integer(grid[r][f])) customers, revenue \(DisplayFormat.money(gridRevenue[r][f]))"
+                "R\(r + 1) F\(f + 1) (\(Segment.of(r: UInt8(r + 1), f: UInt8(f + 1)).rawValue)): \(Words.plural(grid[r][f], "customer")), revenue \(DisplayFormat.money(gridRevenue[r][f]))"
             } }, format: DisplayFormat.compact, legendTitle: "Customers")
         let gridTable = Table(id: "rf_grid", title: "R-by-F grid", columns: [
             .init(key: "r_score", label: "R", numeric: true), .init(key: "f_score", label: "F", numeric: true),
@@ -67,14 +67,17 @@ enum ChurnPage {
         var insights: [String] = []
         var predictiveSections: [Section] = []
         if n > 0 {
+            if let warning = a.shortSpanWarning { insights.append(warning) }
             let risk = a.segments.filter { $0.segment == .atRisk || $0.segment == .cantLose }
             let riskCustomers = risk.reduce(0) { $0 + $1.customers }
             let riskRevenue = risk.reduce(Int64(0)) { $0 + $1.revenue }
-            insights.append("\(Words.plural(riskCustomers, "customer")) are At Risk or Can't Lose Them (\(Words.share(riskCustomers, of: n)) of customers): they have bought \(DisplayFormat.money(riskRevenue)) (\(Words.pct(ExactRatio.value(riskRevenue, a.kpis.totalRevenue))) of revenue) but have not ordered recently.")
-            if let champ = a.segments.first(where: { $0.segment == .champions }), champ.customers > 0 {
-                insights.append("Champions are \(Words.pct(champ.customerShare)) of customers and bring \(Words.pct(champ.revenueShare)) of revenue; their median customer last ordered \(DisplayFormat.days(champ.medianRecencyDays ?? 0)) ago and has placed \(champ.medianFrequency ?? 0) orders.")
+            if riskCustomers > 0 {
+                insights.append("\(Words.pluralIs(riskCustomers, "customer")) At Risk or Can't Lose Them (\(Words.share(riskCustomers, of: n)) of customers): \(Words.verb(riskCustomers, "it has", "they have")) bought \(DisplayFormat.money(riskRevenue))\(revenueShare(riskRevenue, a.kpis.totalRevenue)) but \(Words.verb(riskCustomers, "has", "have")) not ordered recently.")
             }
-            if let largest = bySize.first {
+            if let champ = a.segments.first(where: { $0.segment == .champions }), champ.customers > 0 {
+                insights.append("Champions are \(Words.pct(champ.customerShare)) of customers and bring \(Words.pct(champ.revenueShare)) of revenue; their median customer last ordered \(DisplayFormat.days(champ.medianRecencyDays ?? 0)) ago and has placed \(Words.plural(champ.medianFrequency ?? 0, "order")).")
+            }
+            if let largest = bySize.first, largest.customers > 0 {
                 var text = "The largest segment is \(largest.segment.rawValue) with \(Words.plural(largest.customers, "customer")) (\(Words.pct(largest.customerShare)))"
                 if largest.segment == .hibernating {
                     text += ": a median of \(DisplayFormat.days(largest.medianRecencyDays ?? 0)) since their last order, \(Words.pct(largest.revenueShare)) of revenue"
@@ -83,7 +86,7 @@ enum ChurnPage {
             }
             let hib = a.segments.first { $0.segment == .hibernating }!
             if hib.customers > 0 && bySize.first?.segment != .hibernating {
-                insights.append("\(Words.plural(hib.customers, "customer")) are Hibernating: a median of \(DisplayFormat.days(hib.medianRecencyDays ?? 0)) since their last order, \(Words.pct(hib.revenueShare)) of revenue.")
+                insights.append("\(Words.pluralIs(hib.customers, "customer")) Hibernating: a median of \(DisplayFormat.days(hib.medianRecencyDays ?? 0)) since \(Words.verb(hib.customers, "its", "their")) last order, \(Words.pct(hib.revenueShare)) of revenue.")
             }
         }
         page.insights = insights
@@ -106,6 +109,12 @@ enum ChurnPage {
         ]
         page.sections += predictiveSections
         return page
+    }
+
+    /// " (12.3% of revenue)", or nothing when total revenue is not positive (a share of it would mean nothing).
+    static func revenueShare(_ part: Int64, _ total: Int64) -> String {
+        guard total > 0, let share = ExactRatio.value(part, total), share >= 0, share <= 1 else { return "" }
+        return " (\(Words.pct(share)) of revenue)"
     }
 
     static func withSegment(_ f: AnalysisFilter, _ s: Segment) -> AnalysisFilter {

@@ -92,15 +92,25 @@ enum CustomersPage {
         ]
         var insights = ["\(p.id) (\(p.country.isEmpty ? "no country" : p.country)) has placed \(Words.plural(p.frequency, "order")) worth \(DisplayFormat.money(p.monetary)) since \(DisplayFormat.date(p.firstPurchase)) (cohort \(p.cohort)); the last order was \(DisplayFormat.days(p.recencyDays)) ago."]
         if let seg, let med = seg.medianRecencyDays {
-            insights.append("In the \(p.segment.rawValue) segment the median customer last ordered \(DisplayFormat.days(med)) ago, has placed \(seg.medianFrequency ?? 0) orders and spent \(DisplayFormat.money(seg.medianMonetary ?? 0)).")
+            insights.append("In the \(p.segment.rawValue) segment the median customer last ordered \(DisplayFormat.days(med)) ago, has placed \(Words.plural(seg.medianFrequency ?? 0, "order")) and spent \(DisplayFormat.money(seg.medianMonetary ?? 0)).")
         }
         if p.frequency >= 2 {
-            let gap = Double(p.lastPurchase - p.firstPurchase) / Double(p.frequency - 1)
-            let ratio = gap > 0 ? Double(p.recencyDays) / gap : 0
-            if ratio >= 1.5 {
-                insights.append("Its orders came every \(DisplayFormat.decimal(gap, digits: 0)) days on average; the current gap of \(DisplayFormat.days(p.recencyDays)) is \(DisplayFormat.decimal(ratio, digits: 1))x that.")
+            let span = p.lastPurchase - p.firstPurchase
+            let gap = Double(span) / Double(p.frequency - 1)
+            if span == 0 {
+                // Same-day orders: there is no usual gap to compare the current one with.
+                insights.append("It placed its \(Words.plural(p.frequency, "order")) within one day (\(DisplayFormat.date(p.firstPurchase))), so it has no usual gap between orders to compare with; the last one was \(DisplayFormat.days(p.recencyDays)) ago.")
+            } else if gap < 1 {
+                // Under a day between orders: a ratio over it would mean nothing.
+                insights.append("It placed its \(Words.plural(p.frequency, "order")) within \(DisplayFormat.days(span)), more than one a day; the last one was \(DisplayFormat.days(p.recencyDays)) ago.")
             } else {
-                insights.append("Its orders came every \(DisplayFormat.decimal(gap, digits: 0)) days on average; the last one, \(DisplayFormat.days(p.recencyDays)) ago, is within that rhythm.")
+                let ratio = Double(p.recencyDays) / gap
+                let every = gap < 10 ? DisplayFormat.decimal(gap, digits: 1) : DisplayFormat.decimal(gap, digits: 0)
+                if ratio >= 1.5 {
+                    insights.append("Its orders came every \(every) days on average; the current gap of \(DisplayFormat.days(p.recencyDays)) is \(DisplayFormat.decimal(ratio, digits: 1))x that.")
+                } else {
+                    insights.append("Its orders came every \(every) days on average; the last one, \(DisplayFormat.days(p.recencyDays)) ago, is within that rhythm.")
+                }
             }
         }
         page.insights = insights

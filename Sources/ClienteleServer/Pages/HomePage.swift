@@ -21,6 +21,12 @@ enum HomePage {
             "\(d.name) (\(r.layout) layout) holds \(DisplayFormat.integer(r.linesRead)) order lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)) (\(DisplayFormat.decimal(years, digits: 1)) years), of which \(DisplayFormat.percent(validShare)) are usable.",
             "They describe \(Words.plural(a.kpis.totalCustomers, "customer")) and \(Words.plural(a.kpis.orders, "order")) in \(Words.plural(d.countries.count, "country", "countries")); the as-of date for recency is \(DisplayFormat.date(d.asOf)).",
         ] + (r.invalidLines > 0 ? ["\(Words.plural(r.invalidLines, "line")) could not be used; the most common reason: \(topReason(r))."] : ["Every line of the file could be used."])
+        // One source for the excluded customers, shared with the Data quality page: the whole data set's customer table.
+        let excluded = d.base.table.excludedCustomers
+        if excluded > 0 {
+            page.insights.append(excludedSentence(d))
+        }
+        if let midHistory = a.midHistoryStart { page.insights.append(midHistory.sentence) }
 
         let info = Table(id: "dataset", title: "Data set", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
             [.text("Source"), .text(d.source)],
@@ -33,7 +39,7 @@ enum HomePage {
             [.text("Cancelled lines"), .int(r.cancelledLines)],
             [.text("Guest lines"), .int(r.guestLines)],
             [.text("Invalid lines"), .int(r.invalidLines)],
-            [.text("Customers excluded (cancellations only)"), .int(a.table.excludedCustomers)],
+            [.text("Customers excluded (cancellations only)"), .int(excluded)],
             [.text("Loaded and analysed in"), .text(DisplayFormat.decimal(d.loadSeconds, digits: 2) + " s")],
         ], note: "")
         let q = ctx.request.filterQuery
@@ -60,6 +66,14 @@ enum HomePage {
 }
 
 extension HomePage {
+    /// The excluded customers of the whole data set (customers with cancellations or returns only), in words; the
+    /// Home and Data quality pages both read it from the data set's customer table.
+    static func excludedSentence(_ d: Dataset) -> String {
+        let t = d.base.table
+        guard t.excludedCustomers > 0 else { return "No customer was excluded for having only cancellations." }
+        return "\(Words.plural(t.excludedCustomers, "customer")) \(Words.verb(t.excludedCustomers, "had", "had")) only cancellations or returns and \(Words.verb(t.excludedCustomers, "is", "are")) excluded from customer analytics (net revenue \(DisplayFormat.money(t.excludedCustomerRevenue)))."
+    }
+
     /// The most frequent invalid reason in words, with its count: "9 lines: unit price is 0 or negative".
     static func topReason(_ r: DataQualityReport) -> String {
         guard let (reason, n) = InvalidReason.allCases.compactMap({ reason -> (InvalidReason, Int)? in
@@ -100,10 +114,8 @@ enum DataQualityPage {
             .init(key: "field", label: "Field"), .init(key: "value", label: "Value"),
         ], rows: exampleRows, note: exampleRows.isEmpty ? "No invalid line." : "Line numbers count the header as line 1.")
         page.insights = [
-            "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) are cancellations or returns and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
-            r.excludedCustomers > 0
-                ? "\(Words.plural(r.excludedCustomers, "customer")) had only cancellations or returns and are excluded from customer analytics (net revenue \(r.excludedCustomerRevenue))."
-                : "No customer was excluded for having only cancellations.",
+            "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) \(Words.verb(r.cancelledLines, "is a cancellation or return", "are cancellations or returns")) and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
+            HomePage.excludedSentence(d),
         ] + r.invalidSummaryLines.prefix(3).map { $0 + "." }
         page.sections = [
             Section(id: "reasons", title: "Rejected lines", blocks: [.table(reasonTable), .table(examples)]),

@@ -30,7 +30,11 @@ enum OverviewPage {
         var insights: [String] = []
         if k.totalCustomers > 0 {
             insights.append("\(Words.plural(k.totalCustomers, "customer")) placed \(Words.plural(k.orders, "order")) worth \(DisplayFormat.money(k.totalRevenue)) in net revenue: \(DisplayFormat.money(k.avgRevenuePerCustomer ?? 0)) per customer and \(DisplayFormat.money(k.averageOrderValue ?? 0)) per order.")
-            insights.append("\(Words.pct(k.repeatCustomerRate)) of customers ordered more than once; the \(Words.plural(k.championsCount, "Champion")) (\(Words.share(k.championsCount, of: k.totalCustomers)) of customers) bring \(DisplayFormat.percent((k.championsRevenueSharePct ?? 0) / 100)) of revenue.")
+            if k.championsCount > 0, let champShare = k.championsRevenueSharePct, champShare >= 0, champShare <= 100 {
+                insights.append("\(Words.pct(k.repeatCustomerRate)) of customers ordered more than once; the \(Words.plural(k.championsCount, "Champion")) (\(Words.share(k.championsCount, of: k.totalCustomers)) of customers) \(Words.verb(k.championsCount, "brings", "bring")) \(DisplayFormat.percent(champShare / 100)) of revenue.")
+            } else {
+                insights.append("\(Words.pct(k.repeatCustomerRate)) of customers ordered more than once.")
+            }
         }
         if let pk, let prevFilter = prev?.filter, let from = prevFilter.from, let to = prevFilter.to {
             let change = DisplayFormat.signedPercentChange(Double(k.totalRevenue), previous: Double(pk.totalRevenue)) ?? "n/a"
@@ -47,10 +51,15 @@ enum OverviewPage {
             : PeriodSeries(analysis: a, lines: ctx.lines, period: .month, firstOrderDayByCode: ctx.dataset.firstOrderDayByCode)
         if let refusal = series.refusal { insights.append("No monthly series: " + refusal + ".") }
         if series.count > 0 {
-            let totalNew = series.newRevenue.reduce(0, +), totalRet = series.returningRevenue.reduce(0, +)
+            // Mid-history data: the first month's "new" customers were mostly buying before the data begins, so that
+            // month is left out of the new-versus-returning split.
+            let midHistory = a.midHistoryStart
+            let skip = midHistory.map { m in series.index.prefix { $0 <= m.monthIndex }.count } ?? 0
+            let totalNew = series.newRevenue.dropFirst(skip).reduce(0, +), totalRet = series.returningRevenue.dropFirst(skip).reduce(0, +)
             let total = totalNew + totalRet
-            if total != 0 {
-                insights.append("Returning customers bring \(DisplayFormat.percent(Double(totalRet) / Double(total))) of customer revenue, first-month purchases \(DisplayFormat.percent(Double(totalNew) / Double(total))).")
+            if total > 0, totalNew >= 0, totalRet >= 0 {
+                let apart = midHistory.map { " (after \($0.month), the data's first month, whose new customers were mostly buying before the data begins)" } ?? ""
+                insights.append("Returning customers bring \(DisplayFormat.percent(Double(totalRet) / Double(total))) of customer revenue, first-month purchases \(DisplayFormat.percent(Double(totalNew) / Double(total)))\(apart).")
             }
             if let best = series.revenue.indices.max(by: { series.revenue[$0] < series.revenue[$1] }) {
                 insights.append("The strongest month was \(series.labels[best]) with \(DisplayFormat.money(series.revenue[best])) from \(Words.plural(series.activeCustomers[best], "active customer")).")
@@ -71,7 +80,7 @@ enum OverviewPage {
             .init(key: "returning_revenue", label: "Returning-customer revenue", numeric: true),
             .init(key: "active_customers", label: "Active customers", numeric: true),
             .init(key: "new_customers", label: "New customers", numeric: true), .init(key: "orders", label: "Orders", numeric: true),
-        ], rows: rows, note: monthNote(ctx, series))
+        ], rows: rows, note: [monthNote(ctx, series), a.midHistoryStart.map { "\($0.month) is the data's first month: its \(DisplayFormat.integer($0.newCustomers)) new customers are mostly customers who were buying before the data begins (the data starts mid-history)." } ?? ""].filter { !$0.isEmpty }.joined(separator: " "))
         let revenueChart = StackedBarChart(
             title: "Revenue by month, new vs returning customers", categories: series.labels,
             series: [ChartSeries(name: "New customers (first month)", values: series.newRevenue.map { Double($0) / 10_000 }),

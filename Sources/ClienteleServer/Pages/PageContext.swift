@@ -39,6 +39,14 @@ enum Words {
         "\(DisplayFormat.integer(n)) \(n == 1 ? singular : (plural ?? singular + "s"))"
     }
 
+    /// The verb form for a count: `verb(1, "is", "are")` is "is", `verb(3, "is", "are")` is "are".
+    static func verb(_ n: Int, _ singular: String, _ plural: String) -> String { n == 1 ? singular : plural }
+
+    /// "1 customer is" / "3 customers are" (a count, its noun and the verb agreeing with it).
+    static func pluralIs(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        self.plural(n, singular, plural) + (n == 1 ? " is" : " are")
+    }
+
     static func pct(_ fraction: Double?) -> String { DisplayFormat.percent(fraction) }
 
     /// "1 in 5" style ratio for a fraction, or a percentage when that reads better.

@@ -81,7 +81,7 @@ enum RetentionPage {
         let heatmapFormat: ChartValueFormatter = metric == .rate ? percentFormat : DisplayFormat.compact
         let columnLabels: [String] = (0..<shownOffsets).map { String($0) }
         let cut = shownRows.count < m.cohortIndex.count || shownOffsets < offsets
-            ? " (latest \(shownRows.count) of \(m.cohortIndex.count) cohorts, first \(shownOffsets) \(word)s; the table has them all)" : ""
+            ? " (latest \(DisplayFormat.integer(shownRows.count)) of \(DisplayFormat.integer(m.cohortIndex.count)) cohorts, first \(shownOffsets) \(word)s; the table has them all)" : ""
         let heatmap = MatrixHeatmap(
             title: "\(metricTitle) by cohort and \(word)s since first order" + cut, rowLabels: Array(labels[shownRows]),
             columnLabels: columnLabels, values: values,
@@ -110,24 +110,30 @@ enum RetentionPage {
                                 htmlLimit: period == .week ? 0 : nil)
 
         // Average retention and drop-off.
-        let avg = m.averageRetention(asOf: asOf).map { (offset: $0.offset, active: $0.active, size: $0.size, rate: $0.rate) }
+        // Mid-history data: the first month's cohort (and the weeks or quarter holding it) is mostly customers who
+        // were buying before the data begins; it stays in the matrix but out of the average and the comparisons.
+        let midHistory = a.midHistoryStart
+        let inflated = midHistory?.inflatedRows(m) ?? []
+        let avg = m.averageRetention(asOf: asOf, minCohorts: CohortMatrix.minCohortsPerOffset, excluding: inflated)
+            .map { (offset: $0.offset, active: $0.active, size: $0.size, cohorts: $0.cohorts, rate: $0.rate) }
         var avgRows: [[Cell]] = []
         var biggestDrop: (k: Int, drop: Double)?
         for (i, p) in avg.enumerated() {
             var drop: Double?
-            if i > 0, let r0 = avg[i - 1].rate, let r1 = p.rate {
+            if i > 0, avg[i - 1].offset == p.offset - 1, let r0 = avg[i - 1].rate, let r1 = p.rate {
                 drop = r0 - r1
                 if drop! > (biggestDrop?.drop ?? -1) { biggestDrop = (p.offset, drop!) }
             }
-            avgRows.append([.int(p.offset), .fraction(p.rate), .int(p.active), .int(p.size), .fraction(drop)])
+            avgRows.append([.int(p.offset), .fraction(p.rate), .int(p.active), .int(p.size), .int(p.cohorts), .fraction(drop)])
         }
         let avgTable = Table(id: "average", title: "Average retention by \(word)s since first order", columns: [
             .init(key: "offset", label: "\(word.capitalized)s since first order", numeric: true),
             .init(key: "retention_rate", label: "Retention rate", numeric: true),
             .init(key: "active", label: "Active customers", numeric: true),
             .init(key: "cohort_customers", label: "Customers in cohorts observed", numeric: true),
+            .init(key: "cohorts", label: "Cohorts observed", numeric: true),
             .init(key: "drop", label: "Drop from previous \(word)", numeric: true),
-        ], rows: avgRows, note: "Weighted by cohort size, over the cohorts for which that \(word) is complete.")
+        ], rows: avgRows, note: "Weighted by cohort size, over the cohorts for which that \(word) is complete; a \(word) observed in fewer than \(CohortMatrix.minCohortsPerOffset) cohorts is not shown." + (inflated.isEmpty ? "" : " The first cohort\(inflated.count == 1 ? "" : "s") (\(inflated.sorted().map { labels[$0] }.joined(separator: ", "))) \(inflated.count == 1 ? "is" : "are") left out: the data starts mid-history."))
         let avgChart = LineChart(title: "Average retention curve", x: .categories(avg.map { "+\($0.offset)" }),
                                  series: [ChartSeries(name: "Retention rate", values: avg.map { $0.rate.map { $0 * 100 } })],
                                  xAxisTitle: "\(word.capitalized)s since first order", yAxisTitle: "Customers active (%)",
@@ -147,19 +153,22 @@ enum RetentionPage {
 
         // Insights.
         var insights: [String] = []
+        if let midHistory { insights.append(midHistory.sentence) }
         if let d = biggestDrop, let before = avg.first(where: { $0.offset == d.k - 1 })?.rate, let after = avg.first(where: { $0.offset == d.k })?.rate {
             insights.append("The biggest drop-off is between \(word) \(d.k - 1) and \(word) \(d.k) after the first order: average retention falls from \(Words.pct(before)) to \(Words.pct(after)).")
         }
-        if avg.count > 1, let r1 = avg[1].rate {
-            insights.append("On average \(Words.pct(r1)) of a cohort orders again in the \(word) after its first \(word)\(avg.count > 3 ? (avg[3].rate.map { ", and \(Words.pct($0)) three \(word)s later" } ?? "") : "").")
+        if let r1 = avg.first(where: { $0.offset == 1 })?.rate {
+            let r3 = avg.first(where: { $0.offset == 3 })?.rate
+            insights.append("On average \(Words.pct(r1)) of a cohort orders again in the \(word) after its first \(word)\(r3.map { ", and \(Words.pct($0)) three \(word)s later" } ?? "").")
         }
-        let best = m.cohortIndex.indices.filter { m.counts[$0].count > 1 && !isIncomplete(period, index: m.cohortIndex[$0] + 1, asOf: asOf) && m.counts[$0][0] >= 20 }
+        let best = m.cohortIndex.indices.filter { !inflated.contains($0) && m.counts[$0].count > 1 && !isIncomplete(period, index: m.cohortIndex[$0] + 1, asOf: asOf) && m.counts[$0][0] >= 20 }
             .max { (m.rate($0, 1) ?? 0) < (m.rate($1, 1) ?? 0) }
         if let b = best {
             insights.append("The cohort with the best next-\(word) retention is \(labels[b]): \(Words.pct(m.rate(b, 1))) of its \(Words.plural(m.counts[b][0], "customer")) came back in the following \(word).")
         }
-        if let largest = m.cohortIndex.indices.max(by: { m.counts[$0][0] < m.counts[$1][0] }) {
-            insights.append("The largest cohort is \(labels[largest]) with \(Words.plural(m.counts[largest][0], "new customer")).")
+        if let largest = m.cohortIndex.indices.filter({ !inflated.contains($0) }).max(by: { m.counts[$0][0] < m.counts[$1][0] }) {
+            let apart = inflated.isEmpty ? "" : " (leaving out the first cohort of the data, which starts mid-history)"
+            insights.append("The largest cohort is \(labels[largest]) with \(Words.plural(m.counts[largest][0], "new customer"))\(apart).")
         }
         page.insights = insights
 

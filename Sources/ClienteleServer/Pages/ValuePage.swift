@@ -85,12 +85,14 @@ enum ValuePage {
         if t.count > 0 {
             let plat = tiers.first { $0.tier == .platinum }!
             insights.append("The top 20% of customers hold \(Words.pct(c.top20)) of revenue and the top 1% hold \(Words.pct(c.top1)); the Gini coefficient is \(c.gini.map { DisplayFormat.decimal($0, digits: 2) } ?? "n/a") (\(giniWords(c.gini))).")
-            insights.append("\(Words.plural(plat.customers, "Platinum customer")) (\(Words.pct(plat.customerShare))) bring \(Words.pct(plat.revenueShare)) of revenue; a Platinum customer spends \(DisplayFormat.money(plat.customers > 0 ? Money.divideRoundingHalfEven(plat.revenue, by: Int64(plat.customers)) : 0)) on average.")
-            if let first = top.first {
-                insights.append("The largest customer, \(t.id(first)), accounts for \(Words.pct(ExactRatio.value(t.monetary[first], total))) of revenue (\(DisplayFormat.money(t.monetary[first]))).")
+            if plat.customers > 0 {
+                insights.append("\(Words.plural(plat.customers, "Platinum customer")) (\(Words.pct(plat.customerShare))) \(Words.verb(plat.customers, "brings", "bring")) \(Words.pct(plat.revenueShare)) of revenue; a Platinum customer spends \(DisplayFormat.money(Money.divideRoundingHalfEven(plat.revenue, by: Int64(plat.customers)))) on average.")
+            }
+            if let first = top.first, total > 0, let share = ExactRatio.value(t.monetary[first], total), share <= 1 {
+                insights.append("The largest customer, \(t.id(first)), accounts for \(Words.pct(share)) of revenue (\(DisplayFormat.money(t.monetary[first]))).")
             }
             if let best = gaps.max(by: { $0.nearRows.count < $1.nearRows.count }), !best.nearRows.isEmpty {
-                insights.append("\(Words.plural(best.nearRows.count, "\(best.from.rawValue) customer")) are within 20% of \(best.to.rawValue) (entry revenue \(DisplayFormat.money(best.threshold))): \(DisplayFormat.money(best.revenueToLift)) more revenue would move them all up.")
+                insights.append("\(Words.plural(best.nearRows.count, "\(best.from.rawValue) customer")) \(Words.verb(best.nearRows.count, "is", "are")) within 20% of \(best.to.rawValue) (entry revenue \(DisplayFormat.money(best.threshold))): \(DisplayFormat.money(best.revenueToLift)) more revenue would move \(best.nearRows.count == 1 ? "it" : "them all") up.")
             }
         }
         page.insights = insights
