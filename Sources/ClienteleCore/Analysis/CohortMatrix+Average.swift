@@ -20,7 +20,8 @@ extension CohortMatrix {
 
     /// Average retention at each offset, weighted by cohort size, over the cohorts whose period at that offset is
     /// over (offset 0 always counts), leaving out the rows in `excluding`; an offset observed in fewer than
-    /// `minCohorts` cohorts is left out. The defaults (every cohort, any count) are the rule of the recommendations.
+    /// `minCohorts` cohorts is left out. The defaults (every cohort, any count) are the plain average; the pages, the report and the recommendations use
+    /// `minCohortsPerOffset` and leave out a first cohort inflated by data that starts mid-history.
     public func averageRetention(asOf: Int, minCohorts: Int = 1, excluding: Set<Int> = []) -> [AveragePoint] {
         guard maxOffset >= 0 else { return [] }
         return (0...maxOffset).compactMap { k in

@@ -109,7 +109,11 @@ public struct SecondOrderRule: RecommendationRule {
     public func evaluate(_ input: RecommendationInput) -> Recommendation? {
         let a = input.analysis, c = input.config
         let m = a.monthlyCohorts
-        guard let drop = m.biggestDropOff(asOf: a.asOf), let aov = a.kpis.averageOrderValue else { return nil }
+        // The same curve as the Retention page: without a first cohort inflated by data that starts mid-history,
+        // and only offsets observed in enough cohorts.
+        let inflated = a.midHistoryStart?.inflatedRows(m) ?? []
+        guard let drop = m.biggestDropOff(asOf: a.asOf, minCohorts: CohortMatrix.minCohortsPerOffset, excluding: inflated),
+              let aov = a.kpis.averageOrderValue else { return nil }
         let rows = (0..<a.table.count).filter { a.table.frequency[$0] == 1 && a.table.tenureDays($0) <= c.newBuyerWindowDays }
             .sorted { a.table.firstPurchase[$0] > a.table.firstPurchase[$1] }
         guard !rows.isEmpty else { return nil }
