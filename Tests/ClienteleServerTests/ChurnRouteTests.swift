@@ -65,6 +65,18 @@ import Testing
             let profile = try R.json(try await R.get(client, "/customer.json?id=\(id)").body)
             let risk = (R.kpi(profile, "churn_risk") as? NSNumber)?.doubleValue
             #expect(risk != nil && risk == (first["churn_risk"] as? NSNumber)?.doubleValue)
+            // The report's top action holds the Actions page's figures, and the page total counts each customer once.
+            let actions = try #require(try R.json(try await R.get(client, "/recommendations.json").body)["actions"] as? [[String: Any]])
+            let top = try #require(actions.first)
+            let topValue = try #require((top["value"] as? NSNumber)?.doubleValue)
+            let report = try await R.get(client, "/report.md").body
+            #expect(report.contains("### 1. \(top["title"] as! String)"))
+            #expect(report.contains(DisplayFormat.money(Money.units(fromCurrency: topValue)!)))
+            let page = try R.json(try await R.get(client, "/recommendations.json").body)
+            let total = (R.kpi(page, "value_at_stake") as? NSNumber)?.doubleValue ?? .infinity
+            let sum = actions.reduce(0.0) { $0 + (($1["value"] as? NSNumber)?.doubleValue ?? 0) }
+            #expect(total <= sum + 1e-9 && total > 0)
+            #expect(total <= (R.kpi(page, "expected_value") as? NSNumber)?.doubleValue ?? 0)
         }
     }
 }
