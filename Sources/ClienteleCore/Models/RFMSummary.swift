@@ -92,22 +92,8 @@ public struct RFMSummary: Sendable {
         let end = Int32(clamping: calibrationEnd)
         let last = Int32(clamping: self.holdoutEnd ?? calibrationEnd)
         // Net revenue and purchase flag per distinct (customer, day).
-        var map = UInt64Map(capacity: 1 << 12)
-        var entryCode: [Int32] = [], entryDay: [Int32] = [], entryNet: [Int64] = [], entryPurchase: [Bool] = []
-        for seg in lines.segments {
-            for j in 0..<seg.count {
-                let d = seg.day[j], c = seg.customer[j]
-                if d > last || c < 0 { continue }
-                let key = UInt64(UInt32(bitPattern: c)) << 32 | UInt64(UInt32(bitPattern: d))
-                let e: Int
-                if let found = map.getOrInsert(key, Int32(entryCode.count)) { e = Int(found) } else {
-                    e = entryCode.count
-                    entryCode.append(c); entryDay.append(d); entryNet.append(0); entryPurchase.append(false)
-                }
-                entryNet[e] += seg.revenue[j]
-                if !seg.cancelled[j] { entryPurchase[e] = true }
-            }
-        }
+        let entries = CustomerDayEntries(lines: lines, through: last)
+        let entryCode = entries.code, entryDay = entries.day, entryNet = entries.net, entryPurchase = entries.purchase
         let codes = lines.customers.count
         var first = [Int32](repeating: Int32.max, count: codes)
         for e in 0..<entryCode.count where entryPurchase[e] && entryDay[e] <= end {

@@ -13,23 +13,8 @@ public struct CustomerHistories: Sendable {
 
     /// Histories from the lines dated on or before `end`.
     public init(lines: OrderLines, through end: Int) {
-        let last = Int32(clamping: end)
-        var map = UInt64Map(capacity: 1 << 12)
-        var entryCode: [Int32] = [], entryDay: [Int32] = [], entryNet: [Int64] = [], entryPurchase: [Bool] = []
-        for seg in lines.segments {
-            for j in 0..<seg.count {
-                let d = seg.day[j], c = seg.customer[j]
-                if d > last || c < 0 { continue }
-                let key = UInt64(UInt32(bitPattern: c)) << 32 | UInt64(UInt32(bitPattern: d))
-                let e: Int
-                if let found = map.getOrInsert(key, Int32(entryCode.count)) { e = Int(found) } else {
-                    e = entryCode.count
-                    entryCode.append(c); entryDay.append(d); entryNet.append(0); entryPurchase.append(false)
-                }
-                entryNet[e] += seg.revenue[j]
-                if !seg.cancelled[j] { entryPurchase[e] = true }
-            }
-        }
+        let entries = CustomerDayEntries(lines: lines, through: Int32(clamping: end))
+        let entryCode = entries.code, entryDay = entries.day, entryNet = entries.net, entryPurchase = entries.purchase
         let codeCount = lines.customers.count
         // Counting sort of the purchase days by customer code.
         var start = [Int](repeating: 0, count: codeCount + 1)
@@ -59,6 +44,30 @@ public struct CustomerHistories: Sendable {
             indexOfCode[c] = Int32(histories.count)
             codes.append(Int32(c))
             histories.append(OrderHistory(sortedDays: Array(days[lo..<hi]), amounts: Array(amounts[lo..<hi])))
+        }
+    }
+}
+
+/// Net revenue and a purchase flag (a valid, non-cancelled line) per distinct (customer, day) of the lines dated on
+/// or before `last`, guests left out: what the buy-till-you-die summary and the order histories are made of.
+struct CustomerDayEntries {
+    var code: [Int32] = [], day: [Int32] = [], net: [Int64] = [], purchase: [Bool] = []
+
+    init(lines: OrderLines, through last: Int32) {
+        var map = UInt64Map(capacity: 1 << 12)
+        for seg in lines.segments {
+            for j in 0..<seg.count {
+                let d = seg.day[j], c = seg.customer[j]
+                if d > last || c < 0 { continue }
+                let key = UInt64(UInt32(bitPattern: c)) << 32 | UInt64(UInt32(bitPattern: d))
+                let e: Int
+                if let found = map.getOrInsert(key, Int32(code.count)) { e = Int(found) } else {
+                    e = code.count
+                    code.append(c); day.append(d); net.append(0); purchase.append(false)
+                }
+                net[e] += seg.revenue[j]
+                if !seg.cancelled[j] { purchase[e] = true }
+            }
         }
     }
 }
