@@ -57,16 +57,29 @@ public enum CustomerLifetimeValue {
         }
     }
 
+    /// The discount factor of each month of the horizon: 1 / (1 + d)^m, m = 1 ... H.
+    public static func discountFactors(_ options: CLVOptions) -> [Double] {
+        (0..<max(0, options.horizonMonths)).map { 1 / pow(1 + options.monthlyDiscountRate, Double($0 + 1)) }
+    }
+
+    /// Σ over the months of the horizon of expected purchases in month m × discount factor m (`discount` from
+    /// ``discountFactors(_:)``, one per month).
+    public static func discountedPurchases(model: any PurchaseModel, x: Double, tx: Double, T: Double, timeUnit: ModelTimeUnit,
+                                           discount: [Double]) -> Double {
+        var total = 0.0
+        for (m, purchases) in monthlyPurchases(model: model, x: x, tx: tx, T: T, timeUnit: timeUnit,
+                                               months: discount.count).enumerated() {
+            total += purchases * discount[m]
+        }
+        return total
+    }
+
     /// Discounted value over the horizon of one customer.
     public static func value(model: any PurchaseModel, spend: GammaGammaModel, x: Double, tx: Double, T: Double,
                              meanSpend: Double, timeUnit: ModelTimeUnit, options: CLVOptions = CLVOptions()) -> Double {
         let orderValue = x > 0 && meanSpend > 0 ? spend.expectedOrderValue(x: x, meanSpend: meanSpend) : spend.populationMeanOrderValue
-        var total = 0.0
-        for (m, purchases) in monthlyPurchases(model: model, x: x, tx: tx, T: T, timeUnit: timeUnit,
-                                               months: options.horizonMonths).enumerated() {
-            total += purchases / pow(1 + options.monthlyDiscountRate, Double(m + 1))
-        }
-        return options.margin * orderValue * total
+        return options.margin * orderValue * discountedPurchases(model: model, x: x, tx: tx, T: T, timeUnit: timeUnit,
+                                                                 discount: discountFactors(options))
     }
 
     /// Per-customer predictions for every row of a summary (rows in the summary's order), in parallel.

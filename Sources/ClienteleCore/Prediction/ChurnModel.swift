@@ -278,10 +278,9 @@ public struct ChurnModel: Sendable {
     /// Expected orders, P(alive), order value and discounted value with intervals, per row.
     private mutating func computeValue(model m: any NoPurchaseProbabilityModel, keys: (triples: [(Double, Double, Double)], keyOfHistory: [Int32]),
                                        histories: [OrderHistory], rowOf: [Int], end: Int) {
-        let n = risk.count
         let weeks = 7.0
         let options = self.options
-        let discount = (0..<options.horizonMonths).map { 1 / pow(1 + options.monthlyDiscountRate, Double($0 + 1)) }
+        let discount = CustomerLifetimeValue.discountFactors(options)
         let perKey = FitSupport.chunked(keys.triples.count, minimumPerChunk: 512) { range in
             range.map { k -> (alive: Double, e30: Double, e90: Double, e365: Double, d: Double) in
                 let (xi, tx, T) = keys.triples[k]
@@ -289,7 +288,7 @@ public struct ChurnModel: Sendable {
                         m.expectedPurchases(in: 30 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 90 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 365 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
-                        ChurnModel.discountedPurchases(m, x: xi, txDays: tx, TDays: T, discount: discount))
+                        CustomerLifetimeValue.discountedPurchases(model: m, x: xi, tx: tx / weeks, T: T / weeks, timeUnit: .weeks, discount: discount))
             }
         }.flatMap { $0 }
 
@@ -339,14 +338,6 @@ public struct ChurnModel: Sendable {
         }
     }
 
-    /// Σ over the months of the horizon of expected purchases in month m × discount m (t_x and T in days).
-    static func discountedPurchases(_ model: any PurchaseModel, x: Double, txDays: Double, TDays: Double, discount: [Double]) -> Double {
-        var total = 0.0
-        for (k, p) in CustomerLifetimeValue.monthlyPurchases(model: model, x: x, tx: txDays / 7, T: TDays / 7, timeUnit: .weeks,
-                                                             months: discount.count).enumerated() { total += p * discount[k] }
-        return total
-    }
-
     /// 80% interval of a customer's churn risk from parameter uncertainty: the delta method on the logit scale
     /// (buy-till-you-die models: the inverse observed information, computed here on demand; logistic regression and
     /// baseline: the inverse penalised Hessian, the Laplace approximation under the L2 penalty). Nil without one.
@@ -371,10 +362,10 @@ public struct ChurnModel: Sendable {
         guard valueUsable, clv.isFinite else { return nil }
         if clv == 0 { return (0, 0) }
         guard clv > 0, let fit = valueFit, let make = fit.make, let cov = fit.logCovariance else { return nil }
-        let discount = (0..<options.horizonMonths).map { 1 / pow(1 + options.monthlyDiscountRate, Double($0 + 1)) }
+        let discount = CustomerLifetimeValue.discountFactors(options)
         let xi = Double(x[r]), tx = Double(recencyDays[r]), T = Double(ageDays[r])
         let sdD = ChurnModel.deltaSD(theta: fit.logParameters, covariance: cov) {
-            log(ChurnModel.discountedPurchases(make($0), x: xi, txDays: tx, TDays: T, discount: discount))
+            log(CustomerLifetimeValue.discountedPurchases(model: make($0), x: xi, tx: tx / 7, T: T / 7, timeUnit: .weeks, discount: discount))
         }
         var sdM = 0.0
         if let gg = spendFit, gg.converged, let gcov = gg.diagnostics.logCovariance {

@@ -197,14 +197,6 @@ public enum ChurnModelSelection {
         return ChurnPrediction(candidate: candidate, identified: fitted.identified, reason: fitted.reason, probabilityNoOrder: p)
     }
 
-    /// Selection and today's risk in one call: ``select(_:asOf:horizon:candidates:)``, then
-    /// ``predict(_:asOf:horizon:candidate:)`` with the chosen candidate refitted on everything up to `asOf`.
-    public static func churnRisk(_ histories: [OrderHistory], asOf: Int, horizon: Int = 90,
-                                 candidates: [ChurnCandidate] = ChurnCandidate.allCases) -> (selection: ChurnSelection, prediction: ChurnPrediction) {
-        let selection = select(histories, asOf: asOf, horizon: horizon, candidates: candidates)
-        return (selection, predict(histories, asOf: asOf, horizon: horizon, candidate: selection.chosen))
-    }
-
     // MARK: fitting the candidates
 
     /// A fitted candidate: P(no order in (cutoff, cutoff + H]) for a history.

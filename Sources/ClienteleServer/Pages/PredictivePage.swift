@@ -6,7 +6,6 @@ import ClienteleRender
 enum PredictiveSections {
     static let bandNames: [ChurnRiskBand: String] = [.low: "Low (< 25%)", .medium: "Medium (25–50%)", .high: "High (50–75%)", .veryHigh: "Very high (≥ 75%)"]
 
-    static func f(_ v: Double, _ d: Int = 2) -> String { v.isFinite ? DisplayFormat.decimal(v, digits: d) : "—" }
 
     /// A money cell for an amount in currency units from a model: empty when it is not finite or out of range.
     static func moneyCell(_ currency: Double) -> Cell {
