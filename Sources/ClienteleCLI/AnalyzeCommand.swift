@@ -40,6 +40,9 @@ struct AnalyzeCommand: TerminalCommand {
     @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
     var validDates: String?
 
+    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
+    var excludeProducts: String?
+
     @Option(name: .long, help: "Terminal output: text (summary) or json (the whole analysis).")
     var format: OutputFormat = .text
 
@@ -69,7 +72,7 @@ struct AnalyzeCommand: TerminalCommand {
     func execute(_ terminal: Terminal) throws {
         let showProgress = terminal.interactive && !quiet
         let started = Date()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates) { options in
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts) { options in
             if let workers { options.workers = workers }
             if showProgress {
                 let err = terminal.err

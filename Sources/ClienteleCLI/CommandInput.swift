@@ -20,6 +20,8 @@ enum CommandInput {
         if let h, !(1...3660).contains(h) { throw ValidationError("--horizon-days must be between 1 and 3660 days, got \(h).") }
     }
 
+    static let excludeProductsHelp: ArgumentHelp = "Product codes to leave out, comma-separated (e.g. POST,M,BANK CHARGES): postage, fees and adjustments that are not purchases. Added to exclude_products of the rules file. The Data quality page lists the codes that look like such lines. Default: none (ANALYTICS.md counts every line)."
+
     /// The most demo lines (generated in memory).
     static let maxDemoLines = 50_000_000
 
@@ -33,10 +35,13 @@ enum CommandInput {
 
     /// Loads the demo data (`demo`) or `files`; `validDates` is a `--valid-dates` value (nil: the default range);
     /// `configure` adjusts the load options (workers, progress).
+    /// `excludeProducts` is the `--exclude-products` value, `rulesExclude` the rules file's `exclude_products`.
     static func load(files: [String], demo: Bool, demoLines: Int, map: String?, dayFirst: Bool, validDates: String? = nil,
+                     excludeProducts: String? = nil, rulesExclude: [String] = [],
                      configure: (inout LoadOptions) -> Void = { _ in }) throws(IngestError) -> LoadedData {
         var options = LoadOptions(mapping: try map.map { text throws(IngestError) in try UserMapping(parsing: text) }, dayFirst: dayFirst)
         if let validDates { options.validDays = try LoadOptions.parseValidDates(validDates).get() }
+        options.excludedProducts = ExcludedProducts(parsing: excludeProducts ?? "").adding(rulesExclude)
         configure(&options)
         return demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
     }

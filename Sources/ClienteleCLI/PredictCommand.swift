@@ -50,6 +50,9 @@ struct PredictCommand: TerminalCommand {
     @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
     var validDates: String?
 
+    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
+    var excludeProducts: String?
+
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func validate() throws {
@@ -68,7 +71,7 @@ struct PredictCommand: TerminalCommand {
         let started = Date()
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         let H = horizonDays ?? config.horizonDays
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts, rulesExclude: config.excludeProducts)
         guard let span = loaded.lines.daySpan else { throw InputError("no valid order line.") }
         let end = try calibrationEnd.map { CivilDate.parseISODate($0)! } ?? {
             guard let s = RFMSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }

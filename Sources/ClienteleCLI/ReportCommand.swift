@@ -40,6 +40,9 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
     var validDates: String?
 
+    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
+    var excludeProducts: String?
+
     enum Format: String, ExpressibleByArgument { case pdf, html, md }
     enum Paper: String, ExpressibleByArgument { case a4, letter }
 
@@ -59,7 +62,7 @@ struct ReportCommand: TerminalCommand {
         let filter: AnalysisFilter
         do { filter = try AnalysisFilter(queryItems: items) } catch { throw InputError(error.message) }
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
+        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts, rulesExclude: config.excludeProducts)
         guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
         let current: FilteredAnalysis, previous: FilteredAnalysis?
         let previousFilter = filter.previousPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf)

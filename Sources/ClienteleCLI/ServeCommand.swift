@@ -35,6 +35,9 @@ struct ServeCommand: TerminalCommand {
     @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
     var validDates: String?
 
+    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
+    var excludeProducts: String?
+
     @Option(name: .customLong("data-dir"), help: "Folder for uploaded files (created when needed).")
     var dataDir = "clientele-data"
 
@@ -82,7 +85,7 @@ struct ServeCommand: TerminalCommand {
         let started = Date()
         var config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         if let horizonDays { config.horizonDays = horizonDays }
-        let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates)
+        let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts, rulesExclude: config.excludeProducts)
         let name = CommandInput.name(files: files, demo: files.isEmpty)
         let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
                                    : "File\(files.count == 1 ? "" : "s") " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")

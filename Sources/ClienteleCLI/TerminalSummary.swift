@@ -40,8 +40,18 @@ enum TerminalSummary {
         s += "Data quality: \(grouped(r.linesRead)) lines read, \(grouped(r.validLines)) valid "
         s += "(\(grouped(r.cancelledLines)) cancelled, \(grouped(r.guestLines)) guest), \(grouped(r.invalidLines)) invalid"
         if r.linesAfterAsOf > 0 { s += ", \(grouped(r.linesAfterAsOf)) after the as-of date (ignored)" }
+        if r.excludedProductLines > 0 { s += ", \(grouped(r.excludedProductLines)) left out (--exclude-products)" }
         s += "\n"
         for line in r.invalidSummaryLines { s += "  - \(line)\n" }
+        for p in r.productCodes where p.excluded && p.lines == 0 {
+            s += "  - no line has the product code \"\(p.code)\" given to --exclude-products (column \(r.productColumn ?? "product"))\n"
+        }
+        let flagged = r.productCodes.filter { !$0.excluded && !$0.reason.isEmpty }
+        if !flagged.isEmpty {
+            s += "  - \(grouped(flagged.count)) product code\(flagged.count == 1 ? " looks" : "s look") like non-product lines (postage, fees, adjustments): "
+            s += flagged.prefix(8).map(\.code).joined(separator: ", ") + (flagged.count > 8 ? ", ..." : "")
+            s += "; see data_quality.json, leave them out with --exclude-products\n"
+        }
         if r.excludedCustomers > 0 {
             s += "  - \(grouped(r.excludedCustomers)) customer\(r.excludedCustomers == 1 ? "" : "s") excluded: only cancellations or returns (net \(money(a.table.excludedCustomerRevenue)))\n"
         }

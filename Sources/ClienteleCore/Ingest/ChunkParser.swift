@@ -10,6 +10,10 @@ struct ChunkResult: @unchecked Sendable {
     var customers = ByteInterner(capacity: 4096)
     var invoices = ByteInterner(capacity: 8192)
     var countries = ByteInterner(capacity: 64)
+    /// Product codes (chunk-local) and their lines.
+    var products = ByteInterner(capacity: 1024)
+    var productStats: [ProductCodeStats] = []
+    var excludedProductLines = 0
     var records = 0
     var blank = 0
     var cancelled = 0
@@ -46,6 +50,8 @@ struct ChunkParser: Sendable {
     let olistPriceIndex: Int
     /// Valid days (days since 1970-01-01); a line dated outside is invalid (`timestamp_out_of_range`).
     let validDays: ClosedRange<Int>
+    /// Product codes whose valid lines are left out.
+    let excludedProducts: ExcludedProducts
 
     static let maxFields = 512
     /// Fields whose positions are kept per record: at least ``maxFields``, and every field of the layout (a header may
@@ -53,8 +59,9 @@ struct ChunkParser: Sendable {
     let fieldCapacity: Int
 
     init(layout: Layout, timestamps: TimestampParser, fileName: String, olistOrders: [String: OlistOrder]? = nil, olistPriceIndex: Int = 0,
-         validDays: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max)) {
+         validDays: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max), excludedProducts: ExcludedProducts = ExcludedProducts()) {
         self.layout = layout
+        self.excludedProducts = excludedProducts
         self.timestamps = timestamps
         self.fileName = fileName
         self.olistOrders = olistOrders
@@ -209,6 +216,8 @@ struct ChunkParser: Sendable {
         var lastCustomerCode: Int32 = -1
         var lastCountry: [UInt8] = []
         var lastCountryCode: Int32 = -1
+        var lastProduct: [UInt8] = []
+        var lastProductCode: Int32 = -1
     }
 
     /// Interns a value, reusing the previous line's code when the bytes are the same (lines of one invoice repeat
@@ -361,14 +370,33 @@ struct ChunkParser: Sendable {
             (tp, tn) = field(base, starts, ends, dirty, amountColumn, &scratch)
             invalid(&result, .amountTooLarge, lineNumber, amountColumn, tp, tn); return
         }
-        // Invoice (missing: one order per customer and day).
+        // Cancelled: a negative quantity or an invoice starting with C.
         var cancelled = quantity.isNegative
+        if let ii = m.invoice {
+            let (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch)
+            if inLen > 0 && ip[0] == UInt8(ascii: "C") { cancelled = true }
+        }
+        // Product code: counted, and the line left out when the code is excluded (before anything of it is interned).
+        if let pi = m.product {
+            let (pp, pn) = field(base, starts, ends, dirty, pi, &scratch)
+            if pn > 0 {
+                let code = Int(internCached(pp, pn, last: &state.lastProduct, lastCode: &state.lastProductCode, into: &result.products))
+                if code == result.productStats.count {
+                    var fresh = ProductCodeStats()
+                    fresh.excluded = excludedProducts.contains(pp, pn)
+                    result.productStats.append(fresh)
+                }
+                let guest = field(base, starts, ends, dirty, m.customer, &scratch).1 == 0
+                result.productStats[code].add(revenue: revenue, cancelled: cancelled, guest: guest)
+                if result.productStats[code].excluded { result.excludedProductLines += 1; return }
+            }
+        }
+        // Invoice (missing: one order per customer and day).
         let invoiceCode: Int32
         var ip: UnsafePointer<UInt8>? = nil
         var inLen = 0
         if let ii = m.invoice { (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch) }
         if let ip, inLen > 0 {
-            if ip[0] == UInt8(ascii: "C") { cancelled = true }
             if inLen == state.lastInvoice.count && state.lastInvoice.withUnsafeBufferPointer({ sameBytes($0.baseAddress!, ip, inLen) }) {
                 invoiceCode = state.lastInvoiceCode
             } else {

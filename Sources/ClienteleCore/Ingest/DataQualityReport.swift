@@ -58,6 +58,19 @@ public struct DataQualityReport: Sendable, Codable {
     public var excludedCustomers = 0
     public var excludedCustomerRevenue = "0"
     public var excludedCustomersReason = "customers whose only lines are cancellations or returns (no order)"
+    /// The product-code column read (nil: the layout has none, and non-product lines cannot be told apart).
+    public var productColumn: String?
+    /// Product codes that look like non-product lines (postage, fees, adjustments), and the codes left out
+    /// (`--exclude-products`), largest |net amount| first.
+    public var productCodes: [ProductCodeSummary] = []
+    /// Codes that look like non-product lines, in all (``productCodes`` lists at most 50 of them).
+    public var nonProductCodeCount = 0
+    /// Valid lines left out because their product code was excluded (not in `validLines`).
+    public var excludedProductLines = 0
+    /// Net amount of the valid lines kept, money units.
+    public var netUnits: Int64 = 0
+    /// Mean |line amount| of the lines with a product code (those left out included), money units.
+    public var averageLineUnits: Int64 = 0
 
     public init() {}
 

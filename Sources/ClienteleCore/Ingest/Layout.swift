@@ -12,6 +12,9 @@ public struct ColumnMapping: Sendable, Equatable {
     public var fieldCount: Int
     /// Column names, for the data-quality examples.
     public var names: [String]
+    /// Product code (stock code, SKU): read only to find and, on request, leave out non-product lines
+    /// (``LoadOptions/excludedProducts``).
+    public var product: Int? = nil
 }
 
 /// A recognised input layout.
@@ -58,9 +61,10 @@ public struct Layout: Sendable, Equatable {
 
 /// A user-given column mapping: canonical field name to column name (`--map customer=cust_id,timestamp=created_at`).
 public struct UserMapping: Sendable, Equatable {
-    public static let fields = ["customer", "timestamp", "quantity", "unit_price", "revenue", "invoice", "country"]
+    public static let fields = ["customer", "timestamp", "quantity", "unit_price", "revenue", "invoice", "country", "product"]
     static let aliases = ["customer_id": "customer", "date": "timestamp", "price": "unit_price", "order": "invoice",
-                          "order_id": "invoice", "amount": "revenue", "qty": "quantity"]
+                          "order_id": "invoice", "amount": "revenue", "qty": "quantity", "sku": "product",
+                          "stock_code": "product", "stockcode": "product", "product_code": "product", "product_id": "product"]
     public var columns: [String: String]
 
     /// Parses `field=column,field=column`.
@@ -130,7 +134,7 @@ enum LayoutDetector {
               build: { idx, n, names in
                   ColumnMapping(invoice: idx["invoice"], customer: idx["customerid"]!, timestamp: idx["invoicedate"]!,
                                 quantity: idx["quantity"], unitPrice: idx["price"], revenue: nil, country: idx["country"],
-                                fieldCount: n, names: names)
+                                fieldCount: n, names: names, product: idx["stockcode"])
               }),
         Known(kind: .uciOnlineRetail,
               expected: ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"],
@@ -139,7 +143,7 @@ enum LayoutDetector {
               build: { idx, n, names in
                   ColumnMapping(invoice: idx["invoiceno"], customer: idx["customerid"]!, timestamp: idx["invoicedate"]!,
                                 quantity: idx["quantity"], unitPrice: idx["unitprice"], revenue: nil, country: idx["country"],
-                                fieldCount: n, names: names)
+                                fieldCount: n, names: names, product: idx["stockcode"])
               }),
     ]
 
@@ -162,7 +166,8 @@ enum LayoutDetector {
                           mapping: ColumnMapping(invoice: resolved["invoice"], customer: resolved["customer"]!,
                                                  timestamp: resolved["timestamp"]!, quantity: resolved["quantity"],
                                                  unitPrice: resolved["unit_price"], revenue: resolved["revenue"],
-                                                 country: resolved["country"], fieldCount: names.count, names: names))
+                                                 country: resolved["country"], fieldCount: names.count, names: names,
+                                                 product: resolved["product"]))
         }
         var index: [String: Int] = [:]
         for (i, n) in names.enumerated() where index[normalize(n)] == nil { index[normalize(n)] = i }

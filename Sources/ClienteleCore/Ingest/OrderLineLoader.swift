@@ -18,6 +18,9 @@ public struct LoadOptions: Sendable {
     /// Valid dates (day numbers, days since 1970-01-01): a line dated outside is invalid (`timestamp_out_of_range`,
     /// ANALYTICS.md section 1). nil: the default, ``defaultValidDays(today:)`` on the day of the load.
     public var validDays: ClosedRange<Int>?
+    /// Product codes whose lines are left out (postage, fees, adjustments); needs a product-code column. Off by
+    /// default, so that the seed-compatible exports follow ANALYTICS.md.
+    public var excludedProducts = ExcludedProducts()
 
     public init(mapping: UserMapping? = nil, dayFirst: Bool = false, validDays: ClosedRange<Int>? = nil) {
         self.mapping = mapping
@@ -92,6 +95,10 @@ public enum OrderLineLoader {
     static func finish(_ state: MergeState, files: [String]) throws(IngestError) -> LoadedData {
         var report = state.report
         report.files = files
+        (report.productCodes, report.nonProductCodeCount) = NonProductCodes.summarize(state.productStats, requested: state.excludedProducts.codes)
+        report.netUnits = state.netUnits
+        let coded = state.productStats.values.reduce((0, Int64(0))) { ($0.0 + $1.lines, $0.1 + $1.absolute) }
+        report.averageLineUnits = coded.0 > 0 ? coded.1 / Int64(coded.0) : 0
         if report.validLines == 0 {
             let reasons = report.invalidSummaryLines
             let summary = reasons.isEmpty ? "The file has a header but no data lines." : "Rejected: " + reasons.joined(separator: "; ") + "."
@@ -106,6 +113,11 @@ public enum OrderLineLoader {
         var layouts: [String] = []
         /// Sum of |line revenue| over the valid lines merged so far (at most ``Money/sumBudget``).
         var amountUsed: UInt64 = 0
+        /// Lines per product code (valid lines, those left out included).
+        var productStats: [String: ProductCodeStats] = [:]
+        var excludedProducts = ExcludedProducts()
+        /// Net amount of the valid lines kept.
+        var netUnits: Int64 = 0
     }
 
     // MARK: - One source
@@ -160,11 +172,20 @@ public enum OrderLineLoader {
             body = Array(pending[headerEnd...])
         }
         pending = []
+        if !options.excludedProducts.isEmpty {
+            guard let product = layout.mapping.product else {
+                throw .invalidSettings("product codes to leave out were given (\(options.excludedProducts.codes.joined(separator: ", "))), but \(name) has no product-code column (\(layout.kind.displayName) layout); map one with --map product=COLUMN, or leave the option out")
+            }
+            state.report.productColumn = layout.mapping.names.indices.contains(product) ? layout.mapping.names[product] : "product"
+        } else if let product = layout.mapping.product {
+            state.report.productColumn = layout.mapping.names.indices.contains(product) ? layout.mapping.names[product] : "product"
+        }
+        state.excludedProducts = options.excludedProducts
         state.layouts.append(layout.kind.displayName)
         state.report.layout = Array(Set(state.layouts)).sorted().joined(separator: " + ")
         state.report.delimiter = layout.delimiter.displayName
         let parser = ChunkParser(layout: layout, timestamps: TimestampParser(dayFirst: options.dayFirst), fileName: name,
-                                 validDays: options.effectiveValidDays)
+                                 validDays: options.effectiveValidDays, excludedProducts: options.excludedProducts)
         try stream(body: body, eof: eof, source: &src, parser: parser, lineBase: headerNewlines, name: name,
                    options: options, state: &state)
     }
@@ -325,7 +346,12 @@ public enum OrderLineLoader {
             for j in col.indices where col[j] >= 0 { col[j] = countryMap[Int(col[j])] }
         }
         if r.segment.count > 0 { state.lines.segments.append(r.segment) }
+        for (code, stats) in r.productStats.enumerated() where stats.lines > 0 {
+            state.productStats[r.products.string(Int32(code)), default: ProductCodeStats()].merge(stats)
+        }
+        state.netUnits += r.segment.revenue.reduce(0, +)
         var rep = state.report
+        rep.excludedProductLines += r.excludedProductLines
         rep.linesRead += r.records
         rep.blankLines += r.blank
         rep.validLines += r.segment.count

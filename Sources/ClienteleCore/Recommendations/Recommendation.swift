@@ -69,6 +69,9 @@ public struct RecommendationConfig: Sendable {
     public var seasonalityGainPercent = 10
     /// H of churn risk (the chance of no order in the next H days) and of its holdout; `--horizon-days` overrides it.
     public var horizonDays = ChurnModel.defaultHorizonDays
+    /// Product codes whose lines are left out of the load (`exclude_products`; postage, fees, adjustments). Read by
+    /// the commands before loading, with `--exclude-products`.
+    public var excludeProducts: [String] = []
 
     public init() {}
 }
@@ -191,6 +194,7 @@ extension RecommendationConfig: Codable {
         case winBackResponsePercent = "win_back_response_percent", protectResponsePercent = "protect_response_percent"
         case tierUpgradeResponsePercent = "tier_upgrade_response_percent", marketResponsePercent = "market_response_percent"
         case seasonalityGainPercent = "seasonality_gain_percent"
+        case excludeProducts = "exclude_products"
     }
 
     /// Reads a JSON object; keys that are absent keep their defaults, unknown keys are an error. `contact_cost` is
@@ -239,6 +243,7 @@ extension RecommendationConfig: Codable {
         tierUpgradeResponsePercent = try c.decodeIfPresent(Int.self, forKey: .tierUpgradeResponsePercent) ?? tierUpgradeResponsePercent
         marketResponsePercent = try c.decodeIfPresent(Int.self, forKey: .marketResponsePercent) ?? marketResponsePercent
         seasonalityGainPercent = try c.decodeIfPresent(Int.self, forKey: .seasonalityGainPercent) ?? seasonalityGainPercent
+        excludeProducts = try c.decodeIfPresent([String].self, forKey: .excludeProducts) ?? excludeProducts
         for (name, v) in [("win_back_response_percent", winBackResponsePercent), ("protect_response_percent", protectResponsePercent),
                           ("tier_upgrade_response_percent", tierUpgradeResponsePercent), ("market_response_percent", marketResponsePercent),
                           ("seasonality_gain_percent", seasonalityGainPercent)] where !(0...100).contains(v) {
@@ -277,6 +282,7 @@ extension RecommendationConfig: Codable {
         try c.encode(tierUpgradeResponsePercent, forKey: .tierUpgradeResponsePercent)
         try c.encode(marketResponsePercent, forKey: .marketResponsePercent)
         try c.encode(seasonalityGainPercent, forKey: .seasonalityGainPercent)
+        try c.encode(excludeProducts, forKey: .excludeProducts)
     }
 
     /// Reads the settings from a JSON file, with a message that names the file and the problem.

@@ -27,6 +27,7 @@ enum HomePage {
             page.insights.append(excludedSentence(d))
         }
         if let midHistory = a.midHistoryStart { page.insights.append(midHistory.sentence) }
+        page.insights += productCodeSentences(r)
 
         let info = Table(id: "dataset", title: "Data set", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
             [.text("Source"), .text(d.source)],
@@ -40,6 +41,7 @@ enum HomePage {
             [.text("Guest lines"), .int(r.guestLines)],
             [.text("Invalid lines"), .int(r.invalidLines)],
             [.text("Customers excluded (cancellations only)"), .int(excluded)],
+            [.text("Lines left out (product codes)"), .int(r.excludedProductLines)],
             [.text("Loaded and analysed in"), .text(DisplayFormat.decimal(d.loadSeconds, digits: 2) + " s")],
         ], note: "")
         let q = ctx.request.filterQuery
@@ -74,6 +76,37 @@ extension HomePage {
         return "\(Words.plural(t.excludedCustomers, "customer")) \(Words.verb(t.excludedCustomers, "had", "had")) only cancellations or returns and \(Words.verb(t.excludedCustomers, "is", "are")) excluded from customer analytics (net revenue \(DisplayFormat.money(t.excludedCustomerRevenue)))."
     }
 
+    /// The product codes left out and those that look like non-product lines, in words (Home, Data quality and the
+    /// upload review read this one source). `howToExclude` is how this screen's user leaves codes out.
+    static func productCodeSentences(_ r: DataQualityReport, howToExclude: String = commandLineExclusion) -> [String] {
+        guard r.productColumn != nil else { return [] }
+        var out: [String] = []
+        let excluded = r.productCodes.filter(\.excluded)
+        let found = excluded.filter { $0.lines > 0 }, missing = excluded.filter { $0.lines == 0 }
+        let flagged = r.productCodes.filter { !$0.excluded && !$0.reason.isEmpty }
+        let flaggedCount = r.nonProductCodeCount - excluded.filter { !$0.reason.isEmpty }.count
+        let all = r.netUnits + found.reduce(Int64(0)) { $0 + $1.netUnits }
+        func codes(_ list: some Collection<ProductCodeSummary>) -> String { list.map { "“\($0.code)”" }.joined(separator: ", ") }
+        if !found.isEmpty {
+            let net = found.reduce(Int64(0)) { $0 + $1.netUnits }
+            out.append("\(Words.plural(r.excludedProductLines, "line")) with the product code\(found.count == 1 ? "" : "s") \(codes(found)) \(Words.verb(r.excludedProductLines, "was", "were")) left out as non-product lines (net amount \(DisplayFormat.money(net))); every figure is computed without \(r.excludedProductLines == 1 ? "it" : "them").")
+        }
+        if !missing.isEmpty {
+            out.append("No line has the product code\(missing.count == 1 ? "" : "s") \(codes(missing)) that \(Words.verb(missing.count, "was", "were")) asked to be left out; check the spelling against the Product code column (\(r.productColumn!)).")
+        }
+        if flaggedCount > 0 {
+            let lines = flagged.reduce(0) { $0 + $1.lines }, net = flagged.reduce(Int64(0)) { $0 + $1.netUnits }
+            let shown = flagged.prefix(6)
+            let share = all > 0 && net > 0 && net <= all ? " (\(DisplayFormat.percent(Double(net) / Double(all))) of the net amount of all valid lines)" : ""
+            let listed = flagged.count < flaggedCount ? "the \(DisplayFormat.integer(flagged.count)) largest " : ""
+            out.append("\(Words.plural(flaggedCount, "product code")) \(Words.verb(flaggedCount, "looks", "look")) like \(flaggedCount == 1 ? "a non-product line" : "non-product lines") (postage, fees, adjustments): \(codes(shown))\(flagged.count > shown.count ? ", …" : ""); \(listed)with \(Words.plural(lines, "line")) and a net amount of \(DisplayFormat.money(net))\(share). They count as purchases unless left out: \(howToExclude).")
+        }
+        return out
+    }
+
+    /// How a user of the command line leaves codes out.
+    static let commandLineExclusion = "start Clientele with --exclude-products CODE,CODE (or exclude_products in the rules file), or tick them on the review of an upload"
+
     /// The most frequent invalid reason in words, with its count: "9 lines: unit price is 0 or negative".
     static func topReason(_ r: DataQualityReport) -> String {
         guard let (reason, n) = InvalidReason.allCases.compactMap({ reason -> (InvalidReason, Int)? in
@@ -97,6 +130,9 @@ enum DataQualityPage {
             KPI(key: "guest_lines", label: "Guest", value: DisplayFormat.integer(r.guestLines), raw: .int(r.guestLines)),
             KPI(key: "invalid_lines", label: "Invalid", value: DisplayFormat.integer(r.invalidLines), raw: .int(r.invalidLines)),
         ]
+        if r.excludedProductLines > 0 {
+            page.kpis.append(KPI(key: "left_out_lines", label: "Left out (product codes)", value: DisplayFormat.integer(r.excludedProductLines), raw: .int(r.excludedProductLines)))
+        }
         let reasons = InvalidReason.allCases.map { reason in
             [.text(reason.rawValue), .text(reason.explanation), .int(r.invalidByReason[reason.rawValue] ?? 0)] as [Cell]
         }
@@ -116,10 +152,34 @@ enum DataQualityPage {
         page.insights = [
             "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) \(Words.verb(r.cancelledLines, "is a cancellation or return", "are cancellations or returns")) and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
             HomePage.excludedSentence(d),
-        ] + r.invalidSummaryLines.prefix(3).map { $0 + "." }
+        ] + r.invalidSummaryLines.prefix(3).map { $0 + "." } + HomePage.productCodeSentences(r)
         page.sections = [
             Section(id: "reasons", title: "Rejected lines", blocks: [.table(reasonTable), .table(examples)]),
+            Section(id: "non-product", title: "Non-product lines", blocks: [.table(productCodeTable(r))]),
         ]
         return page
+    }
+
+    /// The codes that look like non-product lines and those left out, with their lines and amounts.
+    static func productCodeTable(_ r: DataQualityReport) -> Table {
+        let rows: [[Cell]] = r.productCodes.map { p in
+            [.text(p.code), .text(p.excluded ? (p.lines > 0 ? "left out" : "left out (no line has it)") : "counted"),
+             .text(p.reason.isEmpty ? "asked to be left out" : p.reason), .int(p.lines), .int(p.returnLines), .int(p.guestLines),
+             .money(p.netUnits), .money(p.averageLineUnits)]
+        }
+        let note: String
+        if r.productColumn == nil {
+            note = "This file has no product-code column, so non-product lines (postage, fees, adjustments) cannot be told apart from purchases. Map one with --map product=COLUMN (or on the upload's column form) to see them here."
+        } else if rows.isEmpty {
+            note = "No product code (column \(r.productColumn!)) looks like a non-product line: none reads like postage, a fee or an adjustment, and none differs in shape from the store's product codes."
+        } else {
+            note = "Codes of column \(r.productColumn!) that read like postage, fees or adjustments, or are not shaped like the store's product codes; largest net amount first. The average line of all coded lines is \(DisplayFormat.money(r.averageLineUnits)). Review them before leaving any out: a code flagged by its shape may be a real product."
+        }
+        return Table(id: "non-product", title: "Product codes that look like non-product lines", columns: [
+            .init(key: "code", label: "Product code"), .init(key: "status", label: "Status"), .init(key: "why", label: "Why it is listed"),
+            .init(key: "lines", label: "Lines", numeric: true), .init(key: "return_lines", label: "Return lines", numeric: true),
+            .init(key: "guest_lines", label: "Guest lines", numeric: true), .init(key: "net", label: "Net amount", numeric: true),
+            .init(key: "average_line", label: "Average line (absolute)", numeric: true),
+        ], rows: rows, note: note)
     }
 }

@@ -54,6 +54,7 @@ struct UploadController: Sendable {
         router.post("/upload") { request, _ in await self.receive(request) }
         router.post("/upload/map") { request, _ in await self.map(request) }
         router.post("/upload/use") { request, _ in await self.use(request) }
+        router.post("/upload/exclude") { request, _ in await self.exclude(request) }
     }
 
     // MARK: Pages
@@ -212,6 +213,7 @@ struct UploadController: Sendable {
         let started = Date()
         do throws(IngestError) {
             var options = LoadOptions(mapping: upload.mapping, dayFirst: upload.dayFirst, validDays: validDays)
+            options.excludedProducts = ExcludedProducts(upload.excludedProducts)
             options.workers = ProcessInfo.processInfo.activeProcessorCount
             let source = LimitedSource(try openOrderSource(path: upload.path), maxBytes: maxBytes, name: upload.original)
             let loaded = try OrderLineLoader.load(source: source, name: upload.original, options: options)
@@ -234,6 +236,7 @@ struct UploadController: Sendable {
         ]
         var insights = ["Layout: \(r.layout); delimiter: “\(r.delimiter)”; lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)); \(Words.plural(r.cancelledLines, "cancelled line")) and \(Words.plural(r.guestLines, "guest line"))."]
         insights += r.invalidSummaryLines.map { $0 + "." }
+        insights += HomePage.productCodeSentences(r, howToExclude: "tick them below and reload the file")
         let rows: [[Cell]] = InvalidReason.allCases.flatMap { reason in
             (r.examples[reason.rawValue] ?? []).map { e in [.text(reason.explanation), .int(e.line), .text(e.field), .text(e.value)] as [Cell] }
         }
@@ -243,8 +246,35 @@ struct UploadController: Sendable {
         let confirm = """
         <form method="post" action="/upload/use" class="confirm">\(Self.csrfField(csrf))<input type="hidden" name="token" value="\(escapeHTML(upload.token))"><button type="submit">Use this data set</button> <a href="/upload">Upload another file</a></form>
         """
+        var blocks: [Block] = [.table(examples)]
+        if !r.productCodes.isEmpty { blocks.append(.html(Self.exclusionForm(r, upload: upload, csrf: csrf))) }
+        blocks.append(.html(confirm))
         return page("Check \(d.name)", "This is what the file holds. Nothing has changed yet: use the data set to see every page on it, or upload another file. The file waits for an hour.",
-                    [Section(id: "review", title: "Data quality", blocks: [.table(examples), .html(confirm)])], kpis: kpis, insights: insights)
+                    [Section(id: "review", title: "Data quality", blocks: blocks)], kpis: kpis, insights: insights)
+    }
+
+    /// Check boxes for the product codes that look like non-product lines (ticked: left out), and a reload button.
+    static func exclusionForm(_ r: DataQualityReport, upload: PendingUploads.Upload, csrf: String) -> String {
+        var html = "<form method=\"post\" action=\"/upload/exclude\" class=\"exclude\">\(csrfField(csrf))<input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(upload.token))\">"
+        html += "<fieldset><legend>Non-product lines to leave out</legend>"
+        for p in r.productCodes where p.lines > 0 {
+            let detail = "\(Words.plural(p.lines, "line")), net amount \(DisplayFormat.money(p.netUnits))" + (p.reason.isEmpty ? "" : "; \(p.reason)")
+            html += "<label class=\"check\"><input type=\"checkbox\" name=\"exclude\" value=\"\(escapeHTML(p.code))\"\(p.excluded ? " checked" : "")> <strong>\(escapeHTML(p.code))</strong>: \(escapeHTML(detail))</label>"
+        }
+        html += "<button type=\"submit\">Reload leaving out the ticked codes</button></fieldset></form>"
+        return html
+    }
+
+    /// Reloads a pending upload with the ticked product codes left out.
+    func exclude(_ request: Request) async -> Response {
+        guard let (fields, csrf, upload) = await formRequest(request) else {
+            return form(for: request, message: ("error", "That upload is no longer available (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
+        }
+        defer { pending.release(upload.token) }
+        var next = upload
+        next.excludedProducts = fields.filter { $0.name == "exclude" && !$0.value.isEmpty }.map(\.value)
+        pending.update(next)
+        return await load(next, csrf: csrf, request: request)
     }
 
     func mappingForm(_ upload: PendingUploads.Upload, csrf: String, columns: [String], message: (String, String)) -> Response {
@@ -252,6 +282,7 @@ struct UploadController: Sendable {
             ("customer", "Customer id", true), ("timestamp", "Order date", true), ("quantity", "Quantity", false),
             ("unit_price", "Unit price", false), ("revenue", "Line amount (instead of quantity × price)", false),
             ("invoice", "Order / invoice id", false), ("country", "Country", false),
+            ("product", "Product code / SKU (finds postage and fee lines)", false),
         ]
         let previous = upload.mapping
         var html = "<form method=\"post\" action=\"/upload/map\" class=\"mapping\">\(Self.csrfField(csrf))<input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(upload.token))\">"
@@ -278,6 +309,7 @@ struct UploadController: Sendable {
         case "unit_price": return c.contains("price")
         case "invoice": return c.contains("invoice") || c.contains("order")
         case "country": return c.contains("country") || c.contains("region") || c.contains("state")
+        case "product": return c.contains("stockcode") || c.contains("sku") || c == "productid" || c.contains("productcode")
         default: return false
         }
     }
@@ -376,6 +408,8 @@ final class PendingUploads: Sendable {
         var created: Date
         var mapping: UserMapping?
         var dayFirst = false
+        /// Product codes whose lines are left out (ticked on the review).
+        var excludedProducts: [String] = []
     }
 
     enum Failure: Error {
