@@ -12,6 +12,8 @@ import Testing
         let input = RecommendationInput(analysis: a, churn: model)
         let actions = RecommendationEngine.run(input)
         let expectedAll = (0..<a.table.count).reduce(Int64(0)) { $0 + input.expectedValue($1) }
+        let activeAll = (0..<a.table.count).reduce(Int64(0)) { $0 + input.activeValue($1) }
+        #expect(expectedAll <= activeAll, "\(name): expected value \(expectedAll) above the value if active \(activeAll)")
         for r in actions {
             #expect(!r.rows.isEmpty && r.value > 0, "\(name) \(r.id): empty or valueless action")
             #expect(r.valueFormula.contains(DisplayFormat.money(r.value)), "\(name) \(r.id): the formula does not show its result: \(r.valueFormula)")
@@ -19,10 +21,14 @@ import Testing
                 #expect(r.customerValues.count == r.rows.count)
                 #expect(r.customerValues.reduce(0, +) == r.value, "\(name) \(r.id)")
                 for (row, v) in zip(r.rows, r.customerValues) {
-                    #expect(v >= 0 && v <= input.expectedValue(row), "\(name) \(r.id): \(v) above the customer's expected value \(input.expectedValue(row))")
+                    #expect(v >= 0 && v <= input.activeValue(row), "\(name) \(r.id): \(v) above the customer's value if active \(input.activeValue(row))")
                 }
-                let theirs = r.rows.reduce(Int64(0)) { $0 + input.expectedValue($1) }
-                #expect(r.value <= theirs, "\(name) \(r.id): \(r.value) above its customers' expected value \(theirs)")
+                let theirs = r.rows.reduce(Int64(0)) { $0 + input.activeValue($1) }
+                #expect(r.value <= theirs, "\(name) \(r.id): \(r.value) above its customers' value if active \(theirs)")
+                // A response assumption of at most 20% must not claim most of what the customers could bring.
+                if ["win-back", "protect-champions", "concentration-risk"].contains(r.id) {
+                    #expect(Double(r.value) <= 0.2 * Double(theirs) + 1, "\(name) \(r.id): \(r.value) is more than the response share of \(theirs)")
+                }
             }
             for sentence in r.why + [r.title, r.valueFormula] {
                 for match in sentence.matches(of: /(-?[0-9][0-9,]*\.?[0-9]*)%/) {
@@ -32,8 +38,15 @@ import Testing
                 #expect(!sentence.contains("every 0 days") && !sentence.contains(" 0 customers") && !sentence.contains("NaN"), "\(name): \(sentence)")
             }
         }
+        // Win-back: beyond the RFM segments, only customers who have gone quiet (no order in H days, not Hibernating).
+        if let w = actions.first(where: { $0.id == "win-back" }) {
+            for row in w.rows where !input.config.winBackSegments.contains(a.segment[row]) {
+                #expect(a.table.recencyDays(row) >= input.config.horizonDays && a.segment[row] != .hibernating,
+                        "\(name): win-back lists a \(a.segment[row].rawValue) customer who ordered \(a.table.recencyDays(row)) days ago")
+            }
+        }
         let total = RecommendationEngine.total(actions)
-        #expect(total.customers <= expectedAll, "\(name): page total \(total.customers) above the customers' expected value \(expectedAll)")
+        #expect(total.customers <= activeAll, "\(name): page total \(total.customers) above the customers' value if active \(activeAll)")
         #expect(total.total <= a.kpis.totalRevenue + total.total - total.customers, "\(name): more than the store's revenue")
         print("\(name): \(actions.map { "\($0.id) \(DisplayFormat.money($0.value))" }.joined(separator: "; ")); total \(DisplayFormat.money(total.total)) of expected \(DisplayFormat.money(expectedAll)), revenue \(DisplayFormat.money(a.kpis.totalRevenue))")
     }

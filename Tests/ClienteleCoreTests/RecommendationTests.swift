@@ -177,11 +177,16 @@ import Testing
         let w = try #require(WinBackRule().evaluate(input))
         let expected = (0..<a.table.count).filter {
             ([.atRisk, .cantLose].contains(a.segment[$0]) && [.silver, .gold, .platinum].contains(a.tier[$0]))
-                || (model.churnRisk($0) >= 0.5 && [.gold, .platinum].contains(a.tier[$0]))
+                || (model.churnRisk($0) >= 0.5 && [.gold, .platinum].contains(a.tier[$0])
+                    && a.table.recencyDays($0) >= 90 && a.segment[$0] != .hibernating)
         }
         #expect(Set(w.rows) == Set(expected))
-        // 15% of churn risk x the next 12 months at the past pace, per customer.
-        #expect(w.value == expected.reduce(Int64(0)) { $0 + Money.units(rounding: Double(Money.units(rounding: Double(input.runRate($1, months: 12)) * model.churnRisk($1))!) * 0.15)! })
+        // 15% of churn risk x the next 12 months if active (value model: value / P(alive)), per customer.
+        #expect(model.valueUsable)
+        let r0 = expected[0]
+        #expect(input.activeValue(r0) == Money.units(fromCurrency: model.lifetimeValue[r0] / model.probabilityAlive[r0]))
+        #expect(input.activeValue(r0) >= input.expectedValue(r0))
+        #expect(w.value == expected.reduce(Int64(0)) { $0 + Money.units(rounding: Double(Money.units(rounding: Double(input.activeValue($1)) * model.churnRisk($1))!) * 0.15)! })
         #expect(w.valueFormula.hasPrefix("15% (assumed response) x Σ churn risk (chance of no order in the next 90 days, "))
         let c = try #require(ProtectChampionsRule().evaluate(input))
         #expect(c.rows.count == a.kpis.championsCount)

@@ -39,8 +39,9 @@ public struct ChurnReason: Sendable, Equatable {
 public struct ChurnExplanations: Sendable {
     /// Reasons per analysis row, highest impact first.
     public var reasons: [[ChurnReason]]
-    /// Expected revenue lost per row: churn risk x the customer's revenue over the next H days at its past pace
-    /// (monetary x H days / max(tenure, 365.25 days)); money units.
+    /// Expected revenue lost per row: churn risk x what the customer would bring over the next H days if active
+    /// (``ChurnModel/revenueIfActiveInHorizon(_:)``; without a value model, its past pace: monetary x H days /
+    /// max(tenure, 365.25 days)); money units.
     public var revenueAtRisk: [Int64]
 
     public struct SegmentSummary: Sendable {
@@ -145,9 +146,10 @@ public struct ChurnExplanations: Sendable {
             }
             list.sort { $0.impact > $1.impact }
             reasons.append(list)
-            // The revenue of the next H days at the customer's past pace (net revenue per day over its tenure, at
+            // What the customer would bring in the next H days if active (the value model's expectation given alive x
+            // expected order value; without a value model, its past pace: net revenue per day over its tenure, at
             // least a year), times the chance of no order in those days.
-            let pace = Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), 365.25)
+            let pace = model.revenueIfActiveInHorizon(r).map { $0 * Double(Money.scale) } ?? Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), 365.25)
             atRiskRevenue[r] = Money.units(rounding: risk * pace) ?? 0
         }
         self.reasons = reasons

@@ -22,16 +22,20 @@ public struct WinBackRule: RecommendationRule {
         let rows = (0..<a.table.count).filter { r in
             let tierOK = (tierOrder.firstIndex(of: a.tier[r]) ?? 0) >= minIndex
             let rfm = c.winBackSegments.contains(a.segment[r]) && tierOK
-            let predicted = model.map { m in m.risk(r) >= 0.5 && (a.tier[r] == .gold || a.tier[r] == .platinum) } ?? false
+            // "Gone quiet": no order in the last H days, and not yet Hibernating (too late for this action).
+            let predicted = model.map { m in
+                m.risk(r) >= 0.5 && (a.tier[r] == .gold || a.tier[r] == .platinum)
+                    && a.table.recencyDays(r) >= c.horizonDays && a.segment[r] != .hibernating
+            } ?? false
             return rfm || predicted
         }.sorted { a.table.monetary[$0] > a.table.monetary[$1] }
         guard !rows.isEmpty else { return nil }
-        // Expected incremental value: the response share of what is at risk, churn risk x the next months at the
-        // customer's past pace (without a churn model, the whole pace: these customers are lapsing by RFM).
+        // Expected incremental value: the response share of what is at risk, churn risk x what the customer brings over
+        // the horizon if active (without a churn model, the whole of it: these customers are lapsing by RFM).
         let response = Double(c.winBackResponsePercent) / 100
         var atRisk: Int64 = 0
         let values = rows.map { r -> Int64 in
-            let pace = input.runRate(r, months: c.valueHorizonMonths)
+            let pace = input.activeValue(r)
             let risky = model.map { Money.units(rounding: Double(pace) * $0.risk(r)) ?? 0 } ?? pace
             atRisk += risky
             return Money.units(rounding: Double(risky) * response) ?? 0
@@ -41,7 +45,7 @@ public struct WinBackRule: RecommendationRule {
         let recency = lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0
         let freq = lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0
         let segments = c.winBackSegments.map(\.rawValue).sorted().joined(separator: " and ")
-        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers whose \(model!.riskWords) is 50% or more (\(model!.modelName))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
+        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers without an order in the last \(c.horizonDays) days whose \(model!.riskWords) is 50% or more (\(model!.modelName))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
                    "Their median customer placed \(count(freq, "order")) but has not ordered for \(DisplayFormat.days(recency))."]
         if let model {
             let meanRisk = rows.reduce(0.0) { $0 + model.risk($1) } / Double(rows.count)
@@ -50,13 +54,13 @@ public struct WinBackRule: RecommendationRule {
         return Recommendation(
             id: id, title: "Win back \(count(rows.count, "high-value customer")) who have gone quiet",
             why: why,
-            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers with a churn risk of 50% or more"), largest spenders first",
+            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers (not Hibernating) with no order in \(c.horizonDays) days and a churn risk of 50% or more"), largest spenders first",
             rows: rows,
             reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", \($0.riskWords) \(pct($0.risk(r)))" } ?? "") },
             value: value,
             valueFormula: "\(c.winBackResponsePercent)% (assumed response) x " + (model == nil
-                ? "their next \(c.valueHorizonMonths) months of revenue at their past pace (net revenue x \(c.valueHorizonMonths) months / max(tenure, \(c.valueHorizonMonths) months); no churn model, so all of it is taken as at risk) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"
-                : "Σ churn risk (\(model!.riskWords), \(model!.modelName)) x their next \(c.valueHorizonMonths) months of revenue at their past pace = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"),
+                ? "\(input.activeValueWords) (no churn model, so all of it is taken as at risk) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"
+                : "Σ churn risk (\(model!.riskWords), \(model!.modelName)) x \(input.activeValueWords) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"),
             priority: rows.count >= 10 || value >= a.kpis.totalRevenue / 20 ? .high : .medium,
             timing: "Now: a personal offer or call within 2 weeks, before they drift into Hibernating.",
             success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.",
@@ -78,7 +82,7 @@ public struct ProtectChampionsRule: RecommendationRule {
         let response = Double(c.protectResponsePercent) / 100
         var atRisk: Int64 = 0
         let values = rows.map { r -> Int64 in
-            let risky = Money.units(rounding: Double(input.runRate(r, months: c.valueHorizonMonths)) * model.risk(r)) ?? 0
+            let risky = Money.units(rounding: Double(input.activeValue(r)) * model.risk(r)) ?? 0
             atRisk += risky
             return Money.units(rounding: Double(risky) * response) ?? 0
         }
@@ -91,7 +95,7 @@ public struct ProtectChampionsRule: RecommendationRule {
             who: "all Champions, largest spenders first", rows: rows,
             reasons: rows.map { "Champion: \(count(Int(a.table.frequency[$0]), "order")), \(money(a.table.monetary[$0])), churn risk \(pct(model.risk($0)))" },
             value: value,
-            valueFormula: "\(c.protectResponsePercent)% (assumed share saved by keeping them close) x Σ churn risk x their next \(c.valueHorizonMonths) months at their past pace = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
+            valueFormula: "\(c.protectResponsePercent)% (assumed share saved by keeping them close) x Σ churn risk x \(input.activeValueWords) = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
             priority: (a.kpis.championsRevenueSharePct ?? 0) >= 20 ? .high : .medium,
             timing: "Ongoing: early access, thank-you notes and service priority; review every quarter.",
             success: "Share of today's Champions still Champions next quarter; their order frequency.",
@@ -188,7 +192,7 @@ public struct ConcentrationRiskRule: RecommendationRule {
         guard let model = input.churnRisk else { return nil }
         var atRisk: Int64 = 0
         let values = rows.map { r -> Int64 in
-            let risky = Money.units(rounding: Double(input.runRate(r, months: c.valueHorizonMonths)) * model.risk(r)) ?? 0
+            let risky = Money.units(rounding: Double(input.activeValue(r)) * model.risk(r)) ?? 0
             atRisk += risky
             return risky * Int64(c.protectResponsePercent) / 100
         }
@@ -198,7 +202,7 @@ public struct ConcentrationRiskRule: RecommendationRule {
             why: ["The top 1% of customers hold \(pct(top1)) of revenue and the top 20% hold \(pct(conc.top20)); the Gini coefficient is \(DisplayFormat.decimal(gini, digits: 2)) (thresholds: \(c.concentrationTop1Percent)% or \(DisplayFormat.decimal(c.concentrationGini, digits: 2)))."],
             who: "the top 1% of customers by revenue", rows: rows,
             reasons: rows.map { "\(money(a.table.monetary[$0])) (\(pct(ExactRatio.value(a.table.monetary[$0], a.kpis.totalRevenue))) of revenue)" },
-            value: value, valueFormula: "\(c.protectResponsePercent)% (assumed share saved by account management) x Σ churn risk x their next \(c.valueHorizonMonths) months at their past pace = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
+            value: value, valueFormula: "\(c.protectResponsePercent)% (assumed share saved by account management) x Σ churn risk x \(input.activeValueWords) = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
             priority: top1 >= 0.25 ? .high : .medium,
             timing: "This quarter: account management for these customers, and growth of the Gold and Silver tiers.",
             success: "Top-1% share of revenue falling while total revenue holds.",

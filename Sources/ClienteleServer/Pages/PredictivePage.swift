@@ -38,7 +38,7 @@ enum PredictiveSections {
             KPI(key: "expected_no_order", label: "Expected to place no order, \(H) days", value: DisplayFormat.integer(rounding: expectedQuiet), raw: .double(expectedQuiet),
                 hint: "sum of each customer's chance"),
             KPI(key: "revenue_at_risk", label: "Revenue at risk, next \(H) days", value: DisplayFormat.compactMoney(atRisk), raw: .money(atRisk),
-                hint: "churn risk × past pace"),
+                hint: m.valueUsable ? "churn risk × revenue if active" : "churn risk × past pace"),
         ]
         var insights = ["\(Words.plural(likelyGone.count, "customer")) (\(Words.share(likelyGone.count, of: n))) are more likely than not to place no order in the next \(H) days; summing every customer's chance, about \(DisplayFormat.integer(rounding: expectedQuiet)) of the \(DisplayFormat.integer(n)) will not order in that time.",
                         m.choiceSentence]
@@ -216,7 +216,7 @@ enum ExplainPage {
         let a = ctx.analysis, t = a.table
         let H = ctx.store.horizonDays
         var page = Page(id: "explain", title: "Churn explanations",
-                        howToRead: "Why customers are at risk, in plain words, derived from each customer's own history: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Churn risk is the chance of no order in the next \(H) days, from the model chosen on a holdout (see the Churn page). Reasons are ranked by how much they move the outlook: for a long silence, by how much lower the risk would be had the customer ordered one usual gap ago; for the others by a weight from the data (the README's Predictive churn section gives each rule). Revenue at risk = churn risk × the customer's revenue over the next \(H) days at its past pace.")
+                        howToRead: "Why customers are at risk, in plain words, derived from each customer's own history: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Churn risk is the chance of no order in the next \(H) days, from the model chosen on a holdout (see the Churn page). Reasons are ranked by how much they move the outlook: for a long silence, by how much lower the risk would be had the customer ordered one usual gap ago; for the others by a weight from the data (the README's Predictive churn section gives each rule). Revenue at risk = churn risk × what the customer would bring over the next \(H) days if active (the value model's expected orders given the customer is still active × its expected order value; without a value model, its past pace).")
         guard let result = try ctx.store.churn(ctx.filter) else {
             page.insights = [PredictiveSections.pendingInsight]
             page.sections = [Section(id: "segments", title: "By segment", blocks: [.html(PredictiveSections.pendingHTML)])]
