@@ -14,18 +14,25 @@ public struct ProductCodeStats: Sendable, Equatable {
 
     public init() {}
 
+    /// Sums saturate: a chunk parsed before the load's amount budget is applied may hold lines past it (the chunk is
+    /// then parsed again with the budget, and the sums of the lines kept are exact).
     mutating func add(revenue: Int64, cancelled: Bool, guest: Bool) {
         lines += 1
         if cancelled { returnLines += 1 }
         if guest { guestLines += 1 }
-        net += revenue
-        absolute += revenue.magnitude > UInt64(Int64.max) ? Int64.max : Int64(revenue.magnitude)
+        net = Self.saturating(net, revenue)
+        absolute = Self.saturating(absolute, revenue == .min ? .max : abs(revenue))
     }
 
     mutating func merge(_ o: ProductCodeStats) {
         lines += o.lines; returnLines += o.returnLines; guestLines += o.guestLines
-        net += o.net; absolute += o.absolute
+        net = Self.saturating(net, o.net); absolute = Self.saturating(absolute, o.absolute)
         excluded = excluded || o.excluded
+    }
+
+    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (s, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : s
     }
 }
 
