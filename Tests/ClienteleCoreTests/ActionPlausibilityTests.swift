@@ -38,6 +38,10 @@ import Testing
                 #expect(!sentence.contains("every 0 days") && !sentence.contains(" 0 customers") && !sentence.contains("NaN"), "\(name): \(sentence)")
             }
         }
+        // Rank and priority agree: priority never rises further down the list.
+        for (x, y) in zip(actions, actions.dropFirst()) {
+            #expect(x.priority >= y.priority, "\(name): \(y.id) ranks below \(x.id) but has a higher priority")
+        }
         // Win-back: beyond the RFM segments, only customers who have gone quiet (no order in H days, not Hibernating).
         if let w = actions.first(where: { $0.id == "win-back" }) {
             for row in w.rows where !input.config.winBackSegments.contains(a.segment[row]) {

@@ -70,7 +70,7 @@ import Testing
         let r = try #require(SecondOrderRule().evaluate(RecommendationInput(analysis: a)))
         #expect(r.rows.count == 7 && ids(a, r.rows).allSatisfy { $0.hasPrefix("M3-") })
         #expect(r.value == 70_000)
-        #expect(r.title == "Turn 7 new buyers into repeat customers before month 1")
+        #expect(r.title == "Turn 7 new buyers into repeat customers within a month of their first order")
         // The 7-customer fixture's curve has fewer than 3 cohorts per month after the first: no drop-off month.
         #expect(SecondOrderRule().evaluate(RecommendationInput(analysis: small)) == nil)
         var config = RecommendationConfig()
@@ -134,7 +134,7 @@ import Testing
         let r = try #require(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: a)))
         #expect(r.title == "Prepare acquisition ahead of November")
         #expect(r.value == 300_000)
-        #expect(r.why[0] == "November brings 30 new customers on average, 3.0x the typical (median) month (10).")
+        #expect(r.why[0] == "November brings 30 new customers on average (3.0x) against 10 in the typical (median) month.")
         // One year of data observes each month once: no seasonality.
         let oneYear = Analysis(lines: Self.lines(rows.filter { $0.1 >= CivilDate.dayNumber(year: 2021, month: 1, day: 1) }))
         #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: oneYear)) == nil)

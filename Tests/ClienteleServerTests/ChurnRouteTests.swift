@@ -55,7 +55,7 @@ import Testing
             #expect(ready.contains("Model choice and validation"))
             let json = try R.json(try await R.get(client, "/churn.json").body)
             let chosen = try #require(R.rows(json, "candidates").first)
-            #expect((chosen["model"] as? String)?.contains("(chosen)") == true)
+            #expect((chosen["model"] as? String)?.contains("(chosen for risk") == true)
             let reliability = R.rows(json, "reliability")
             #expect(reliability.count == 10)
             // The same customer's risk on the explanations list and its profile.

@@ -156,6 +156,14 @@ public struct ChurnExplanations: Sendable {
         revenueAtRisk = atRiskRevenue
     }
 
+    /// The first reason of a row, or, when its history shows no warning sign, what its risk rests on (a table cell is
+    /// never empty).
+    public func mainReason(_ r: Int, table t: CustomerTable) -> String {
+        if let first = reasons[r].first { return first.text }
+        let orders = Int(t.frequency[r]), days = t.recencyDays(r)
+        return "No warning sign of its own: \(DisplayFormat.integer(orders)) order\(orders == 1 ? "" : "s"), the last \(DisplayFormat.days(days)) ago; the risk is what the model expects of such a history"
+    }
+
     /// Per segment: customers, those at risk (risk >= 0.5), revenue at risk and the primary reasons.
     public func segments(_ a: Analysis, model: ChurnModel) -> [SegmentSummary] {
         Segment.allCases.map { s in

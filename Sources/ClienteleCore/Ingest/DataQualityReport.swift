@@ -89,7 +89,7 @@ public struct DataQualityReport: Sendable, Codable {
     public var invalidSummaryLines: [String] {
         InvalidReason.allCases.compactMap { reason -> (Int, String)? in
             guard let n = invalidByReason[reason.rawValue], n > 0 else { return nil }
-            var text = "\(n) line\(n == 1 ? "" : "s"): \(reason.explanation)"
+            var text = "\(DisplayFormat.integer(n)) line\(n == 1 ? "" : "s"): \(reason.explanation)"
             if let first = examples[reason.rawValue]?.first {
                 text += " (first: \(first.file) line \(first.line), \(first.field) = \"\(first.value)\")"
             }

@@ -184,10 +184,21 @@ public enum RecommendationEngine {
                 actions[i].valueFormula += "; capped at what each customer would bring over the next \(input.config.valueHorizonMonths) months if active: \(DisplayFormat.money(after))"
             }
         }
-        return actions.filter { !$0.rows.isEmpty && $0.value > 0 }.sorted {
+        var ranked = actions.filter { !$0.rows.isEmpty && $0.value > 0 }.sorted {
             $0.value != $1.value ? $0.value > $1.value : ($0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id)
         }
+        // Priority follows the value, so that rank and priority never disagree: High from 20% of the actions' summed
+        // value, Medium from 5%, Low below.
+        let sum = ranked.reduce(0.0) { $0 + Double($1.value) }
+        for i in ranked.indices {
+            let share = sum > 0 ? Double(ranked[i].value) / sum : 0
+            ranked[i].priority = share >= highPriorityShare ? .high : (share >= mediumPriorityShare ? .medium : .low)
+        }
+        return ranked
     }
+
+    public static let highPriorityShare = 0.2
+    public static let mediumPriorityShare = 0.05
 
     /// The page total: each customer counted once, under its highest-ranked action (`actions` in rank order), plus
     /// the actions not carried by today's customers; and the part carried by today's customers.

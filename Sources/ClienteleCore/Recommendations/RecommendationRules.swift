@@ -126,7 +126,7 @@ public struct SecondOrderRule: RecommendationRule {
         let value = Money.clamped(Int128(rows.count) * Int128(each))
         let repeatRate = a.kpis.repeatCustomerRate
         return Recommendation(
-            id: id, title: "Turn \(count(rows.count, "new buyer")) into repeat customers before month \(drop.offset)",
+            id: id, title: "Turn \(count(rows.count, "new buyer")) into repeat customers " + (drop.offset == 1 ? "within a month of their first order" : "before month \(drop.offset) after their first order"),
             why: ["Retention falls most between month \(drop.offset - 1) and month \(drop.offset) after the first order: from \(pct(drop.before)) to \(pct(drop.after)) of a cohort on average.",
                   "\(count(rows.count, "customer")) placed their first and only order in the last \(c.newBuyerWindowDays) days; overall \(pct(repeatRate)) of customers ever order twice."],
             who: "customers with exactly one order, placed in the last \(c.newBuyerWindowDays) days, newest first", rows: rows,
@@ -420,8 +420,9 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         let names = peaks.map { Self.monthNames[$0] }
         return Recommendation(
             id: id, title: "Prepare acquisition ahead of \(names.joined(separator: ", "))",
-            why: peaks.map { "\(Self.monthNames[$0]) brings \(DisplayFormat.decimal(perMonth[$0], digits: 0)) new customers on average, \(DisplayFormat.decimal(perMonth[$0] / average, digits: 1))x the typical (median) month (\(DisplayFormat.decimal(average, digits: 0)))." }
-                + ["A new customer brings \(money(firstYear)) in its first year."],
+            why: [peaks.map { "\(Self.monthNames[$0]) brings \(DisplayFormat.decimal(perMonth[$0], digits: 0)) new customers on average (\(DisplayFormat.decimal(perMonth[$0] / average, digits: 1))x)" }.joined(separator: "; ")
+                  + " against \(DisplayFormat.decimal(average, digits: 0)) in the typical (median) month.",
+                  "A new customer brings \(money(firstYear)) in its first year."],
             who: "customers acquired in the peak months (to study what brought them), newest first", rows: recent,
             reasons: recent.map { "first order \(DisplayFormat.date(Int(t.firstPurchase[$0])))" },
             value: value,

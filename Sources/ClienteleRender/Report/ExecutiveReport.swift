@@ -104,7 +104,7 @@ public struct ExecutiveReport: Sendable {
         method = ExecutiveReport.definitions
     }
 
-    static let noComparison = "No comparison: the data holds no earlier period of the same length. Choose a date range (dashboard filters, or --from and --to) to compare with the period before it."
+    public static let noComparison = "No comparison: the data holds no earlier period of the same length. Choose a date range (dashboard filters, or --from and --to) to compare with the period before it."
 
     static let definitions: [(String, String)] = [
         ("Order line", "One row of the export. Cancelled lines (invoice starting with C, or negative quantity) reduce revenue; lines without a customer id are guest revenue, outside customer figures; invalid lines are skipped and counted in the data-quality report."),
@@ -144,11 +144,14 @@ public struct ExecutiveReport: Sendable {
                     headline = "Revenue in the last three complete months (\(s.labels[lastComplete - 2]) to \(s.labels[lastComplete])) was \(DisplayFormat.money(recent)), \(ch) on the three months before (not adjusted for seasonality: less than 15 months of data)."
                 }
             }
-            let newTotal = s.newRevenue.reduce(0, +), retTotal = s.returningRevenue.reduce(0, +)
-            if newTotal + retTotal != 0 {
-                details.append("Returning customers brought \(DisplayFormat.percent(Double(retTotal) / Double(newTotal + retTotal))) of customer revenue; first-month purchases the rest.")
+            // A first month inflated by data that starts mid-history is left out: its "new" customers were already buying.
+            let mid = a.midHistoryStart
+            let months = s.revenue.indices.filter { s.labels[$0] != mid?.month }
+            let newTotal = months.reduce(Int64(0)) { $0 + s.newRevenue[$1] }, retTotal = months.reduce(Int64(0)) { $0 + s.returningRevenue[$1] }
+            if newTotal + retTotal > 0, retTotal >= 0, newTotal >= 0 {
+                details.append("Returning customers brought \(DisplayFormat.percent(Double(retTotal) / Double(newTotal + retTotal))) of customer revenue; first-month purchases the rest\(mid.map { " (\($0.month) left out: the data starts mid-history)" } ?? "").")
             }
-            if let best = s.revenue.indices.max(by: { s.revenue[$0] < s.revenue[$1] }) {
+            if let best = months.max(by: { s.revenue[$0] < s.revenue[$1] }) {
                 details.append("The strongest month was \(s.labels[best]) (\(DisplayFormat.money(s.revenue[best])), \(DisplayFormat.integer(s.activeCustomers[best])) active customer\(s.activeCustomers[best] == 1 ? "" : "s")).")
             }
             let chart = StackedBarChart(title: "Revenue by month, new vs returning customers", categories: s.labels,
@@ -157,7 +160,7 @@ public struct ExecutiveReport: Sendable {
                                         categoryAxisTitle: "Month", valueAxisTitle: "Net revenue", height: 320)
             let rows = (max(0, s.count - 12)..<s.count).map { [s.labels[$0], DisplayFormat.money(s.revenue[$0]), DisplayFormat.money(s.newRevenue[$0]), DisplayFormat.money(s.returningRevenue[$0]), DisplayFormat.integer(s.activeCustomers[$0])] }
             out.append(Finding(id: "revenue", headline: headline, details: details, chartTitle: chart.title, chartSVG: chart.svg(),
-                               table: (["Month", "Revenue", "New customers", "Returning", "Active customers"], rows)))
+                               table: (["Month", "Revenue", "From new customers", "From returning customers", "Active customers"], rows)))
         }
         // 2. Concentration.
         let c = a.concentration
@@ -195,7 +198,8 @@ public struct ExecutiveReport: Sendable {
                 table: (["Months since first order", "Customers active"], avg.prefix(13).map { ["+\($0.offset)", DisplayFormat.percent($0.rate)] })))
         }
         // 4. Segment mix and revenue at risk.
-        let seg = a.segments.sorted { $0.revenue > $1.revenue }
+        // Segments with customers only (a row of zeros says nothing).
+        let seg = a.segments.filter { $0.customers > 0 }.sorted { $0.revenue > $1.revenue }
         let risk = a.segments.filter { $0.segment == .atRisk || $0.segment == .cantLose }
         let riskCustomers = risk.reduce(0) { $0 + $1.customers }, riskRevenue = risk.reduce(Int64(0)) { $0 + $1.revenue }
         let champ = a.segments.first { $0.segment == .champions }!
@@ -205,7 +209,7 @@ public struct ExecutiveReport: Sendable {
             id: "segments",
             headline: "Champions are \(DisplayFormat.percent(champ.customerShare)) of customers and bring \(DisplayFormat.percent(champ.revenueShare)) of revenue" + (riskCustomers == 0 ? "; no customer is At Risk or Can't Lose Them."
                 : "; \(countNoun(riskCustomers, "At Risk or Can't Lose Them customer")) \(riskCustomers == 1 ? "holds" : "hold") \(DisplayFormat.percent(ExactRatio.value(riskRevenue, k.totalRevenue))) of revenue."),
-            details: (riskCustomers == 0 ? [] : ["\(riskCustomers == 1 ? "That at-risk customer has" : "Those at-risk customers have") spent \(DisplayFormat.money(riskRevenue)) but \(riskCustomers == 1 ? "has" : "have") not ordered for a median of \(DisplayFormat.days(lowerMedian(a.segments.filter { ($0.segment == .atRisk || $0.segment == .cantLose) && $0.customers > 0 }.compactMap(\.medianRecencyDays)) ?? 0))."])
+            details: (riskCustomers == 0 ? [] : ["\(riskCustomers == 1 ? "That at-risk customer has" : "Those at-risk customers have") spent \(DisplayFormat.money(riskRevenue)) but \(riskCustomers == 1 ? "has" : "have") not ordered for a median of \(DisplayFormat.days(lowerMedian((0..<a.table.count).filter { a.segment[$0] == .atRisk || a.segment[$0] == .cantLose }.map { a.table.recencyDays($0) }) ?? 0))."])
                 + (a.shortSpanWarning.map { [$0] } ?? []),
             chartTitle: chart.title, chartSVG: chart.svg(),
             table: (["Segment", "Customers", "Revenue", "Share of revenue"], seg.map { [$0.segment.rawValue, DisplayFormat.integer($0.customers), DisplayFormat.money($0.revenue), DisplayFormat.percent($0.revenueShare)] })))

@@ -112,7 +112,7 @@ extension HomePage {
         guard let (reason, n) = InvalidReason.allCases.compactMap({ reason -> (InvalidReason, Int)? in
             (r.invalidByReason[reason.rawValue] ?? 0) > 0 ? (reason, r.invalidByReason[reason.rawValue]!) : nil
         }).max(by: { $0.1 < $1.1 }) else { return "none" }
-        return "\(reason.explanation) (\(Words.plural(n, "line")))"
+        return "\(reason.explanation), \(Words.plural(n, "line"))"
     }
 }
 
@@ -152,7 +152,7 @@ enum DataQualityPage {
         page.insights = [
             "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) \(Words.verb(r.cancelledLines, "is a cancellation or return", "are cancellations or returns")) and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
             HomePage.excludedSentence(d),
-        ] + r.invalidSummaryLines.prefix(3).map { $0 + "." } + HomePage.productCodeSentences(r)
+        ] + r.invalidSummaryLines.map { $0 + "." } + HomePage.productCodeSentences(r)
         page.sections = [
             Section(id: "reasons", title: "Rejected lines", blocks: [.table(reasonTable), .table(examples)]),
             Section(id: "non-product", title: "Non-product lines", blocks: [.table(productCodeTable(r))]),

@@ -4,6 +4,12 @@ import ClienteleRender
 /// The predictive part of the churn page (churn risk from the model chosen on a holdout, expected value, every
 /// candidate's validation) and the explainability page.
 enum PredictiveSections {
+    /// " (chosen for risk, value model)": the roles of a candidate, or "".
+    static func roles(chosen: Bool, valueModel: Bool) -> String {
+        let parts = [chosen ? "chosen for risk" : nil, valueModel ? "value model" : nil].compactMap { $0 }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
     static let bandNames: [ChurnRiskBand: String] = [.low: "Low (< 25%)", .medium: "Medium (25–50%)", .high: "High (50–75%)", .veryHigh: "Very high (≥ 75%)"]
 
 
@@ -129,7 +135,7 @@ enum PredictiveSections {
                                   rows: groupRows(Segment.allCases, { a.segment[$0] }, \.rawValue))
             let byTier = Table(id: "clv_by_tier", title: "Expected value by tier", columns: groupColumns("Tier"),
                                rows: groupRows(ValueTier.allCases, { a.tier[$0] }, \.rawValue))
-            sections.append(Section(id: "value", title: "Expected value by segment and tier", intro: m.valueSentence, blocks: [.table(bySegment), .table(byTier)]))
+            sections.append(Section(id: "value", title: "Expected value by segment and tier", intro: "What each segment and tier is expected to bring over the next \(m.options.horizonMonths) months, from the value model summarised above, beside its revenue at risk over the next \(H) days.", blocks: [.table(bySegment), .table(byTier)]))
         }
 
         // At-risk, high-value customers.
@@ -143,7 +149,7 @@ enum PredictiveSections {
         ], rows: valuable.map { r in
             [.link(t.id(r), href: ctx.customerLink(t.id(r))), .text(t.countryName(r)), .text(a.segment[r].rawValue), .text(a.tier[r].rawValue),
              .money(t.monetary[r]), .fraction(m.churnRisk(r)), m.valueUsable ? moneyCell(m.lifetimeValue[r]) : .empty,
-             .text(e.reasons[r].first?.text ?? "")]
+             .text(e.mainReason(r, table: t))]
         }, htmlLimit: 25)
         sections.append(Section(id: "at-risk", title: "At-risk high-value customers", intro: "Gold and Platinum customers more likely than not to place no order in the next \(H) days, largest past spenders first. The full list is in the CSV; the churn explanations page has the reasons of every customer.",
                                 blocks: [.table(list)]))
@@ -162,7 +168,7 @@ enum PredictiveSections {
             .init(key: "brier", label: "Brier", numeric: true), .init(key: "mean_predicted", label: "Mean predicted", numeric: true),
             .init(key: "purchases_mae", label: "Purchases error", numeric: true),
         ], rows: rows.map { r in
-            [.text(r.candidate.rawValue + (r.chosen ? " (chosen)" : "") + (r.valueModel ? " (value model)" : "")), .text(r.status),
+            [.text(r.candidate.rawValue + Self.roles(chosen: r.chosen, valueModel: r.valueModel)), .text(r.status),
              .decimal(r.logLoss, digits: 4), .decimal(r.auc, digits: 3), .decimal(r.brier, digits: 4), .fraction(r.meanPredicted),
              .decimal(r.purchasesMAE, digits: 3)]
         }, note: "Holdout: \(m.holdoutWords ?? "")\(m.validationScope.map { ", on \($0)" } ?? ""). Buy-till-you-die models are fitted on the orders up to \(DisplayFormat.date(s.calibrationDay)); the logistic regression and the baseline are trained on the \(s.horizonDays) days before it. Lower log-loss and Brier are better; AUC is the chance that a customer who did not order is ranked above one who did (0.5 = a coin). The chosen model has the lowest log-loss among identified candidates and must beat the baseline. Purchases error: mean absolute error of expected purchase days per customer (buy-till-you-die models only; the lowest identified one gives expected orders and value). Observed rate of no order: \(DisplayFormat.percent(s.noOrderRate)).")
@@ -206,7 +212,7 @@ enum PredictiveSections {
                 .init(key: "estimate", label: "Estimate", numeric: true), .init(key: "standard_error", label: "Standard error", numeric: true),
             ], rows: params, note: "Refitted on the \(DisplayFormat.integer(m.customersFitted)) customers with an order up to \(DisplayFormat.date(m.endDay)) to score today's customers. Buy-till-you-die time unit: weeks; logistic coefficients on the original feature scale.")))
         }
-        return Section(id: "model", title: "Model choice and validation", intro: m.choiceSentence, blocks: blocks)
+        return Section(id: "model", title: "Model choice and validation", intro: "Every candidate scored on the same holdout, side by side: the evidence for the choice stated at the top of the page.", blocks: blocks)
     }
 }
 

@@ -31,10 +31,15 @@ enum ReportPage {
         let downloads = """
         <p class="report-downloads"><a class="button" href="\(escapeHTML("/report.pdf" + q))">PDF (A4)</a> <a class="button" href="\(escapeHTML(ctx.request.link("/report.pdf", [("_paper", "letter")])))">PDF (Letter)</a> <a class="button" href="\(escapeHTML("/report.html" + q))">HTML</a> <a class="button" href="\(escapeHTML("/report.md" + q))">Markdown</a></p>
         """
-        let metrics = Table(id: "metrics", title: "Key metrics" + (r.previousPeriod.map { " (previous period: \($0))" } ?? ""), columns: [
-            .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
-            .init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true),
-        ], rows: r.metrics.map { [.text($0.label), .figure($0.value), .figure($0.previous), .figure($0.change)] })
+        // Without an earlier period the table has no comparison columns and says why (as the downloads do).
+        let metrics = r.previousPeriod != nil
+            ? Table(id: "metrics", title: "Key metrics" + (r.previousPeriod.map { " (previous period: \($0))" } ?? ""), columns: [
+                .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
+                .init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true),
+            ], rows: r.metrics.map { [.text($0.label), .figure($0.value), .figure($0.previous), .figure($0.change)] })
+            : Table(id: "metrics", title: "Key metrics", columns: [
+                .init(key: "metric", label: "Metric"), .init(key: "value", label: "Value", numeric: true),
+            ], rows: r.metrics.map { [.text($0.label), .figure($0.value)] }, note: ExecutiveReport.noComparison)
         page.sections = [Section(id: "download", title: "Download", blocks: [.html(downloads), .table(metrics)])]
         for (i, f) in r.findings.enumerated() {
             let table = Table(id: "finding_\(f.id)", title: f.chartTitle, columns: f.table.columns.enumerated().map { .init(key: $1.lowercased().replacingOccurrences(of: " ", with: "_"), label: $1, numeric: $0 > 0) },
