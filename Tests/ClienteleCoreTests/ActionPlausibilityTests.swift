@@ -49,6 +49,16 @@ import Testing
                         "\(name): win-back lists a \(a.segment[row].rawValue) customer who ordered \(a.table.recencyDays(row)) days ago")
             }
         }
+        // Revenue at risk over H days is at most the customers' revenue of the last 365 days (it is a share of it).
+        let explanations = ChurnExplanations(analysis: a, lines: lines, model: model)
+        var lastYear: Int64 = 0
+        for seg in lines.segments {
+            for j in 0..<seg.count where seg.customer[j] >= 0 && Int(seg.day[j]) >= a.asOf - 365 && Int(seg.day[j]) < a.asOf {
+                lastYear += seg.revenue[j]
+            }
+        }
+        let atRisk = explanations.revenueAtRisk.reduce(0, +)
+        #expect(atRisk >= 0 && atRisk <= max(0, lastYear), "\(name): revenue at risk \(atRisk) above the last year's revenue \(lastYear)")
         let total = RecommendationEngine.total(actions)
         #expect(total.customers <= activeAll, "\(name): page total \(total.customers) above the customers' value if active \(activeAll)")
         #expect(total.total <= a.kpis.totalRevenue + total.total - total.customers, "\(name): more than the store's revenue")

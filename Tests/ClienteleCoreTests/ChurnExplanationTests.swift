@@ -103,16 +103,12 @@ import Testing
         #expect(cheap.contains { $0.kind == .lowerSpend && $0.text == "Spend per order down 60%: last order 40.00 vs 100.00 on average before" })
         // Ranked by impact.
         for r in 0..<a.table.count { #expect(zip(e.reasons[r], e.reasons[r].dropFirst()).allSatisfy { $0.impact >= $1.impact }) }
-        // Revenue at risk = churn risk x what the customer would bring in the next 90 days if active: with a value
-        // model, E(X(90) | alive) x E(M); GAP's expected purchases given alive are its expected purchases / P(alive).
+        // Revenue at risk = churn risk x the run-rate of the last 365 days over the next 90 days. GAP's orders are
+        // all older than a year: nothing left at risk. SLOW: 40.00 in the last year. CHEAP: 340.00 over a tenure of
+        // 120 days (720 - 600).
         let g = try #require(a.row("GAP"))
-        if m.valueUsable {
-            let ifActive = m.expectedHorizon[g] / m.probabilityAlive[g] * m.expectedOrderValue[g]
-            #expect(ifActive > 0)
-            #expect(e.revenueAtRisk[g] == Int64((m.churnRisk(g) * ifActive * 10_000).rounded()))
-        } else {
-            // Without a value model, the past pace: 200.00 over a tenure of 620 days (720 - 100).
-            #expect(e.revenueAtRisk[g] == Int64((m.churnRisk(g) * 2_000_000 * 90 / 620).rounded()))
-        }
+        #expect(e.revenueAtRisk[g] == 0)
+        #expect(e.revenueAtRisk[slowRow] == Int64((m.churnRisk(slowRow) * 400_000 * 90 / 365).rounded()))
+        #expect(e.revenueAtRisk[cheapRow] == Int64((m.churnRisk(cheapRow) * 3_400_000 * 90 / 120).rounded()))
     }
 }

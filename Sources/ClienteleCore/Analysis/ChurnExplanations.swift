@@ -39,9 +39,9 @@ public struct ChurnReason: Sendable, Equatable {
 public struct ChurnExplanations: Sendable {
     /// Reasons per analysis row, highest impact first.
     public var reasons: [[ChurnReason]]
-    /// Expected revenue lost per row: churn risk x what the customer would bring over the next H days if active
-    /// (``ChurnModel/revenueIfActiveInHorizon(_:)``; without a value model, its past pace: monetary x H days /
-    /// max(tenure, 365.25 days)); money units.
+    /// Expected revenue lost per row: churn risk x the customer's current run-rate over the next H days (net revenue
+    /// of the last 365 days, or of its tenure when shorter, x H / max(that window, H)); money units. At most the
+    /// customers' revenue of the last year, scaled to H days.
     public var revenueAtRisk: [Int64]
 
     public struct SegmentSummary: Sendable {
@@ -81,6 +81,9 @@ public struct ChurnExplanations: Sendable {
                 if seg.day[j] < valueDay[idx] { valueDay[idx] = seg.day[j] }
             }
         }
+        // Per row: net revenue of the last 365 days (the revenue that stops if the customer lapses).
+        var lastYearRevenue = [Int64](repeating: 0, count: n)
+        for i in values.indices where Int(valueDay[i]) >= asOf - 365 { lastYearRevenue[Int(valueRow[i])] += values[i] }
         // Per row: last order value and mean of the earlier ones (orders with positive value only).
         var lastDay = [Int32](repeating: .min, count: n), lastValue = [Int64](repeating: 0, count: n)
         var sum = [Int64](repeating: 0, count: n), cnt = [Int](repeating: 0, count: n)
@@ -146,10 +149,12 @@ public struct ChurnExplanations: Sendable {
             }
             list.sort { $0.impact > $1.impact }
             reasons.append(list)
-            // What the customer would bring in the next H days if active (the value model's expectation given alive x
-            // expected order value; without a value model, its past pace: net revenue per day over its tenure, at
-            // least a year), times the chance of no order in those days.
-            let pace = model.revenueIfActiveInHorizon(r).map { $0 * Double(Money.scale) } ?? Double(max(t.monetary[r], 0)) * horizon / max(Double(t.tenureDays(r)), 365.25)
+            // The customer's current revenue run-rate over the next H days (its net revenue of the last 365 days, or
+            // of its tenure when shorter, per day x H; a window shorter than H counts whole), times the chance of no
+            // order in those days: the part of today's revenue that stops if it lapses. A customer silent for a year
+            // has nothing left at risk: that revenue is already gone.
+            let window = Double(min(t.tenureDays(r), 365))
+            let pace = Double(max(lastYearRevenue[r], 0)) * horizon / max(window, horizon)
             atRiskRevenue[r] = Money.units(rounding: risk * pace) ?? 0
         }
         self.reasons = reasons

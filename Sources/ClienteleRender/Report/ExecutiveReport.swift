@@ -245,7 +245,7 @@ extension ExecutiveReport {
         let bands = ChurnRiskBand.allCases
         let chart = BarChart(title: "Customers by churn risk (\(chosen))", labels: bands.map { names[$0]! }, values: bands.map { Double(count[$0] ?? 0) },
                              categoryAxisTitle: "Churn risk: \(m.riskWords)", valueAxisTitle: "Customers", showValueLabels: true, height: 300)
-        var details = ["The model expects about \(DisplayFormat.integer(rounding: expectedQuiet)) of the \(DisplayFormat.integer(n)) customers to place no order in the next \(m.horizonDays) days; \(DisplayFormat.money(atRisk)) of revenue is at risk over those days (churn risk × what each customer would bring in those days if active\(m.valueUsable ? "" : ", at its past pace"))."]
+        var details = ["The model expects about \(DisplayFormat.integer(rounding: expectedQuiet)) of the \(DisplayFormat.integer(n)) customers to place no order in the next \(m.horizonDays) days; \(DisplayFormat.money(atRisk)) of revenue is at risk over those days (churn risk × each customer's revenue of the last 365 days scaled to those days)."]
         if m.valueUsable {
             details.append("Expected customer value over the next \(m.options.horizonMonths) months: \(DisplayFormat.money(currency: totalCLV)) (\(m.valueModel?.rawValue ?? "") × Gamma-Gamma, discounted).")
         }

@@ -44,7 +44,7 @@ enum PredictiveSections {
             KPI(key: "expected_no_order", label: "Expected to place no order, \(H) days", value: DisplayFormat.integer(rounding: expectedQuiet), raw: .double(expectedQuiet),
                 hint: "sum of each customer's chance"),
             KPI(key: "revenue_at_risk", label: "Revenue at risk, next \(H) days", value: DisplayFormat.compactMoney(atRisk), raw: .money(atRisk),
-                hint: m.valueUsable ? "churn risk × revenue if active" : "churn risk × past pace"),
+                hint: "churn risk × last year's revenue pace"),
         ]
         var insights = ["\(Words.plural(likelyGone.count, "customer")) (\(Words.share(likelyGone.count, of: n))) are more likely than not to place no order in the next \(H) days; summing every customer's chance, about \(DisplayFormat.integer(rounding: expectedQuiet)) of the \(DisplayFormat.integer(n)) will not order in that time.",
                         m.choiceSentence]
@@ -116,8 +116,9 @@ enum PredictiveSections {
 
         if m.valueUsable {
             func groupRows<K: Hashable>(_ keys: [K], _ keyOf: (Int) -> K, _ name: (K) -> String) -> [[Cell]] {
-                keys.map { k in
+                keys.compactMap { k in
                     let rows = (0..<n).filter { keyOf($0) == k }
+                    guard !rows.isEmpty else { return nil }   // a row of zeros says nothing
                     let clv = rows.reduce(0.0) { $0 + (m.lifetimeValue[$1].isFinite ? m.lifetimeValue[$1] : 0) }
                     let risk = rows.isEmpty ? nil : rows.reduce(0.0) { $0 + m.churnRisk($1) } / Double(rows.count)
                     return [.text(name(k)), .int(rows.count), .fraction(risk), .decimal(rows.reduce(0.0) { $0 + m.expected90[$1] }, digits: 1),
@@ -222,7 +223,7 @@ enum ExplainPage {
         let a = ctx.analysis, t = a.table
         let H = ctx.store.horizonDays
         var page = Page(id: "explain", title: "Churn explanations",
-                        howToRead: "Why customers are at risk, in plain words, derived from each customer's own history: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Churn risk is the chance of no order in the next \(H) days, from the model chosen on a holdout (see the Churn page). Reasons are ranked by how much they move the outlook: for a long silence, by how much lower the risk would be had the customer ordered one usual gap ago; for the others by a weight from the data (the README's Predictive churn section gives each rule). Revenue at risk = churn risk × what the customer would bring over the next \(H) days if active (the value model's expected orders given the customer is still active × its expected order value; without a value model, its past pace).")
+                        howToRead: "Why customers are at risk, in plain words, derived from each customer's own history: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Churn risk is the chance of no order in the next \(H) days, from the model chosen on a holdout (see the Churn page). Reasons are ranked by how much they move the outlook: for a long silence, by how much lower the risk would be had the customer ordered one usual gap ago; for the others by a weight from the data (the README's Predictive churn section gives each rule). Revenue at risk = churn risk × the customer's revenue of the last 365 days (or of its tenure when shorter) scaled to the next \(H) days: the part of today's revenue that stops if it lapses; a customer silent for a year has none left at risk.")
         guard let result = try ctx.store.churn(ctx.filter) else {
             page.insights = [PredictiveSections.pendingInsight]
             page.sections = [Section(id: "segments", title: "By segment", blocks: [.html(PredictiveSections.pendingHTML)])]
