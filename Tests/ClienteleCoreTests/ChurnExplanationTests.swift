@@ -103,12 +103,12 @@ import Testing
         #expect(cheap.contains { $0.kind == .lowerSpend && $0.text == "Spend per order down 60%: last order 40.00 vs 100.00 on average before" })
         // Ranked by impact.
         for r in 0..<a.table.count { #expect(zip(e.reasons[r], e.reasons[r].dropFirst()).allSatisfy { $0.impact >= $1.impact }) }
-        // Revenue at risk = churn risk x the run-rate of the last 365 days over the next 90 days. GAP's orders are
-        // all older than a year: nothing left at risk. SLOW: 40.00 in the last year. CHEAP: 340.00 over a tenure of
-        // 120 days (720 - 600).
+        // Revenue at risk = churn risk x the revenue of the last 365 days x 90 / 365. GAP's orders are
+        // all older than a year: nothing left at risk. SLOW: 40.00 in the last year. CHEAP: 340.00, known for 120
+        // days only: still per day of the year (a new customer is not assumed to repeat its orders).
         let g = try #require(a.row("GAP"))
         #expect(e.revenueAtRisk[g] == 0)
         #expect(e.revenueAtRisk[slowRow] == Int64((m.churnRisk(slowRow) * 400_000 * 90 / 365).rounded()))
-        #expect(e.revenueAtRisk[cheapRow] == Int64((m.churnRisk(cheapRow) * 3_400_000 * 90 / 120).rounded()))
+        #expect(e.revenueAtRisk[cheapRow] == Int64((m.churnRisk(cheapRow) * 3_400_000 * 90 / 365).rounded()))
     }
 }

@@ -39,9 +39,8 @@ public struct ChurnReason: Sendable, Equatable {
 public struct ChurnExplanations: Sendable {
     /// Reasons per analysis row, highest impact first.
     public var reasons: [[ChurnReason]]
-    /// Expected revenue lost per row: churn risk x the customer's current run-rate over the next H days (net revenue
-    /// of the last 365 days, or of its tenure when shorter, x H / max(that window, H)); money units. At most the
-    /// customers' revenue of the last year, scaled to H days.
+    /// Expected revenue lost per row: churn risk x the customer's net revenue of the last 365 days x H / 365; money
+    /// units. In all at most the customers' revenue of the last year scaled to H days.
     public var revenueAtRisk: [Int64]
 
     public struct SegmentSummary: Sendable {
@@ -149,12 +148,11 @@ public struct ChurnExplanations: Sendable {
             }
             list.sort { $0.impact > $1.impact }
             reasons.append(list)
-            // The customer's current revenue run-rate over the next H days (its net revenue of the last 365 days, or
-            // of its tenure when shorter, per day x H; a window shorter than H counts whole), times the chance of no
-            // order in those days: the part of today's revenue that stops if it lapses. A customer silent for a year
-            // has nothing left at risk: that revenue is already gone.
-            let window = Double(min(t.tenureDays(r), 365))
-            let pace = Double(max(lastYearRevenue[r], 0)) * horizon / max(window, horizon)
+            // The customer's revenue of the last 365 days per day x H (today's run-rate), times the chance of no order
+            // in those days: the part of today's revenue that stops if it lapses. A customer silent for a year has
+            // nothing left at risk (that revenue is already gone); a new customer is not assumed to repeat its first
+            // order within H days (where most customers order once, that would put more at risk than they bring).
+            let pace = Double(max(lastYearRevenue[r], 0)) * horizon / 365
             atRiskRevenue[r] = Money.units(rounding: risk * pace) ?? 0
         }
         self.reasons = reasons
