@@ -54,6 +54,9 @@ enum PredictiveSections {
             kpis.append(KPI(key: "clv_12m", label: "Customer value, next \(m.options.horizonMonths) months", value: DisplayFormat.compactMoney(currency: clvTotal),
                             raw: .double(clvTotal), hint: "\(m.valueModel!.rawValue) × Gamma-Gamma, discounted"))
             insights.append("\(m.valueModel!.rawValue) expects \(roundedInt(e90).map { Words.plural($0, "order") } ?? "an unknown number of orders") from these customers in the next 90 days and \(DisplayFormat.money(currency: clvTotal)) of discounted value over \(m.options.horizonMonths) months.")
+            if Double(atRisk) / 10_000 > clvTotal {
+                insights.append("The revenue at risk in the next \(H) days (\(DisplayFormat.money(atRisk))) is more than these customers are expected to bring in \(m.options.horizonMonths) months (\(DisplayFormat.money(currency: clvTotal))): most of the last year's revenue came from customers who are not expected to order again, so revenue depends on winning new customers.")
+            }
         } else {
             insights.append(m.valueSentence)
         }
