@@ -35,7 +35,7 @@ import Testing
         #expect(r.productCodes.map(\.code) == ["POST", "BANK CHARGES", "M"])   // largest |net| first
         #expect(r.nonProductCodeCount == 3)
         let post = r.productCodes[0], bank = r.productCodes[1], m = r.productCodes[2]
-        #expect(post.lines == 1 && post.netUnits == 360_000 && post.returnLines == 0 && !post.excluded)
+        #expect(post.lines == 1 && post.netUnits == 360_000 && post.customerNetUnits == 360_000 && post.returnLines == 0 && !post.excluded)
         #expect(post.reason.contains("“post”"))
         #expect(bank.reason.contains("“bank”") && bank.netUnits == 150_000)
         #expect(m.lines == 2 && m.returnLines == 1 && m.netUnits == 0 && m.averageLineUnits == 50_000)

@@ -24,14 +24,14 @@ import Testing
         let skewed = Analysis(lines: Self.lines([("BIG", d, 100_000_000, "X")] + (0..<99).map { ("C\($0)", d, 100_000, "X") }))
         // Without a churn model nothing says what the top accounts put at risk: no action.
         #expect(ConcentrationRiskRule().evaluate(RecommendationInput(analysis: skewed)) == nil)
-        // With a 50% churn risk for everyone: BIG's next 12 months at its pace = 10,000 (known 1 day: what it spent);
-        // at risk 5,000; 10% saved = 500.00, within its expected value 10,000 x (1 - 0.5).
+        // With a 50% churn risk for everyone: BIG's next 12 months at its pace = 10,000 (known 1 day: what it spent),
+        // its expected value 10,000 x (1 - 0.5) = 5,000; at risk 0.5 x 5,000 = 2,500; 10% saved = 250.00.
         let risks = RecommendationInput.RiskView(risks: [Double](repeating: 0.5, count: 100), riskWords: "chance of no order in the next 90 days", modelName: "Test")
         let input = RecommendationInput(analysis: skewed, risks: risks)
         let r = try #require(ConcentrationRiskRule().evaluate(input))
         #expect(ids(skewed, r.rows) == ["BIG"])
-        #expect(r.value == 5_000_000)
-        #expect(r.valueFormula.hasSuffix("= 10% x 5,000.00 = 500.00"))
+        #expect(r.value == 2_500_000)
+        #expect(r.valueFormula.hasSuffix("= 10% x 2,500.00 = 250.00"))
         #expect(r.priority == .high)
         #expect(r.why[0].hasPrefix("The top 1% of customers hold 91.0% of revenue"))
         let even = Analysis(lines: Self.lines((0..<100).map { ("C\($0)", d, 100_000, "X") }))
@@ -135,6 +135,16 @@ import Testing
         #expect(r.title == "Prepare acquisition ahead of November")
         #expect(r.value == 300_000)
         #expect(r.why[0] == "November brings 30 new customers on average (3.0x) against 10 in the typical (median) month.")
+        // The value counts only what a peak cohort brings within the next 12 months: with a second order 6 months after
+        // the first, a new customer brings 20 in its first year, but the next November starts 11 months after the
+        // as-of date (December 2021) and its customers bring only their first month (10) within 12 months: still 30.
+        let twice = Analysis(lines: Self.lines(rows + rows.compactMap { r in
+            r.1 + 183 < CivilDate.dayNumber(year: 2021, month: 12, day: 1) ? (r.0, r.1 + 183, 100_000, r.3) : nil
+        }))
+        let r2 = try #require(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: twice)))
+        #expect(r2.why[1] == "A new customer brings 20.00 in its first year.")
+        #expect(r2.value == 300_000)
+        #expect(r2.valueFormula.contains("November: 30 x 10.00"))
         // One year of data observes each month once: no seasonality.
         let oneYear = Analysis(lines: Self.lines(rows.filter { $0.1 >= CivilDate.dayNumber(year: 2021, month: 1, day: 1) }))
         #expect(AcquisitionSeasonalityRule().evaluate(RecommendationInput(analysis: oneYear)) == nil)
@@ -178,15 +188,14 @@ import Testing
         let expected = (0..<a.table.count).filter {
             ([.atRisk, .cantLose].contains(a.segment[$0]) && [.silver, .gold, .platinum].contains(a.tier[$0]))
                 || (model.churnRisk($0) >= 0.5 && [.gold, .platinum].contains(a.tier[$0])
-                    && a.table.recencyDays($0) >= 90 && a.segment[$0] != .hibernating)
+                    && a.table.recencyDays($0) > 90 && ![.hibernating, .champions, .newCustomers].contains(a.segment[$0]))
         }
         #expect(Set(w.rows) == Set(expected))
-        // 15% of churn risk x the next 12 months if active (value model: value / P(alive)), per customer.
+        // 15% of churn risk x the customer's expected value over 12 months (the value model's), per customer.
         #expect(model.valueUsable)
         let r0 = expected[0]
-        #expect(input.activeValue(r0) == Money.units(fromCurrency: model.lifetimeValue[r0] / model.probabilityAlive[r0]))
-        #expect(input.activeValue(r0) >= input.expectedValue(r0))
-        #expect(w.value == expected.reduce(Int64(0)) { $0 + Money.units(rounding: Double(Money.units(rounding: Double(input.activeValue($1)) * model.churnRisk($1))!) * 0.15)! })
+        #expect(input.expectedValue(r0) == Money.units(fromCurrency: model.lifetimeValue[r0]))
+        #expect(w.value == expected.reduce(Int64(0)) { $0 + Money.units(rounding: Double(Money.units(rounding: Double(input.expectedValue($1)) * model.churnRisk($1))!) * 0.15)! })
         #expect(w.valueFormula.hasPrefix("15% (assumed response) x Σ churn risk (chance of no order in the next 90 days, "))
         let c = try #require(ProtectChampionsRule().evaluate(input))
         #expect(c.rows.count == a.kpis.championsCount)

@@ -9,6 +9,8 @@ public struct ProductCodeStats: Sendable, Equatable {
     public var net: Int64 = 0
     /// Sum of |line amount|, money units.
     public var absolute: Int64 = 0
+    /// Net amount of the lines with a customer id (guest lines are outside customer figures).
+    public var customerNet: Int64 = 0
     /// Left out of the data set (the code is in ``LoadOptions/excludedProducts``).
     public var excluded = false
 
@@ -21,12 +23,14 @@ public struct ProductCodeStats: Sendable, Equatable {
         if cancelled { returnLines += 1 }
         if guest { guestLines += 1 }
         net = Self.saturating(net, revenue)
+        if !guest { customerNet = Self.saturating(customerNet, revenue) }
         absolute = Self.saturating(absolute, revenue == .min ? .max : abs(revenue))
     }
 
     mutating func merge(_ o: ProductCodeStats) {
         lines += o.lines; returnLines += o.returnLines; guestLines += o.guestLines
         net = Self.saturating(net, o.net); absolute = Self.saturating(absolute, o.absolute)
+        customerNet = Self.saturating(customerNet, o.customerNet)
         excluded = excluded || o.excluded
     }
 
@@ -45,6 +49,8 @@ public struct ProductCodeSummary: Sendable, Codable, Equatable {
     public var guestLines: Int
     /// Net amount of the lines, money units.
     public var netUnits: Int64
+    /// Net amount of the lines with a customer id (what reaches customer revenue), money units.
+    public var customerNetUnits: Int64
     /// Mean |line amount|, money units.
     public var averageLineUnits: Int64
     /// Why the code looks like a non-product line ("" for a code only listed because it was left out).
@@ -100,7 +106,7 @@ public enum NonProductCodes {
             }
             guard !reason.isEmpty || s.excluded else { continue }
             out.append(ProductCodeSummary(code: code, lines: s.lines, returnLines: s.returnLines, guestLines: s.guestLines,
-                                          netUnits: s.net, averageLineUnits: s.absolute / Int64(max(1, s.lines)),
+                                          netUnits: s.net, customerNetUnits: s.customerNet, averageLineUnits: s.absolute / Int64(max(1, s.lines)),
                                           reason: reason, excluded: s.excluded))
         }
         out.sort { ($0.netUnits.magnitude, $0.lines, $1.code) > ($1.netUnits.magnitude, $1.lines, $0.code) }
@@ -110,7 +116,7 @@ public enum NonProductCodes {
         out = out.filter { $0.excluded || { listed += 1; return listed <= maximumListed }() }
         let seen = Set(codes.keys.map(ExcludedProducts.normalized))
         for r in requested where !seen.contains(ExcludedProducts.normalized(r)) {
-            out.append(ProductCodeSummary(code: r, lines: 0, returnLines: 0, guestLines: 0, netUnits: 0, averageLineUnits: 0,
+            out.append(ProductCodeSummary(code: r, lines: 0, returnLines: 0, guestLines: 0, netUnits: 0, customerNetUnits: 0, averageLineUnits: 0,
                                           reason: "", excluded: true))
         }
         return (out, flagged)

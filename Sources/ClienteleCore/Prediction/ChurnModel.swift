@@ -71,8 +71,6 @@ public struct ChurnModel: Sendable {
     public var expected30: [Double]
     public var expected90: [Double]
     public var expected365: [Double]
-    /// Expected purchase days in the next `horizonDays`.
-    public var expectedHorizon: [Double]
     public var expectedOrderValue: [Double]
     public var orderValueBasis: [OrderValueBasis]
     /// Discounted value over `options.horizonMonths` (currency units); its 80% interval: ``lifetimeValueInterval(_:)``.
@@ -92,25 +90,6 @@ public struct ChurnModel: Sendable {
     public var unusableReason: String { usable ? "" : (riskProblem ?? "there are no customers to predict") }
     /// What the risk means, in words: "chance of no order in the next 90 days".
     public var riskWords: String { ChurnModel.riskWords(horizonDays) }
-
-    /// What the customer would bring if it stays active (or becomes active again): the value model's expectation
-    /// conditional on being alive, E(X | x, t_x, T) / P(alive) (exact for BG/NBD, MBG/NBD and Pareto/NBD, whose
-    /// expected purchases are P(alive) x the purchases of a customer alive today), times the expected order value.
-    /// Over the next `horizonDays` (`revenueIfActiveInHorizon`) or the value horizon, discounted, with the margin
-    /// (`valueIfActive`); nil without a usable value for the row.
-    public func revenueIfActiveInHorizon(_ r: Int) -> Double? {
-        conditionalOnAlive(expectedHorizon, r).map { $0 * expectedOrderValue[r] }.flatMap { $0.isFinite ? $0 : nil }
-    }
-
-    public func valueIfActive(_ r: Int) -> Double? { conditionalOnAlive(lifetimeValue, r) }
-
-    private func conditionalOnAlive(_ values: [Double], _ r: Int) -> Double? {
-        guard valueUsable, r < values.count, values[r].isFinite, values[r] >= 0 else { return nil }
-        let p = probabilityAlive[r]
-        guard p.isFinite, p > 0 else { return nil }
-        let v = values[r] / p
-        return v.isFinite ? v : nil
-    }
     public static func riskWords(_ horizon: Int) -> String { "chance of no order in the next \(horizon) days" }
     public func churnRisk(_ row: Int) -> Double { risk[row] }
     public func band(_ row: Int) -> ChurnRiskBand { ChurnRiskBand(risk: risk[row]) }
@@ -135,7 +114,7 @@ public struct ChurnModel: Sendable {
         let nan = [Double](repeating: .nan, count: n)
         risk = nan; classifierRiskLow = nan; classifierRiskHigh = nan; orderValueSpend = nan
         probabilityAlive = nan; expected30 = nan; expected90 = nan; expected365 = nan; expectedOrderValue = nan
-        lifetimeValue = nan; expectedHorizon = nan
+        lifetimeValue = nan
         orderValueBasis = [OrderValueBasis](repeating: .none, count: n)
         x = [Int32](repeating: 0, count: n); recencyDays = x; ageDays = x
         // Analysis row of each history (-1: not in the analysis).
@@ -247,7 +226,6 @@ public struct ChurnModel: Sendable {
         classifierRiskHigh = pick(base.classifierRiskHigh, .nan); orderValueSpend = pick(base.orderValueSpend, .nan)
         probabilityAlive = pick(base.probabilityAlive, .nan); expected30 = pick(base.expected30, .nan)
         expected90 = pick(base.expected90, .nan); expected365 = pick(base.expected365, .nan)
-        expectedHorizon = pick(base.expectedHorizon, .nan)
         expectedOrderValue = pick(base.expectedOrderValue, .nan); orderValueBasis = pick(base.orderValueBasis, .none)
         lifetimeValue = pick(base.lifetimeValue, .nan)
         x = pick(base.x, 0); recencyDays = pick(base.recencyDays, 0); ageDays = pick(base.ageDays, 0)
@@ -303,15 +281,13 @@ public struct ChurnModel: Sendable {
         let weeks = 7.0
         let options = self.options
         let discount = CustomerLifetimeValue.discountFactors(options)
-        let H = Double(horizonDays)
         let perKey = FitSupport.chunked(keys.triples.count, minimumPerChunk: 512) { range in
-            range.map { k -> (alive: Double, e30: Double, e90: Double, e365: Double, eH: Double, d: Double) in
+            range.map { k -> (alive: Double, e30: Double, e90: Double, e365: Double, d: Double) in
                 let (xi, tx, T) = keys.triples[k]
                 return (m.probabilityAlive(x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 30 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 90 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
                         m.expectedPurchases(in: 365 / weeks, x: xi, tx: tx / weeks, T: T / weeks),
-                        m.expectedPurchases(in: H / weeks, x: xi, tx: tx / weeks, T: T / weeks),
                         CustomerLifetimeValue.discountedPurchases(model: m, x: xi, tx: tx / weeks, T: T / weeks, timeUnit: .weeks, discount: discount))
             }
         }.flatMap { $0 }
@@ -336,7 +312,6 @@ public struct ChurnModel: Sendable {
             let r = rowOf[i]
             let v = perKey[Int(keys.keyOfHistory[i])]
             probabilityAlive[r] = v.alive; expected30[r] = v.e30; expected90[r] = v.e90; expected365[r] = v.e365
-            expectedHorizon[r] = v.eH
             let k = h.orders(through: end)
             var repeatTotal = 0.0
             for j in 1..<max(1, k) { repeatTotal += h.amounts[j] }

@@ -131,23 +131,13 @@ public struct RecommendationInput: Sendable {
         return churnRisk.map { Money.units(rounding: Double(pace) * (1 - $0.risk(row))) ?? 0 } ?? pace
     }
 
-    /// What the customer would bring over the value horizon if it stays active (or comes back): the churn model's
-    /// value conditional on being alive (``ChurnModel/valueIfActive(_:)``) when it has one over that horizon,
-    /// otherwise its revenue at its past pace (``runRate(_:months:)``). The base of the win-back, protect and
-    /// concentration values, and the cap of every action's value for the customer: no action can add more than the
-    /// customer would bring as an active customer. Money units, never negative.
-    public func activeValue(_ row: Int) -> Int64 {
-        if let m = churn, m.valueUsable, m.options.horizonMonths == config.valueHorizonMonths, let v = m.valueIfActive(row),
-           let units = Money.units(fromCurrency: max(0, v)) {
-            return units
-        }
-        return runRate(row, months: config.valueHorizonMonths)
-    }
-
-    /// How ``activeValue(_:)`` is computed, in words (for the formulas).
-    public var activeValueWords: String {
+    /// How ``expectedValue(_:)`` is computed, in words (for the formulas).
+    public var expectedValueWords: String {
         if let m = churn, m.valueUsable, m.options.horizonMonths == config.valueHorizonMonths {
-            return "their value over the next \(config.valueHorizonMonths) months if they stay active (\(m.valueModel?.rawValue ?? "value model") expected orders if active x Gamma-Gamma order value, discounted)"
+            return "their expected value over the next \(config.valueHorizonMonths) months (\(m.valueModel?.rawValue ?? "value model") x Gamma-Gamma, discounted)"
+        }
+        if churnRisk != nil {
+            return "their expected value over the next \(config.valueHorizonMonths) months (past pace x (1 - churn risk))"
         }
         return "their next \(config.valueHorizonMonths) months of revenue at their past pace (net revenue x \(config.valueHorizonMonths) months / max(tenure, \(config.valueHorizonMonths) months))"
     }
@@ -171,17 +161,17 @@ public enum RecommendationEngine {
         ReactivationRule(), MarketsRule(), AcquisitionSeasonalityRule(),
     ]
 
-    /// Every rule's action, each customer's value capped at its value if active over the horizon, actions without
+    /// Every rule's action, each customer's value capped at its expected value over the horizon, actions without
     /// customers or without value left out, ranked by value (then priority).
     public static func run(_ input: RecommendationInput, rules: [any RecommendationRule] = rules) -> [Recommendation] {
         var actions = rules.compactMap { $0.evaluate(input) }
         for i in actions.indices where !actions[i].customerValues.isEmpty {
             let before = actions[i].customerValues.reduce(Int64(0), +)
-            actions[i].customerValues = zip(actions[i].rows, actions[i].customerValues).map { min(max(0, $1), input.activeValue($0)) }
+            actions[i].customerValues = zip(actions[i].rows, actions[i].customerValues).map { min(max(0, $1), input.expectedValue($0)) }
             let after = actions[i].customerValues.reduce(Int64(0), +)
             actions[i].value = after
             if after < before {
-                actions[i].valueFormula += "; capped at what each customer would bring over the next \(input.config.valueHorizonMonths) months if active: \(DisplayFormat.money(after))"
+                actions[i].valueFormula += "; capped at each customer's expected value over the next \(input.config.valueHorizonMonths) months: \(DisplayFormat.money(after))"
             }
         }
         var ranked = actions.filter { !$0.rows.isEmpty && $0.value > 0 }.sorted {

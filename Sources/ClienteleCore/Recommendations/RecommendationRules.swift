@@ -22,21 +22,23 @@ public struct WinBackRule: RecommendationRule {
         let rows = (0..<a.table.count).filter { r in
             let tierOK = (tierOrder.firstIndex(of: a.tier[r]) ?? 0) >= minIndex
             let rfm = c.winBackSegments.contains(a.segment[r]) && tierOK
-            // "Gone quiet": no order in the last H days, and not yet Hibernating (too late for this action).
+            // "Gone quiet": no order for more than H days; not yet Hibernating (too late for this action), and not
+            // Champions or New Customers (their own actions: keep close, second order).
             let predicted = model.map { m in
                 m.risk(r) >= 0.5 && (a.tier[r] == .gold || a.tier[r] == .platinum)
-                    && a.table.recencyDays(r) >= c.horizonDays && a.segment[r] != .hibernating
+                    && a.table.recencyDays(r) > c.horizonDays && ![.hibernating, .champions, .newCustomers].contains(a.segment[r])
             } ?? false
             return rfm || predicted
         }.sorted { a.table.monetary[$0] > a.table.monetary[$1] }
         guard !rows.isEmpty else { return nil }
-        // Expected incremental value: the response share of what is at risk, churn risk x what the customer brings over
-        // the horizon if active (without a churn model, the whole of it: these customers are lapsing by RFM).
+        // Expected incremental value: the response share of the expected value at risk, churn risk x the customer's
+        // expected value over the horizon (a customer already gone responds to nothing; without a churn model, the
+        // whole past pace: these customers are lapsing by RFM).
         let response = Double(c.winBackResponsePercent) / 100
         var atRisk: Int64 = 0
         let values = rows.map { r -> Int64 in
-            let pace = input.activeValue(r)
-            let risky = model.map { Money.units(rounding: Double(pace) * $0.risk(r)) ?? 0 } ?? pace
+            let expected = input.expectedValue(r)
+            let risky = model.map { Money.units(rounding: Double(expected) * $0.risk(r)) ?? 0 } ?? expected
             atRisk += risky
             return Money.units(rounding: Double(risky) * response) ?? 0
         }
@@ -45,7 +47,7 @@ public struct WinBackRule: RecommendationRule {
         let recency = lowerMedian(rows.map { a.table.recencyDays($0) }) ?? 0
         let freq = lowerMedian(rows.map { Int(a.table.frequency[$0]) }) ?? 0
         let segments = c.winBackSegments.map(\.rawValue).sorted().joined(separator: " and ")
-        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers without an order in the last \(c.horizonDays) days whose \(model!.riskWords) is 50% or more (\(model!.modelName))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
+        var why = ["\(count(rows.count, "customer")) are \(segments) customers of tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", or Gold/Platinum customers without an order for more than \(c.horizonDays) days whose \(model!.riskWords) is 50% or more (\(model!.modelName))"): they have spent \(money(past)) (\(pct(ExactRatio.value(past, a.kpis.totalRevenue))) of revenue).",
                    "Their median customer placed \(count(freq, "order")) but has not ordered for \(DisplayFormat.days(recency))."]
         if let model {
             let meanRisk = rows.reduce(0.0) { $0 + model.risk($1) } / Double(rows.count)
@@ -54,13 +56,13 @@ public struct WinBackRule: RecommendationRule {
         return Recommendation(
             id: id, title: "Win back \(count(rows.count, "high-value customer")) who have gone quiet",
             why: why,
-            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers (not Hibernating) with no order in \(c.horizonDays) days and a churn risk of 50% or more"), largest spenders first",
+            who: "\(segments) customers in tier \(c.winBackMinimumTier.rawValue) or above\(model == nil ? "" : ", and Gold/Platinum customers (not Hibernating, Champions or New Customers) with no order for more than \(c.horizonDays) days and a churn risk of 50% or more"), largest spenders first",
             rows: rows,
             reasons: rows.map { r in "\(a.segment[r].rawValue), \(a.tier[r].rawValue): \(count(Int(a.table.frequency[r]), "order")), last \(DisplayFormat.days(a.table.recencyDays(r))) ago" + (model.map { ", \($0.riskWords) \(pct($0.risk(r)))" } ?? "") },
             value: value,
             valueFormula: "\(c.winBackResponsePercent)% (assumed response) x " + (model == nil
-                ? "\(input.activeValueWords) (no churn model, so all of it is taken as at risk) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"
-                : "Σ churn risk (\(model!.riskWords), \(model!.modelName)) x \(input.activeValueWords) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"),
+                ? "\(input.expectedValueWords) (no churn model, so all of it is taken as at risk) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"
+                : "Σ churn risk (\(model!.riskWords), \(model!.modelName)) x \(input.expectedValueWords) = \(c.winBackResponsePercent)% x \(money(atRisk)) = \(money(value))"),
             priority: rows.count >= 10 || value >= a.kpis.totalRevenue / 20 ? .high : .medium,
             timing: "Now: a personal offer or call within 2 weeks, before they drift into Hibernating.",
             success: "Share of these customers with a new order within 60 days (compare with a held-out 10%), and their revenue.",
@@ -82,7 +84,7 @@ public struct ProtectChampionsRule: RecommendationRule {
         let response = Double(c.protectResponsePercent) / 100
         var atRisk: Int64 = 0
         let values = rows.map { r -> Int64 in
-            let risky = Money.units(rounding: Double(input.activeValue(r)) * model.risk(r)) ?? 0
+            let risky = Money.units(rounding: Double(input.expectedValue(r)) * model.risk(r)) ?? 0
             atRisk += risky
             return Money.units(rounding: Double(risky) * response) ?? 0
         }
@@ -95,7 +97,7 @@ public struct ProtectChampionsRule: RecommendationRule {
             who: "all Champions, largest spenders first", rows: rows,
             reasons: rows.map { "Champion: \(count(Int(a.table.frequency[$0]), "order")), \(money(a.table.monetary[$0])), churn risk \(pct(model.risk($0)))" },
             value: value,
-            valueFormula: "\(c.protectResponsePercent)% (assumed share saved by keeping them close) x Σ churn risk x \(input.activeValueWords) = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
+            valueFormula: "\(c.protectResponsePercent)% (assumed share saved by keeping them close) x Σ churn risk x \(input.expectedValueWords) = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
             priority: (a.kpis.championsRevenueSharePct ?? 0) >= 20 ? .high : .medium,
             timing: "Ongoing: early access, thank-you notes and service priority; review every quarter.",
             success: "Share of today's Champions still Champions next quarter; their order frequency.",
@@ -121,10 +123,12 @@ public struct SecondOrderRule: RecommendationRule {
         let rows = (0..<a.table.count).filter { a.table.frequency[$0] == 1 && a.table.tenureDays($0) <= c.newBuyerWindowDays }
             .sorted { a.table.firstPurchase[$0] > a.table.firstPurchase[$1] }
         guard !rows.isEmpty else { return nil }
-        let each = Money.clamped(Int128(aov) * Int128(c.secondOrderUpliftPercent) / 100)
+        let repeatRate = a.kpis.repeatCustomerRate
+        // The assumed uplift in points, at most the share that orders twice today (at most doubling it).
+        let uplift = min(Double(c.secondOrderUpliftPercent), (repeatRate ?? 0) * 100)
+        let each = Money.units(rounding: Double(aov) * uplift / 100) ?? 0
         let values = rows.map { _ in each }
         let value = Money.clamped(Int128(rows.count) * Int128(each))
-        let repeatRate = a.kpis.repeatCustomerRate
         return Recommendation(
             id: id, title: "Turn \(count(rows.count, "new buyer")) into repeat customers " + (drop.offset == 1 ? "within a month of their first order" : "before month \(drop.offset) after their first order"),
             why: ["Retention falls most between month \(drop.offset - 1) and month \(drop.offset) after the first order: from \(pct(drop.before)) to \(pct(drop.after)) of a cohort on average.",
@@ -132,7 +136,7 @@ public struct SecondOrderRule: RecommendationRule {
             who: "customers with exactly one order, placed in the last \(c.newBuyerWindowDays) days, newest first", rows: rows,
             reasons: rows.map { "first order \(DisplayFormat.days(a.table.tenureDays($0))) ago, \(money(a.table.monetary[$0]))" },
             value: value,
-            valueFormula: "\(DisplayFormat.integer(rows.count)) customers x average order value \(money(aov)) x \(c.secondOrderUpliftPercent) points more of them placing a second order (assumed uplift) = \(money(value))",
+            valueFormula: "\(DisplayFormat.integer(rows.count)) customers x average order value \(money(aov)) x \(DisplayFormat.decimal(uplift, digits: uplift == uplift.rounded() ? 0 : 1)) points more of them placing a second order (assumed uplift\(uplift < Double(c.secondOrderUpliftPercent) ? ", at most today's repeat rate of \(pct(repeatRate))" : "")) = \(money(value))",
             priority: .high,
             timing: "Within \(max(1, drop.offset)) month\(drop.offset > 1 ? "s" : "") of the first order: a welcome series and a second-order incentive around week 3.",
             success: "Month-\(drop.offset) retention of the next cohorts against the average of \(pct(drop.after)).",
@@ -152,13 +156,17 @@ public struct TierUpgradeRule: RecommendationRule {
         guard !gaps.isEmpty else { return nil }
         var rows: [Int] = [], reasons: [String] = [], values: [Int64] = []
         var gapTotal: Int64 = 0
+        // With a churn model, only a customer who keeps ordering can close its gap: each gap is weighted by
+        // 1 - churn risk.
+        let model = input.churnRisk
         for g in gaps {
             for r in g.nearRows.sorted(by: { a.table.monetary[$0] > a.table.monetary[$1] }) {
                 rows.append(r)
                 let gap = max(0, g.threshold - a.table.monetary[r])
-                gapTotal += gap
-                values.append(gap * Int64(c.tierUpgradeResponsePercent) / 100)
-                reasons.append("\(g.from.rawValue): \(money(gap)) short of \(g.to.rawValue)")
+                let weighted = model.map { Money.units(rounding: Double(gap) * (1 - $0.risk(r))) ?? 0 } ?? gap
+                gapTotal += weighted
+                values.append(weighted * Int64(c.tierUpgradeResponsePercent) / 100)
+                reasons.append("\(g.from.rawValue): \(money(gap)) short of \(g.to.rawValue)" + (model.map { ", \($0.riskWords) \(pct($0.risk(r)))" } ?? ""))
             }
         }
         let value = values.reduce(Int64(0), +)
@@ -166,7 +174,7 @@ public struct TierUpgradeRule: RecommendationRule {
             id: id, title: "Move \(count(rows.count, "customer")) up a value tier",
             why: gaps.map { "\(count($0.nearRows.count, "\($0.from.rawValue) customer")) have at least \(c.tierNearSharePercent)% of \($0.to.rawValue)'s entry revenue (\(money($0.threshold))); a \($0.to.rawValue) customer spends \(money($0.averageGap)) more on average." },
             who: "customers within \(100 - c.tierNearSharePercent)% of the next tier's entry revenue", rows: rows, reasons: reasons,
-            value: value, valueFormula: "\(c.tierUpgradeResponsePercent)% (assumed share who close their gap) x Σ (next tier's entry revenue - their revenue) = \(c.tierUpgradeResponsePercent)% x \(money(gapTotal)) = \(money(value))",
+            value: value, valueFormula: "\(c.tierUpgradeResponsePercent)% (assumed share who close their gap) x Σ (next tier's entry revenue - their revenue)\(model == nil ? "" : " x (1 - churn risk)") = \(c.tierUpgradeResponsePercent)% x \(money(gapTotal)) = \(money(value))",
             priority: .medium,
             timing: "Next campaign: bundles or a threshold offer sized to each customer's gap.",
             success: "Customers who reach the next tier within 90 days, and the revenue gained.",
@@ -192,7 +200,7 @@ public struct ConcentrationRiskRule: RecommendationRule {
         guard let model = input.churnRisk else { return nil }
         var atRisk: Int64 = 0
         let values = rows.map { r -> Int64 in
-            let risky = Money.units(rounding: Double(input.activeValue(r)) * model.risk(r)) ?? 0
+            let risky = Money.units(rounding: Double(input.expectedValue(r)) * model.risk(r)) ?? 0
             atRisk += risky
             return risky * Int64(c.protectResponsePercent) / 100
         }
@@ -202,7 +210,7 @@ public struct ConcentrationRiskRule: RecommendationRule {
             why: ["The top 1% of customers hold \(pct(top1)) of revenue and the top 20% hold \(pct(conc.top20)); the Gini coefficient is \(DisplayFormat.decimal(gini, digits: 2)) (thresholds: \(c.concentrationTop1Percent)% or \(DisplayFormat.decimal(c.concentrationGini, digits: 2)))."],
             who: "the top 1% of customers by revenue", rows: rows,
             reasons: rows.map { "\(money(a.table.monetary[$0])) (\(pct(ExactRatio.value(a.table.monetary[$0], a.kpis.totalRevenue))) of revenue)" },
-            value: value, valueFormula: "\(c.protectResponsePercent)% (assumed share saved by account management) x Σ churn risk x \(input.activeValueWords) = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
+            value: value, valueFormula: "\(c.protectResponsePercent)% (assumed share saved by account management) x Σ churn risk x \(input.expectedValueWords) = \(c.protectResponsePercent)% x \(money(atRisk)) = \(money(value))",
             priority: top1 >= 0.25 ? .high : .medium,
             timing: "This quarter: account management for these customers, and growth of the Gold and Silver tiers.",
             success: "Top-1% share of revenue falling while total revenue holds.",
@@ -222,9 +230,13 @@ public struct ReactivationRule: RecommendationRule {
         let t = a.table
         var rows: [Int] = []
         var net: [Int64] = []
+        // With a churn model, a reactivated customer brings one order, but at most what the model expects of it over
+        // the horizon (most hibernating customers are gone; their expected value is small).
+        let withModel = input.churnRisk != nil
         for r in 0..<t.count where a.segment[r] == .hibernating {
             let aov = t.monetary[r] / Int64(max(1, t.frequency[r]))
-            let expected = aov * Int64(c.reactivationRatePercent) / 100
+            let base = withModel ? min(aov, input.expectedValue(r)) : aov
+            let expected = base * Int64(c.reactivationRatePercent) / 100
             if expected > c.contactCost { rows.append(r); net.append(expected - c.contactCost) }
         }
         let all = (0..<t.count).filter { a.segment[$0] == .hibernating }.count
@@ -235,12 +247,12 @@ public struct ReactivationRule: RecommendationRule {
         let value = net.reduce(0, +)
         return Recommendation(
             id: id, title: "Reactivate \(count(rows.count, "hibernating customer")) worth a contact",
-            why: ["\(count(all, "customer")) are Hibernating; for \(DisplayFormat.integer(rows.count)) of them the expected return of one contact (\(c.reactivationRatePercent)% reactivation x their average order value) exceeds the contact cost of \(money(c.contactCost)).",
+            why: ["\(count(all, "customer")) are Hibernating; for \(DisplayFormat.integer(rows.count)) of them the expected return of one contact (\(c.reactivationRatePercent)% reactivation x their average order value\(withModel ? ", at most their expected value" : "")) exceeds the contact cost of \(money(c.contactCost)).",
                   "The others (\(DisplayFormat.integer(all - rows.count))) are not worth contacting at that cost."],
             who: "Hibernating customers whose expected return exceeds the contact cost, best first", rows: rows,
             reasons: zip(rows, net).map { "expected net return \(money($1)), last order \(DisplayFormat.days(t.recencyDays($0))) ago" },
             value: value,
-            valueFormula: "Σ over these \(DisplayFormat.integer(rows.count)) customers of (\(c.reactivationRatePercent)% assumed reactivation x their average order value - contact cost \(money(c.contactCost))) = \(money(value))",
+            valueFormula: "Σ over these \(DisplayFormat.integer(rows.count)) customers of (\(c.reactivationRatePercent)% assumed reactivation x their average order value\(withModel ? " (at most their expected value over the next \(c.valueHorizonMonths) months)" : "") - contact cost \(money(c.contactCost))) = \(money(value))",
             priority: .low,
             timing: "Next low-cost channel slot (email); one attempt, then suppress non-responders for 6 months.",
             success: "Orders from contacted vs held-out hibernating customers within 30 days, against the \(c.reactivationRatePercent)% assumed.",
@@ -405,15 +417,32 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
         }.map(\.offset)
         guard !peaks.isEmpty, average > 0 else { return nil }
         // First-year revenue per new customer: cohort revenue of offsets 0...11 over cohort size, complete cohorts.
-        var rev: Int64 = 0, size = 0
+        // A new customer's revenue by month since its first order (offsets 0...11), from cohorts with a full year
+        // observed (and not the data's first month).
+        var byOffset = [Int64](repeating: 0, count: 12), size = 0
         for (row, idx) in m.cohortIndex.enumerated() where m.lastIndex - idx >= 12 && idx >= first {
-            rev += m.revenue[row].prefix(12).reduce(0, +); size += m.counts[row][0]
+            for k in 0..<12 { byOffset[k] += k < m.revenue[row].count ? m.revenue[row][k] : 0 }
+            size += m.counts[row][0]
         }
-        // First-year revenue only from cohorts with a full year observed (and not the data's first month).
         guard size > 0 else { return nil }
-        let firstYear = rev / Int64(size)
+        let firstYear = byOffset.reduce(0, +) / Int64(size)
+        // Within the value horizon a peak cohort brings only the months left after it starts: the next October seen
+        // from a November as-of date is 11 months away and brings one month of revenue within 12 months.
+        let asOfMonth = CivilDate.civil(a.asOf).month - 1
+        let horizon = c.valueHorizonMonths
+        var withinHorizon: [Int: Double] = [:]   // per peak month: revenue per new customer within the horizon
+        for p in peaks {
+            var start = (p - asOfMonth + 12) % 12, total = 0.0
+            while start < horizon {
+                let months = min(12, horizon - start)
+                total += Double(byOffset.prefix(months).reduce(0, +)) / Double(size)
+                start += 12
+            }
+            withinHorizon[p] = total
+        }
         let peakNew = peaks.reduce(0.0) { $0 + perMonth[$1] }
-        let value = Money.units(rounding: peakNew * Double(firstYear) * Double(c.seasonalityGainPercent) / 100) ?? 0
+        let gross = peaks.reduce(0.0) { $0 + perMonth[$1] * withinHorizon[$1]! }
+        let value = Money.units(rounding: gross * Double(c.seasonalityGainPercent) / 100) ?? 0
         let peakSet = Set(peaks)
         let recent = (0..<t.count).filter { peakSet.contains(CivilDate.civil(Int(t.firstPurchase[$0])).month - 1) }
             .sorted { t.firstPurchase[$0] > t.firstPurchase[$1] }
@@ -426,7 +455,7 @@ public struct AcquisitionSeasonalityRule: RecommendationRule {
             who: "customers acquired in the peak months (to study what brought them), newest first", rows: recent,
             reasons: recent.map { "first order \(DisplayFormat.date(Int(t.firstPurchase[$0])))" },
             value: value,
-            valueFormula: "\(DisplayFormat.decimal(peakNew, digits: 0)) new customers in the peak months per year x first-year revenue per new customer \(money(firstYear)) x \(c.seasonalityGainPercent)% (assumed gain from preparing early) = \(money(value))",
+            valueFormula: "Σ over the peak months of their new customers x what a new customer brings within the next \(horizon) months (" + peaks.map { "\(Self.monthNames[$0]): \(DisplayFormat.decimal(perMonth[$0], digits: 0)) x \(money(Money.units(rounding: withinHorizon[$0]!) ?? 0))" }.joined(separator: "; ") + "; \(DisplayFormat.decimal(peakNew, digits: 0)) new customers in all, from the revenue by month since the first order of full-year cohorts) x \(c.seasonalityGainPercent)% (assumed gain from preparing early) = \(money(value))",
             priority: .low,
             timing: "Set budgets and stock 4-6 weeks before \(names.first!); follow up each peak cohort in its second month.",
             success: "New customers and their month-1 retention in the next peak against this year's.")

@@ -11,7 +11,9 @@ enum ChurnPage {
         var page = Page(id: "churn", title: "Churn intelligence",
                         howToRead: "Every customer gets three scores from 1 to 5 by ranking all customers: R for how recently they ordered (5 = most recent fifth), F for how many orders they placed, M for how much they spent. The R and F scores place each customer in one of ten segments, from Champions (bought recently and often) to Hibernating (long gone, few orders). At Risk and Can't Lose Them are customers who used to buy often but have not ordered for a long time: the ones to win back first. The grid shows how many customers sit at each R and F score.")
 
-        let segments = a.segments.sorted { $0.revenue > $1.revenue }
+        // Segments without customers are left out (and named in the note): a row of zeros and blanks says nothing.
+        let segments = a.segments.filter { $0.customers > 0 }.sorted { $0.revenue > $1.revenue }
+        let empty = a.segments.filter { $0.customers == 0 }.map(\.segment.rawValue)
         let segmentTable = Table(id: "segments", title: "RFM segments", columns: [
             .init(key: "segment", label: "Segment"), .init(key: "customers", label: "Customers", numeric: true),
             .init(key: "customer_share", label: "Share of customers", numeric: true),
@@ -24,9 +26,9 @@ enum ChurnPage {
              .int(s.customers), .fraction(s.customerShare), .money(s.revenue), .fraction(s.revenueShare),
              s.medianRecencyDays.map { .int($0) } ?? .empty, s.medianFrequency.map { .int($0) } ?? .empty,
              s.medianMonetary.map { .money($0) } ?? .empty]
-        }, note: "Medians are lower medians (for an even count, the lower of the two middle values). Click a segment to list its customers.")
+        }, note: (empty.isEmpty ? "" : "No customer is \(empty.joined(separator: " or ")). ") + "Medians are lower medians (for an even count, the lower of the two middle values). Click a segment to list its customers.")
 
-        let bySize = a.segments.sorted { $0.customers > $1.customers }
+        let bySize = segments.sorted { $0.customers > $1.customers }
         let sizeChart = BarChart(title: "Customers by segment", labels: bySize.map(\.segment.rawValue),
                                  values: bySize.map { Double($0.customers) }, categoryAxisTitle: "Segment",
                                  valueAxisTitle: "Customers", horizontal: true, showValueLabels: true, format: DisplayFormat.compact,

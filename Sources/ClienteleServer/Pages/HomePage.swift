@@ -27,7 +27,7 @@ enum HomePage {
             page.insights.append(excludedSentence(d))
         }
         if let midHistory = a.midHistoryStart { page.insights.append(midHistory.sentence) }
-        page.insights += productCodeSentences(r)
+        page.insights += productCodeSentences(r, customerRevenue: d.base.kpis.totalRevenue)
 
         let info = Table(id: "dataset", title: "Data set", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
             [.text("Source"), .text(d.source)],
@@ -78,14 +78,14 @@ extension HomePage {
 
     /// The product codes left out and those that look like non-product lines, in words (Home, Data quality and the
     /// upload review read this one source). `howToExclude` is how this screen's user leaves codes out.
-    static func productCodeSentences(_ r: DataQualityReport, howToExclude: String = commandLineExclusion) -> [String] {
+    /// `customerRevenue`: the data set's customer revenue (money units), for the share of it the codes make.
+    static func productCodeSentences(_ r: DataQualityReport, customerRevenue: Int64? = nil, howToExclude: String = commandLineExclusion) -> [String] {
         guard r.productColumn != nil else { return [] }
         var out: [String] = []
         let excluded = r.productCodes.filter(\.excluded)
         let found = excluded.filter { $0.lines > 0 }, missing = excluded.filter { $0.lines == 0 }
         let flagged = r.productCodes.filter { !$0.excluded && !$0.reason.isEmpty }
         let flaggedCount = r.nonProductCodeCount - excluded.filter { !$0.reason.isEmpty }.count
-        let all = r.netUnits + found.reduce(Int64(0)) { $0 + $1.netUnits }
         func codes(_ list: some Collection<ProductCodeSummary>) -> String { list.map { "“\($0.code)”" }.joined(separator: ", ") }
         if !found.isEmpty {
             let net = found.reduce(Int64(0)) { $0 + $1.netUnits }
@@ -95,11 +95,18 @@ extension HomePage {
             out.append("No line has the product code\(missing.count == 1 ? "" : "s") \(codes(missing)) that \(Words.verb(missing.count, "was", "were")) asked to be left out; check the spelling against the Product code column (\(r.productColumn!)).")
         }
         if flaggedCount > 0 {
-            let lines = flagged.reduce(0) { $0 + $1.lines }, net = flagged.reduce(Int64(0)) { $0 + $1.netUnits }
+            let lines = flagged.reduce(0) { $0 + $1.lines }
+            let customerNet = flagged.reduce(Int64(0)) { $0 + $1.customerNetUnits }
+            let guestOnly = flagged.filter { $0.guestLines == $0.lines }
             let shown = flagged.prefix(6)
-            let share = all > 0 && net > 0 && net <= all ? " (\(DisplayFormat.percent(Double(net) / Double(all))) of the net amount of all valid lines)" : ""
-            let listed = flagged.count < flaggedCount ? "the \(DisplayFormat.integer(flagged.count)) largest " : ""
-            out.append("\(Words.plural(flaggedCount, "product code")) \(Words.verb(flaggedCount, "looks", "look")) like \(flaggedCount == 1 ? "a non-product line" : "non-product lines") (postage, fees, adjustments): \(codes(shown))\(flagged.count > shown.count ? ", …" : ""); \(listed)with \(Words.plural(lines, "line")) and a net amount of \(DisplayFormat.money(net))\(share). They count as purchases unless left out: \(howToExclude).")
+            let listed = flagged.count < flaggedCount ? " (the \(DisplayFormat.integer(flagged.count)) largest)" : ""
+            let revenue = customerRevenue
+            let share = revenue.map { r in r > 0 && customerNet > 0 && customerNet <= r ? " (\(DisplayFormat.percent(Double(customerNet) / Double(r))) of customer revenue)" : "" } ?? ""
+            var text = "\(Words.plural(flaggedCount, "product code")) \(Words.verb(flaggedCount, "looks", "look")) like \(flaggedCount == 1 ? "a non-product line" : "non-product lines") (postage, fees, adjustments): \(codes(shown))\(flagged.count > shown.count ? ", …" : "")\(listed), \(Words.plural(lines, "line")). "
+            text += "On customers' lines they add \(DisplayFormat.money(customerNet)) to customer revenue\(share)"
+            if !guestOnly.isEmpty { text += "; \(codes(guestOnly)) \(Words.verb(guestOnly.count, "is", "are")) on guest lines only, outside customer figures" }
+            text += ". They count as purchases unless left out: \(howToExclude)."
+            out.append(text)
         }
         return out
     }
@@ -152,7 +159,7 @@ enum DataQualityPage {
         page.insights = [
             "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) \(Words.verb(r.cancelledLines, "is a cancellation or return", "are cancellations or returns")) and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
             HomePage.excludedSentence(d),
-        ] + r.invalidSummaryLines.map { $0 + "." } + HomePage.productCodeSentences(r)
+        ] + r.invalidSummaryLines.map { $0 + "." } + HomePage.productCodeSentences(r, customerRevenue: d.base.kpis.totalRevenue)
         page.sections = [
             Section(id: "reasons", title: "Rejected lines", blocks: [.table(reasonTable), .table(examples)]),
             Section(id: "non-product", title: "Non-product lines", blocks: [.table(productCodeTable(r))]),
@@ -165,7 +172,7 @@ enum DataQualityPage {
         let rows: [[Cell]] = r.productCodes.map { p in
             [.text(p.code), .text(p.excluded ? (p.lines > 0 ? "left out" : "left out (no line has it)") : "counted"),
              .text(p.reason.isEmpty ? "asked to be left out" : p.reason), .int(p.lines), .int(p.returnLines), .int(p.guestLines),
-             .money(p.netUnits), .money(p.averageLineUnits)]
+             .money(p.netUnits), .money(p.customerNetUnits), .money(p.averageLineUnits)]
         }
         let note: String
         if r.productColumn == nil {
@@ -173,12 +180,13 @@ enum DataQualityPage {
         } else if rows.isEmpty {
             note = "No product code (column \(r.productColumn!)) looks like a non-product line: none reads like postage, a fee or an adjustment, and none differs in shape from the store's product codes."
         } else {
-            note = "Codes of column \(r.productColumn!) that read like postage, fees or adjustments, or are not shaped like the store's product codes; largest net amount first. The average line of all coded lines is \(DisplayFormat.money(r.averageLineUnits)). Review them before leaving any out: a code flagged by its shape may be a real product."
+            note = "Codes of column \(r.productColumn!) that read like postage, fees or adjustments, or are not shaped like the store's product codes; largest net amount (positive or negative) first. Only customers' lines reach customer revenue; guest lines are outside customer figures. The average line of all coded lines is \(DisplayFormat.money(r.averageLineUnits)). Review them before leaving any out: a code flagged by its shape may be a real product."
         }
         return Table(id: "non-product", title: "Product codes that look like non-product lines", columns: [
             .init(key: "code", label: "Product code"), .init(key: "status", label: "Status"), .init(key: "why", label: "Why it is listed"),
             .init(key: "lines", label: "Lines", numeric: true), .init(key: "return_lines", label: "Return lines", numeric: true),
             .init(key: "guest_lines", label: "Guest lines", numeric: true), .init(key: "net", label: "Net amount", numeric: true),
+            .init(key: "customer_net", label: "On customers' lines", numeric: true),
             .init(key: "average_line", label: "Average line (absolute)", numeric: true),
         ], rows: rows, note: note)
     }

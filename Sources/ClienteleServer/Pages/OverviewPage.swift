@@ -61,7 +61,8 @@ enum OverviewPage {
                 let apart = midHistory.map { " (after \($0.month), the data's first month, whose new customers were mostly buying before the data begins)" } ?? ""
                 insights.append("Returning customers bring \(DisplayFormat.percent(Double(totalRet) / Double(total))) of customer revenue, first-month purchases \(DisplayFormat.percent(Double(totalNew) / Double(total)))\(apart).")
             }
-            if let best = series.revenue.indices.max(by: { series.revenue[$0] < series.revenue[$1] }) {
+            // The data's first month is left out when it starts mid-history (as in the report).
+            if let best = series.revenue.indices.dropFirst(skip).max(by: { series.revenue[$0] < series.revenue[$1] }) {
                 insights.append("The strongest month was \(series.labels[best]) with \(DisplayFormat.money(series.revenue[best])) from \(Words.plural(series.activeCustomers[best], "active customer")).")
             }
         }

@@ -39,7 +39,7 @@ enum PredictiveSections {
         let expectedQuiet = (0..<n).reduce(0.0) { $0 + m.churnRisk($1) }
         let atRisk = e.revenueAtRisk.reduce(0, +)
         var kpis = [
-            KPI(key: "likely_churned", label: "Likely lapsed (risk ≥ 50%)", value: DisplayFormat.integer(likelyGone.count), raw: .int(likelyGone.count),
+            KPI(key: "likely_churned", label: "No order likely in \(H) days (risk ≥ 50%)", value: DisplayFormat.integer(likelyGone.count), raw: .int(likelyGone.count),
                 hint: "\(Words.share(likelyGone.count, of: n)) of customers; \(chosen)"),
             KPI(key: "expected_no_order", label: "Expected to place no order, \(H) days", value: DisplayFormat.integer(rounding: expectedQuiet), raw: .double(expectedQuiet),
                 hint: "sum of each customer's chance"),

@@ -9,11 +9,10 @@ enum RecommendationsPage {
         let churn = try? ctx.store.churn(ctx.filter)
         let actions = RecommendationEngine.run(RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model))
         var page = Page(id: "recommendations", title: "Recommendations",
-                        howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), its expected incremental value over the value horizon (what it can plausibly add or save: the churn model's risk and value with a stated response assumption from the rules file, never a group's total revenue, and at most what each customer would bring over the horizon if it stays active) with the formula and its numbers, when to act and how to measure success. Actions are ranked by that value; the page total counts each customer once, under its highest-ranked action.")
+                        howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), its expected incremental value over the value horizon (what it can plausibly add or save: the churn model's risk and value with a stated response assumption from the rules file, never a group's total revenue, and at most each customer's expected value) with the formula and its numbers, when to act and how to measure success. Actions are ranked by that value; the page total counts each customer once, under its highest-ranked action.")
         let total = RecommendationEngine.total(actions)
         let input = RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model)
         let expectedAll = (0..<t.count).reduce(Int64(0)) { $0 + input.expectedValue($1) }
-        let activeAll = (0..<t.count).reduce(Int64(0)) { $0 + input.activeValue($1) }
         let months = ctx.store.rules.valueHorizonMonths
         page.kpis = [
             KPI(key: "actions", label: "Actions", value: DisplayFormat.integer(actions.count), raw: .int(actions.count)),
@@ -21,8 +20,6 @@ enum RecommendationsPage {
                 raw: .money(total.total), hint: "each customer once, under its top action"),
             KPI(key: "expected_value", label: "Customers' expected value, \(months) months", value: DisplayFormat.compactMoney(expectedAll),
                 raw: .money(expectedAll), hint: churn?.model.valueUsable == true ? "\(churn!.model.valueModel?.rawValue ?? "value model") × Gamma-Gamma" : "past pace"),
-            KPI(key: "active_value", label: "Their value if all stay active, \(months) months", value: DisplayFormat.compactMoney(activeAll),
-                raw: .money(activeAll), hint: "the most any action could add"),
             KPI(key: "high_priority", label: "High priority", value: DisplayFormat.integer(actions.filter { $0.priority == .high }.count),
                 raw: .int(actions.filter { $0.priority == .high }.count)),
         ]
@@ -30,7 +27,7 @@ enum RecommendationsPage {
             "#\(i + 1): \(r.title) — \(DisplayFormat.money(r.value)) of expected incremental value over \(months) months (\(Words.plural(r.rows.count, "customer"))). \(r.why.first ?? "")"
         }
         if !actions.isEmpty {
-            page.insights.append("Together the actions can plausibly add or save \(DisplayFormat.money(total.total)) over \(months) months, counting each of the \(DisplayFormat.integer(total.customerCount)) customers once (under its highest-ranked action)\(total.total > total.customers ? ", \(DisplayFormat.money(total.total - total.customers)) of it from customers not yet acquired" : ""); today's customers are expected to bring \(DisplayFormat.money(expectedAll)) in that time, and \(DisplayFormat.money(activeAll)) if none of them lapsed.")
+            page.insights.append("Together the actions can plausibly add or save \(DisplayFormat.money(total.total)) over \(months) months, counting each of the \(DisplayFormat.integer(total.customerCount)) customers once (under its highest-ranked action)\(total.total > total.customers ? ", \(DisplayFormat.money(total.total - total.customers)) of it from customers not yet acquired" : ""); today's customers are expected to bring \(DisplayFormat.money(expectedAll)) in that time.")
         }
         if actions.isEmpty { page.insights = ["No rule's condition holds for this selection; widen the filters."] }
         let summary = Table(id: "actions", title: "All actions", columns: [

@@ -236,7 +236,7 @@ struct UploadController: Sendable {
         ]
         var insights = ["Layout: \(r.layout); delimiter: “\(r.delimiter)”; lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)); \(Words.plural(r.cancelledLines, "cancelled line")) and \(Words.plural(r.guestLines, "guest line"))."]
         insights += r.invalidSummaryLines.map { $0 + "." }
-        insights += HomePage.productCodeSentences(r, howToExclude: "tick them below and reload the file")
+        insights += HomePage.productCodeSentences(r, customerRevenue: a.kpis.totalRevenue, howToExclude: "tick them below and reload the file")
         let rows: [[Cell]] = InvalidReason.allCases.flatMap { reason in
             (r.examples[reason.rawValue] ?? []).map { e in [.text(reason.explanation), .int(e.line), .text(e.field), .text(e.value)] as [Cell] }
         }
