@@ -14,6 +14,7 @@ import Testing
         let expectedAll = (0..<a.table.count).reduce(Int64(0)) { $0 + input.expectedValue($1) }
         for r in actions {
             #expect(!r.rows.isEmpty && r.value > 0, "\(name) \(r.id): empty or valueless action")
+            #expect(r.value >= expectedAll / 1000, "\(name) \(r.id): immaterial action \(r.value) (under 0.1% of \(expectedAll))")
             #expect(r.valueFormula.contains(DisplayFormat.money(r.value)), "\(name) \(r.id): the formula does not show its result: \(r.valueFormula)")
             if !r.customerValues.isEmpty {
                 #expect(r.customerValues.count == r.rows.count)

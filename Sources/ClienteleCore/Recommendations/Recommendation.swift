@@ -162,7 +162,7 @@ public enum RecommendationEngine {
     ]
 
     /// Every rule's action, each customer's value capped at its expected value over the horizon, actions without
-    /// customers or without value left out, ranked by value (then priority).
+    /// customers or worth less than 0.1% of the customers' expected value left out, ranked by value (then priority).
     public static func run(_ input: RecommendationInput, rules: [any RecommendationRule] = rules) -> [Recommendation] {
         var actions = rules.compactMap { $0.evaluate(input) }
         for i in actions.indices where !actions[i].customerValues.isEmpty {
@@ -174,7 +174,10 @@ public enum RecommendationEngine {
                 actions[i].valueFormula += "; capped at each customer's expected value over the next \(input.config.valueHorizonMonths) months: \(DisplayFormat.money(after))"
             }
         }
-        var ranked = actions.filter { !$0.rows.isEmpty && $0.value > 0 }.sorted {
+        // An immaterial action (under 0.1% of what the customers are expected to bring) is not worth a campaign.
+        let expectedAll = (0..<input.analysis.table.count).reduce(Int64(0)) { $0 + input.expectedValue($1) }
+        let floor = max(1, expectedAll / 1000)
+        var ranked = actions.filter { !$0.rows.isEmpty && $0.value >= floor }.sorted {
             $0.value != $1.value ? $0.value > $1.value : ($0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id)
         }
         // Priority follows the value, so that rank and priority never disagree: High from 20% of the actions' summed
