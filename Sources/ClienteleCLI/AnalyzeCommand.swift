@@ -16,32 +16,13 @@ struct AnalyzeCommand: TerminalCommand {
         data_quality.json.
         """)
 
-    @Argument(help: "Order-line files (- for standard input).")
-    var files: [String] = []
-
-    @Flag(name: .long, help: "Analyse the built-in demo data (generated, Online Retail II layout) instead of files.")
-    var demo = false
-
-    @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
-    var demoLines: Int = DemoData.defaultLines
+    @OptionGroup var input: InputOptions
 
     @Option(name: .long, help: "Output folder (default: outputs; with --format json, files are written only when --out is given).")
     var out: String?
 
     @Option(name: .customLong("as-of"), help: "As-of date YYYY-MM-DD (default: the day after the latest line). Lines dated on or after it are ignored.")
     var asOf: String?
-
-    @Option(name: .long, help: "Column mapping for other layouts: customer=COL,timestamp=COL,quantity=COL,unit_price=COL[,invoice=COL,country=COL] or revenue=COL.")
-    var map: String?
-
-    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year (default month/day/year).")
-    var dayFirst = false
-
-    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
-    var validDates: String?
-
-    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
-    var excludeProducts: String?
 
     @Option(name: .long, help: "Terminal output: text (summary) or json (the whole analysis).")
     var format: OutputFormat = .text
@@ -58,21 +39,17 @@ struct AnalyzeCommand: TerminalCommand {
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
-        try CommandInput.validateValidDates(validDates)
-        try CommandInput.validateDemoLines(demoLines)
         if let asOf, CivilDate.parseISODate(asOf) == nil {
             throw ValidationError("--as-of must be a date YYYY-MM-DD, got '\(asOf)'.")
         }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
-        if files.isEmpty && !demo { throw ValidationError("give at least one file (or - for standard input, or --demo).") }
-        if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
-        if demoLines < 1 { throw ValidationError("--demo-lines must be at least 1.") }
+        try input.requireInput()
     }
 
     func execute(_ terminal: Terminal) throws {
         let showProgress = terminal.interactive && !quiet
         let started = Date()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts) { options in
+        let loaded = try input.load { options in
             if let workers { options.workers = workers }
             if showProgress {
                 let err = terminal.err

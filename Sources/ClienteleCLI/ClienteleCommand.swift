@@ -28,13 +28,22 @@ extension TerminalCommand {
     public func run() throws { try execute(.standard) }
 }
 
+/// A subcommand that runs asynchronously (the server) and writes through a ``Terminal``.
+protocol AsyncTerminalCommand: AsyncParsableCommand {
+    func execute(_ terminal: Terminal) async throws
+}
+
+extension AsyncTerminalCommand {
+    public func run() async throws { try await execute(.standard) }
+}
+
 /// A failure caused by the user's input (exit status 2), with a message for the user.
 public struct InputError: Error, CustomStringConvertible {
     public var description: String
     public init(_ message: String) { description = message }
 }
 
-public struct ClienteleCommand: ParsableCommand {
+public struct ClienteleCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "clientele",
         abstract: "Customer intelligence for e-commerce order lines: KPIs, RFM segments, value tiers, concentration, cohorts.",
@@ -44,7 +53,7 @@ public struct ClienteleCommand: ParsableCommand {
     public init() {}
 
     /// Parses and runs a command line; returns the process exit status (0 ok, 2 bad input, 1 internal error).
-    public static func run(arguments: [String], terminal: Terminal = .standard) -> Int32 {
+    public static func run(arguments: [String], terminal: Terminal = .standard) async -> Int32 {
         let command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
@@ -61,6 +70,8 @@ public struct ClienteleCommand: ParsableCommand {
         do {
             if let c = command as? any TerminalCommand {
                 try c.execute(terminal)
+            } else if let c = command as? any AsyncTerminalCommand {
+                try await c.execute(terminal)
             } else {
                 var c = command
                 try c.run()
@@ -86,8 +97,8 @@ public struct ClienteleCommand: ParsableCommand {
         }
     }
 
-    public static func runMain() -> Never {
-        Foundation.exit(run(arguments: Array(CommandLine.arguments.dropFirst())))
+    public static func runMain() async -> Never {
+        Foundation.exit(await run(arguments: Array(CommandLine.arguments.dropFirst())))
     }
 }
 

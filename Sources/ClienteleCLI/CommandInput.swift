@@ -2,6 +2,53 @@ import ArgumentParser
 import ClienteleCore
 import Foundation
 
+/// The input options every command that reads order lines shares (`@OptionGroup`), with one validation.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Order-line files (- for standard input; serve: none for the built-in demo data).")
+    var files: [String] = []
+
+    @Flag(name: .long, help: "Use the built-in demo data (generated, Online Retail II layout) instead of files.")
+    var demo = false
+
+    @Option(name: .customLong("demo-lines"), help: "Lines of demo data.")
+    var demoLines: Int = DemoData.defaultLines
+
+    @Option(name: .long, help: "Column mapping for other layouts: customer=COL,timestamp=COL,quantity=COL,unit_price=COL[,invoice=COL,country=COL,product=COL] or revenue=COL.")
+    var map: String?
+
+    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year (default month/day/year).")
+    var dayFirst = false
+
+    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
+    var validDates: String?
+
+    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
+    var excludeProducts: String?
+
+    func validate() throws {
+        try CommandInput.validateDemoLines(demoLines)
+        try CommandInput.validateValidDates(validDates)
+        if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+    }
+
+    /// For the commands that need an input (all but serve, which opens on the demo data without files).
+    func requireInput() throws {
+        if files.isEmpty && !demo { throw ValidationError("give at least one file (or - for standard input, or --demo).") }
+    }
+
+    /// True when the demo data is read: `--demo`, or no file at all (serve).
+    var usesDemo: Bool { demo || files.isEmpty }
+
+    /// Loads the input; `rulesExclude` is the rules file's `exclude_products`; `configure` adjusts the load options.
+    func load(rulesExclude: [String] = [], configure: (inout LoadOptions) -> Void = { _ in }) throws(IngestError) -> LoadedData {
+        try CommandInput.load(files: files, demo: usesDemo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates,
+                              excludeProducts: excludeProducts, rulesExclude: rulesExclude, configure: configure)
+    }
+
+    /// The name shown for the data.
+    var name: String { CommandInput.name(files: files, demo: usesDemo) }
+}
+
 /// The order lines a command works on: the built-in demo data or files, read with the command's mapping options.
 enum CommandInput {
     /// Help of `--valid-dates`, the same on every command that reads order lines.

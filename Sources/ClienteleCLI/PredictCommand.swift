@@ -20,14 +20,7 @@ struct PredictCommand: TerminalCommand {
         candidate's scores, the scores after the calibration end).
         """)
 
-    @Argument(help: "Order-line files (- for standard input).")
-    var files: [String] = []
-
-    @Flag(name: .long, help: "Use the built-in demo data instead of files.")
-    var demo = false
-
-    @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
-    var demoLines: Int = DemoData.defaultLines
+    @OptionGroup var input: InputOptions
 
     @Option(name: .customLong("calibration-end"), help: "Last day of the calibration period, YYYY-MM-DD.")
     var calibrationEnd: String?
@@ -45,21 +38,12 @@ struct PredictCommand: TerminalCommand {
     var horizon = 12
 
     @Option(name: .long, help: "JSON file of recommendation thresholds and horizon_days (see the README).") var rules: String?
-    @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
-    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
-    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
-    var validDates: String?
-
-    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
-    var excludeProducts: String?
 
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func validate() throws {
-        try CommandInput.validateValidDates(validDates)
-        try CommandInput.validateDemoLines(demoLines)
         try CommandInput.validateHorizonDays(horizonDays)
-        if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
+        try input.requireInput()
         if let calibrationEnd, CivilDate.parseISODate(calibrationEnd) == nil {
             throw ValidationError("--calibration-end must be a date YYYY-MM-DD, got '\(calibrationEnd)'.")
         }
@@ -71,7 +55,7 @@ struct PredictCommand: TerminalCommand {
         let started = Date()
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         let H = horizonDays ?? config.horizonDays
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts, rulesExclude: config.excludeProducts)
+        let loaded = try input.load(rulesExclude: config.excludeProducts)
         guard let span = loaded.lines.daySpan else { throw InputError("no valid order line.") }
         let end = try calibrationEnd.map { CivilDate.parseISODate($0)! } ?? {
             guard let s = RFMSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }

@@ -9,14 +9,7 @@ struct ReportCommand: TerminalCommand {
         abstract: "Write the executive report (PDF, HTML or Markdown) for order-line files.",
         discussion: "The report covers the selection given by --from, --to, --country, --segment and --tier (as the dashboard's filters) and compares it with the period of equal length before it.")
 
-    @Argument(help: "Order-line files (- for standard input).")
-    var files: [String] = []
-
-    @Flag(name: .long, help: "Use the built-in demo data instead of files.")
-    var demo = false
-
-    @Option(name: .customLong("demo-lines"), help: "Lines of demo data with --demo.")
-    var demoLines: Int = DemoData.defaultLines
+    @OptionGroup var input: InputOptions
 
     @Option(name: .long, help: "pdf, html or md (default: from the extension of --out, else pdf).")
     var format: Format?
@@ -32,25 +25,14 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .long, help: "Only lines of this country (repeatable).") var country: [String] = []
     @Option(name: .long, help: "Only customers of this RFM segment (repeatable).") var segment: [String] = []
     @Option(name: .long, help: "Only customers of this value tier (repeatable).") var tier: [String] = []
-    @Option(name: .long, help: "Column mapping for other layouts (as for analyze).") var map: String?
     @Option(name: .long, help: "JSON file of recommendation thresholds (see the README).") var rules: String?
-    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.") var dayFirst = false
     @Option(name: .customLong("horizon-days"), help: CommandInput.horizonDaysHelp) var horizonDays: Int?
-
-    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
-    var validDates: String?
-
-    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
-    var excludeProducts: String?
 
     enum Format: String, ExpressibleByArgument { case pdf, html, md }
     enum Paper: String, ExpressibleByArgument { case a4, letter }
 
     func validate() throws {
-        try CommandInput.validateValidDates(validDates)
-        try CommandInput.validateDemoLines(demoLines)
-        if files.isEmpty && !demo { throw ValidationError("give at least one file (or --demo).") }
-        if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+        try input.requireInput()
         try CommandInput.validateHorizonDays(horizonDays)
     }
 
@@ -62,7 +44,7 @@ struct ReportCommand: TerminalCommand {
         let filter: AnalysisFilter
         do { filter = try AnalysisFilter(queryItems: items) } catch { throw InputError(error.message) }
         let config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
-        let loaded = try CommandInput.load(files: files, demo: demo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts, rulesExclude: config.excludeProducts)
+        let loaded = try input.load(rulesExclude: config.excludeProducts)
         guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
         let current: FilteredAnalysis, previous: FilteredAnalysis?
         let previousFilter = filter.previousPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf)
@@ -73,18 +55,17 @@ struct ReportCommand: TerminalCommand {
         guard current.analysis.table.count > 0 else {
             throw InputError("no customer in the selection (\(filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "))): the data runs from \(CivilDate.format(span.lowerBound)) to \(CivilDate.format(span.upperBound)). Widen the filters.")
         }
-        let name = CommandInput.name(files: files, demo: demo)
+        let name = input.name
         let churn = ChurnResult.forFilter(filter, current: current, lines: loaded.lines,
                                           baseAnalysis: filter.isEmpty ? current.analysis : Analysis(lines: loaded.lines, asOf: dataAsOf),
                                           horizonDays: horizonDays ?? config.horizonDays)
-        let model = churn.model
-        var report = ExecutiveReport(
-            analysis: current.analysis, previous: previous?.analysis, datasetName: name, periodStart: filter.from ?? span.lowerBound,
+        var rules = config
+        rules.horizonDays = horizonDays ?? config.horizonDays
+        let report = ExecutiveReport.build(
+            analysis: current.analysis, previous: previous.map { (previousFilter, $0.analysis) }, datasetName: name,
+            periodStart: filter.from ?? span.lowerBound,
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
-            previousPeriod: previousFilter.from.flatMap { f in previousFilter.to.map { (f, $0) } },
-            generatedOn: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)),
-            recommendations: RecommendationEngine.run(RecommendationInput(analysis: current.analysis, config: config, churn: model)))
-        report.addChurn(model, explanations: churn.explanations, analysis: current.analysis)
+            rules: rules, churn: churn)
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         let inferred: Format? = ["pdf": .pdf, "html": .html, "htm": .html, "md": .md, "markdown": .md][ext]
         if let format, let inferred, format != inferred {

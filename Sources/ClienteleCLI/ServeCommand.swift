@@ -4,7 +4,7 @@ import ClienteleServer
 import Foundation
 import Logging
 
-struct ServeCommand: TerminalCommand {
+struct ServeCommand: AsyncTerminalCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Start the web dashboard on the built-in demo data or on order-line files.",
@@ -14,29 +14,13 @@ struct ServeCommand: TerminalCommand {
         has no login yet, so do not expose it to an untrusted network. Stop it with Ctrl-C (graceful shutdown).
         """)
 
-    @Argument(help: "Order-line files (default: the built-in demo data).")
-    var files: [String] = []
+    @OptionGroup var input: InputOptions
 
     @Option(name: .long, help: "Address to listen on.")
     var host = "127.0.0.1"
 
     @Option(name: .long, help: "Port to listen on.")
     var port = 8080
-
-    @Option(name: .customLong("demo-lines"), help: "Lines of demo data when no file is given.")
-    var demoLines: Int = DemoData.defaultLines
-
-    @Option(name: .long, help: "Column mapping for other layouts (as for analyze).")
-    var map: String?
-
-    @Flag(name: .customLong("day-first"), help: "Read slash dates as day/month/year.")
-    var dayFirst = false
-
-    @Option(name: .customLong("valid-dates"), help: CommandInput.validDatesHelp)
-    var validDates: String?
-
-    @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
-    var excludeProducts: String?
 
     @Option(name: .customLong("data-dir"), help: "Folder for uploaded files (created when needed).")
     var dataDir = "clientele-data"
@@ -75,20 +59,18 @@ struct ServeCommand: TerminalCommand {
         for h in allowedHosts where h.isEmpty || h.contains("/") || h.contains(" ") {
             throw ValidationError("--allowed-host takes a host name such as dashboard.example.com, not '\(h)'.")
         }
-        try CommandInput.validateDemoLines(demoLines)
-        try CommandInput.validateValidDates(validDates)
         try CommandInput.validateHorizonDays(horizonDays)
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
     }
 
-    func execute(_ terminal: Terminal) throws {
+    func execute(_ terminal: Terminal) async throws {
         let started = Date()
         var config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         if let horizonDays { config.horizonDays = horizonDays }
-        let loaded = try CommandInput.load(files: files, demo: files.isEmpty, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates, excludeProducts: excludeProducts, rulesExclude: config.excludeProducts)
-        let name = CommandInput.name(files: files, demo: files.isEmpty)
-        let source = files.isEmpty ? "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
-                                   : "File\(files.count == 1 ? "" : "s") " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+        let loaded = try input.load(rulesExclude: config.excludeProducts)
+        let name = input.name
+        let source = input.usesDemo ? "Built-in demo data: \(DisplayFormat.integer(input.demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
+                                   : "File\(input.files.count == 1 ? "" : "s") " + input.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)
         dataset.loadSeconds = Date().timeIntervalSince(started)
         let store = DataStore(dataset: dataset, rules: config, modelsInBackground: true)
@@ -97,7 +79,7 @@ struct ServeCommand: TerminalCommand {
         server.port = port
         server.dataDirectory = dataDir
         server.maxUploadBytes = maxUploadMB << 20
-        server.validDays = try validDates.map { try LoadOptions.parseValidDates($0).get() }
+        server.validDays = try input.validDates.map { try LoadOptions.parseValidDates($0).get() }
         server.uploadQuotaBytes = uploadsQuotaMB << 20
         server.allowedHosts = allowedHosts
         if let maxComputations { server.maxComputations = maxComputations }
@@ -111,31 +93,21 @@ struct ServeCommand: TerminalCommand {
             port \(port) sees every customer's orders and can replace the data. Keep it on 127.0.0.1, or put it behind a \
             reverse proxy that authenticates users. Clients must use an IP address or a name given with --allowed-host.
 
-
             """)
         }
         var logger = Logger(label: "clientele")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
         let shownHost = server.displayHost
-        Task {
-            do {
-                // Announced only once the port is bound.
-                let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true) { bound in
-                    terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
-                    // Compare the churn models of the whole data set in the background once the port is bound;
-                    // pages say "comparing models..." until it is done.
-                    store.startModels()
-                }
-                try await app.runService()
-            } catch {
-                outcome.set(error)
+        do {
+            // Announced only once the port is bound.
+            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true) { bound in
+                terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
+                // Compare the churn models of the whole data set in the background once the port is bound; pages
+                // say "comparing models..." until it is done.
+                store.startModels()
             }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.error {
+            try await app.runService()
+        } catch {
             if "\(error)".contains("Address already in use") {
                 throw InputError("port \(port) on \(host) is already in use by another program: stop it or choose another port with --port")
             }
@@ -145,12 +117,4 @@ struct ServeCommand: TerminalCommand {
             throw InputError("the server stopped: \(error)")
         }
     }
-}
-
-/// The error a background task ended with.
-final class Outcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Error?
-    var error: Error? { lock.withLock { stored } }
-    func set(_ e: Error) { lock.withLock { stored = e } }
 }

@@ -1,2 +1,2 @@
 import ClienteleCLI
-ClienteleCommand.runMain()
+await ClienteleCommand.runMain()

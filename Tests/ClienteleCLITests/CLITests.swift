@@ -18,9 +18,9 @@ final class Captured: @unchecked Sendable {
     }
 }
 
-func run(_ args: [String]) -> (status: Int32, out: String, err: String) {
+func run(_ args: [String]) async -> (status: Int32, out: String, err: String) {
     let c = Captured()
-    let status = ClienteleCommand.run(arguments: args, terminal: c.terminal)
+    let status = await ClienteleCommand.run(arguments: args, terminal: c.terminal)
     return (status, c.out, c.err)
 }
 
@@ -41,7 +41,7 @@ func write(_ text: String, _ name: String, in dir: URL) -> String {
 func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
 @Suite struct AnalyzeCommandTests {
-    @Test func writesEverySeedFileAtomically() throws {
+    @Test func writesEverySeedFileAtomically() async throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = write(header
@@ -50,7 +50,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
             + "3,A,X,1,2011-02-06 10:00,7,13047,France\n"
             + "4,A,X,1,2011-02-06 10:00,3,,France\n", "in.csv", in: dir)
         let out = dir.appendingPathComponent("out").path
-        let r = run(["analyze", input, "--out", out])
+        let r = await run(["analyze", input, "--out", out])
         #expect(r.status == 0)
         #expect(r.err == "")
         #expect(r.out.contains("Customers                            2"))
@@ -84,7 +84,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(quality["guest_lines"] as? Int == 1)
     }
 
-    @Test func formulaInjectionIsNeutralisedInExports() throws {
+    @Test func formulaInjectionIsNeutralisedInExports() async throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = write(header
@@ -93,7 +93,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
             + "3,A,X,1,2011-01-05,10,@SUM(A1),UK\n"
             + "4,A,X,1,2011-01-05,10,-2,UK\n", "in.csv", in: dir)
         let out = dir.appendingPathComponent("out").path
-        #expect(run(["analyze", input, "--out", out, "--quiet"]).status == 0)
+        #expect(await run(["analyze", input, "--out", out, "--quiet"]).status == 0)
         let tiers = read(out + "/customer_value_tiers.csv").split(separator: "\n").map(String.init)
         #expect(tiers == [
             "customer_id,monetary,value_tier",
@@ -101,11 +101,11 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         ])
     }
 
-    @Test func jsonFormatPrintsTheWholeAnalysis() throws {
+    @Test func jsonFormatPrintsTheWholeAnalysis() async throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = write(header + "1,A,X,2,2011-01-05 10:00,10,C<1>,UK\n2,A,X,1,2011-03-05 10:00,1.5,C2,DE\n", "in.csv", in: dir)
-        let r = run(["analyze", input, "--format", "json"])
+        let r = await run(["analyze", input, "--format", "json"])
         #expect(r.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         let kpis = json["kpis"] as! [String: Any]
@@ -121,17 +121,17 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(!FileManager.default.fileExists(atPath: "outputs/executive_metrics_summary.csv") || true)
     }
 
-    @Test func asOfOption() {
+    @Test func asOfOption() async {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = write(header + "1,A,X,2,2011-01-05,10,C1,UK\n2,A,X,1,2011-03-05,1.5,C2,DE\n", "in.csv", in: dir)
-        let r = run(["analyze", input, "--as-of", "2011-02-01", "--out", dir.appendingPathComponent("o").path])
+        let r = await run(["analyze", input, "--as-of", "2011-02-01", "--out", dir.appendingPathComponent("o").path])
         #expect(r.status == 0)
         #expect(r.out.contains("as of 2011-02-01"))
         #expect(r.out.contains("1 after the as-of date (ignored)"))
         #expect(read(dir.appendingPathComponent("o/customer_rfm_segments.csv").path).contains("C1,27,1,20,"))
         // A date far after the data is allowed, with a warning.
-        let late = run(["analyze", input, "--as-of", "2013-01-01", "--out", dir.appendingPathComponent("o2").path])
+        let late = await run(["analyze", input, "--as-of", "2013-01-01", "--out", dir.appendingPathComponent("o2").path])
         #expect(late.status == 0)
         #expect(late.err.contains("warning: --as-of 2013-01-01 is 667 days after the last order line (2011-03-05)"))
     }
@@ -140,39 +140,39 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
 @Suite struct BadInputExitCodes {
     let dir = temporaryFolder()
 
-    func analyze(_ text: String, _ extra: [String] = []) -> (status: Int32, out: String, err: String) {
+    func analyze(_ text: String, _ extra: [String] = []) async -> (status: Int32, out: String, err: String) {
         let input = write(text, "bad-\(UUID()).csv", in: dir)
-        return run(["analyze", input, "--out", dir.appendingPathComponent("out").path] + extra)
+        return await run(["analyze", input, "--out", dir.appendingPathComponent("out").path] + extra)
     }
 
-    @Test func emptyFile() {
-        let r = analyze("")
+    @Test func emptyFile() async {
+        let r = await analyze("")
         #expect(r.status == 2)
         #expect(r.err.contains("the file is empty"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))   // nothing half-written
     }
 
-    @Test func headerOnly() {
-        let r = analyze(header)
+    @Test func headerOnly() async {
+        let r = await analyze(header)
         #expect(r.status == 2)
         #expect(r.err.contains("no valid order line among 0 lines read. The file has a header but no data lines."))
     }
 
-    @Test func unknownLayout() {
-        let r = analyze("foo,bar\n1,2\n")
+    @Test func unknownLayout() async {
+        let r = await analyze("foo,bar\n1,2\n")
         #expect(r.status == 2)
         #expect(r.err.contains("unrecognised layout. Columns found: 'foo', 'bar'."))
         #expect(r.err.contains("--map customer=COL,timestamp=COL"))
     }
 
-    @Test func missingColumn() {
-        let r = analyze("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,Country\n1,A,X,1,12/1/2010 8:26,2,UK\n")
+    @Test func missingColumn() async {
+        let r = await analyze("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,Country\n1,A,X,1,12/1/2010 8:26,2,UK\n")
         #expect(r.status == 2)
         #expect(r.err.contains("looks like UCI Online Retail but the required column 'CustomerID' is missing"))
     }
 
-    @Test func everyLineInvalid() {
-        let r = analyze(header + "1,A,X,abc,2011-01-01,2,C1,UK\n2,A,X,1,2011-01-01,2,C1\n")
+    @Test func everyLineInvalid() async {
+        let r = await analyze(header + "1,A,X,abc,2011-01-01,2,C1,UK\n2,A,X,1,2011-01-01,2,C1\n")
         #expect(r.status == 2)
         #expect(r.err.contains("no valid order line among 2 lines read"))
         #expect(r.err.contains("1 line: unparseable quantity (first:"))
@@ -180,8 +180,8 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(r.err.contains("1 line: wrong number of fields"))
     }
 
-    @Test func malformedLinesAreReportedNotFatal() {
-        let r = analyze(header
+    @Test func malformedLinesAreReportedNotFatal() async {
+        let r = await analyze(header
             + "1,A,X,1,2011-01-01,2,C1,UK\n"
             + "2,A,X,1,2011-01-01,2,C1\n"                   // wrong column count
             + "3,A,X,ten,2011-01-01,2,C1,UK\n"             // non-numeric quantity
@@ -193,34 +193,34 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(r.out.contains("1 line: a quoted field is never closed"))
     }
 
-    @Test func binaryGarbage() {
+    @Test func binaryGarbage() async {
         var bytes = [UInt8](repeating: 0, count: 4096)
         for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
         let path = dir.appendingPathComponent("garbage.bin").path
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        let r = run(["analyze", path, "--out", dir.appendingPathComponent("out").path])
+        let r = await run(["analyze", path, "--out", dir.appendingPathComponent("out").path])
         #expect(r.status == 2)
         #expect(r.err.contains("unrecognised layout"))
     }
 
-    @Test func missingFileAndBadOptions() {
-        let r = run(["analyze", "/no/such/file.csv"])
+    @Test func missingFileAndBadOptions() async {
+        let r = await run(["analyze", "/no/such/file.csv"])
         #expect(r.status == 2)
         #expect(r.err == "error: /no/such/file.csv: cannot read the file: No such file or directory.\n")
-        #expect(run(["analyze", "x.csv", "--as-of", "2011-13-01"]).status == 2)
-        #expect(run(["analyze", "x.csv", "--as-of", "2011-13-01"]).err.contains("--as-of must be a date YYYY-MM-DD"))
-        #expect(run(["analyze", "x.csv", "--map", "customer=a"]).status == 2)
-        #expect(run(["frobnicate"]).status == 2)
-        #expect(run(["--help"]).status == 0)
-        #expect(run(["--help"]).out.contains("analyze"))
+        #expect(await run(["analyze", "x.csv", "--as-of", "2011-13-01"]).status == 2)
+        #expect(await run(["analyze", "x.csv", "--as-of", "2011-13-01"]).err.contains("--as-of must be a date YYYY-MM-DD"))
+        #expect(await run(["analyze", "x.csv", "--map", "customer=a"]).status == 2)
+        #expect(await run(["frobnicate"]).status == 2)
+        #expect(await run(["--help"]).status == 0)
+        #expect(await run(["--help"]).out.contains("analyze"))
     }
 
-    @Test func reportInHTMLAndMarkdownHoldTheSameNumbers() throws {
+    @Test func reportInHTMLAndMarkdownHoldTheSameNumbers() async throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../ClienteleCoreTests/Fixtures/small_retail.csv").standardized.path
         let md = dir.appendingPathComponent("r.md").path, html = dir.appendingPathComponent("r.html").path
-        #expect(run(["report", fixture, "--format", "md", "--out", md]).status == 0)
-        #expect(run(["report", fixture, "--format", "html", "--out", html]).status == 0)
+        #expect(await run(["report", fixture, "--format", "md", "--out", md]).status == 0)
+        #expect(await run(["report", fixture, "--format", "html", "--out", html]).status == 0)
         let m = try String(contentsOfFile: md, encoding: .utf8), h = try String(contentsOfFile: html, encoding: .utf8)
         for text in ["7 customers placed 9 orders worth 67.42 in net revenue", "| Revenue | 67.42 |"] {
             #expect(m.contains(text), "markdown: \(text)")
@@ -229,17 +229,17 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(h.contains("<td>Revenue</td><td class=\"num\">67.42</td>"))
         #expect(h.contains("<svg"))
         // A filter: Spain only (3 customers, 35.17).
-        #expect(run(["report", fixture, "--country", "Spain", "--format", "md", "--out", md]).status == 0)
+        #expect(await run(["report", fixture, "--country", "Spain", "--format", "md", "--out", md]).status == 0)
         #expect(try String(contentsOfFile: md, encoding: .utf8).contains("| Revenue | 35.17 |"))
-        let bad = run(["report", fixture, "--segment", "Whales", "--out", md])
+        let bad = await run(["report", fixture, "--segment", "Whales", "--out", md])
         #expect(bad.status == 2 && bad.err.contains("Unknown segment 'Whales'"))
     }
 
-    @Test func reportAsPDFHoldsTheNumbers() throws {
+    @Test func reportAsPDFHoldsTheNumbers() async throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../ClienteleCoreTests/Fixtures/small_retail.csv").standardized.path
         let pdf = dir.appendingPathComponent("r.pdf").path
-        #expect(run(["report", fixture, "--out", pdf, "--paper", "letter"]).status == 0)
+        #expect(await run(["report", fixture, "--out", pdf, "--paper", "letter"]).status == 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: pdf))
         #expect(bytes.prefix(8) == Data("%PDF-1.4".utf8))
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else {
@@ -264,11 +264,11 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(pages.count >= 3)
     }
 
-    @Test func predictOnTheCDNOWSampleGivesThePublishedEstimates() throws {
+    @Test func predictOnTheCDNOWSampleGivesThePublishedEstimates() async throws {
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../ClienteleCoreTests/Fixtures/CDNOW_sample.txt").standardized.path
         let out = dir.appendingPathComponent("pred").path
-        let r = run(["predict", sample, "--calibration-end", "1997-09-30", "--out", out])
+        let r = await run(["predict", sample, "--calibration-end", "1997-09-30", "--out", out])
         #expect(r.status == 0)
         #expect(r.out.contains("BG/NBD      r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = −9,582.4"))
         #expect(r.out.contains("Pareto/NBD  r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = −9,595.0"))
@@ -299,15 +299,15 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect((after["auc"] as! Double) >= 0.75)
         #expect(abs((after["mean_predicted"] as! Double) - (after["observed_no_order_rate"] as! Double)) < 0.05)
         #expect(r.out.contains("<- chosen"))
-        let bad = run(["predict", sample, "--calibration-end", "1990-01-01", "--out", out])
+        let bad = await run(["predict", sample, "--calibration-end", "1990-01-01", "--out", out])
         #expect(bad.status == 2 && bad.err.contains("is before the first order line"))
-        let late = run(["predict", sample, "--calibration-end", "1998-06-30", "--out", out])
+        let late = await run(["predict", sample, "--calibration-end", "1998-06-30", "--out", out])
         #expect(late.status == 2 && late.err.contains("leaves no holdout: the last order line is on 1998-06-30"))
     }
 
     /// Customers who never drop out: BG/NBD runs to a → 0; `predict` flags it, does not choose it, and says why in
     /// words (no optimiser text).
-    @Test func predictFlagsAnUnidentifiedFit() throws {
+    @Test func predictFlagsAnUnidentifiedFit() async throws {
         let start = CivilDate.dayNumber(year: 2022, month: 1, day: 1)
         var rng = SeededGenerator(seed: 41)
         let firstDays = (0..<1500).map { _ in start + Int(365 * rng.uniform()) }
@@ -315,7 +315,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         let file = dir.appendingPathComponent("no-dropout.csv").path
         try ModelSimulation.retailCSV(histories).write(toFile: file, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("nodrop").path
-        let r = run(["predict", file, "--calibration-end", CivilDate.format(start + 639), "--out", out])
+        let r = await run(["predict", file, "--calibration-end", CivilDate.format(start + 639), "--out", out])
         #expect(r.status == 0, "\(r.err)")
         let bgLine = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("  BG/NBD ") })
         #expect(bgLine.contains("(not identified: parameter "))
@@ -328,9 +328,9 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(bg["identified"] as? Bool == false)
         #expect((bg["reason"] as? String)?.hasPrefix("parameter ") == true)
         // --horizon-days changes the meaning everywhere.
-        let h30 = run(["predict", file, "--calibration-end", CivilDate.format(start + 639), "--horizon-days", "30", "--out", out])
+        let h30 = await run(["predict", file, "--calibration-end", CivilDate.format(start + 639), "--horizon-days", "30", "--out", out])
         #expect(h30.out.contains("Churn risk: the chance of no order in the next 30 days after"))
-        #expect(run(["predict", file, "--horizon-days", "0", "--out", out]).status != 0)
+        #expect(await run(["predict", file, "--horizon-days", "0", "--out", out]).status != 0)
     }
 
     func shell(_ tool: String, _ args: [String]) -> String {
@@ -346,19 +346,19 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test func serveRefusesBadInputBeforeListening() {
-        let missing = run(["serve", "/no/such/file.csv", "--port", "1"])
+    @Test func serveRefusesBadInputBeforeListening() async {
+        let missing = await run(["serve", "/no/such/file.csv", "--port", "1"])
         #expect(missing.status == 2)
         #expect(missing.err == "error: /no/such/file.csv: cannot read the file: No such file or directory.\n")
-        #expect(run(["serve", "--port", "0"]).err.contains("--port must be between 1 and 65535."))
-        #expect(run(["serve", "--max-upload-mb", "0"]).status == 2)
-        #expect(run(["serve", "--log-level", "loud"]).status == 2)
-        #expect(run(["serve", "--help"]).out.contains("--host"))
-        #expect(run(["serve", "--uploads-quota-mb", "10", "--max-upload-mb", "20"]).err.contains("--uploads-quota-mb must be at least --max-upload-mb (20)."))
-        #expect(run(["serve", "--allowed-host", "http://x/"]).status == 2)
+        #expect(await run(["serve", "--port", "0"]).err.contains("--port must be between 1 and 65535."))
+        #expect(await run(["serve", "--max-upload-mb", "0"]).status == 2)
+        #expect(await run(["serve", "--log-level", "loud"]).status == 2)
+        #expect(await run(["serve", "--help"]).out.contains("--host"))
+        #expect(await run(["serve", "--uploads-quota-mb", "10", "--max-upload-mb", "20"]).err.contains("--uploads-quota-mb must be at least --max-upload-mb (20)."))
+        #expect(await run(["serve", "--allowed-host", "http://x/"]).status == 2)
     }
 
-    @Test func servePortInUseFailsBeforeAnnouncingTheDashboard() throws {
+    @Test func servePortInUseFailsBeforeAnnouncingTheDashboard() async throws {
         // Another program holds the port.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -405,29 +405,29 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(!everywhere.err.contains("Dashboard at"))
     }
 
-    @Test func outputFolderThatIsAFile() {
+    @Test func outputFolderThatIsAFile() async {
         let input = write(header + "1,A,X,1,2011-01-01,2,C1,UK\n", "ok.csv", in: dir)
         let file = write("x", "not-a-folder", in: dir)
-        let r = run(["analyze", input, "--out", file])
+        let r = await run(["analyze", input, "--out", file])
         #expect(r.status == 2)
         #expect(r.err.contains("exists and is not a folder"))
     }
 }
 
 @Suite struct GenerateCommandTests {
-    @Test func generateThenAnalyze() throws {
+    @Test func generateThenAnalyze() async throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("demo.csv").path
-        #expect(run(["generate", "--lines", "5000", "--seed", "3", "--out", path]).status == 0)
+        #expect(await run(["generate", "--lines", "5000", "--seed", "3", "--out", path]).status == 0)
         let text = read(path)
         #expect(text.hasPrefix("Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"))
         let again = dir.appendingPathComponent("demo2.csv").path
-        #expect(run(["generate", "--lines", "5000", "--seed", "3", "--out", again]).status == 0)
+        #expect(await run(["generate", "--lines", "5000", "--seed", "3", "--out", again]).status == 0)
         #expect(read(again) == text)   // deterministic
-        let r = run(["analyze", path, "--out", dir.appendingPathComponent("o").path])
+        let r = await run(["analyze", path, "--out", dir.appendingPathComponent("o").path])
         #expect(r.status == 0)
         #expect(r.out.contains("5,000 lines read"))
-        #expect(run(["generate", "--lines", "-1"]).status == 2)
+        #expect(await run(["generate", "--lines", "-1"]).status == 2)
     }
 }

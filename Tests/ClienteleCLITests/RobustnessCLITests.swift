@@ -7,15 +7,15 @@ import ClienteleCore
 @Suite struct RobustnessCLITests {
     let dir = temporaryFolder()
 
-    func analyze(_ text: String, _ extra: [String] = []) -> (status: Int32, out: String, err: String, outDir: String) {
+    func analyze(_ text: String, _ extra: [String] = []) async -> (status: Int32, out: String, err: String, outDir: String) {
         let input = write(text, "in-\(UUID()).csv", in: dir)
         let out = dir.appendingPathComponent("out-\(UUID())").path
-        let r = run(["analyze", input, "--out", out] + extra)
+        let r = await run(["analyze", input, "--out", out] + extra)
         return (r.status, r.out, r.err, out)
     }
 
-    @Test(arguments: ["12345", ""]) func hugeAmountsAreRejectedWithTheirLines(customer: String) {
-        let r = analyze(header
+    @Test(arguments: ["12345", ""]) func hugeAmountsAreRejectedWithTheirLines(customer: String) async {
+        let r = await analyze(header
             + "1,A,X,90000,2011-01-05 10:00,10000000000,\(customer),United Kingdom\n"
             + "2,A,X,90000,2011-01-06 10:00,10000000000,\(customer),United Kingdom\n"
             + "3,A,X,1,2011-01-07 10:00,5,17850,United Kingdom\n")
@@ -28,8 +28,8 @@ import ClienteleCore
         #expect(read(r.outDir + "/executive_metrics_summary.csv").hasSuffix("\n1,5,5,0,0,1,5,0,0,0,1,1,1,1,0\n"))
     }
 
-    @Test func onlyHugeAmountsIsBadInputNotACrash() {
-        let r = analyze(header
+    @Test func onlyHugeAmountsIsBadInputNotACrash() async {
+        let r = await analyze(header
             + "1,A,X,90000,2011-01-05 10:00,10000000000,,United Kingdom\n"
             + "2,A,X,90000,2011-01-06 10:00,10000000000,,United Kingdom\n")
         #expect(r.status == 2)
@@ -37,8 +37,8 @@ import ClienteleCore
         #expect(r.err.contains("2 lines: line amount too large to represent exactly"))
     }
 
-    @Test func sentinelDateIsCountedNotAnalysed() {
-        let r = analyze(header
+    @Test func sentinelDateIsCountedNotAnalysed() async {
+        let r = await analyze(header
             + "1,A,X,1,2011-01-05 10:00,10,C1,United Kingdom\n"
             + "2,A,X,1,9999-12-31 00:00,10,C1,United Kingdom\n"
             + "3,A,X,1,2011-02-05 10:00,10,C2,United Kingdom\n")
@@ -48,8 +48,8 @@ import ClienteleCore
         #expect(read(r.outDir + "/customer_cohort_retention.csv") == "cohort_month,0,1\n2011-01,1,0\n2011-02,1,\n")
     }
 
-    @Test func widenedRangeWithCenturiesOfSpanDoesNotHang() {
-        let r = analyze(header
+    @Test func widenedRangeWithCenturiesOfSpanDoesNotHang() async {
+        let r = await analyze(header
             + "1,A,X,1,1800-01-01 10:00,10,C1,United Kingdom\n"
             + "2,A,X,1,2300-12-31 10:00,10,C1,United Kingdom\n", ["--valid-dates", "0001-01-01..9999-12-31"])
         #expect(r.status == 0)
@@ -58,21 +58,21 @@ import ClienteleCore
         #expect(FileManager.default.fileExists(atPath: r.outDir + "/customer_rfm_segments.csv"))
     }
 
-    @Test func validDatesOptionIsChecked() {
-        let r = analyze(header + "1,A,X,1,1985-01-05 10:00,10,C1,United Kingdom\n2,A,X,1,1990-01-05 10:00,10,C1,United Kingdom\n",
+    @Test func validDatesOptionIsChecked() async {
+        let r = await analyze(header + "1,A,X,1,1985-01-05 10:00,10,C1,United Kingdom\n2,A,X,1,1990-01-05 10:00,10,C1,United Kingdom\n",
                         ["--valid-dates", "1989-01-01..2030-12-31"])
         #expect(r.status == 0)
         #expect(r.out.contains("1 line: timestamp out of range"))
-        let bad = analyze(header + "1,A,X,1,1990-01-05 10:00,10,C1,United Kingdom\n", ["--valid-dates", "2030-12-31..1990-01-01"])
+        let bad = await analyze(header + "1,A,X,1,1990-01-05 10:00,10,C1,United Kingdom\n", ["--valid-dates", "2030-12-31..1990-01-01"])
         #expect(bad.status == 2)
         #expect(bad.err.contains("--valid-dates: valid dates 2030-12-31..1990-01-01: the first date is after the second"))
     }
 
-    @Test func reportOnShortRangesDoesNotTrap() {
+    @Test func reportOnShortRangesDoesNotTrap() async {
         let out = dir.appendingPathComponent("r-\(UUID()).md").path
         // (The core's ChurnIdentificationTests run the five ranges that used to trap; here one end to end.)
         for (from, to) in [("2011-06-20", "2011-06-24")] {
-            let r = run(["report", "--demo", "--demo-lines", "20000", "--from", from, "--to", to, "--out", out])
+            let r = await run(["report", "--demo", "--demo-lines", "20000", "--from", from, "--to", to, "--out", out])
             #expect(r.status == 0)
         }
         // Five days hold no history to fit or validate a churn model on: the report says so in words.

@@ -20,7 +20,7 @@ enum PredictiveSections {
 
     /// What the churn pages say while the whole data set's models are being compared in the background.
     static let pendingHTML = "<p class=\"note\" data-models-pending=\"1\">Comparing churn models on the holdout… This page shows churn risk as soon as the comparison is done (it reloads itself).</p>"
-    static let pendingInsight = "Comparing churn models on the holdout… churn risk appears here as soon as the comparison is done."
+    static let pendingInsight = ExecutiveReport.modelsPendingNote
 
     /// KPIs, insights and sections added to the churn page (nil result: the models are still being compared).
     static func churn(_ ctx: PageContext, _ result: ChurnResult?) -> (kpis: [KPI], insights: [String], sections: [Section]) {

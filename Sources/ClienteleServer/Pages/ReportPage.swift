@@ -5,21 +5,10 @@ import Foundation
 /// The executive report: shown as a page, downloadable as PDF, HTML and Markdown with the same filters.
 enum ReportPage {
     static func report(_ ctx: PageContext) -> ExecutiveReport {
-        let prev = ctx.previousPeriod()
-        let churn = try? ctx.store.churn(ctx.filter)
-        let today = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
-        var report = ExecutiveReport(
-            analysis: ctx.analysis, previous: prev?.analysis, datasetName: ctx.dataset.name,
-            periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
-            selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
-            previousPeriod: prev.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
-            generatedOn: today, recommendations: RecommendationEngine.run(RecommendationInput(analysis: ctx.analysis, config: ctx.store.rules, churn: churn?.model)))
-        if let churn {
-            report.addChurn(churn.model, explanations: churn.explanations, analysis: ctx.analysis)
-        } else if ctx.store.modelsPending {
-            report.validation = [PredictiveSections.pendingInsight]
-        }
-        return report
+        ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), datasetName: ctx.dataset.name,
+                              periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
+                              selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
+                              rules: ctx.store.rules, churn: try? ctx.store.churn(ctx.filter), modelsPending: ctx.store.modelsPending)
     }
 
     static func build(_ ctx: PageContext) -> Page {
