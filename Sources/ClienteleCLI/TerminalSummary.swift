@@ -3,15 +3,7 @@ import Foundation
 
 /// The short, readable summary `clientele analyze` prints: data quality, KPIs and the segment table.
 enum TerminalSummary {
-    static func grouped(_ n: Int) -> String {
-        let s = String(n.magnitude)
-        var out = ""
-        for (i, ch) in s.enumerated() {
-            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    static func grouped(_ n: Int) -> String { DisplayFormat.groupedASCII(n) }
 
     /// Money for people: thousands separators and 2 decimals (rounded half-to-even).
     static func money(_ units: Int64?) -> String {

@@ -574,32 +574,10 @@ public struct DemoDataGenerator: Sendable {
         return i
     }
 
-    // MARK: - Calendar (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms")
+    // MARK: - Calendar (the one civil calendar, ``CivilDate``)
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// Proleptic Gregorian date of a day number (days since 1970-01-01).
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int { CivilDate.dayNumber(year: year, month: month, day: day) }
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) { CivilDate.civil(days) }
 
     /// 0 = Monday ... 6 = Sunday.
     static func weekday(_ days: Int) -> Int {

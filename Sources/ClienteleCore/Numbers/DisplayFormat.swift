@@ -10,6 +10,11 @@ public enum DisplayFormat {
     /// Shown for a missing value.
     public static let missing = "\u{2014}"
 
+    /// 1234567 -> "1,234,567"; -42 -> "-42" (ASCII minus: terminal output and chart labels).
+    public static func groupedASCII(_ value: Int) -> String {
+        (value < 0 ? "-" : "") + grouped(UInt64(value.magnitude))
+    }
+
     /// 1234567 -> "1,234,567"; -42 -> "−42".
     public static func integer(_ value: Int) -> String {
         (value < 0 ? minus : "") + grouped(UInt64(value.magnitude))

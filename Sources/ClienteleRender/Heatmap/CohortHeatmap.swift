@@ -1,3 +1,4 @@
+import ClienteleCore
 // Cohort retention heatmap: the input model, the colour scale, the layout
 // shared by the SVG and PNG renderers, and the SVG renderer.
 
@@ -181,15 +182,7 @@ public struct CohortHeatmap: Sendable {
     }
 
     /// 1234567 -> "1,234,567".
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    static func grouped(_ n: Int) -> String { DisplayFormat.groupedASCII(n) }
 
     /// " (n=948)" or "" when the size is unknown.
     func rowSuffix(_ row: Int) -> String {
@@ -524,28 +517,7 @@ extension CohortHeatmap {
 
     /// XML-escape text for element content and attribute values; characters
     /// that XML 1.0 does not allow are replaced by U+FFFD.
-    public static func xmlEscape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                let v = scalar.value
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
+    public static func xmlEscape(_ text: String) -> String { escapeMarkup(text, apostrophe: "&apos;") }
 }
 
 /// Locale-independent number formatting for SVG attributes (at most 2 decimals).
