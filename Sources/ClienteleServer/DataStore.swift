@@ -3,59 +3,6 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// One loaded data set: its lines, data-quality report and unfiltered analysis.
-public struct Dataset: Sendable {
-    /// A short name for the page header ("demo.csv", "online_retail_II.csv").
-    public var name: String
-    /// Where it came from, in words.
-    public var source: String
-    public var loaded: LoadedData
-    /// The analysis without filters.
-    public var base: Analysis
-    /// First and last day of the valid lines.
-    public var span: ClosedRange<Int>
-    /// Countries of the lines, alphabetical.
-    public var countries: [String]
-    /// Seconds the load and analysis took.
-    public var loadSeconds: Double
-    /// Distinguishes cache entries of successive data sets.
-    public var generation: Int
-    /// Rank of each customer code in code-point order of the ids (fast sorting with ties by id).
-    public var idRank: [Int32]
-
-    /// Day of each customer code's first order in the whole data set (Int32.max: none); computed once, read by every
-    /// date-filtered overview.
-    public var firstOrderDayByCode: [Int32]
-
-    public init(name: String, source: String, loaded: LoadedData, loadSeconds: Double = 0, generation: Int = 0) {
-        self.name = name
-        self.source = source
-        // Pages show file names, never the server's folders.
-        var loaded = loaded
-        loaded.report.files = loaded.report.files.map(Dataset.fileName)
-        loaded.report.examples = loaded.report.examples.mapValues { $0.map { e in var e = e; e.file = Dataset.fileName(e.file); return e } }
-        self.loaded = loaded
-        self.loadSeconds = loadSeconds
-        self.generation = generation
-        base = Analysis(lines: loaded.lines)
-        // The report's excluded customers come from the customer table, as in `clientele analyze`.
-        self.loaded.report.excludedCustomers = base.table.excludedCustomers
-        self.loaded.report.excludedCustomerRevenue = Money.format(base.table.excludedCustomerRevenue)
-        idRank = loaded.lines.customers.codePointRanks()
-        let table = base.table
-        firstOrderDayByCode = table.rowOfCode.map { $0 < 0 ? Int32.max : table.firstPurchase[Int($0)] }
-        span = loaded.lines.daySpan ?? 0...0
-        let c = loaded.lines.countries
-        countries = (0..<Int32(c.count)).map { c.string($0) }.filter { !$0.isEmpty }.sorted()
-    }
-
-    static func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
-
-    public var lines: OrderLines { loaded.lines }
-    public var report: DataQualityReport { loaded.report }
-    public var asOf: Int { base.asOf }
-}
-
 /// The data set the dashboard shows and a cache of its filtered analyses. Thread-safe; analyses are computed
 /// outside the lock (two requests for the same new filter may both compute it; the result is the same).
 public final class DataStore: Sendable {
@@ -191,6 +138,22 @@ public final class DataStore: Sendable {
             if s.churnOrder.count > 16 { s.churn[s.churnOrder.removeFirst()] = nil }
         }
         return result
+    }
+
+    /// The snapshot of `filter` on the current data set: its analysis now, the rest on first use (through this
+    /// store's caches). With `prefetchPrevious` (pages that compare periods), the analyses of the filter and of its
+    /// previous period are computed at the same time.
+    public func snapshot(_ filter: AnalysisFilter, prefetchPrevious: Bool = false) throws(FilterError) -> Snapshot {
+        let pending = modelsPending
+        if prefetchPrevious { prefetchWithPreviousPeriod(filter) }
+        let (dataset, current) = try analysis(filter)
+        let providers = Snapshot.Providers(
+            analysis: { [self] f in
+                guard let (d, a) = try? self.analysis(f), d.generation == dataset.generation else { return nil }
+                return a
+            },
+            churn: { [self] in try? self.churn(filter) ?? nil })
+        return Snapshot(dataset: dataset, current: current, rules: rules, modelsPending: pending, providers: providers)
     }
 
     /// Computes the analyses of `filter` and of its previous period (the overview needs both) at the same time.

@@ -92,8 +92,8 @@ enum ChurnPage {
             }
         }
         page.insights = insights
-        let result = try? ctx.store.churn(ctx.filter)
-        if result != nil || ctx.store.modelsPending {
+        let result = ctx.snapshot.churn
+        if result != nil || ctx.snapshot.modelsPending {
             let predictive = PredictiveSections.churn(ctx, result)
             page.kpis = predictive.kpis
             page.insights += predictive.insights

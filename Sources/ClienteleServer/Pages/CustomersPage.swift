@@ -126,7 +126,7 @@ enum CustomersPage {
         ], rows: p.orders.reversed().map { o in
             [.date(o.day), .text(o.invoice), .int(o.lines), .money(o.revenue), .text(o.cancelled ? "Cancellation / return" : "Order")]
         }, note: "Newest first. Cancellations and returns are listed with their own invoice and reduce revenue.")
-        if let result = try? ctx.store.churn(ctx.filter), result.model.usable {
+        if let result = ctx.snapshot.churn, result.model.usable {
             let m = result.model, row = p.row
             let risk = m.churnRisk(row)
             let interval = m.riskInterval(row).map { "80% interval \(DisplayFormat.percent($0.low, digits: 0))–\(DisplayFormat.percent($0.high, digits: 0)); " } ?? ""
@@ -158,7 +158,7 @@ enum CustomersPage {
             page.sections.append(Section(id: "outlook", title: "Outlook and churn reasons", blocks: [
                 .html("<ul class=\"reasons\">\(items)</ul><p class=\"note\">Reasons are ranked by how much they move the outlook. <a href=\"\(escapeHTML(ctx.request.link("/explain")))\">All churn explanations →</a></p>"),
             ]))
-        } else if ctx.store.modelsPending {
+        } else if ctx.snapshot.modelsPending {
             page.insights.append(PredictiveSections.pendingInsight)
         }
         page.sections += [

@@ -119,15 +119,9 @@ enum OverviewPage {
     /// Without a date range: the last 90 days of the data against the 90 days before, with the same country, segment
     /// and tier filters, so that the landing page shows a trend. Nil when a date range is set or there is too little data.
     static func recentTrend(_ ctx: PageContext) -> (section: Section, sentence: String?)? {
-        guard ctx.filter.from == nil, ctx.filter.to == nil else { return nil }
-        let last = ctx.dataset.asOf - 1
-        guard last - ctx.dataset.span.lowerBound >= 180 else { return nil }
-        var recentFilter = ctx.filter
-        recentFilter.from = last - 89
-        recentFilter.to = last
-        let before = recentFilter.previousPeriod(dataStart: ctx.dataset.span.lowerBound, dataAsOf: ctx.dataset.asOf)
-        guard let (_, now) = try? ctx.store.analysis(recentFilter), let (_, then) = try? ctx.store.analysis(before) else { return nil }
-        let k = now.analysis.kpis, p = then.analysis.kpis
+        guard let trend = ctx.snapshot.recentTrend else { return nil }
+        let recentFilter = trend.filter, last = trend.last
+        let k = trend.now.kpis, p = trend.before.kpis
         let change = DisplayFormat.percentChangeText, points = DisplayFormat.pointsChangeText
         let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
         let rows: [[Cell]] = [

@@ -1,23 +1,20 @@
 import ClienteleCore
 import ClienteleRender
 
-/// What a page builder gets: the data set, the filtered analysis and the request.
+/// What a page builder gets: the snapshot of the selection (data set, analysis, and on first use the previous period,
+/// churn result and recommendations) and the request. Pages are functions of these two; none touches the store.
 struct PageContext: Sendable {
-    var dataset: Dataset
-    var current: FilteredAnalysis
+    var snapshot: Snapshot
     var request: PageRequest
-    var store: DataStore
 
-    var analysis: Analysis { current.analysis }
-    var filter: AnalysisFilter { current.filter }
+    var dataset: Dataset { snapshot.dataset }
+    var current: FilteredAnalysis { snapshot.current }
+    var analysis: Analysis { snapshot.analysis }
+    var filter: AnalysisFilter { snapshot.filter }
     var lines: OrderLines { current.lines }
 
     /// The analysis of the period of equal length before the filter's range (same countries, segments, tiers).
-    func previousPeriod() -> (filter: AnalysisFilter, analysis: Analysis)? {
-        let p = filter.previousPeriod(dataStart: dataset.span.lowerBound, dataAsOf: dataset.asOf)
-        guard let to = p.to, to >= dataset.span.lowerBound, let (_, prev) = try? store.analysis(p) else { return nil }
-        return (p, prev.analysis)
-    }
+    func previousPeriod() -> (filter: AnalysisFilter, analysis: Analysis)? { snapshot.previous }
 
     /// Words for the selection: "all customers" or "customers in France, Champions, 2011-01-01 to 2011-06-30".
     var selectionDescription: String {

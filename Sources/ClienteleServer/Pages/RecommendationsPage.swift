@@ -6,14 +6,14 @@ enum RecommendationsPage {
     static func build(_ ctx: PageContext) -> Page {
         let a = ctx.analysis
         let t = a.table
-        let churn = try? ctx.store.churn(ctx.filter)
-        let actions = RecommendationEngine.run(RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model))
+        let churn = ctx.snapshot.churn
+        let actions = ctx.snapshot.recommendations
         var page = Page(id: "recommendations", title: "Recommendations",
                         howToRead: "Actions computed from this selection's data by a set of rules (win-back, protecting Champions, second orders before the drop-off month, tier upgrades, concentration risk, reactivation, markets, acquisition seasonality). A rule appears only when its condition holds in the data. Each action says why (the numbers that triggered it), who (a customer list you can download), its expected incremental value over the value horizon (what it can plausibly add or save: the churn model's risk and value with a stated response assumption from the rules file, never a group's total revenue, and at most each customer's expected value) with the formula and its numbers, when to act and how to measure success. Actions are ranked by that value; the page total counts each customer once, under its highest-ranked action.")
         let total = RecommendationEngine.total(actions)
-        let input = RecommendationInput(analysis: a, config: ctx.store.rules, churn: churn?.model)
+        let input = ctx.snapshot.recommendationInput
         let expectedAll = (0..<t.count).reduce(Int64(0)) { $0 + input.expectedValue($1) }
-        let months = ctx.store.rules.valueHorizonMonths
+        let months = ctx.snapshot.rules.valueHorizonMonths
         page.kpis = [
             KPI(key: "actions", label: "Actions", value: DisplayFormat.integer(actions.count), raw: .int(actions.count)),
             KPI(key: "value_at_stake", label: "Expected incremental value, \(months) months", value: DisplayFormat.compactMoney(total.total),
@@ -54,7 +54,7 @@ enum RecommendationsPage {
                 .init(key: "customer_id", label: "Customer"), .init(key: "country", label: "Country"), .init(key: "segment", label: "Segment"),
                 .init(key: "tier", label: "Tier"), .init(key: "monetary", label: "Revenue", numeric: true),
                 .init(key: "recency_days", label: "Days since last order", numeric: true),
-                .init(key: "churn_risk", label: "Churn risk, \(churn?.model.horizonDays ?? ctx.store.horizonDays) days", numeric: true), .init(key: "clv_12m", label: "Value, 12 months", numeric: true),
+                .init(key: "churn_risk", label: "Churn risk, \(churn?.model.horizonDays ?? ctx.snapshot.horizonDays) days", numeric: true), .init(key: "clv_12m", label: "Value, 12 months", numeric: true),
                 .init(key: "reason", label: "Reason"),
             ], rows: zip(r.rows, r.reasons).map { row, reason in
                 let m = churn?.model
@@ -65,7 +65,7 @@ enum RecommendationsPage {
             }, htmlLimit: 10)
             page.sections.append(Section(id: r.id, title: "#\(i + 1) \(r.title)", blocks: [.html(details), .table(customers)]))
         }
-        let r = ctx.store.rules
+        let r = ctx.snapshot.rules
         let settings = Table(id: "settings", title: "Engine settings (thresholds)", columns: [
             .init(key: "setting", label: "Setting"), .init(key: "value", label: "Value", numeric: true), .init(key: "used_by", label: "Used by"),
         ], rows: [

@@ -8,7 +8,7 @@ enum ReportPage {
         ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), datasetName: ctx.dataset.name,
                               periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
                               selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
-                              rules: ctx.store.rules, churn: try? ctx.store.churn(ctx.filter), modelsPending: ctx.store.modelsPending)
+                              rules: ctx.snapshot.rules, churn: ctx.snapshot.churn, modelsPending: ctx.snapshot.modelsPending)
     }
 
     static func build(_ ctx: PageContext) -> Page {

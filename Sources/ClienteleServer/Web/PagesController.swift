@@ -17,19 +17,21 @@ struct PagesController: Sendable {
         /// Base of the data URLs (`/index` for `/`).
         var dataPath: String
         var filters: Bool
+        /// The page compares the selection with its previous period (both analyses are computed together).
+        var comparesPeriods = false
         var build: @Sendable (PageContext, Format) throws(FilterError) -> Page?
     }
 
     var routes: [Route] {
         [
             Route(path: "/", dataPath: "/index", filters: true) { ctx, _ in HomePage.build(ctx) },
-            Route(path: "/overview", dataPath: "/overview", filters: true) { ctx, _ in OverviewPage.build(ctx) },
+            Route(path: "/overview", dataPath: "/overview", filters: true, comparesPeriods: true) { ctx, _ in OverviewPage.build(ctx) },
             Route(path: "/value", dataPath: "/value", filters: true) { ctx, _ in ValuePage.build(ctx) },
             Route(path: "/retention", dataPath: "/retention", filters: true) { ctx, _ throws(FilterError) in try RetentionPage.build(ctx) },
             Route(path: "/churn", dataPath: "/churn", filters: true) { ctx, _ in ChurnPage.build(ctx) },
             Route(path: "/explain", dataPath: "/explain", filters: true) { ctx, _ throws(FilterError) in try ExplainPage.build(ctx) },
             Route(path: "/recommendations", dataPath: "/recommendations", filters: true) { ctx, _ in RecommendationsPage.build(ctx) },
-            Route(path: "/report", dataPath: "/report", filters: true) { ctx, _ in ReportPage.build(ctx) },
+            Route(path: "/report", dataPath: "/report", filters: true, comparesPeriods: true) { ctx, _ in ReportPage.build(ctx) },
             Route(path: "/customers", dataPath: "/customers", filters: true) { ctx, format throws(FilterError) in
                 try CustomersPage.build(ctx, allRowsInTable: format == .csv || format == .json)
             },
@@ -92,10 +94,10 @@ struct PagesController: Sendable {
             var pageRequest = try PageRequest(query: query)
             if !route.filters { pageRequest.filter = .none }
             // A page rendered while the models are compared says so: it is not kept in the response cache.
-            let pending = store.modelsPending
-            if route.path == "/overview" { store.prefetchWithPreviousPeriod(pageRequest.filter) }
-            let (dataset, current) = try store.analysis(pageRequest.filter)
-            let ctx = PageContext(dataset: dataset, current: current, request: pageRequest, store: store)
+            let snapshot = try store.snapshot(pageRequest.filter, prefetchPrevious: route.comparesPeriods)
+            let pending = snapshot.modelsPending
+            let dataset = snapshot.dataset
+            let ctx = PageContext(snapshot: snapshot, request: pageRequest)
             guard let builtPage = try route.build(ctx, format) else {
                 return (notFound(format, route, pageRequest, dataset,
                                  "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters."), nil, 0)
@@ -114,7 +116,7 @@ struct PagesController: Sendable {
                 cached = CachedResponse(body: ByteBuffer(string: renderer.html(page, path: route.path, request: pageRequest, dataset: dataset, showFilters: route.filters)),
                                         contentType: "text/html; charset=utf-8")
             case .json:
-                cached = CachedResponse(body: ByteBuffer(string: try renderer.json(page, request: pageRequest, dataset: dataset, asOf: current.analysis.asOf,
+                cached = CachedResponse(body: ByteBuffer(string: try renderer.json(page, request: pageRequest, dataset: dataset, asOf: snapshot.analysis.asOf,
                                                                                  onlyTable: pageRequest.option("_table"))),
                                         contentType: "application/json")
             case .csv:
@@ -167,9 +169,9 @@ struct PagesController: Sendable {
     func reportDownload(_ format: ReportFormat, _ query: String?) -> Response {
         do throws(FilterError) {
             let pageRequest = try PageRequest(query: query)
-            store.prefetchWithPreviousPeriod(pageRequest.filter)   // the report compares with the previous period
-            let (dataset, current) = try store.analysis(pageRequest.filter)
-            let report = ReportPage.report(PageContext(dataset: dataset, current: current, request: pageRequest, store: store))
+            let snapshot = try store.snapshot(pageRequest.filter, prefetchPrevious: true)   // the report compares periods
+            let dataset = snapshot.dataset
+            let report = ReportPage.report(PageContext(snapshot: snapshot, request: pageRequest))
             // The file name says what the selection is: data set, then the filters.
             let selection = pageRequest.filter.queryItems.map { $0.value }.joined(separator: "-")
             let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: "") + (selection.isEmpty ? "" : "-" + selection))

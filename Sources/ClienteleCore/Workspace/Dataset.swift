@@ -1,0 +1,54 @@
+import Foundation
+
+/// One loaded data set: its lines, data-quality report and unfiltered analysis.
+public struct Dataset: Sendable {
+    /// A short name for the page header ("demo.csv", "online_retail_II.csv").
+    public var name: String
+    /// Where it came from, in words.
+    public var source: String
+    public var loaded: LoadedData
+    /// The analysis without filters.
+    public var base: Analysis
+    /// First and last day of the valid lines.
+    public var span: ClosedRange<Int>
+    /// Countries of the lines, alphabetical.
+    public var countries: [String]
+    /// Seconds the load and analysis took.
+    public var loadSeconds: Double
+    /// Distinguishes cache entries of successive data sets.
+    public var generation: Int
+    /// Rank of each customer code in code-point order of the ids (fast sorting with ties by id).
+    public var idRank: [Int32]
+
+    /// Day of each customer code's first order in the whole data set (Int32.max: none); computed once, read by every
+    /// date-filtered overview.
+    public var firstOrderDayByCode: [Int32]
+
+    public init(name: String, source: String, loaded: LoadedData, loadSeconds: Double = 0, generation: Int = 0) {
+        self.name = name
+        self.source = source
+        // Pages show file names, never the server's folders.
+        var loaded = loaded
+        loaded.report.files = loaded.report.files.map(Dataset.fileName)
+        loaded.report.examples = loaded.report.examples.mapValues { $0.map { e in var e = e; e.file = Dataset.fileName(e.file); return e } }
+        self.loaded = loaded
+        self.loadSeconds = loadSeconds
+        self.generation = generation
+        base = Analysis(lines: loaded.lines)
+        // The report's excluded customers come from the customer table, as in `clientele analyze`.
+        self.loaded.report.excludedCustomers = base.table.excludedCustomers
+        self.loaded.report.excludedCustomerRevenue = Money.format(base.table.excludedCustomerRevenue)
+        idRank = loaded.lines.customers.codePointRanks()
+        let table = base.table
+        firstOrderDayByCode = table.rowOfCode.map { $0 < 0 ? Int32.max : table.firstPurchase[Int($0)] }
+        span = loaded.lines.daySpan ?? 0...0
+        let c = loaded.lines.countries
+        countries = (0..<Int32(c.count)).map { c.string($0) }.filter { !$0.isEmpty }.sorted()
+    }
+
+    static func fileName(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+    public var lines: OrderLines { loaded.lines }
+    public var report: DataQualityReport { loaded.report }
+    public var asOf: Int { base.asOf }
+}

@@ -1,0 +1,103 @@
+import Synchronization
+
+/// Everything a page, the report or a command needs for one data set and one filter: the selection's analysis, and,
+/// computed once on first use, the previous period's analysis, the recent trend, the churn result and the
+/// recommendations. Immutable from the outside; the workspace that made it supplies how to compute the lazy parts
+/// (and caches them across snapshots).
+public final class Snapshot: Sendable {
+    public let dataset: Dataset
+    public let current: FilteredAnalysis
+    public let rules: RecommendationConfig
+    /// True while the whole data set's churn models are still being compared (``churn`` is then nil).
+    public let modelsPending: Bool
+
+    /// How the lazy parts are computed: another filter's analysis (nil when it has no customer or is invalid) and the
+    /// churn result of this snapshot's filter (nil while the models are compared).
+    public struct Providers: Sendable {
+        public var analysis: @Sendable (AnalysisFilter) -> FilteredAnalysis?
+        public var churn: @Sendable () -> ChurnResult?
+        public init(analysis: @escaping @Sendable (AnalysisFilter) -> FilteredAnalysis?, churn: @escaping @Sendable () -> ChurnResult?) {
+            self.analysis = analysis; self.churn = churn
+        }
+    }
+    private let providers: Providers
+
+    private struct Memo {
+        var previous: ((filter: AnalysisFilter, analysis: Analysis)?)?
+        var trend: (RecentTrend?)?
+        var churn: (ChurnResult?)?
+        var recommendations: [Recommendation]?
+    }
+    private let memo = Mutex(Memo())
+
+    public init(dataset: Dataset, current: FilteredAnalysis, rules: RecommendationConfig, modelsPending: Bool, providers: Providers) {
+        self.dataset = dataset
+        self.current = current
+        self.rules = rules
+        self.modelsPending = modelsPending
+        self.providers = providers
+    }
+
+    public var analysis: Analysis { current.analysis }
+    public var filter: AnalysisFilter { current.filter }
+    public var horizonDays: Int { rules.horizonDays }
+
+    /// The period of equal length before the filter's range (same countries, segments, tiers) and its analysis; nil
+    /// when the data has no such period.
+    public var previous: (filter: AnalysisFilter, analysis: Analysis)? {
+        if let hit = memo.withLock({ $0.previous }) { return hit }
+        let p = filter.previousPeriod(dataStart: dataset.span.lowerBound, dataAsOf: dataset.asOf)
+        var value: (filter: AnalysisFilter, analysis: Analysis)?
+        if let to = p.to, to >= dataset.span.lowerBound, let prev = providers.analysis(p) { value = (p, prev.analysis) }
+        memo.withLock { $0.previous = .some(value) }
+        return value
+    }
+
+    /// The last 90 days of the data against the 90 days before, with the same country, segment and tier filters (the
+    /// landing overview's trend); nil when a date range is set or the data spans less than 180 days.
+    public struct RecentTrend: Sendable {
+        public var filter: AnalysisFilter
+        public var first: Int, last: Int
+        public var now: Analysis, before: Analysis
+    }
+
+    public var recentTrend: RecentTrend? {
+        if let hit = memo.withLock({ $0.trend }) { return hit }
+        var value: RecentTrend?
+        if filter.from == nil, filter.to == nil {
+            let last = dataset.asOf - 1
+            if last - dataset.span.lowerBound >= 180 {
+                var recent = filter
+                recent.from = last - 89
+                recent.to = last
+                let before = recent.previousPeriod(dataStart: dataset.span.lowerBound, dataAsOf: dataset.asOf)
+                if let now = providers.analysis(recent), let then = providers.analysis(before) {
+                    value = RecentTrend(filter: recent, first: last - 89, last: last, now: now.analysis, before: then.analysis)
+                }
+            }
+        }
+        memo.withLock { $0.trend = .some(value) }
+        return value
+    }
+
+    /// The churn model and reasons of this selection; nil while the models are compared in the background.
+    public var churn: ChurnResult? {
+        if let hit = memo.withLock({ $0.churn }) { return hit }
+        let value = modelsPending ? nil : providers.churn()
+        memo.withLock { $0.churn = .some(value) }
+        return value
+    }
+
+    /// The inputs of the recommendations engine for this selection.
+    public var recommendationInput: RecommendationInput {
+        RecommendationInput(analysis: analysis, config: rules, churn: churn?.model)
+    }
+
+    /// The ranked actions of this selection.
+    public var recommendations: [Recommendation] {
+        if let hit = memo.withLock({ $0.recommendations }) { return hit }
+        let value = RecommendationEngine.run(recommendationInput)
+        memo.withLock { $0.recommendations = value }
+        return value
+    }
+}
