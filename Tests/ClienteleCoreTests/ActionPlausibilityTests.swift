@@ -52,7 +52,7 @@ import Testing
         // Revenue at risk over H days is at most the customers' revenue of the last 365 days x H / 365.
         let explanations = ChurnExplanations(analysis: a, lines: lines, model: model)
         var lastYear: Int64 = 0
-        for seg in lines.segments {
+        for seg in lines.chunks {
             for j in 0..<seg.count where seg.customer[j] >= 0 && Int(seg.day[j]) >= a.asOf - 365 && Int(seg.day[j]) < a.asOf {
                 lastYear += seg.revenue[j]
             }

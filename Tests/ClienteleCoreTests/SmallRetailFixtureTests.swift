@@ -133,7 +133,7 @@ import Testing
 
     @Test func revenueReconciles() {
         // All valid lines: customers + guests + excluded customers.
-        let lineTotal = loaded.lines.segments.reduce(Int64(0)) { $0 + $1.revenue.reduce(0, +) }
+        let lineTotal = loaded.lines.chunks.reduce(Int64(0)) { $0 + $1.revenue.reduce(0, +) }
         #expect(lineTotal == a.kpis.totalRevenue + a.kpis.guestRevenue + a.kpis.excludedCustomerRevenue)
         #expect(lineTotal == Fixture.units("64.916"))
     }

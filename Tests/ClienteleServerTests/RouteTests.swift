@@ -226,7 +226,7 @@ import Testing
             let search = try await Self.get(client, "/customers?_q=spain").body
             #expect(search.contains("2 customers match “spain”."))
             let csv = try await Self.get(client, "/customers.csv").body
-            #expect(csv.hasPrefix("customer_id,country,segment,tier,r_score,f_score,m_score,recency_days,frequency,monetary,first_order,last_order\n"))
+            #expect(csv.hasPrefix("customer_id,country,segment,tier,r_score,f_score,m_score,recency_days,frequency,monetary,first_purchase,last_purchase\n"))
             #expect(csv.contains("\nC1,Germany,Loyal Customers,Gold,3,4,5,52,2,25.5,2021-01-05,2021-03-10\n"))
             let profile = try Self.json(try await Self.get(client, "/customer.json?id=C1").body)
             #expect(Self.rows(profile, "orders").map { $0["invoice"] as? String } == ["C1003", "1002", "1001"])

@@ -148,8 +148,8 @@ extension OrderLines {
         }
         var out = self
         // Segments are independent blocks of lines: filter them in parallel.
-        out.segments = parallelMap(segments.count) { i in
-            let seg = segments[i]
+        out.chunks = parallelMap(chunks.count) { i in
+            let seg = chunks[i]
             var keep: [Int] = []
             keep.reserveCapacity(seg.count)
             seg.day.withUnsafeBufferPointer { day in
@@ -163,7 +163,7 @@ extension OrderLines {
                 }
             }
             if keep.count == seg.count { return seg }
-            var s = LineSegment()
+            var s = LineChunk()
             s.customer = keep.map { seg.customer[$0] }
             s.day = keep.map { seg.day[$0] }
             s.invoice = keep.map { seg.invoice[$0] }
@@ -178,7 +178,7 @@ extension OrderLines {
     /// First and last day of the lines, nil when there are none.
     public var daySpan: ClosedRange<Int>? {
         var lo = Int32.max, hi = Int32.min
-        for seg in segments { for d in seg.day { lo = min(lo, d); hi = max(hi, d) } }
+        for seg in chunks { for d in seg.day { lo = min(lo, d); hi = max(hi, d) } }
         return lo > hi ? nil : Int(lo)...Int(hi)
     }
 }

@@ -65,7 +65,7 @@ public struct ChurnExplanations: Sendable {
         }
         var orderValue = UInt64Map(capacity: max(1024, t.orders * 2))
         var values: [Int64] = [], valueDay: [Int32] = [], valueRow: [Int32] = []
-        for seg in lines.segments {
+        for seg in lines.chunks {
             for j in 0..<seg.count {
                 let c = seg.customer[j]
                 guard c >= 0, Int(seg.day[j]) < asOf, Int(c) < t.rowOfCode.count else { continue }

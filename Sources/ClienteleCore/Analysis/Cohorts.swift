@@ -90,7 +90,7 @@ public struct CohortMatrix: Sendable {
             }
         }
         // Revenue of the cohort's valid lines (cancellations included) dated inside the matrix.
-        for seg in lines.segments {
+        for seg in lines.chunks {
             for j in 0..<seg.count {
                 let code = seg.customer[j]
                 if code < 0 || seg.day[j] >= table.asOf || !inside(seg.day[j]) { continue }

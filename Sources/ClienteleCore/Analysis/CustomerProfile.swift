@@ -51,7 +51,7 @@ public struct CustomerProfile: Sendable {
         cohort = CohortPeriod.month.label(ofIndex: CohortPeriod.month.index(ofDay: firstPurchase))
         var byInvoice: [Int32: Order] = [:]
         var allCancelled: [Int32: Bool] = [:]
-        for seg in lines.segments {
+        for seg in lines.chunks {
             for j in 0..<seg.count where seg.customer[j] == code && Int(seg.day[j]) < table.asOf {
                 let inv = seg.invoice[j]
                 let d = Int(seg.day[j])
@@ -87,9 +87,15 @@ public struct CustomerProfile: Sendable {
     }
 }
 
-/// Sort keys of the customer list.
+/// Sort keys of the customer list (the JSON keys of its columns; `first_order`/`last_order`, the keys before the
+/// rename, are still accepted).
 public enum CustomerSort: String, Sendable, CaseIterable {
-    case id, country, segment, tier, recency, frequency, monetary, lastOrder = "last_order", firstOrder = "first_order"
+    case id, country, segment, tier, recency, frequency, monetary, lastOrder = "last_purchase", firstOrder = "first_purchase"
+
+    /// Parses a sort key, old names included.
+    public static func parse(_ text: String) -> CustomerSort? {
+        CustomerSort(rawValue: text) ?? ["last_order": .lastOrder, "first_order": .firstOrder][text]
+    }
 }
 
 extension ByteInterner {

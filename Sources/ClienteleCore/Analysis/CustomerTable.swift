@@ -39,7 +39,7 @@ public struct CustomerTable: Sendable {
     /// The default as-of date: the day after the latest valid line (guests and cancellations included).
     public static func defaultAsOf(_ lines: OrderLines) -> Int? {
         var maxDay = Int32.min
-        for seg in lines.segments { for d in seg.day where d > maxDay { maxDay = d } }
+        for seg in lines.chunks { for d in seg.day where d > maxDay { maxDay = d } }
         return maxDay == Int32.min ? nil : Int(maxDay) + 1
     }
 
@@ -61,7 +61,7 @@ public struct CustomerTable: Sendable {
         var after = 0
         let limit = Int32(clamping: t)
         let countryNames = lines.countries
-        for seg in lines.segments {
+        for seg in lines.chunks {
             var lastKey = UInt64.max
             var lastOrder: Int32 = -1
             for j in 0..<seg.count {

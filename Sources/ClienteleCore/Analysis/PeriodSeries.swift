@@ -75,7 +75,7 @@ extension PeriodSeries {
             let d = Int(code) < firstEver.count ? firstEver[Int(code)] : Int32.max
             return d == Int32.max ? Int.max : period.index(ofDay: Int(d))
         }
-        for seg in lines.segments {
+        for seg in lines.chunks {
             for j in 0..<seg.count {
                 let c = seg.customer[j]
                 guard c >= 0, Int(seg.day[j]) < analysis.asOf, Int(c) < t.rowOfCode.count, t.rowOfCode[Int(c)] >= 0 else { continue }

@@ -6,7 +6,7 @@ import Darwin
 
 /// Everything a chunk of input produced: lines with chunk-local codes, counts and examples of bad lines.
 struct ChunkResult: @unchecked Sendable {
-    var segment = LineSegment()
+    var lines = LineChunk()
     var customers = ByteInterner(capacity: 4096)
     var invoices = ByteInterner(capacity: 8192)
     var countries = ByteInterner(capacity: 64)
@@ -80,7 +80,7 @@ struct ChunkParser: Sendable {
     /// chunking.
     func parse(_ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, startLine: Int = 0, amountBudget: UInt64? = nil) -> ChunkResult {
         var result = ChunkResult()
-        result.segment.reserve(buffer.count / 60)
+        result.lines.reserve(buffer.count / 60)
         guard let base = buffer.baseAddress, buffer.count > 0 else { return result }
         let end = buffer.count
         let capacity = fieldCapacity
@@ -420,7 +420,7 @@ struct ChunkParser: Sendable {
             ? internCached(cp, cn, last: &state.lastCustomer, lastCode: &state.lastCustomerCode, into: &result.customers) : -1
         if customerCode < 0 { result.guests += 1 }
         if cancelled { result.cancelled += 1 }
-        result.segment.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: revenue,
+        result.lines.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: revenue,
                               country: countryCode, cancelled: cancelled)
     }
 
@@ -475,7 +475,7 @@ struct ChunkParser: Sendable {
         let countryCode: Int32 = order.state.isEmpty ? -1 : result.countries.intern(order.state)
         let customerCode: Int32 = order.customerUniqueID.isEmpty ? -1 : result.customers.intern(order.customerUniqueID)
         if customerCode < 0 { result.guests += 1 }
-        result.segment.append(customer: customerCode, day: day32, invoice: invoiceCode, revenue: revenue,
+        result.lines.append(customer: customerCode, day: day32, invoice: invoiceCode, revenue: revenue,
                               country: countryCode, cancelled: false)
     }
 }

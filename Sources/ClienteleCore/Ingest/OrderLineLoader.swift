@@ -336,25 +336,25 @@ public enum OrderLineLoader {
         let countryMap = (0..<r.countries.count).map { code -> Int32 in
             intern(r.countries.bytes(Int32(code)), into: &state.lines.countries)
         }
-        r.segment.customer.withUnsafeMutableBufferPointer { col in
+        r.lines.customer.withUnsafeMutableBufferPointer { col in
             for j in col.indices where col[j] >= 0 { col[j] = customerMap[Int(col[j])] }
         }
-        r.segment.invoice.withUnsafeMutableBufferPointer { col in
+        r.lines.invoice.withUnsafeMutableBufferPointer { col in
             for j in col.indices { col[j] = invoiceMap[Int(col[j])] }
         }
-        r.segment.country.withUnsafeMutableBufferPointer { col in
+        r.lines.country.withUnsafeMutableBufferPointer { col in
             for j in col.indices where col[j] >= 0 { col[j] = countryMap[Int(col[j])] }
         }
-        if r.segment.count > 0 { state.lines.segments.append(r.segment) }
+        if r.lines.count > 0 { state.lines.chunks.append(r.lines) }
         for (code, stats) in r.productStats.enumerated() where stats.lines > 0 {
             state.productStats[r.products.string(Int32(code)), default: ProductCodeStats()].merge(stats)
         }
-        state.netUnits += r.segment.revenue.reduce(0, +)
+        state.netUnits += r.lines.revenue.reduce(0, +)
         var rep = state.report
         rep.excludedProductLines += r.excludedProductLines
         rep.linesRead += r.records
         rep.blankLines += r.blank
-        rep.validLines += r.segment.count
+        rep.validLines += r.lines.count
         rep.cancelledLines += r.cancelled
         rep.guestLines += r.guests
         rep.skippedCancelledOrders += r.skippedCancelledOrders

@@ -76,7 +76,7 @@ public struct RFMSummary: Sendable {
     /// Returns nil when there are no lines.
     public static func defaultSplit(_ lines: OrderLines) -> (calibrationEnd: Int, holdoutEnd: Int)? {
         var lo = Int32.max, hi = Int32.min
-        for seg in lines.segments { for d in seg.day { if d < lo { lo = d }; if d > hi { hi = d } } }
+        for seg in lines.chunks { for d in seg.day { if d < lo { lo = d }; if d > hi { hi = d } } }
         guard lo <= hi else { return nil }
         let span = Int(hi) - Int(lo) + 1
         return (Int(hi) - span / 4, Int(hi))

@@ -55,7 +55,7 @@ struct CustomerDayEntries {
 
     init(lines: OrderLines, through last: Int32) {
         var map = UInt64Map(capacity: 1 << 12)
-        for seg in lines.segments {
+        for seg in lines.chunks {
             for j in 0..<seg.count {
                 let d = seg.day[j], c = seg.customer[j]
                 if d > last || c < 0 { continue }

@@ -10,7 +10,7 @@ enum CustomersPage {
         let t = a.table
         let search = ctx.request.option("_q") ?? ""
         let sortText = ctx.request.option("_sort") ?? "monetary"
-        guard let sort = CustomerSort(rawValue: sortText) else {
+        guard let sort = CustomerSort.parse(sortText) else {
             throw FilterError("'_sort' must be one of \(CustomerSort.allCases.map(\.rawValue).joined(separator: ", ")), not '\(sortText)'.")
         }
         let descText = ctx.request.option("_desc") ?? (sort == .id || sort == .country || sort == .segment || sort == .recency ? "0" : "1")
@@ -43,7 +43,7 @@ enum CustomersPage {
             column("tier", "Tier", .tier), column("r_score", "R", nil, numeric: true), column("f_score", "F", nil, numeric: true),
             column("m_score", "M", nil, numeric: true), column("recency_days", "Days since last order", .recency, numeric: true),
             column("frequency", "Orders", .frequency, numeric: true), column("monetary", "Revenue", .monetary, numeric: true),
-            column("first_order", "First order", .firstOrder), column("last_order", "Last order", .lastOrder),
+            column("first_purchase", "First order", .firstOrder), column("last_purchase", "Last order", .lastOrder),
         ], rows: shown.map { r in
             [.link(t.id(r), href: ctx.customerLink(t.id(r))), .text(t.countryName(r)), .text(a.segment[r].rawValue),
              .text(a.tier[r].rawValue), .int(Int(a.rfm.r[r])), .int(Int(a.rfm.f[r])), .int(Int(a.rfm.m[r])),

@@ -1,6 +1,6 @@
 /// A block of parsed, valid order lines in columnar form. Codes index the owning ``OrderLines`` interners
 /// (during a load, a segment's codes are first local to its chunk and then remapped).
-public struct LineSegment: Sendable {
+public struct LineChunk: Sendable {
     /// Customer code, or -1 for a guest line.
     public var customer: [Int32] = []
     /// Calendar day (days since 1970-01-01).
@@ -31,26 +31,26 @@ public struct LineSegment: Sendable {
 
 /// All valid order lines of a data set (guests and cancellations included), with the interned texts.
 public struct OrderLines: Sendable {
-    public var segments: [LineSegment] = []
+    public var chunks: [LineChunk] = []
     public var customers = ByteInterner(capacity: 1 << 14)
     public var invoices = ByteInterner(capacity: 1 << 16)
     public var countries = ByteInterner(capacity: 64)
 
     public init() {}
 
-    public var count: Int { segments.reduce(0) { $0 + $1.count } }
+    public var count: Int { chunks.reduce(0) { $0 + $1.count } }
 
     /// Builds order lines from canonical values (tests, generated data).
     public static func build(_ rows: [(customer: String?, invoice: String, day: Int, revenueUnits: Int64, country: String?, cancelled: Bool)]) -> OrderLines {
         var lines = OrderLines()
-        var seg = LineSegment()
+        var seg = LineChunk()
         for r in rows {
             let c = r.customer.map { lines.customers.intern($0) } ?? -1
             let k = r.country.map { lines.countries.intern($0) } ?? -1
             seg.append(customer: c, day: Int32(r.day), invoice: lines.invoices.intern(r.invoice), revenue: r.revenueUnits,
                        country: k, cancelled: r.cancelled)
         }
-        lines.segments = [seg]
+        lines.chunks = [seg]
         return lines
     }
 }
