@@ -58,7 +58,7 @@ struct PredictCommand: TerminalCommand {
         let loaded = try input.load(rulesExclude: config.excludeProducts)
         guard let span = loaded.lines.daySpan else { throw InputError("no valid order line.") }
         let end = try calibrationEnd.map { CivilDate.parseISODate($0)! } ?? {
-            guard let s = RFMSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }
+            guard let s = PurchaseSummary.defaultSplit(loaded.lines) else { throw InputError("no valid order line.") }
             return s.calibrationEnd
         }()
         guard end >= span.lowerBound else {
@@ -100,7 +100,7 @@ struct PredictCommand: TerminalCommand {
         let basisName: [ChurnModel.OrderValueBasis: String] = [.repeatOrders: "repeat_orders", .firstOrder: "first_order", .population: "population", .none: ""]
         for r in rows {
             w.text(t.id(r))
-            w.number(Int(model.x[r])); w.number(Int(model.recencyDays[r])); w.number(Int(model.ageDays[r]))
+            w.number(Int(model.x[r])); w.number(Int(model.txDays[r])); w.number(Int(model.ageDays[r]))
             w.ratio(num(model.probabilityAlive[r]))
             if model.usable {
                 let interval = model.riskInterval(r)
@@ -122,7 +122,7 @@ struct PredictCommand: TerminalCommand {
         let weeks = Double(holdoutEnd - end) / 7
         let valueModel = model.valueUsable ? model.valueFit?.purchaseModel : nil
         let purchaseCheck = valueModel.map { m in
-            HoldoutValidation(predicted: rows.map { m.expectedPurchases(in: weeks, x: Double(model.x[$0]), tx: Double(model.recencyDays[$0]) / 7, T: Double(model.ageDays[$0]) / 7) },
+            HoldoutValidation(predicted: rows.map { m.expectedPurchases(in: weeks, x: Double(model.x[$0]), tx: Double(model.txDays[$0]) / 7, T: Double(model.ageDays[$0]) / 7) },
                               probabilityAlive: rows.map { model.probabilityAlive[$0] }, actual: rows.map { holdoutOf[$0] },
                               frequency: rows.map { Int(model.x[$0]) }, holdoutLength: weeks)
         }

@@ -58,7 +58,7 @@ import Testing
             #expect(Int(m.x[r]) <= Int(a.table.frequency[r]) - 1)   // distinct purchase days - 1 <= orders - 1
         }
         let gap = try #require(a.row("GAP"))
-        #expect(m.x[gap] == 3 && m.recencyDays[gap] == 90 && m.ageDays[gap] == 619)
+        #expect(m.x[gap] == 3 && m.txDays[gap] == 90 && m.ageDays[gap] == 619)
         // A customer with a single purchase day 320 days ago is more likely than not to stay quiet for 90 days
         // (under BG/NBD alone P(alive) = 1 would have made it the safest customer).
         let oneRow = try #require(a.row("ONE"))
@@ -90,7 +90,7 @@ import Testing
         let one = try #require(e.reasons[oneRow].first)
         #expect(one.kind == .oneOrderOnly)
         let returning = (0..<a.table.count).filter { m.x[$0] >= 1 }
-        let sooner = returning.filter { (Double(m.recencyDays[$0]) / Double(m.x[$0])).rounded() <= 320 }.count
+        let sooner = returning.filter { (Double(m.txDays[$0]) / Double(m.x[$0])).rounded() <= 320 }.count
         #expect(one.impact == Double(sooner) / Double(returning.count))
         #expect(one.text.hasPrefix("Only one order, 320 days ago; "))
         // SLOW: orders since day 355 (as-of - 365): day 500 only; the year before (days -10..354): six.

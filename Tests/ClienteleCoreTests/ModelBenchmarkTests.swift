@@ -25,13 +25,13 @@ struct ModelBenchmark {
         let lines = try OrderLineLoader.load(paths: [Bundle.module.url(forResource: "CDNOW_sample", withExtension: "txt",
                                                                          subdirectory: "Fixtures")!.path]).lines
         let end = CivilDate.parseISODate("1997-09-30")!
-        var summary: RFMSummary!
-        let tSummary = Self.milliseconds(20) { summary = RFMSummary(lines: lines, calibrationEnd: end, timeUnit: .weeks) }
-        var data: RFMData!
+        var summary: PurchaseSummary!
+        let tSummary = Self.milliseconds(20) { summary = PurchaseSummary(lines: lines, calibrationEnd: end, timeUnit: .weeks) }
+        var data: PurchaseData!
         let tCompress = Self.milliseconds(20) { data = summary.modelData() }
         var fit: BetaGeoFit!
         let tFit = Self.milliseconds(20) { fit = BetaGeoModel.fit(data) }
-        let tAll = Self.milliseconds(20) { _ = BetaGeoModel.fit(RFMSummary(lines: lines, calibrationEnd: end, timeUnit: .weeks).modelData()) }
+        let tAll = Self.milliseconds(20) { _ = BetaGeoModel.fit(PurchaseSummary(lines: lines, calibrationEnd: end, timeUnit: .weeks).modelData()) }
         let tPareto = Self.milliseconds(5) { _ = ParetoNBDModel.fit(data) }
         let spend = summary.spendData()
         let tGG = Self.milliseconds(20) { _ = GammaGammaModel.fit(spend) }
@@ -44,22 +44,22 @@ struct ModelBenchmark {
             // First purchase on one of the first 84 days; calibration ends on day 273 (39 weeks).
             let ages = (0..<n).map { _ in Double(273 - Int(rng.uniform() * 84)) / 7 }
             let sim = ModelSimulation.betaGeo(truth, ages: ages, seed: 99, resolution: 1.0 / 7)
-            var d: RFMData!
-            let tc = Self.milliseconds(n > 100_000 ? 3 : 10) { d = try! RFMData(x: sim.x, tx: sim.tx, T: sim.T) }
+            var d: PurchaseData!
+            let tc = Self.milliseconds(n > 100_000 ? 3 : 10) { d = try! PurchaseData(x: sim.x, tx: sim.tx, T: sim.T) }
             var f: BetaGeoFit!
             let tf = Self.milliseconds(n > 100_000 ? 3 : 10) { f = BetaGeoModel.fit(d) }
             let tEval = Self.milliseconds(5) { _ = truth.logLikelihood(d) }
             print(String(format: "  %d evaluations, one log-likelihood %.2f ms", f.diagnostics.evaluations, tEval))
             if n > 100_000 {
-                let plain = try! RFMData(x: sim.x, tx: sim.tx, T: sim.T, compress: false)
+                let plain = try! PurchaseData(x: sim.x, tx: sim.tx, T: sim.T, compress: false)
                 let tPlain = Self.milliseconds(5) { _ = truth.logLikelihood(plain) }
-                let tInit = Self.milliseconds(3) { _ = try! RFMData(x: sim.x, tx: sim.tx, T: sim.T, compress: false) }
+                let tInit = Self.milliseconds(3) { _ = try! PurchaseData(x: sim.x, tx: sim.tx, T: sim.T, compress: false) }
                 var pf: BetaGeoFit!
                 let tPlainFit = Self.milliseconds(1) { pf = BetaGeoModel.fit(plain) }
                 print(String(format: "  uncompressed: build %.1f ms, one log-likelihood %.2f ms, fit %.1f ms (%d iterations, %d evaluations)",
                              tInit, tPlain, tPlainFit, pf.iterations, pf.diagnostics.evaluations))
             }
-            let tu = n > 100_000 ? Self.milliseconds(1) { _ = BetaGeoModel.fit(try! RFMData(x: sim.x, tx: sim.tx, T: sim.T, compress: false)) } : .nan
+            let tu = n > 100_000 ? Self.milliseconds(1) { _ = BetaGeoModel.fit(try! PurchaseData(x: sim.x, tx: sim.tx, T: sim.T, compress: false)) } : .nan
             print(String(format: "simulated %d customers (%d distinct rows): compress %.1f ms, fit %.1f ms, total %.1f ms (%d iterations; r %.3f alpha %.3f a %.3f b %.3f)%@",
                          n, d.count, tc, tf, tc + tf, f.iterations, f.r, f.alpha, f.a, f.b,
                          tu.isNaN ? "" : String(format: "; uncompressed fit %.1f ms", tu)))

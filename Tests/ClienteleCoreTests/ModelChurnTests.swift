@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func analyticGradientMatchesFiniteDifferences() throws {
-        let data = try RFMData(x: [0, 1, 3, 7, 0, 2], tx: [0, 2.5, 10, 30, 0, 5], T: [5, 20, 25, 31, 40, 6], weight: [3, 1, 2, 1, 5, 2])
+        let data = try PurchaseData(x: [0, 1, 3, 7, 0, 2], tx: [0, 2.5, 10, 30, 0, 5], T: [5, 20, 25, 31, 40, 6], weight: [3, 1, 2, 1, 5, 2])
         let phi = [log(0.6), log(4.0), log(0.8), log(2.2)]
         let g = ModifiedBetaGeoModel.evaluate(phi, data, gradient: true).grad
         let h = 1e-6
@@ -79,7 +79,7 @@ import Testing
         var rng = SeededGenerator(seed: 7)
         let ages = (0..<30_000).map { _ in 26 + 78 * rng.uniform() }
         let sim = ModelSimulation.modifiedBetaGeo(truth, ages: ages, seed: 11, resolution: 1.0 / 7)
-        let fit = ModifiedBetaGeoModel.fit(try RFMData(x: sim.x, tx: sim.tx, T: sim.T))
+        let fit = ModifiedBetaGeoModel.fit(try PurchaseData(x: sim.x, tx: sim.tx, T: sim.T))
         print("MBG recovery", fit.model, fit.standardErrors as Any)
         #expect(fit.converged)
         let se = try #require(fit.standardErrors)
@@ -267,7 +267,7 @@ import Testing
     @Test func featuresByHand() {
         let h = OrderHistory(days: [100, 110, 110, 130, 160], amounts: [10, 5, 5, 30, 50])
         #expect(h.days == [100, 110, 130, 160] && h.amounts == [10, 10, 30, 50])
-        let s = ChurnFeatures.snapshot(h, asOf: 200)!
+        let s = ChurnFeatures.state(h, asOf: 200)!
         #expect(s.orders == 4 && s.recencyDays == 40 && s.tenureDays == 100 && s.meanAmount == 25)
         #expect(s.usualGapDays == 20)   // gaps 10, 20, 30
         #expect(s.ordersLast90 == 2 && s.ordersPrevious90 == 2)   // (110, 200]: 130, 160; (20, 110]: 100, 110

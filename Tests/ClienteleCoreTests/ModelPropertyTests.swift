@@ -25,7 +25,7 @@ import Testing
     /// is a density in x event times, each scaled by 7).
     @Test func rescalingTimeRescalesAlphaOnly() {
         let weeks = BetaGeoModel.fit(CDNOW.data)
-        let daysSummary = RFMSummary(lines: CDNOW.lines, calibrationEnd: Fixture.day("1997-09-30"), timeUnit: .days)
+        let daysSummary = PurchaseSummary(lines: CDNOW.lines, calibrationEnd: Fixture.day("1997-09-30"), timeUnit: .days)
         let days = BetaGeoModel.fit(daysSummary.modelData())
         #expect(days.converged)
         #expect(abs(days.alpha / weeks.alpha - 7) < 1e-5 * 7)
@@ -83,9 +83,9 @@ import Testing
     }
 
     @Test func invalidInputIsRejectedWithAReason() {
-        #expect(throws: ModelDataError.self) { try RFMData(x: [1.5], tx: [1], T: [2]) }
-        #expect(throws: ModelDataError.self) { try RFMData(x: [1], tx: [3], T: [2]) }
-        #expect(throws: ModelDataError.self) { try RFMData(x: [], tx: [], T: []) }
+        #expect(throws: ModelDataError.self) { try PurchaseData(x: [1.5], tx: [1], T: [2]) }
+        #expect(throws: ModelDataError.self) { try PurchaseData(x: [1], tx: [3], T: [2]) }
+        #expect(throws: ModelDataError.self) { try PurchaseData(x: [], tx: [], T: []) }
         #expect(throws: ModelDataError.self) { try SpendData(x: [1], meanSpend: [0]) }
         // An iteration limit too small: BFGS fails, Nelder-Mead and a BFGS polish run, and the failure is explained.
         var tight = Optimizer.Options()
@@ -95,7 +95,7 @@ import Testing
         #expect(limited.failureReason?.contains("iteration limit") == true)
         #expect(limited.diagnostics.method.contains("Nelder-Mead"))
         // Nobody came back: no fit, and the reason says why.
-        let none = try! RFMData(x: [0, 0], tx: [0, 0], T: [10, 20])
+        let none = try! PurchaseData(x: [0, 0], tx: [0, 0], T: [10, 20])
         let fit = BetaGeoModel.fit(none)
         #expect(!fit.converged)
         #expect(fit.failureReason?.contains("repeat") == true)
@@ -110,7 +110,7 @@ import Testing
         var rng = SeededGenerator(seed: 7)
         let ages = (0..<5000).map { _ in 27 + 12 * rng.uniform() }
         let sim = ModelSimulation.betaGeo(truth, ages: ages, seed: 2024)
-        let fit = BetaGeoModel.fit(try RFMData(x: sim.x, tx: sim.tx, T: sim.T))
+        let fit = BetaGeoModel.fit(try PurchaseData(x: sim.x, tx: sim.tx, T: sim.T))
         #expect(fit.converged)
         let se = try #require(fit.standardErrors)
         for (name, est, s, t) in [("r", fit.r, se.r, truth.r), ("alpha", fit.alpha, se.alpha, truth.alpha),
@@ -137,7 +137,7 @@ import Testing
             }
             x.append(n); tx.append(last); T.append(age)
         }
-        let fit = ParetoNBDModel.fit(try RFMData(x: x, tx: tx, T: T))
+        let fit = ParetoNBDModel.fit(try PurchaseData(x: x, tx: tx, T: T))
         #expect(fit.converged)
         let se = try #require(fit.standardErrors)
         for (name, est, s, t) in [("r", fit.r, se.r, truth.r), ("alpha", fit.alpha, se.alpha, truth.alpha),
@@ -180,18 +180,18 @@ import Testing
             (customer: "D", invoice: "9", day: d("2024-02-02"), revenueUnits: 100_000, country: nil, cancelled: false),  // first buys in holdout
             (customer: nil, invoice: "10", day: d("2024-01-03"), revenueUnits: 100_000, country: nil, cancelled: false), // guest
         ])
-        let s = RFMSummary(lines: lines, calibrationEnd: d("2024-01-31"), holdoutEnd: d("2024-02-29"), timeUnit: .days)
+        let s = PurchaseSummary(lines: lines, calibrationEnd: d("2024-01-31"), holdoutEnd: d("2024-02-29"), timeUnit: .days)
         #expect(s.count == 2)
         #expect(s.id(0) == "A" && s.id(1) == "B")
         #expect(s.repeatPurchases == [2, 0])
-        #expect(s.recencyDays == [19, 0])
+        #expect(s.txDays == [19, 0])
         #expect(s.ageDays == [30, 0])
         #expect(s.holdoutPurchases == [1, 0])
         #expect(s.repeatSpendUnits == [350_000, 0])    // 35.00 on Jan 10, 0 on Jan 20
         #expect(s.meanRepeatSpend(0) == 17.5)
         #expect(s.unattributedCancellationUnits == -400_000)   // A's Jan 15 return and C's cancellation
         #expect(s.holdoutLength == 29)
-        let w = RFMSummary(lines: lines, calibrationEnd: d("2024-01-31"), timeUnit: .weeks)
+        let w = PurchaseSummary(lines: lines, calibrationEnd: d("2024-01-31"), timeUnit: .weeks)
         #expect(w.tx(0) == 19.0 / 7 && w.age(0) == 30.0 / 7)
         #expect(w.holdoutPurchases == [0, 0])
         // B has T = 0 and x = 0: valid model input.
@@ -199,11 +199,11 @@ import Testing
     }
 
     @Test func defaultSplitLeavesTheLastQuarterAsHoldout() {
-        let split = RFMSummary.defaultSplit(CDNOW.lines)!
+        let split = PurchaseSummary.defaultSplit(CDNOW.lines)!
         // CDNOW sample: 1997-01-01 ... 1998-06-30, 546 days; holdout = 136 days.
         #expect(split.holdoutEnd == Fixture.day("1998-06-30"))
         #expect(split.calibrationEnd == Fixture.day("1998-06-30") - 546 / 4)
-        #expect(RFMSummary.defaultSplit(OrderLines()) == nil)
+        #expect(PurchaseSummary.defaultSplit(OrderLines()) == nil)
     }
 }
 

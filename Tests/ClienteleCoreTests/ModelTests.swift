@@ -19,7 +19,7 @@ enum CDNOW {
         return m
     }()
 
-    static let summary = RFMSummary(lines: lines, calibrationEnd: Fixture.day("1997-09-30"), holdoutEnd: Fixture.day("1998-06-30"),
+    static let summary = PurchaseSummary(lines: lines, calibrationEnd: Fixture.day("1997-09-30"), holdoutEnd: Fixture.day("1998-06-30"),
                                     timeUnit: .weeks)
     static let data = summary.modelData()
 

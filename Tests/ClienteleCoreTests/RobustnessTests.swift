@@ -263,8 +263,8 @@ private let retailHeader = "Invoice,StockCode,Description,Quantity,InvoiceDate,P
         let loaded = try OrderLineLoader.load(paths: [Fixture.path("pareto_runaway.csv")])
         let span = try #require(loaded.lines.daySpan)
         let end = span.lowerBound + (span.upperBound - span.lowerBound) * 3 / 4
-        let summary = RFMSummary(lines: loaded.lines, calibrationEnd: end, holdoutEnd: span.upperBound, timeUnit: .weeks)
-        let data = try RFMData(x: (0..<summary.count).map(summary.x), tx: (0..<summary.count).map(summary.tx), T: (0..<summary.count).map(summary.age))
+        let summary = PurchaseSummary(lines: loaded.lines, calibrationEnd: end, holdoutEnd: span.upperBound, timeUnit: .weeks)
+        let data = try PurchaseData(x: (0..<summary.count).map(summary.x), tx: (0..<summary.count).map(summary.tx), T: (0..<summary.count).map(summary.age))
         #expect(summary.count == 40)
         let fit = ParetoNBDModel.fit(data)
         #expect(!fit.diagnostics.converged)

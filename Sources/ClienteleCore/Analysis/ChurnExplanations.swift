@@ -93,7 +93,7 @@ public struct ChurnExplanations: Sendable {
         }
         // Gaps from the first to the second purchase day among returning customers (for one-order customers).
         // For x = 1 the gap is t_x exactly; for x >= 2 the usual gap t_x / x stands in for it.
-        var secondGaps = (0..<n).compactMap { r in model.x[r] >= 1 ? Int32((Double(model.recencyDays[r]) / Double(model.x[r])).rounded()) : nil }
+        var secondGaps = (0..<n).compactMap { r in model.x[r] >= 1 ? Int32((Double(model.txDays[r]) / Double(model.x[r])).rounded()) : nil }
         secondGaps.sort()
 
         let fitted = model.usable
@@ -108,7 +108,7 @@ public struct ChurnExplanations: Sendable {
             let silent = t.recencyDays(r)
             let x = Int(model.x[r])
             if x >= 1 {
-                let gap = Double(model.recencyDays[r]) / Double(x)
+                let gap = Double(model.txDays[r]) / Double(x)
                 // Days since the last order as everywhere else (as-of date - last order); the model's T ends the day before.
                 let sinceLast = Double(t.recencyDays(r))
                 if gap > 0, sinceLast >= 30, sinceLast >= 1.5 * gap {
@@ -118,15 +118,15 @@ public struct ChurnExplanations: Sendable {
                     var impact = 1 - gap / sinceLast
                     if let btyd {
                         let T = Double(model.ageDays[r]) / 7
-                        let txAlt = max(Double(model.recencyDays[r]), Double(model.ageDays[r]) - gap) / 7
-                        let now = btyd.probabilityNoPurchase(in: horizon / 7, x: Double(x), tx: Double(model.recencyDays[r]) / 7, T: T)
+                        let txAlt = max(Double(model.txDays[r]), Double(model.ageDays[r]) - gap) / 7
+                        let now = btyd.probabilityNoPurchase(in: horizon / 7, x: Double(x), tx: Double(model.txDays[r]) / 7, T: T)
                         let then = btyd.probabilityNoPurchase(in: horizon / 7, x: Double(x), tx: txAlt, T: T)
                         if now.isFinite, then.isFinite { impact = max(0, now - then) }
                     }
                     // A usual gap of days is a burst of purchases, not a rhythm: say so instead of a silly ratio.
                     let text = gap >= 5
                         ? "No order for \(DisplayFormat.days(Int(sinceLast))), \(DisplayFormat.decimal(sinceLast / gap, digits: 1))x this customer's usual gap of \(DisplayFormat.days(Int(gap.rounded())))"
-                        : "No order for \(DisplayFormat.days(Int(sinceLast))) after \(x + 1) purchase days within \(DisplayFormat.days(Int(model.recencyDays[r])))"
+                        : "No order for \(DisplayFormat.days(Int(sinceLast))) after \(x + 1) purchase days within \(DisplayFormat.days(Int(model.txDays[r])))"
                     list.append(ChurnReason(kind: .longGap, text: text, impact: impact))
                 }
             } else if silent >= 30, !secondGaps.isEmpty {

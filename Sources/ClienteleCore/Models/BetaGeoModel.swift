@@ -31,7 +31,7 @@ public struct BetaGeoModel: PurchaseModel, Equatable {
     }
 
     /// Total (weighted) log-likelihood of the data.
-    public func logLikelihood(_ data: RFMData) -> Double {
+    public func logLikelihood(_ data: PurchaseData) -> Double {
         BetaGeoModel.evaluate([log(r), log(alpha), log(a), log(b)], data, gradient: false).ll
     }
 
@@ -72,7 +72,7 @@ public struct BetaGeoModel: PurchaseModel, Equatable {
     /// Maximum-likelihood fit over φ = log(r, α, a, b) with the analytic gradient (BFGS; Nelder-Mead fallback).
     /// Standard errors come from the observed information: the Hessian of -LL (central differences of the
     /// analytic gradient) at the optimum, inverted, mapped to the natural scale by the delta method.
-    public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options()) -> BetaGeoFit {
+    public static func fit(_ data: PurchaseData, options: Optimizer.Options = Optimizer.Options()) -> BetaGeoFit {
         let w = data.totalWeight
         var sumX = 0.0, sumT = 0.0
         for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
@@ -107,7 +107,7 @@ public struct BetaGeoModel: PurchaseModel, Equatable {
     ///
     /// Terms depending on x only (log-gamma, digamma) are computed once per distinct x, log(α + T) and
     /// log(α + t_x) once per distinct value; the per-row work is one log-sum-exp.
-    static func evaluate(_ phi: [Double], _ data: RFMData, gradient: Bool) -> (ll: Double, grad: [Double]) {
+    static func evaluate(_ phi: [Double], _ data: PurchaseData, gradient: Bool) -> (ll: Double, grad: [Double]) {
         let r = exp(phi[0]), alpha = exp(phi[1]), a = exp(phi[2]), b = exp(phi[3])
         let nx = data.xValues.count
         var base = [Double](repeating: 0, count: nx)

@@ -83,7 +83,7 @@ public enum CustomerLifetimeValue {
     }
 
     /// Per-customer predictions for every row of a summary (rows in the summary's order), in parallel.
-    public static func predictions(summary: RFMSummary, model: any PurchaseModel, spend: GammaGammaModel,
+    public static func predictions(summary: PurchaseSummary, model: any PurchaseModel, spend: GammaGammaModel,
                                    options: CLVOptions = CLVOptions()) -> CustomerPredictions {
         let n = summary.count
         let horizon = Double(options.horizonMonths) * daysPerMonth / summary.timeUnit.days
@@ -111,7 +111,7 @@ public enum CustomerLifetimeValue {
     }
 }
 
-/// Per-customer predictions (rows of an ``RFMSummary``).
+/// Per-customer predictions (rows of an ``PurchaseSummary``).
 public struct CustomerPredictions: Sendable {
     public var options: CLVOptions
     public var probabilityAlive: [Double] = []

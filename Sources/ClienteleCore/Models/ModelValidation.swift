@@ -1,6 +1,6 @@
 import Foundation
 
-/// Holdout validation of a transaction model fitted on the calibration period of an ``RFMSummary``
+/// Holdout validation of a transaction model fitted on the calibration period of an ``PurchaseSummary``
 /// (ANALYTICS.md section 9): predicted E[Y(t) | x, t_x, T] over the holdout length t against the actual distinct
 /// purchase days in the holdout, as in Fader, Hardie & Lee (2005, Marketing Science) section 4 (their figure 4
 /// compares the conditional expectations by frequency bucket).
@@ -48,7 +48,7 @@ public struct HoldoutValidation: Sendable {
     public var probabilityAlive: [Double]
 
     /// Validates `model` (fitted on `summary`'s calibration data) against `summary`'s holdout purchases.
-    public init(model: any PurchaseModel, summary: RFMSummary) {
+    public init(model: any PurchaseModel, summary: PurchaseSummary) {
         let n = summary.count
         let t = summary.holdoutLength
         let rows = FitSupport.chunked(n, minimumPerChunk: 2048) { range -> [(Double, Double)] in

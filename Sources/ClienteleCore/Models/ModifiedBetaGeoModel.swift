@@ -39,7 +39,7 @@ public struct ModifiedBetaGeoModel: PurchaseModel, Equatable {
     }
 
     /// Total (weighted) log-likelihood of the data.
-    public func logLikelihood(_ data: RFMData) -> Double {
+    public func logLikelihood(_ data: PurchaseData) -> Double {
         ModifiedBetaGeoModel.evaluate([log(r), log(alpha), log(a), log(b)], data, gradient: false).ll
     }
 
@@ -75,7 +75,7 @@ public struct ModifiedBetaGeoModel: PurchaseModel, Equatable {
     /// as ``BetaGeoModel/fit(_:options:)``; standard errors from the observed information (delta method).
     /// Unlike BG/NBD the model can be fitted without any repeat purchase in principle, but the purchase rate is
     /// then not identified: such data are refused the same way.
-    public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options()) -> ModifiedBetaGeoFit {
+    public static func fit(_ data: PurchaseData, options: Optimizer.Options = Optimizer.Options()) -> ModifiedBetaGeoFit {
         let w = data.totalWeight
         var sumX = 0.0, sumT = 0.0
         for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
@@ -112,7 +112,7 @@ public struct ModifiedBetaGeoModel: PurchaseModel, Equatable {
     ///     ∂/∂α = r/α - (r+x) (π3/(α+T) + π4/(α+t_x))
     ///     ∂/∂a = ψ(a+b) - ψ(a+b+x+1) + π4/a
     ///     ∂/∂b = ψ(a+b) - ψ(b) + ψ(b+x+1) - ψ(a+b+x+1) - π4/(b+x)
-    static func evaluate(_ phi: [Double], _ data: RFMData, gradient: Bool) -> (ll: Double, grad: [Double]) {
+    static func evaluate(_ phi: [Double], _ data: PurchaseData, gradient: Bool) -> (ll: Double, grad: [Double]) {
         let r = exp(phi[0]), alpha = exp(phi[1]), a = exp(phi[2]), b = exp(phi[3])
         guard r.isFinite, alpha.isFinite, a.isFinite, b.isFinite, r > 0, alpha > 0, a > 0, b > 0 else {
             return (-.infinity, [Double](repeating: .nan, count: 4))

@@ -51,7 +51,7 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
     }
 
     /// Total (weighted) log-likelihood.
-    public func logLikelihood(_ data: RFMData) -> Double {
+    public func logLikelihood(_ data: PurchaseData) -> Double {
         ParetoNBDModel.evaluate([log(r), log(alpha), log(s), log(beta)], data)
     }
 
@@ -91,7 +91,7 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
     /// Evaluations after which a search outside e^±14 is stopped as running off (see ``fit(_:options:)``).
     public static let runawayEvaluations = 400
 
-    public static func fit(_ data: RFMData, options: Optimizer.Options = Optimizer.Options(),
+    public static func fit(_ data: PurchaseData, options: Optimizer.Options = Optimizer.Options(),
                            maxEvaluations: Int = maxEvaluationsPerFit) -> ParetoNBDFit {
         let w = data.totalWeight
         var sumX = 0.0, sumT = 0.0
@@ -137,7 +137,7 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
     }
 
     /// Weighted log-likelihood at φ = log(r, α, s, β); -inf when not finite.
-    static func evaluate(_ phi: [Double], _ data: RFMData) -> Double {
+    static func evaluate(_ phi: [Double], _ data: PurchaseData) -> Double {
         let model = ParetoNBDModel(r: exp(phi[0]), alpha: exp(phi[1]), s: exp(phi[2]), beta: exp(phi[3]))
         guard model.r.isFinite, model.alpha.isFinite, model.s.isFinite, model.beta.isFinite,
               model.r > 0, model.alpha > 0, model.s > 0, model.beta > 0 else { return -.infinity }

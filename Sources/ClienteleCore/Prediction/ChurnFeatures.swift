@@ -67,7 +67,7 @@ public enum ChurnFeatures {
                                "one order only", "one order only × log(1 + days since last order)"]
 
     /// The quantities the features are made of, as of a cut-off day.
-    public struct Snapshot: Sendable, Equatable {
+    public struct CustomerState: Sendable, Equatable {
         public var orders: Int
         public var recencyDays: Int
         public var tenureDays: Int
@@ -78,7 +78,7 @@ public enum ChurnFeatures {
         public var ordersPrevious90: Int
     }
 
-    public static func snapshot(_ h: OrderHistory, asOf c: Int) -> Snapshot? {
+    public static func state(_ h: OrderHistory, asOf c: Int) -> CustomerState? {
         let n = h.orders(through: c)
         guard n > 0 else { return nil }
         var total = 0.0
@@ -89,14 +89,14 @@ public enum ChurnFeatures {
             let m = gaps.count
             gap = m % 2 == 1 ? gaps[m / 2] : (gaps[m / 2 - 1] + gaps[m / 2]) / 2
         }
-        return Snapshot(orders: n, recencyDays: c - h.days[n - 1], tenureDays: c - h.days[0], meanAmount: total / Double(n),
+        return CustomerState(orders: n, recencyDays: c - h.days[n - 1], tenureDays: c - h.days[0], meanAmount: total / Double(n),
                         usualGapDays: gap, ordersLast90: n - h.orders(through: c - 90),
                         ordersPrevious90: h.orders(through: c - 90) - h.orders(through: c - 180))
     }
 
     /// The feature vector (see the file's comment); nil when the customer has no order on or before `c`.
     public static func features(_ h: OrderHistory, asOf c: Int) -> [Double]? {
-        guard let s = snapshot(h, asOf: c) else { return nil }
+        guard let s = state(h, asOf: c) else { return nil }
         let logRecency = log1p(Double(s.recencyDays))
         let one = s.usualGapDays == nil ? 1.0 : 0.0
         let logGap = s.usualGapDays.map { log($0) } ?? 0
@@ -120,7 +120,7 @@ public struct ChurnBaseline: Sendable, Equatable {
     public var regression: LogisticRegression
 
     public func features(_ h: OrderHistory, asOf c: Int) -> [Double]? {
-        guard let s = ChurnFeatures.snapshot(h, asOf: c) else { return nil }
+        guard let s = ChurnFeatures.state(h, asOf: c) else { return nil }
         let gap = s.usualGapDays ?? populationGapDays
         return [log((1 + Double(s.recencyDays)) / (1 + gap)), s.usualGapDays == nil ? 1 : 0]
     }
@@ -132,7 +132,7 @@ public struct ChurnBaseline: Sendable, Equatable {
     /// Fits on the customers with an order on or before `cutoff`, labelled by "no order in (cutoff, cutoff + H]".
     public static func fit(_ histories: [OrderHistory], cutoff: Int, horizon: Int) -> ChurnBaseline {
         var gaps: [Double] = []
-        for h in histories { if let g = ChurnFeatures.snapshot(h, asOf: cutoff)?.usualGapDays { gaps.append(g) } }
+        for h in histories { if let g = ChurnFeatures.state(h, asOf: cutoff)?.usualGapDays { gaps.append(g) } }
         gaps.sort()
         let median = gaps.isEmpty ? Double(horizon) : (gaps.count % 2 == 1 ? gaps[gaps.count / 2] : (gaps[gaps.count / 2 - 1] + gaps[gaps.count / 2]) / 2)
         var model = ChurnBaseline(populationGapDays: median,

@@ -79,7 +79,7 @@ public struct ChurnModel: Sendable {
     var orderValueSpend: [Double]
     /// Repeat purchase days x, t_x and T in days, per row.
     public var x: [Int32]
-    public var recencyDays: [Int32]
+    public var txDays: [Int32]
     public var ageDays: [Int32]
 
     /// Whether churn risks can be shown.
@@ -116,13 +116,13 @@ public struct ChurnModel: Sendable {
         probabilityAlive = nan; expected30 = nan; expected90 = nan; expected365 = nan; expectedOrderValue = nan
         lifetimeValue = nan
         orderValueBasis = [OrderValueBasis](repeating: .none, count: n)
-        x = [Int32](repeating: 0, count: n); recencyDays = x; ageDays = x
+        x = [Int32](repeating: 0, count: n); txDays = x; ageDays = x
         // Analysis row of each history (-1: not in the analysis).
         var rowOf = [Int](repeating: -1, count: all.count)
         for (i, code) in all.codes.enumerated() where Int(code) < t.rowOfCode.count { rowOf[i] = Int(t.rowOfCode[Int(code)]) }
         for i in 0..<all.count where rowOf[i] >= 0 {
             if let s = all.histories[i].summary(asOf: end) {
-                x[rowOf[i]] = Int32(s.x); recencyDays[rowOf[i]] = Int32(s.tx); ageDays[rowOf[i]] = Int32(s.T)
+                x[rowOf[i]] = Int32(s.x); txDays[rowOf[i]] = Int32(s.tx); ageDays[rowOf[i]] = Int32(s.T)
             }
         }
 
@@ -228,7 +228,7 @@ public struct ChurnModel: Sendable {
         expected90 = pick(base.expected90, .nan); expected365 = pick(base.expected365, .nan)
         expectedOrderValue = pick(base.expectedOrderValue, .nan); orderValueBasis = pick(base.orderValueBasis, .none)
         lifetimeValue = pick(base.lifetimeValue, .nan)
-        x = pick(base.x, 0); recencyDays = pick(base.recencyDays, 0); ageDays = pick(base.ageDays, 0)
+        x = pick(base.x, 0); txDays = pick(base.txDays, 0); ageDays = pick(base.ageDays, 0)
     }
 
     /// Why a selection cannot validate a choice, in words.
@@ -345,7 +345,7 @@ public struct ChurnModel: Sendable {
         guard usable, risk[r].isFinite else { return nil }
         if classifierRiskLow[r].isFinite { return (classifierRiskLow[r], classifierRiskHigh[r]) }
         guard let fit = riskFit, fit.purchaseModel != nil, let make = fit.make, let cov = fit.logCovariance else { return nil }
-        let H = Double(horizonDays) / 7, xi = Double(x[r]), tx = Double(recencyDays[r]) / 7, T = Double(ageDays[r]) / 7
+        let H = Double(horizonDays) / 7, xi = Double(x[r]), tx = Double(txDays[r]) / 7, T = Double(ageDays[r]) / 7
         let sd = ChurnModel.deltaSD(theta: fit.logParameters, covariance: cov) {
             ChurnModel.logit(make($0).probabilityNoPurchase(in: H, x: xi, tx: tx, T: T))
         }
@@ -363,7 +363,7 @@ public struct ChurnModel: Sendable {
         if clv == 0 { return (0, 0) }
         guard clv > 0, let fit = valueFit, let make = fit.make, let cov = fit.logCovariance else { return nil }
         let discount = CustomerLifetimeValue.discountFactors(options)
-        let xi = Double(x[r]), tx = Double(recencyDays[r]), T = Double(ageDays[r])
+        let xi = Double(x[r]), tx = Double(txDays[r]), T = Double(ageDays[r])
         let sdD = ChurnModel.deltaSD(theta: fit.logParameters, covariance: cov) {
             log(CustomerLifetimeValue.discountedPurchases(model: make($0), x: xi, tx: tx / 7, T: T / 7, timeUnit: .weeks, discount: discount))
         }

@@ -251,13 +251,13 @@ public enum ChurnModelSelection {
     }
 
     /// BTYD data as of `cutoff`, time in weeks.
-    public static func btydData(_ histories: [OrderHistory], cutoff: Int) -> RFMData? {
+    public static func btydData(_ histories: [OrderHistory], cutoff: Int) -> PurchaseData? {
         var x: [Double] = [], tx: [Double] = [], T: [Double] = []
         for h in histories {
             guard let s = h.summary(asOf: cutoff) else { continue }
             x.append(Double(s.x)); tx.append(Double(s.tx) / daysPerWeek); T.append(Double(s.T) / daysPerWeek)
         }
-        return try? RFMData(x: x, tx: tx, T: T)
+        return try? PurchaseData(x: x, tx: tx, T: T)
     }
 
     /// Fits `candidate` so that it predicts from `cutoff` on: BTYD on the summaries as of cutoff; classifier and

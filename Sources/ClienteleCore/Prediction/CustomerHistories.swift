@@ -1,5 +1,5 @@
 /// Every customer's order history up to a day, from order lines, with the purchase-day rules of the
-/// buy-till-you-die summary (``RFMSummary``): a purchase day is a day with at least one valid, non-cancelled line of
+/// buy-till-you-die summary (``PurchaseSummary``): a purchase day is a day with at least one valid, non-cancelled line of
 /// the customer; its amount is the net revenue of all the customer's lines that day (same-day returns included),
 /// floored at 0, in currency units. Guests have no history.
 public struct CustomerHistories: Sendable {

@@ -9,7 +9,7 @@ public struct ModelDataError: Error, Sendable, CustomStringConvertible {
 ///
 /// Besides the rows, the distinct values of x, t_x and T are kept with an index per row, so that the fits compute
 /// the terms that depend on one value only (log-gamma, log(α + T), ...) once per distinct value.
-public struct RFMData: Sendable {
+public struct PurchaseData: Sendable {
     /// Per row.
     public private(set) var x: [Double] = []
     public private(set) var tx: [Double] = []
@@ -48,9 +48,9 @@ public struct RFMData: Sendable {
             guard ti >= 0, ti <= Ti else { throw ModelDataError("row \(i): t_x = \(ti) is not within [0, T = \(Ti)]") }
             guard Ti > 0 || xi == 0 else { throw ModelDataError("row \(i): T = 0 with repeat purchases") }
             guard wi > 0 else { throw ModelDataError("row \(i): weight \(wi) is not positive") }
-            let a = RFMData.code(xi, &xMap, &xValues)
-            let b = RFMData.code(ti + 0, &tMap, &txValues)
-            let c = RFMData.code(Ti + 0, &bigTMap, &TValues)
+            let a = PurchaseData.code(xi, &xMap, &xValues)
+            let b = PurchaseData.code(ti + 0, &tMap, &txValues)
+            let c = PurchaseData.code(Ti + 0, &bigTMap, &TValues)
             guard xValues.count < 1 << 21, txValues.count < 1 << 21, TValues.count < 1 << 21 else {
                 throw ModelDataError("too many distinct values")
             }
@@ -78,8 +78,8 @@ public struct RFMData: Sendable {
     }
 
     /// The same rows with time rescaled (t_x and T multiplied by `factor`), e.g. 1/7 for days to weeks.
-    public func rescaled(by factor: Double) -> RFMData {
-        try! RFMData(x: x, tx: tx.map { $0 * factor }, T: T.map { $0 * factor }, weight: weight, compress: false)
+    public func rescaled(by factor: Double) -> PurchaseData {
+        try! PurchaseData(x: x, tx: tx.map { $0 * factor }, T: T.map { $0 * factor }, weight: weight, compress: false)
     }
 }
 

@@ -29,7 +29,7 @@ public enum ModelTimeUnit: String, Sendable, CaseIterable, Codable {
 /// attributed to any purchase day: which order it undoes is not known, and spreading it would bias z̄ of customers
 /// who never return anything. Such lines still reduce the customer's `monetary` (ANALYTICS.md section 2); they
 /// are counted in ``unattributedCancellationUnits``.
-public struct RFMSummary: Sendable {
+public struct PurchaseSummary: Sendable {
     /// Last calibration day (day number, inclusive).
     public let calibrationEnd: Int
     /// Last holdout day (inclusive), or nil without holdout.
@@ -43,7 +43,7 @@ public struct RFMSummary: Sendable {
     /// x: repeat purchase days in the calibration period.
     public var repeatPurchases: [Int32] = []
     /// t_x in days.
-    public var recencyDays: [Int32] = []
+    public var txDays: [Int32] = []
     /// T in days.
     public var ageDays: [Int32] = []
     /// Distinct purchase days in (calibrationEnd, holdoutEnd] (0 without holdout).
@@ -59,7 +59,7 @@ public struct RFMSummary: Sendable {
     /// x of row i.
     @inline(__always) public func x(_ i: Int) -> Double { Double(repeatPurchases[i]) }
     /// t_x of row i in the time unit.
-    @inline(__always) public func tx(_ i: Int) -> Double { Double(recencyDays[i]) / timeUnit.days }
+    @inline(__always) public func tx(_ i: Int) -> Double { Double(txDays[i]) / timeUnit.days }
     /// T of row i in the time unit.
     @inline(__always) public func age(_ i: Int) -> Double { Double(ageDays[i]) / timeUnit.days }
     /// Mean repeat-order value z̄ in currency units (0 when x = 0).
@@ -125,7 +125,7 @@ public struct RFMSummary: Sendable {
             customerCode.append(Int32(c))
             firstDay.append(first[c])
             repeatPurchases.append(days[c] - 1)
-            recencyDays.append(lastDay[c] - first[c])
+            txDays.append(lastDay[c] - first[c])
             ageDays.append(end - first[c])
             holdoutPurchases.append(holdout[c])
             repeatSpendUnits.append(spend[c])
@@ -133,10 +133,10 @@ public struct RFMSummary: Sendable {
     }
 
     /// The model input (x, t_x, T) in the time unit, with identical rows compressed into weights.
-    public func modelData(compress: Bool = true) -> RFMData {
+    public func modelData(compress: Bool = true) -> PurchaseData {
         let scale = 1 / timeUnit.days
-        return try! RFMData(x: repeatPurchases.map { Double($0) },
-                            tx: recencyDays.map { Double($0) * scale },
+        return try! PurchaseData(x: repeatPurchases.map { Double($0) },
+                            tx: txDays.map { Double($0) * scale },
                             T: ageDays.map { Double($0) * scale },
                             compress: compress)
     }
