@@ -1,0 +1,162 @@
+import ClienteleCore
+
+enum HeatmapTextAnchor { case start, middle, end }
+
+/// Where a line of text goes: `x` is interpreted through `anchor`, `centerY`
+/// is the vertical middle of the capital letters.
+struct HeatmapTextSpot: Equatable {
+    var x: Double
+    var centerY: Double
+    var anchor: HeatmapTextAnchor
+}
+
+struct HeatmapRect: Equatable {
+    var x: Double, y: Double, width: Double, height: Double
+}
+
+/// Sizes and text measurement of one output medium.
+struct HeatmapMetrics {
+    var margin: Double
+    var titleBox: Double
+    var labelBox: Double
+    var titleGap: Double
+    var rowGap: Double
+    var labelPad: Double
+    var cellHeight: Double
+    var cellGap: Double
+    var cellPadding: Double
+    var gridWidthBudget: Double
+    var cellWidthRange: ClosedRange<Double>
+    var legendGap: Double
+    var legendBarHeight: Double
+    var legendWidthRange: ClosedRange<Double>
+    var tickLength: Double
+    var emptyHeight: Double
+    var minEmptyWidth: Double
+    /// Round cell sizes to whole units (for the raster renderer).
+    var integral: Bool
+    var titleWidth: (String) -> Double
+    var axisTitleWidth: (String) -> Double
+    var labelWidth: (String) -> Double
+    var cellTextWidth: (String) -> Double
+}
+
+struct HeatmapLayout {
+    var width: Double
+    var height: Double
+    var title: HeatmapTextSpot?
+    /// Set when there is nothing to draw; everything below is then unused.
+    var emptyMessage: HeatmapTextSpot?
+    var rows = 0
+    var columns = 0
+    var xAxisTitle = HeatmapTextSpot(x: 0, centerY: 0, anchor: .middle)
+    var yAxisTitle = HeatmapTextSpot(x: 0, centerY: 0, anchor: .end)
+    var columnLabelCenterY = 0.0
+    var rowLabelRight = 0.0
+    var gridLeft = 0.0
+    var gridTop = 0.0
+    var cellWidth = 0.0
+    var cellHeight = 0.0
+    var cellGap = 0.0
+    var cellDecimals = false
+    var showCellText = false
+    var legendCaption = HeatmapTextSpot(x: 0, centerY: 0, anchor: .end)
+    var legendBar = HeatmapRect(x: 0, y: 0, width: 0, height: 0)
+    var legendTickLabelCenterY = 0.0
+    var tickLength = 0.0
+
+    /// The painted rectangle of a cell (the gap to its neighbours excluded).
+    func cellRect(row: Int, column: Int) -> HeatmapRect {
+        HeatmapRect(x: gridLeft + Double(column) * cellWidth, y: gridTop + Double(row) * cellHeight,
+                   width: cellWidth - cellGap, height: cellHeight - cellGap)
+    }
+
+    func columnCenterX(_ column: Int) -> Double { gridLeft + Double(column) * cellWidth + (cellWidth - cellGap) / 2 }
+    func rowCenterY(_ row: Int) -> Double { gridTop + Double(row) * cellHeight + (cellHeight - cellGap) / 2 }
+    var gridWidth: Double { Double(columns) * cellWidth - cellGap }
+    var gridHeight: Double { Double(rows) * cellHeight - cellGap }
+
+    static func make(_ heatmap: CohortHeatmap, _ m: HeatmapMetrics) -> HeatmapLayout {
+        let rows = heatmap.rowCount, columns = heatmap.columnCount
+        var layout = HeatmapLayout(width: 0, height: 0)
+        var y = m.margin
+        let titleWidth = heatmap.title.isEmpty ? 0 : m.titleWidth(heatmap.title)
+        if !heatmap.title.isEmpty {
+            layout.title = HeatmapTextSpot(x: m.margin, centerY: y + m.titleBox / 2, anchor: .start)
+            y += m.titleBox + m.titleGap
+        }
+
+        if heatmap.isEmpty {
+            let width = max(m.minEmptyWidth, m.margin * 2 + titleWidth,
+                            m.margin * 2 + m.labelWidth(CohortHeatmap.emptyMessage))
+            layout.emptyMessage = HeatmapTextSpot(x: (width / 2).rounded(), centerY: y + m.emptyHeight / 2, anchor: .middle)
+            layout.width = width.rounded(.up)
+            layout.height = (y + m.emptyHeight + m.margin).rounded(.up)
+            return layout
+        }
+        layout.rows = rows
+        layout.columns = columns
+
+        // Cell size: share the width budget, keep within range, fit column labels.
+        var cellWidth = min(max(m.gridWidthBudget / Double(columns), m.cellWidthRange.lowerBound),
+                            m.cellWidthRange.upperBound)
+        let widestColumnLabel = (0..<columns).map { m.labelWidth(heatmap.columnLabel($0)) }.max() ?? 0
+        cellWidth = max(cellWidth, widestColumnLabel + 2 * m.cellPadding + m.cellGap)
+        if m.integral { cellWidth = cellWidth.rounded(.up) }
+        layout.cellWidth = cellWidth
+        layout.cellHeight = m.cellHeight
+        layout.cellGap = m.cellGap
+        let inner = cellWidth - m.cellGap - 2 * m.cellPadding
+        if m.cellTextWidth("00.0%") <= inner {
+            layout.cellDecimals = true
+            layout.showCellText = true
+        } else {
+            layout.showCellText = m.cellTextWidth("100%") <= inner
+        }
+
+        // Left column: row labels, the y-axis title (as its header) and the legend caption.
+        var leftWidth = m.axisTitleWidth(heatmap.yAxisTitle)
+        leftWidth = max(leftWidth, heatmap.legendTitle.isEmpty ? 0 : m.labelWidth(heatmap.legendTitle))
+        for r in 0..<rows {
+            leftWidth = max(leftWidth, m.labelWidth(heatmap.rowLabel(r) + heatmap.rowSuffix(r)))
+        }
+        leftWidth = leftWidth.rounded(.up)
+        layout.gridLeft = m.margin + leftWidth + m.labelPad
+        layout.rowLabelRight = layout.gridLeft - m.labelPad
+        let gridWidth = layout.gridWidth
+
+        // Header: x-axis title, then column labels (with the y-axis title on the same line).
+        let xTitleWidth = m.axisTitleWidth(heatmap.xAxisTitle)
+        var xTitleRight = layout.gridLeft + xTitleWidth
+        if xTitleWidth <= gridWidth {
+            layout.xAxisTitle = HeatmapTextSpot(x: layout.gridLeft + gridWidth / 2, centerY: y + m.labelBox / 2, anchor: .middle)
+            xTitleRight = layout.gridLeft + (gridWidth + xTitleWidth) / 2
+        } else {
+            layout.xAxisTitle = HeatmapTextSpot(x: layout.gridLeft, centerY: y + m.labelBox / 2, anchor: .start)
+        }
+        y += m.labelBox + m.rowGap
+        layout.columnLabelCenterY = y + m.labelBox / 2
+        layout.yAxisTitle = HeatmapTextSpot(x: layout.rowLabelRight, centerY: y + m.labelBox / 2, anchor: .end)
+        y += m.labelBox + m.rowGap
+
+        layout.gridTop = y
+        y += layout.gridHeight + m.legendGap
+
+        // Legend: gradient bar under the grid, caption in the label column, tick labels below.
+        let barWidth = min(max(gridWidth, m.legendWidthRange.lowerBound), m.legendWidthRange.upperBound)
+        layout.legendBar = HeatmapRect(x: layout.gridLeft, y: y, width: barWidth.rounded(), height: m.legendBarHeight)
+        layout.legendCaption = HeatmapTextSpot(x: layout.rowLabelRight, centerY: y + m.legendBarHeight / 2, anchor: .end)
+        layout.tickLength = m.tickLength
+        y += m.legendBarHeight + m.tickLength + m.rowGap
+        layout.legendTickLabelCenterY = y + m.labelBox / 2
+        y += m.labelBox
+
+        let legendRight = layout.legendBar.x + layout.legendBar.width + m.labelWidth("100%") / 2
+        let right = max(layout.gridLeft + gridWidth, m.margin + titleWidth, xTitleRight, legendRight)
+        layout.width = (right + m.margin).rounded(.up)
+        layout.height = (y + m.margin).rounded(.up)
+        return layout
+    }
+}
+
+// MARK: - SVG
