@@ -370,32 +370,33 @@ struct ChunkParser: Sendable {
             (tp, tn) = field(base, starts, ends, dirty, amountColumn, &scratch)
             invalid(&result, .amountTooLarge, lineNumber, amountColumn, tp, tn); return
         }
-        // Cancelled: a negative quantity or an invoice starting with C.
-        var cancelled = quantity.isNegative
-        if let ii = m.invoice {
-            let (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch)
-            if inLen > 0 && ip[0] == UInt8(ascii: "C") { cancelled = true }
-        }
-        // Product code: counted, and the line left out when the code is excluded (before anything of it is interned).
+        // Product code: interned first (its bytes are copied), so the fields read after it may reuse the scratch buffer.
+        var productCode = -1
         if let pi = m.product {
             let (pp, pn) = field(base, starts, ends, dirty, pi, &scratch)
             if pn > 0 {
-                let code = Int(internCached(pp, pn, last: &state.lastProduct, lastCode: &state.lastProductCode, into: &result.products))
-                if code == result.productStats.count {
+                productCode = Int(internCached(pp, pn, last: &state.lastProduct, lastCode: &state.lastProductCode, into: &result.products))
+                if productCode == result.productStats.count {
                     var fresh = ProductCodeStats()
                     fresh.excluded = excludedProducts.contains(pp, pn)
                     result.productStats.append(fresh)
                 }
-                let guest = field(base, starts, ends, dirty, m.customer, &scratch).1 == 0
-                result.productStats[code].add(revenue: revenue, cancelled: cancelled, guest: guest)
-                if result.productStats[code].excluded { result.excludedProductLines += 1; return }
             }
         }
-        // Invoice (missing: one order per customer and day).
-        let invoiceCode: Int32
+        // Invoice, read once (missing: one order per customer and day). Cancelled: a negative quantity or an invoice
+        // starting with C.
         var ip: UnsafePointer<UInt8>? = nil
         var inLen = 0
         if let ii = m.invoice { (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch) }
+        let cancelled = quantity.isNegative || (inLen > 0 && ip![0] == UInt8(ascii: "C"))
+        // A line of an excluded product code is counted and left out before anything else of it is interned.
+        if productCode >= 0 && result.productStats[productCode].excluded {
+            let guest = field(base, starts, ends, dirty, m.customer, &scratch).1 == 0
+            result.productStats[productCode].add(revenue: revenue, cancelled: cancelled, guest: guest)
+            result.excludedProductLines += 1
+            return
+        }
+        let invoiceCode: Int32
         if let ip, inLen > 0 {
             if inLen == state.lastInvoice.count && state.lastInvoice.withUnsafeBufferPointer({ sameBytes($0.baseAddress!, ip, inLen) }) {
                 invoiceCode = state.lastInvoiceCode
@@ -420,6 +421,7 @@ struct ChunkParser: Sendable {
             ? internCached(cp, cn, last: &state.lastCustomer, lastCode: &state.lastCustomerCode, into: &result.customers) : -1
         if customerCode < 0 { result.guests += 1 }
         if cancelled { result.cancelled += 1 }
+        if productCode >= 0 { result.productStats[productCode].add(revenue: revenue, cancelled: cancelled, guest: customerCode < 0) }
         result.lines.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: revenue,
                               country: countryCode, cancelled: cancelled)
     }

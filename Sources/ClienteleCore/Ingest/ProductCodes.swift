@@ -144,15 +144,16 @@ public struct ExcludedProducts: Sendable, Equatable {
 
     /// Trimmed, ASCII letters in upper case (the form compared).
     static func normalized(_ code: String) -> String {
-        String(decoding: code.trimmingASCIISpaces().utf8.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }, as: UTF8.self)
+        String(decoding: upper(code.trimmingASCIISpaces().utf8), as: UTF8.self)
     }
+
+    /// The bytes with ASCII letters in upper case.
+    static func upper(_ bytes: some Sequence<UInt8>) -> [UInt8] { bytes.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 } }
 
     /// Whether the code's bytes (already trimmed) name an excluded code.
     func contains(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         guard !keys.isEmpty else { return false }
-        var upper = [UInt8](UnsafeBufferPointer(start: p, count: n))
-        for i in upper.indices where upper[i] >= 97 && upper[i] <= 122 { upper[i] -= 32 }
-        return keys.contains(upper)
+        return keys.contains(Self.upper(UnsafeBufferPointer(start: p, count: n)))
     }
 
     /// The union of two lists (the command line's and the rules file's), in order.
