@@ -20,8 +20,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Ingestion, the customer table and every analysis. No server, no file system writes.
         .target(name: "ClienteleCore", dependencies: ["CZlib"]),
-        // Pure functions from core results to CSV, JSON, SVG and PNG.
-        .target(name: "ClienteleRender", dependencies: ["ClienteleCore", "CZlib"]),
+        // Pure functions from core results to CSV, JSON, SVG, PNG, PDF and the report (HTML and Markdown templates).
+        .target(name: "ClienteleRender", dependencies: [
+            "ClienteleCore", "CZlib", .product(name: "Mustache", package: "swift-mustache"),
+        ], resources: [.copy("Templates")]),
         // The web dashboard: the Hummingbird application, page builders and templates.
         .target(name: "ClienteleServer", dependencies: [
             "ClienteleCore", "ClienteleRender",

@@ -44,12 +44,19 @@ enum CustomersPage {
             column("m_score", "M", nil, numeric: true), column("recency_days", "Days since last order", .recency, numeric: true),
             column("frequency", "Orders", .frequency, numeric: true), column("monetary", "Revenue", .monetary, numeric: true),
             column("first_purchase", "First order", .firstOrder), column("last_purchase", "Last order", .lastOrder),
-        ], rows: shown.map { r in
+        ], rows: [])
+        let cells: @Sendable (Int) -> [Cell] = { r in
             [.link(t.id(r), href: ctx.customerLink(t.id(r))), .text(t.countryName(r)), .text(a.segment[r].rawValue),
              .text(a.tier[r].rawValue), .int(Int(a.rfm.r[r])), .int(Int(a.rfm.f[r])), .int(Int(a.rfm.m[r])),
              .int(t.recencyDays(r)), .int(Int(t.frequency[r])), .money(t.monetary[r]),
              .date(Int(t.firstPurchase[r])), .date(Int(t.lastPurchase[r]))]
-        })
+        }
+        // The data formats hold every matching customer: their rows are made as they are written.
+        if allRowsInTable {
+            table.lazyRows = LazyRows(count: rows.count) { cells(rows[$0]) }
+        } else {
+            table.rows = shown.map(cells)
+        }
         table.pagination = Pagination(
             summary: rows.isEmpty ? "No customer matches." : "Customers \(DisplayFormat.integer(first))–\(DisplayFormat.integer(last)) of \(DisplayFormat.integer(rows.count)) · page \(current) of \(pageCount)",
             previous: current > 1 ? pageLink(current - 1) : nil, next: current < pageCount ? pageLink(current + 1) : nil)
@@ -58,17 +65,15 @@ enum CustomersPage {
                         howToRead: "Every customer of the selection with its scores (R, F, M from 1 to 5), segment and value tier. Search by customer id or country; click a column title to sort, and a customer to see its profile. The CSV and JSON downloads hold every matching customer, not just this page.")
         let matched = search.isEmpty ? "" : " \(Words.plural(rows.count, "customer")) match “\(search)”."
         page.insights = ["\(Words.plural(t.count, "customer")) in the selection.\(matched)"]
-        let searchForm = """
-        <form class="search" method="get" action="/customers">\(hiddenFilterInputs(ctx.filter))<input type="hidden" name="_sort" value="\(escapeHTML(sort.rawValue))"><input type="hidden" name="_desc" value="\(descending ? "1" : "0")"><label for="q" class="visually-hidden">Search customers</label><input id="q" type="search" name="_q" value="\(escapeHTML(search))" placeholder="Search customer id or country"><button type="submit">Search</button></form>
-        """
-        page.sections = [Section(id: "list", title: "All customers", blocks: [.html(searchForm), .table(table)])]
+        let searchForm = Form(action: "/customers", method: "get", style: "search",
+                              hidden: ctx.filter.queryItems.map { ($0.name, $0.value) } + [("_sort", sort.rawValue), ("_desc", descending ? "1" : "0")],
+                              fields: [.search(id: "q", label: "Search customers", name: "_q", value: search, placeholder: "Search customer id or country")],
+                              submit: "Search")
+        page.sections = [Section(id: "list", title: "All customers", blocks: [.form(searchForm), .table(table)])]
         page.extraJSON = [("total_matching", .int(rows.count)), ("sort", .string(sort.rawValue)), ("descending", .bool(descending))]
         return page
     }
 
-    static func hiddenFilterInputs(_ f: AnalysisFilter) -> String {
-        f.queryItems.map { "<input type=\"hidden\" name=\"\(escapeHTML($0.name))\" value=\"\(escapeHTML($0.value))\">" }.joined()
-    }
 
     /// A customer's profile; nil when the id is not a customer of the selection.
     static func profile(_ ctx: PageContext, id: String) -> Page? {
@@ -152,11 +157,12 @@ enum CustomersPage {
                 ]
             }
             let reasons = result.explanations.reasons[row]
-            let items = reasons.isEmpty ? "<li>No warning sign: the customer orders at its usual pace.</li>" : reasons.map { "<li>\(escapeHTML($0.text))</li>" }.joined()
             let lead = "\(m.riskModel!.rawValue) gives \(p.id) a \(DisplayFormat.percent(risk)) \(m.riskWords)"
             page.insights.append(reasons.isEmpty ? "\(lead); no warning sign in its history." : "\(lead). Main reason: \(reasons[0].text).")
             page.sections.append(Section(id: "outlook", title: "Outlook and churn reasons", blocks: [
-                .html("<ul class=\"reasons\">\(items)</ul><p class=\"note\">Reasons are ranked by how much they move the outlook. <a href=\"\(escapeHTML(ctx.request.link("/explain")))\">All churn explanations →</a></p>"),
+                .bullets(reasons.isEmpty ? ["No warning sign: the customer orders at its usual pace."] : reasons.map(\.text),
+                         after: Paragraph("Reasons are ranked by how much they move the outlook.", note: true,
+                                          link: Link(label: "All churn explanations →", href: ctx.request.link("/explain")))),
             ]))
         } else if ctx.snapshot.modelsPending {
             page.insights.append(PredictiveSections.pendingInsight)

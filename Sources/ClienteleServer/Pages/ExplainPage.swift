@@ -10,7 +10,7 @@ enum ExplainPage {
                         howToRead: "Why customers are at risk, in plain words, derived from each customer's own history: silent for longer than their usual gap between orders, only one order long ago, ordering less often than the year before, spending less per order. Churn risk is the chance of no order in the next \(H) days, from the model chosen on a holdout (see the Churn page). Reasons are ranked by how much they move the outlook: for a long silence, by how much lower the risk would be had the customer ordered one usual gap ago; for the others by a weight from the data (the README's Predictive churn section gives each rule). Revenue at risk = churn risk × the customer's revenue of the last 365 days × \(H) / 365: the part of today's revenue that stops if it lapses; a customer silent for a year has none left at risk.")
         guard let result = ctx.snapshot.churn else {
             page.insights = [PredictiveSections.pendingInsight]
-            page.sections = [Section(id: "segments", title: "By segment", blocks: [.html(PredictiveSections.pendingHTML)])]
+            page.sections = [Section(id: "segments", title: "By segment", blocks: [PredictiveSections.pendingNote])]
             return page
         }
         let m = result.model, e = result.explanations

@@ -45,23 +45,21 @@ enum HomePage {
             [.text("Loaded and analysed in"), .text(DisplayFormat.decimal(d.loadSeconds, digits: 2) + " s")],
         ], note: "")
         let q = ctx.request.filterQuery
-        let questions = """
-        <ul class="questions">
-        <li><a href="/overview\(escapeHTML(q))">Executive overview</a>: how many customers, how much revenue, how often they come back, and how that changed against the previous period.</li>
-        <li><a href="/value\(escapeHTML(q))">Customer value</a>: who the most valuable customers are, how concentrated revenue is, and how much it would take to move customers up a tier.</li>
-        <li><a href="/retention\(escapeHTML(q))">Retention</a>: how many customers of each month's (week's, quarter's) intake come back, and where most of them drop off.</li>
-        <li><a href="/churn\(escapeHTML(q))">Churn intelligence</a>: which RFM segments customers fall into, each customer's chance of placing no order in the next \(ctx.snapshot.horizonDays) days from the model that predicted a held-out period best (every candidate's scores side by side), and what customers are worth over the next 12 months.</li>
-        <li><a href="/explain\(escapeHTML(q))">Why churn</a>: the reasons behind each customer's churn risk, in plain words, and the revenue at risk by segment.</li>
-        <li><a href="/report\(escapeHTML(q))">Report</a>: the executive summary of the selection, downloadable as PDF, HTML or Markdown.</li>
-        <li><a href="/recommendations\(escapeHTML(q))">Actions</a>: what to do next, computed from the data: whom to win back, protect, convert or upgrade, and the value each action can plausibly add or save.</li>
-        <li><a href="/customers\(escapeHTML(q))">Customers</a>: every customer with scores, segment and tier; search, sort and open a profile.</li>
-        <li><a href="/data-quality">Data quality</a>: what was read, what was rejected and why, with examples.</li>
-        <li><a href="/upload">Upload</a>: analyse your own export.</li>
-        </ul>
-        """
+        let questions = Links(style: .list, items: [
+            .init(label: "Executive overview", href: "/overview" + q, detail: "how many customers, how much revenue, how often they come back, and how that changed against the previous period."),
+            .init(label: "Customer value", href: "/value" + q, detail: "who the most valuable customers are, how concentrated revenue is, and how much it would take to move customers up a tier."),
+            .init(label: "Retention", href: "/retention" + q, detail: "how many customers of each month's (week's, quarter's) intake come back, and where most of them drop off."),
+            .init(label: "Churn intelligence", href: "/churn" + q, detail: "which RFM segments customers fall into, each customer's chance of placing no order in the next \(ctx.snapshot.horizonDays) days from the model that predicted a held-out period best (every candidate's scores side by side), and what customers are worth over the next 12 months."),
+            .init(label: "Why churn", href: "/explain" + q, detail: "the reasons behind each customer's churn risk, in plain words, and the revenue at risk by segment."),
+            .init(label: "Report", href: "/report" + q, detail: "the executive summary of the selection, downloadable as PDF, HTML or Markdown."),
+            .init(label: "Actions", href: "/recommendations" + q, detail: "what to do next, computed from the data: whom to win back, protect, convert or upgrade, and the value each action can plausibly add or save."),
+            .init(label: "Customers", href: "/customers" + q, detail: "every customer with scores, segment and tier; search, sort and open a profile."),
+            .init(label: "Data quality", href: "/data-quality", detail: "what was read, what was rejected and why, with examples."),
+            .init(label: "Upload", href: "/upload", detail: "analyse your own export."),
+        ])
         page.sections = [
-            Section(id: "questions", title: "What each page answers", blocks: [.html(questions)]),
-            Section(id: "dataset", title: "This data set", blocks: [.table(info), .html("<p><a href=\"/data-quality\">Data-quality details →</a></p>")]),
+            Section(id: "questions", title: "What each page answers", blocks: [.links(questions)]),
+            Section(id: "dataset", title: "This data set", blocks: [.table(info), .paragraph(Paragraph("", link: Link(label: "Data-quality details →", href: "/data-quality")))]),
         ]
         return page
     }

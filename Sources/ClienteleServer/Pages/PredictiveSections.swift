@@ -19,13 +19,13 @@ enum PredictiveSections {
     }
 
     /// What the churn pages say while the whole data set's models are being compared in the background.
-    static let pendingHTML = "<p class=\"note\" data-models-pending=\"1\">Comparing churn models on the holdout… This page shows churn risk as soon as the comparison is done (it reloads itself).</p>"
+    static let pendingNote = Block.paragraph(Paragraph("Comparing churn models on the holdout… This page shows churn risk as soon as the comparison is done (it reloads itself).", note: true, modelsPending: true))
     static let pendingInsight = ExecutiveReport.modelsPendingNote
 
     /// KPIs, insights and sections added to the churn page (nil result: the models are still being compared).
     static func churn(_ ctx: PageContext, _ result: ChurnResult?) -> (kpis: [KPI], insights: [String], sections: [Section]) {
         guard let result else {
-            return ([], [pendingInsight], [Section(id: "risk", title: "Predicted churn risk", blocks: [.html(pendingHTML)])])
+            return ([], [pendingInsight], [Section(id: "risk", title: "Predicted churn risk", blocks: [pendingNote])])
         }
         let a = ctx.analysis, t = a.table, m = result.model, e = result.explanations
         let n = t.count

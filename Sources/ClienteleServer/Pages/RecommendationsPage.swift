@@ -39,17 +39,9 @@ enum RecommendationsPage {
         })
         page.sections = [Section(id: "summary", title: "Ranked by expected incremental value", blocks: [.table(summary)])]
         for (i, r) in actions.enumerated() {
-            let why = r.why.map { "<li>\(escapeHTML($0))</li>" }.joined()
-            let details = """
-            <div class="action-meta"><span class="badge \(r.priority.name.lowercased())">\(r.priority.name) priority</span> <strong>\(escapeHTML(DisplayFormat.money(r.value)))</strong> expected over \(months) months · \(escapeHTML(Words.plural(r.rows.count, "customer")))</div>
-            <details class="action" open><summary>Why, who and how to measure</summary>
-            <ul>\(why)</ul>
-            <p><strong>Who:</strong> \(escapeHTML(r.who)).</p>
-            <p><strong>Expected incremental value:</strong> \(escapeHTML(r.valueFormula)).</p>
-            <p><strong>When:</strong> \(escapeHTML(r.timing))</p>
-            <p><strong>Success:</strong> \(escapeHTML(r.success))</p>
-            </details>
-            """
+            let card = ActionCard(priority: r.priority.name, value: DisplayFormat.money(r.value), horizonMonths: months,
+                                  customers: Words.plural(r.rows.count, "customer"), why: r.why, who: r.who,
+                                  formula: r.valueFormula, timing: r.timing, success: r.success)
             let customers = Table(id: r.id, title: "Customers (\(DisplayFormat.integer(r.rows.count)))", columns: [
                 .init(key: "customer_id", label: "Customer"), .init(key: "country", label: "Country"), .init(key: "segment", label: "Segment"),
                 .init(key: "tier", label: "Tier"), .init(key: "monetary", label: "Revenue", numeric: true),
@@ -63,7 +55,7 @@ enum RecommendationsPage {
                 return [.link(t.id(row), href: ctx.customerLink(t.id(row))), .text(t.countryName(row)), .text(a.segment[row].rawValue),
                         .text(a.tier[row].rawValue), .money(t.monetary[row]), .int(t.recencyDays(row)), alive, clv, .text(reason)]
             }, htmlLimit: 10)
-            page.sections.append(Section(id: r.id, title: "#\(i + 1) \(r.title)", blocks: [.html(details), .table(customers)]))
+            page.sections.append(Section(id: r.id, title: "#\(i + 1) \(r.title)", blocks: [.action(card), .table(customers)]))
         }
         let r = ctx.snapshot.rules
         let settings = Table(id: "settings", title: "Engine settings (thresholds)", columns: [

@@ -17,9 +17,10 @@ enum ReportPage {
                         howToRead: "A five-minute summary for leadership of the current selection: key metrics against the previous period, the main findings with their charts, the top recommended actions and how the numbers are defined. Download it as PDF (A4 or Letter), as a self-contained HTML file that prints well, or as Markdown; all three hold the same numbers and follow the filters above.")
         page.insights = r.summary
         let q = ctx.request.filterQuery
-        let downloads = """
-        <p class="report-downloads"><a class="button" href="\(escapeHTML("/report.pdf" + q))">PDF (A4)</a> <a class="button" href="\(escapeHTML(ctx.request.link("/report.pdf", [("_paper", "letter")])))">PDF (Letter)</a> <a class="button" href="\(escapeHTML("/report.html" + q))">HTML</a> <a class="button" href="\(escapeHTML("/report.md" + q))">Markdown</a></p>
-        """
+        let downloads = Links(style: .buttons, items: [
+            .init(label: "PDF (A4)", href: "/report.pdf" + q), .init(label: "PDF (Letter)", href: ctx.request.link("/report.pdf", [("_paper", "letter")])),
+            .init(label: "HTML", href: "/report.html" + q), .init(label: "Markdown", href: "/report.md" + q),
+        ])
         // Without an earlier period the table has no comparison columns and says why (as the downloads do).
         let metrics = r.previousPeriod != nil
             ? Table(id: "metrics", title: "Key metrics" + (r.previousPeriod.map { " (previous period: \($0))" } ?? ""), columns: [
@@ -29,7 +30,7 @@ enum ReportPage {
             : Table(id: "metrics", title: "Key metrics", columns: [
                 .init(key: "metric", label: "Metric"), .init(key: "value", label: "Value", numeric: true),
             ], rows: r.metrics.map { [.text($0.label), .figure($0.value)] }, note: ExecutiveReport.noComparison)
-        page.sections = [Section(id: "download", title: "Download", blocks: [.html(downloads), .table(metrics)])]
+        page.sections = [Section(id: "download", title: "Download", blocks: [.links(downloads), .table(metrics)])]
         for (i, f) in r.findings.enumerated() {
             let table = Table(id: "finding_\(f.id)", title: f.chartTitle, columns: f.table.columns.enumerated().map { .init(key: $1.lowercased().replacingOccurrences(of: " ", with: "_"), label: $1, numeric: $0 > 0) },
                               rows: f.table.rows.map { $0.enumerated().map { $0.offset == 0 ? .text($0.element) : .figure($0.element) } })
@@ -42,8 +43,7 @@ enum ReportPage {
             .init(key: "why", label: "Why"),
         ], rows: r.actions.map { [.int($0.rank), .link($0.title, href: "/recommendations" + q), .text($0.priority), .int($0.customers), .figure($0.value), .text($0.why)] })
         page.sections.append(Section(id: "actions", title: "Recommended actions", blocks: [.table(actions)]))
-        let method = r.method.map { "<dt>\(escapeHTML($0.0))</dt><dd>\(escapeHTML($0.1))</dd>" }.joined()
-        page.sections.append(Section(id: "method", title: "Method", blocks: [.html("<dl class=\"method\">\(method)</dl>")]))
+        page.sections.append(Section(id: "method", title: "Method", blocks: [.definitions(r.method.map { Definition(term: $0.0, detail: $0.1) })]))
         return page
     }
 }

@@ -175,9 +175,12 @@ enum RetentionPage {
         let switcher = periodSwitcher(ctx.request, period: period, metric: metric)
         page.sections = [
             Section(id: "heatmap", title: "Cohort heatmap", blocks: [
-                .html(switcher),
+                .switcher(switcher),
                 .chart(Chart(id: "heatmap", title: heatmap.title, svg: heatmap.svg(), dataTable: "cohorts", wide: true)),
-                .html("<p class=\"downloads\">Image: <a href=\"\(escapeHTML(ctx.request.link("/retention.png", [("_period", period.rawValue)])))\">PNG</a> · <a href=\"\(escapeHTML(ctx.request.link("/retention.svg", [("_period", period.rawValue), ("_metric", metric.rawValue), ("_chart", "heatmap")])))\">SVG</a></p>"),
+                .links(Links(style: .inline(label: "Image"), items: [
+                    .init(label: "PNG", href: ctx.request.link("/retention.png", [("_period", period.rawValue)])),
+                    .init(label: "SVG", href: ctx.request.link("/retention.svg", [("_period", period.rawValue), ("_metric", metric.rawValue), ("_chart", "heatmap")])),
+                ])),
                 .table(matrixTable),
             ]),
             Section(id: "curves", title: "Retention curves", blocks: [
@@ -194,13 +197,13 @@ enum RetentionPage {
         return "\(period.label(ofIndex: m.lastIndex)) is not over: the data ends on \(DisplayFormat.date(asOf - 1)). Its cells (marked * in the heatmap) will still grow."
     }
 
-    static func periodSwitcher(_ request: PageRequest, period: CohortPeriod, metric: Metric) -> String {
-        func link(_ label: String, _ p: CohortPeriod, _ mt: Metric, active: Bool) -> String {
-            let href = escapeHTML(request.link("/retention", [("_period", p.rawValue), ("_metric", mt.rawValue)]))
-            return "<a class=\"chip\(active ? " active" : "")\" href=\"\(href)\"\(active ? " aria-current=\"true\"" : "")>\(label)</a>"
+    static func periodSwitcher(_ request: PageRequest, period: CohortPeriod, metric: Metric) -> [ChipGroup] {
+        func chip(_ label: String, _ p: CohortPeriod, _ mt: Metric, active: Bool) -> ChipGroup.Chip {
+            ChipGroup.Chip(label: label, href: request.link("/retention", [("_period", p.rawValue), ("_metric", mt.rawValue)]), active: active)
         }
-        let periods = CohortPeriod.allCases.map { link(periodWord($0).capitalized + "ly", $0, metric, active: $0 == period) }
-        let metrics = Metric.allCases.map { link(["rate": "Rates", "count": "Counts", "revenue": "Revenue"][$0.rawValue]!, period, $0, active: $0 == metric) }
-        return "<div class=\"switcher\"><span class=\"switch-label\">Cohorts</span>\(periods.joined())<span class=\"switch-label\">Show</span>\(metrics.joined())</div>"
+        return [
+            ChipGroup(label: "Cohorts", chips: CohortPeriod.allCases.map { chip(periodWord($0).capitalized + "ly", $0, metric, active: $0 == period) }),
+            ChipGroup(label: "Show", chips: Metric.allCases.map { chip(["rate": "Rates", "count": "Counts", "revenue": "Revenue"][$0.rawValue]!, period, $0, active: $0 == metric) }),
+        ]
     }
 }

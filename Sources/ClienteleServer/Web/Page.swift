@@ -48,13 +48,135 @@ struct Section: Sendable {
     var blocks: [Block]
 }
 
+/// One piece of a section. Swift builds the values; the templates (`Templates/block.mustache` and its partials)
+/// write the markup, escaping every text.
 enum Block: Sendable {
     case chart(Chart)
     case table(Table)
-    /// Trusted HTML built by the server (forms, notes); never user data without escaping.
-    case html(String)
-    /// A plain paragraph (escaped).
-    case text(String)
+    /// A paragraph, optionally muted (a note) and ending with a link.
+    case paragraph(Paragraph)
+    /// Links: described items, a row of buttons, or an inline list after a label ("Image: PNG · SVG").
+    case links(Links)
+    /// Groups of chips that switch a page option (the cohort period and metric).
+    case switcher([ChipGroup])
+    /// Sentences as a bulleted list, with an optional note (and link) below.
+    case bullets([String], after: Paragraph? = nil)
+    /// Terms and their definitions (the report's method).
+    case definitions([Definition])
+    /// A recommended action's priority, value and explanation.
+    case action(ActionCard)
+    case form(Form)
+
+    /// A plain paragraph.
+    static func text(_ s: String) -> Block { .paragraph(Paragraph(s)) }
+    /// A muted paragraph.
+    static func note(_ s: String, link: Link? = nil) -> Block { .paragraph(Paragraph(s, note: true, link: link)) }
+}
+
+struct Link: Sendable {
+    var label: String
+    var href: String
+}
+
+struct Paragraph: Sendable {
+    var text: String
+    var note = false
+    /// A link after the text ("All churn explanations →").
+    var link: Link? = nil
+    /// Marks the "models are being compared" note (the page reloads itself while it is shown).
+    var modelsPending = false
+    /// Text after the link (" or widen them.").
+    var trailing = ""
+
+    init(_ text: String, note: Bool = false, link: Link? = nil, trailing: String = "", modelsPending: Bool = false) {
+        self.text = text
+        self.note = note
+        self.link = link
+        self.trailing = trailing
+        self.modelsPending = modelsPending
+    }
+}
+
+struct Links: Sendable {
+    enum Style: Sendable {
+        /// A bulleted list; each item's detail follows its link.
+        case list
+        /// Buttons in a row.
+        case buttons
+        /// "Label: A · B" on one line.
+        case inline(label: String)
+    }
+    var style: Style
+    var items: [Item]
+
+    struct Item: Sendable {
+        var label: String
+        var href: String
+        var detail: String = ""
+    }
+}
+
+struct ChipGroup: Sendable {
+    var label: String
+    var chips: [Chip]
+
+    struct Chip: Sendable {
+        var label: String
+        var href: String
+        var active: Bool
+    }
+}
+
+struct Definition: Sendable {
+    var term: String
+    var detail: String
+}
+
+struct ActionCard: Sendable {
+    /// "High", "Medium" or "Low".
+    var priority: String
+    var value: String
+    var horizonMonths: Int
+    var customers: String
+    var why: [String]
+    var who: String
+    var formula: String
+    var timing: String
+    var success: String
+}
+
+/// A form: the template writes the markup, the CSRF field and the escaping.
+struct Form: Sendable {
+    var action: String
+    var method = "post"
+    /// `multipart/form-data` (file uploads).
+    var multipart = false
+    /// The CSS class (`upload`, `mapping`, `exclude`, `confirm`, `search`).
+    var style: String
+    /// Hidden fields (filters, tokens); the CSRF token goes in `csrf`.
+    var hidden: [(name: String, value: String)] = []
+    var csrf: String? = nil
+    /// Wraps the fields and the button in a fieldset with this legend.
+    var legend: String? = nil
+    var fields: [Field]
+    var submit: String
+    /// A link beside the button ("Upload another file").
+    var secondary: Link? = nil
+
+    enum Field: Sendable {
+        case file(id: String, label: String, name: String, accept: String)
+        case select(label: String, name: String, required: Bool, options: [Option])
+        /// A check box; `code` is shown in bold before the label.
+        case checkbox(name: String, value: String, checked: Bool, code: String = "", label: String)
+        /// A search box whose label is for screen readers only.
+        case search(id: String, label: String, name: String, value: String, placeholder: String)
+    }
+
+    struct Option: Sendable {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
 }
 
 struct Chart: Sendable {
@@ -78,6 +200,12 @@ struct Table: Sendable {
     var htmlLimit: Int? = nil
     /// Pagination links for HTML (customers list).
     var pagination: Pagination? = nil
+    /// Rows made one at a time when the table is written (the customer list's JSON and CSV, which hold every
+    /// matching customer): written in pieces, never held as one text. `rows` is then empty.
+    var lazyRows: LazyRows? = nil
+
+    /// How many rows the data formats hold.
+    var rowCount: Int { lazyRows?.count ?? rows.count }
 
     struct Column: Sendable {
         var key: String
@@ -87,6 +215,12 @@ struct Table: Sendable {
         var sortHref: String? = nil
         var sortMark: String = ""
     }
+}
+
+/// `count` rows, each made on demand.
+struct LazyRows: Sendable {
+    var count: Int
+    var row: @Sendable (Int) -> [Cell]
 }
 
 struct Pagination: Sendable {

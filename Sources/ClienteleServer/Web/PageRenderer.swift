@@ -31,9 +31,8 @@ struct PageRenderer: Sendable {
             "howToRead": page.howToRead,
             "hasKPIs": !page.kpis.isEmpty,
             "kpis": page.kpis.map { k -> [String: Any] in
-                var d: [String: Any] = ["label": k.label, "value": k.value, "tone": k.tone.rawValue, "hint": k.hint]
-                if let c = k.change { d["change"] = c }
-                return d
+                ["label": k.label, "value": k.value, "tone": k.tone.rawValue, "hint": k.hint.isEmpty ? false : k.hint,
+                 "change": k.change ?? false]
             },
             "hasInsights": !page.insights.isEmpty,
             "insights": page.insights,
@@ -83,55 +82,113 @@ struct PageRenderer: Sendable {
                         guard section.blocks.indices.contains(i), case .chart = section.blocks[i] else { return false }
                         return true
                     }
-                    switch block {
-                    case .html(let h): return ["isHTML": true, "html": h]
-                    case .text(let t): return ["isText": true, "text": t]
-                    case .chart(let c):
-                        var d: [String: Any] = ["id": c.id, "title": c.title, "svg": c.svg,
-                                                "wide": c.wide || !(isChart(index - 1) || isChart(index + 1)),
-                                                "svgHref": request.link(base + ".svg", optionPairs + [("_chart", c.id)])]
-                        if let t = c.dataTable { d["csvHref"] = request.link(base + ".csv", optionPairs + [("_table", t)]) }
-                        return ["chart": d]
-                    case .table(let t):
-                        let limit = t.htmlLimit ?? t.rows.count
-                        let shown = t.rows.prefix(limit)
-                        var d: [String: Any] = [
-                            "title": t.title, "note": t.note, "hasNote": !t.note.isEmpty, "hidden": limit == 0,
-                            "csvHref": request.link(base + ".csv", optionPairs + [("_table", t.id)]),
-                            "jsonHref": request.link(base + ".json", optionPairs + [("_table", t.id)]),
-                            "showRows": limit > 0,
-                            "columns": t.columns.map { c -> [String: Any] in
-                                var cd: [String: Any] = ["label": c.label, "numeric": c.numeric, "sortMark": c.sortMark]
-                                if let h = c.sortHref { cd["sortHref"] = h }
-                                return cd
-                            },
-                            "rows": shown.map { row -> [String: Any] in
-                                ["cells": row.map { cell -> [String: Any] in
-                                    var cd: [String: Any] = ["text": cell.display, "numeric": cell.isNumeric]
-                                    // Sentences (reasons, statuses) wrap instead of running off the table.
-                                    if !cell.isNumeric && cell.display.count > 48 { cd["wrap"] = true }
-                                    if case .link(_, let href) = cell { cd["href"] = href }
-                                    return cd
-                                }]
-                            },
-                        ]
-                        if limit > 0 && limit < t.rows.count { d["truncated"] = ["shown": DisplayFormat.integer(limit), "total": DisplayFormat.integer(t.rows.count)] }
-                        if let p = t.pagination {
-                            var pd: [String: Any] = ["summary": p.summary]
-                            if let prev = p.previous { pd["previous"] = prev }
-                            if let next = p.next { pd["next"] = next }
-                            d["pagination"] = pd
-                        }
-                        return ["table": d]
-                    }
+                    return blockContext(block, request: request, base: base, optionPairs: optionPairs,
+                                        beside: isChart(index - 1) || isChart(index + 1))
                 },
             ]
         }
         return library.render(context, withTemplate: "layout") ?? "<!DOCTYPE html><title>Template error</title><p>The page template could not be rendered.</p>"
     }
 
-    /// The page as JSON: filters, KPIs, insights and every table (or only `_table`).
-    func json(_ page: Page, request: PageRequest, dataset: Dataset, asOf: Int, onlyTable: String?) throws(FilterError) -> String {
+    /// The template values of one block (`Templates/block.mustache`). `beside`: a chart has another chart next
+    /// to it (the two share a row). Every optional key is present (false when absent): a Mustache name that is
+    /// missing would be looked up in the enclosing contexts.
+    func blockContext(_ block: Block, request: PageRequest, base: String, optionPairs: [(String, String?)], beside: Bool) -> [String: Any] {
+        switch block {
+        case .paragraph(let p):
+            return ["paragraph": Self.paragraph(p)]
+        case .links(let l):
+            let items = l.items.enumerated().map { i, item -> [String: Any] in
+                ["label": item.label, "href": item.href, "detail": item.detail.isEmpty ? false : item.detail, "first": i == 0]
+            }
+            switch l.style {
+            case .list: return ["links": ["list": ["items": items]]]
+            case .buttons: return ["links": ["buttons": ["items": items]]]
+            case .inline(let label): return ["links": ["inline": ["label": label, "items": items]]]
+            }
+        case .switcher(let groups):
+            return ["switcher": ["groups": groups.map { g -> [String: Any] in
+                ["label": g.label, "chips": g.chips.map { ["label": $0.label, "href": $0.href, "active": $0.active] as [String: Any] }]
+            }]]
+        case .bullets(let items, let after):
+            return ["bullets": ["items": items, "after": after.map(Self.paragraph) ?? false]]
+        case .definitions(let items):
+            return ["definitions": ["items": items.map { ["term": $0.term, "detail": $0.detail] }]]
+        case .action(let a):
+            return ["action": ["priority": a.priority, "priorityClass": a.priority.lowercased(), "value": a.value,
+                               "horizonMonths": a.horizonMonths, "customers": a.customers, "why": a.why, "who": a.who,
+                               "formula": a.formula, "timing": a.timing, "success": a.success] as [String: Any]]
+        case .form(let f):
+            return ["form": Self.form(f)]
+        case .chart(let c):
+            return ["chart": [
+                "id": c.id, "svg": c.svg, "wide": c.wide || !beside,
+                "svgHref": request.link(base + ".svg", optionPairs + [("_chart", c.id)]),
+                "csvHref": c.dataTable.map { request.link(base + ".csv", optionPairs + [("_table", $0)]) } ?? false,
+            ] as [String: Any]]
+        case .table(let t):
+            let limit = t.htmlLimit ?? t.rows.count
+            let shown = t.rows.prefix(limit)
+            var d: [String: Any] = [
+                "title": t.title, "note": t.note.isEmpty ? false : t.note, "dataOnly": limit == 0,
+                "csvHref": request.link(base + ".csv", optionPairs + [("_table", t.id)]),
+                "jsonHref": request.link(base + ".json", optionPairs + [("_table", t.id)]),
+                "showRows": limit > 0,
+                "columns": t.columns.map { c -> [String: Any] in
+                    ["label": c.label, "numeric": c.numeric, "sortMark": c.sortMark, "sortHref": c.sortHref ?? false]
+                },
+                "rows": shown.map { row -> [String: Any] in
+                    ["cells": row.map { cell -> [String: Any] in
+                        var href: Any = false
+                        if case .link(_, let h) = cell { href = h }
+                        // Sentences (reasons, statuses) wrap instead of running off the table.
+                        return ["text": cell.display, "numeric": cell.isNumeric, "href": href,
+                                "wrap": !cell.isNumeric && cell.display.count > 48]
+                    }]
+                },
+                "truncated": limit > 0 && limit < t.rows.count
+                    ? ["shown": DisplayFormat.integer(limit), "total": DisplayFormat.integer(t.rows.count)] : false,
+                "pagination": false,
+            ]
+            if let p = t.pagination {
+                d["pagination"] = ["summary": p.summary, "previous": p.previous ?? false, "next": p.next ?? false] as [String: Any]
+            }
+            return ["table": d]
+        }
+    }
+
+    static func paragraph(_ p: Paragraph) -> [String: Any] {
+        ["text": p.text, "hasText": !p.text.isEmpty, "note": p.note, "modelsPending": p.modelsPending, "trailing": p.trailing,
+         "link": p.link.map { ["label": $0.label, "href": $0.href] } ?? false]
+    }
+
+    static func form(_ f: Form) -> [String: Any] {
+        [
+            "action": f.action, "method": f.method, "multipart": f.multipart, "style": f.style,
+            "csrf": f.csrf ?? false, "legend": f.legend ?? false, "submit": f.submit,
+            "hiddenFields": f.hidden.map { ["name": $0.name, "value": $0.value] },
+            "secondary": f.secondary.map { ["label": $0.label, "href": $0.href] } ?? false,
+            "fields": f.fields.map { field -> [String: Any] in
+                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false]
+                switch field {
+                case .file(let id, let label, let name, let accept):
+                    d["file"] = ["id": id, "label": label, "name": name, "accept": accept]
+                case .select(let label, let name, let required, let options):
+                    d["select"] = ["label": label, "name": name, "required": required,
+                                   "options": options.map { ["value": $0.value, "label": $0.label, "selected": $0.selected] as [String: Any] }] as [String: Any]
+                case .checkbox(let name, let value, let checked, let code, let label):
+                    d["checkbox"] = ["name": name, "value": value, "checked": checked, "code": code.isEmpty ? false : code, "label": label] as [String: Any]
+                case .search(let id, let label, let name, let value, let placeholder):
+                    d["search"] = ["id": id, "label": label, "name": name, "value": value, "placeholder": placeholder]
+                }
+                return d
+            },
+        ]
+    }
+
+    /// The page as JSON: filters, KPIs, insights and every table (or only `_table`). A table with lazy rows is
+    /// written row by row when the text is sent.
+    func json(_ page: Page, request: PageRequest, dataset: Dataset, asOf: Int, onlyTable: String?) throws(FilterError) -> StreamedText {
         var fields: [(String, JSONValue)] = [
             ("ok", .bool(true)), ("page", .string(page.id)), ("title", .string(page.title)),
             ("dataset", .string(dataset.name)), ("as_of", .string(DisplayFormat.date(asOf))),
@@ -144,27 +201,33 @@ struct PageRenderer: Sendable {
             fields.append(("insights", .array(page.insights.map { .string($0) })))
             fields += page.extraJSON
         }
-        var tables: [(String, JSONValue)] = []
-        for t in page.tables where onlyTable == nil || onlyTable == t.id {
-            tables.append((t.id, .object([
-                ("title", .string(t.title)),
-                ("columns", .array(t.columns.map { .string($0.key) })),
-                ("rows", .array(t.rows.map { row in .object(zip(t.columns, row).map { ($0.key, $1.json) }) })),
-            ])))
-        }
+        let tables = page.tables.filter { onlyTable == nil || onlyTable == $0.id }
         if let only = onlyTable, tables.isEmpty { throw FilterError(unknownTable(only, page)) }
-        fields.append(("tables", .object(tables)))
-        return JSONValue.object(fields).text
+        // {"ok":…,"tables":{"id":{"title":…,"columns":[…],"rows":[row,…]},…}}
+        var out = StreamedText()
+        out.append(String(JSONValue.object(fields).text.dropLast()) + ",\"tables\":{")
+        for (i, t) in tables.enumerated() {
+            let head: [(String, JSONValue)] = [("title", .string(t.title)), ("columns", .array(t.columns.map { .string($0.key) }))]
+            out.append((i > 0 ? "," : "") + JSONValue.string(t.id).text + ":" + String(JSONValue.object(head).text.dropLast()) + ",\"rows\":[")
+            let columns = t.columns
+            out.append(rows: t, separator: ",") { row in JSONValue.object(zip(columns, row).map { ($0.key, $1.json) }).text }
+            out.append("]}")
+        }
+        out.append("}}")
+        return out
     }
 
     /// One table of the page as CSV (`_table`, default the page's first table).
-    func csv(_ page: Page, table id: String?) throws(FilterError) -> String {
+    func csv(_ page: Page, table id: String?) throws(FilterError) -> StreamedText {
         guard let t = id.map({ id in page.tables.first { $0.id == id } }) ?? page.tables.first else {
             throw FilterError(unknownTable(id ?? "", page))
         }
-        var w = CSVWriter()
-        w.header(t.columns.map(\.key))
-        for row in t.rows {
+        var header = CSVWriter()
+        header.header(t.columns.map(\.key))
+        var out = StreamedText()
+        out.append(String(decoding: header.bytes, as: UTF8.self))
+        out.append(rows: t, separator: "") { row in
+            var w = CSVWriter()
             for cell in row {
                 switch cell.csv {
                 case .text(let s): w.text(s)
@@ -172,8 +235,9 @@ struct PageRenderer: Sendable {
                 }
             }
             w.endRow()
+            return String(decoding: w.bytes, as: UTF8.self)
         }
-        return String(decoding: w.bytes, as: UTF8.self)
+        return out
     }
 
     func unknownTable(_ id: String, _ page: Page) -> String {

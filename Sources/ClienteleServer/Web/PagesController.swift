@@ -107,22 +107,31 @@ struct PagesController: Sendable {
                 // Nothing to show: say so plainly instead of a page of zeros.
                 page.kpis = []
                 page.insights = []
-                page.sections = [Section(id: "empty", title: "No customer in this selection", blocks: [.html(
-                    "<p>There is no order in this selection (\(escapeHTML(ctx.selectionDescription))). The data runs from \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)). <a href=\"\(escapeHTML(pageRequest.link(route.path, [], filter: AnalysisFilter.none)))\">Reset the filters</a> or widen them.</p>")])]
-            }
+                page.sections = [Section(id: "empty", title: "No customer in this selection", blocks: [.paragraph(Paragraph(
+                    "There is no order in this selection (\(ctx.selectionDescription)). The data runs from \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)).",
+                    link: Link(label: "Reset the filters", href: pageRequest.link(route.path, [], filter: AnalysisFilter.none)), trailing: " or widen them."))])]            }
             let cached: CachedResponse
             switch format {
             case .html:
                 cached = CachedResponse(body: ByteBuffer(string: renderer.html(page, path: route.path, request: pageRequest, dataset: dataset, showFilters: route.filters)),
                                         contentType: "text/html; charset=utf-8")
-            case .json:
-                cached = CachedResponse(body: ByteBuffer(string: try renderer.json(page, request: pageRequest, dataset: dataset, asOf: snapshot.analysis.asOf,
-                                                                                 onlyTable: pageRequest.option("_table"))),
-                                        contentType: "application/json")
-            case .csv:
-                let name = (route.dataPath == "/index" ? "index" : String(route.dataPath.dropFirst())) + (pageRequest.option("_table").map { "-" + $0 } ?? "")
-                cached = CachedResponse(body: ByteBuffer(string: try renderer.csv(page, table: pageRequest.option("_table"))),
-                                        contentType: "text/csv; charset=utf-8", disposition: "attachment; filename=\"\(safeFileName(name)).csv\"")
+            case .json, .csv:
+                let text: StreamedText, contentType: String, disposition: String?
+                if format == .json {
+                    text = try renderer.json(page, request: pageRequest, dataset: dataset, asOf: snapshot.analysis.asOf, onlyTable: pageRequest.option("_table"))
+                    (contentType, disposition) = ("application/json", nil)
+                } else {
+                    let name = (route.dataPath == "/index" ? "index" : String(route.dataPath.dropFirst())) + (pageRequest.option("_table").map { "-" + $0 } ?? "")
+                    text = try renderer.csv(page, table: pageRequest.option("_table"))
+                    (contentType, disposition) = ("text/csv; charset=utf-8", "attachment; filename=\"\(safeFileName(name)).csv\"")
+                }
+                if text.isLarge {
+                    // Every customer of a large store: written row by row as it is sent, not kept in the cache.
+                    var r = Response(status: .ok, headers: [.contentType: contentType], body: text.body)
+                    if let disposition { r.headers[.contentDisposition] = disposition }
+                    return (r, nil, dataset.generation)
+                }
+                cached = CachedResponse(body: ByteBuffer(string: text.text), contentType: contentType, disposition: disposition)
             case .svg:
                 let id = pageRequest.option("_chart")
                 guard let chart = id.map({ id in page.charts.first { $0.id == id } }) ?? page.charts.first else {

@@ -71,20 +71,13 @@ struct UploadController: Sendable {
 
     var limitText: String { sizeText(options.maxUploadBytes) }
 
-    static func csrfField(_ csrf: String) -> String { "<input type=\"hidden\" name=\"_csrf\" value=\"\(escapeHTML(csrf))\">" }
-
     func form(csrf: String, message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let html = """
-        <form class="upload" method="post" action="/upload" enctype="multipart/form-data">
-          \(Self.csrfField(csrf))
-          <label for="file">Order-line file (.csv or .csv.gz, at most \(limitText), also once decompressed)</label>
-          <input id="file" type="file" name="file" accept=".csv,.gz,.txt,text/csv" required>
-          <button type="submit">Upload and check</button>
-        </form>
-        <p class="note">Built-in layouts are recognised from the header: Online Retail II, UCI Online Retail, CDNOW. For any other CSV you choose the columns after the upload. The file is stored in the server's data folder and is not used until you confirm; an upload that is not confirmed within an hour is deleted.</p>
-        """
+        let upload = Form(action: "/upload", multipart: true, style: "upload", csrf: csrf,
+                          fields: [.file(id: "file", label: "Order-line file (.csv or .csv.gz, at most \(limitText), also once decompressed)", name: "file", accept: ".csv,.gz,.txt,text/csv")],
+                          submit: "Upload and check")
+        let note = Block.note("Built-in layouts are recognised from the header: Online Retail II, UCI Online Retail, CDNOW. For any other CSV you choose the columns after the upload. The file is stored in the server's data folder and is not used until you confirm; an upload that is not confirmed within an hour is deleted.")
         return page("Upload your data", "Analyse your own export: upload a file of order lines (one row per order line). Clientele detects the layout, checks every line and shows what it found before anything changes.",
-                    [Section(id: "upload", title: "Choose a file", blocks: [.html(html)])], message: message, status: status)
+                    [Section(id: "upload", title: "Choose a file", blocks: [.form(upload), note])], message: message, status: status)
     }
 
     /// The upload form with a message, for a request whose session may be unknown (a new session cookie then).
@@ -243,26 +236,24 @@ struct UploadController: Sendable {
         let examples = Table(id: "examples", title: "Examples of rejected lines", columns: [
             .init(key: "reason", label: "Reason"), .init(key: "line", label: "Line", numeric: true), .init(key: "field", label: "Field"), .init(key: "value", label: "Value"),
         ], rows: rows, note: rows.isEmpty ? "No line was rejected." : "")
-        let confirm = """
-        <form method="post" action="/upload/use" class="confirm">\(Self.csrfField(csrf))<input type="hidden" name="token" value="\(escapeHTML(upload.token))"><button type="submit">Use this data set</button> <a href="/upload">Upload another file</a></form>
-        """
+        let confirm = Form(action: "/upload/use", style: "confirm", hidden: [("token", upload.token)], csrf: csrf, fields: [],
+                           submit: "Use this data set", secondary: Link(label: "Upload another file", href: "/upload"))
         var blocks: [Block] = [.table(examples)]
-        if !r.productCodes.isEmpty { blocks.append(.html(Self.exclusionForm(r, upload: upload, csrf: csrf))) }
-        blocks.append(.html(confirm))
+        if !r.productCodes.isEmpty { blocks.append(.form(Self.exclusionForm(r, upload: upload, csrf: csrf))) }
+        blocks.append(.form(confirm))
         return page("Check \(d.name)", "This is what the file holds. Nothing has changed yet: use the data set to see every page on it, or upload another file. The file waits for an hour.",
                     [Section(id: "review", title: "Data quality", blocks: blocks)], kpis: kpis, insights: insights)
     }
 
     /// Check boxes for the product codes that look like non-product lines (ticked: left out), and a reload button.
-    static func exclusionForm(_ r: DataQualityReport, upload: PendingUploads.Upload, csrf: String) -> String {
-        var html = "<form method=\"post\" action=\"/upload/exclude\" class=\"exclude\">\(csrfField(csrf))<input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(upload.token))\">"
-        html += "<fieldset><legend>Non-product lines to leave out</legend>"
-        for p in r.productCodes where p.lines > 0 {
-            let detail = "\(Words.plural(p.lines, "line")), net amount \(DisplayFormat.money(p.netUnits))" + (p.reason.isEmpty ? "" : "; \(p.reason)")
-            html += "<label class=\"check\"><input type=\"checkbox\" name=\"exclude\" value=\"\(escapeHTML(p.code))\"\(p.excluded ? " checked" : "")> <strong>\(escapeHTML(p.code))</strong>: \(escapeHTML(detail))</label>"
-        }
-        html += "<button type=\"submit\">Reload leaving out the ticked codes</button></fieldset></form>"
-        return html
+    static func exclusionForm(_ r: DataQualityReport, upload: PendingUploads.Upload, csrf: String) -> Form {
+        Form(action: "/upload/exclude", style: "exclude", hidden: [("token", upload.token)], csrf: csrf,
+             legend: "Non-product lines to leave out",
+             fields: r.productCodes.filter { $0.lines > 0 }.map { p in
+                 .checkbox(name: "exclude", value: p.code, checked: p.excluded, code: p.code,
+                           label: "\(Words.plural(p.lines, "line")), net amount \(DisplayFormat.money(p.netUnits))" + (p.reason.isEmpty ? "" : "; \(p.reason)"))
+             },
+             submit: "Reload leaving out the ticked codes")
     }
 
     /// Reloads a pending upload with the ticked product codes left out.
@@ -285,19 +276,15 @@ struct UploadController: Sendable {
             ("product", "Product code / SKU (finds postage and fee lines)", false),
         ]
         let previous = upload.mapping
-        var html = "<form method=\"post\" action=\"/upload/map\" class=\"mapping\">\(Self.csrfField(csrf))<input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(upload.token))\">"
-        for (key, label, required) in fields {
-            html += "<label>\(escapeHTML(label))\(required ? " (required)" : "") <select name=\"\(key)\"><option value=\"\">—</option>"
-            for c in columns {
-                let selected = previous?.columns[key] == c || (previous == nil && Self.guess(key, c))
-                html += "<option value=\"\(escapeHTML(c))\"\(selected ? " selected" : "")>\(escapeHTML(c))</option>"
-            }
-            html += "</select></label>"
-        }
-        html += "<label class=\"check\"><input type=\"checkbox\" name=\"day_first\" value=\"1\"\(upload.dayFirst ? " checked" : "")> Dates are day/month/year</label>"
-        html += "<button type=\"submit\">Load with these columns</button></form>"
+        let form = Form(action: "/upload/map", style: "mapping", hidden: [("token", upload.token)], csrf: csrf,
+                        fields: fields.map { key, label, required in
+                            .select(label: label, name: key, required: required, options: columns.map { c in
+                                Form.Option(value: c, label: c, selected: previous?.columns[key] == c || (previous == nil && Self.guess(key, c)))
+                            })
+                        } + [.checkbox(name: "day_first", value: "1", checked: upload.dayFirst, label: "Dates are day/month/year")],
+                        submit: "Load with these columns")
         return page("Map the columns of \(upload.original)", "The layout of this file was not recognised. Tell Clientele which column holds what: a customer id and an order date are required, and either quantity with unit price, or the line amount.",
-                    [Section(id: "mapping", title: "Columns", blocks: [.html(html)])], message: message)
+                    [Section(id: "mapping", title: "Columns", blocks: [.form(form)])], message: message)
     }
 
     static func guess(_ field: String, _ column: String) -> Bool {
