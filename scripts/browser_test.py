@@ -46,7 +46,7 @@ try:
 except ImportError:  # pragma: no cover - the wrapper installs it
     sys.exit("browser_test: Python package 'playwright' is missing (pip install playwright)")
 
-NAV_PAGES = ["/", "/overview", "/value", "/retention", "/churn", "/customers",
+NAV_PAGES = ["/", "/overview", "/value", "/retention", "/churn", "/movement", "/customers",
              "/data-quality", "/upload"]
 DOWNLOAD_SUFFIXES = (".json", ".csv", ".svg", ".png", ".gz")
 DOWNLOAD_PATHS = ("/-/health",)

@@ -61,6 +61,21 @@ public final class Snapshot: Sendable {
         public var now: Analysis, before: Analysis
     }
 
+    /// Customers moving between segments from the as-of date `start` to `end` on this filter's countries (the date
+    /// range, segment and tier filters do not apply: the dates are the movement's own, and the segments are what it
+    /// shows); nil when no customer has an order before `end`.
+    public func movement(start: Int, end: Int) -> SegmentMovement? {
+        func asOf(_ day: Int) -> FilteredAnalysis? {
+            // The data set's own as-of date needs no date filter (the cached whole-data analysis when no country is set).
+            providers.analysis(AnalysisFilter(to: day >= dataset.asOf ? nil : day - 1, countries: filter.countries))
+        }
+        guard start < end, let later = asOf(end), later.analysis.table.count > 0 else { return nil }
+        let earlier = asOf(start)
+        let empty = Analysis(lines: OrderLines(), asOf: start)
+        return SegmentMovement(start: start, end: end, startAnalysis: earlier?.analysis ?? empty,
+                               endAnalysis: later.analysis, endLines: later.lines)
+    }
+
     public var recentTrend: RecentTrend? {
         if let hit = memo.withLock({ $0.trend }) { return hit }
         var value: RecentTrend?

@@ -110,7 +110,22 @@ enum ChurnPage {
             ]),
         ]
         page.sections += predictiveSections
+        if let movement = movementSection(ctx) { page.sections.insert(movement, at: 2) }
         return page
+    }
+
+    /// The last 90 days' segment movement in words, with a link to the Movement page (nil when the data does not
+    /// reach 90 days back from the as-of date).
+    static func movementSection(_ ctx: PageContext) -> Section? {
+        let end = ctx.filter.asOf(default: ctx.dataset.asOf)
+        let start = end - MovementPage.defaultDays
+        guard start > ctx.dataset.span.lowerBound, let m = ctx.snapshot.movement(start: start, end: end) else { return nil }
+        let sentences = MovementPage.sentences(m, m.flows, period: "\(DisplayFormat.date(start)) and \(DisplayFormat.date(end))")
+        guard !sentences.isEmpty else { return nil }
+        return Section(id: "movement", title: "Movement over the last \(MovementPage.defaultDays) days", blocks: [
+            .bullets(sentences, after: Paragraph("Segments as of \(DisplayFormat.date(start)) against \(DisplayFormat.date(end)).", note: true,
+                                                 link: Link(label: "Every flow and its customers →", href: ctx.request.link("/movement")))),
+        ])
     }
 
     /// " (12.3% of revenue)", or nothing when total revenue is not positive (a share of it would mean nothing).

@@ -168,6 +168,7 @@ struct Form: Sendable {
         case select(label: String, name: String, required: Bool, options: [Option])
         /// A check box; `code` is shown in bold before the label.
         case checkbox(name: String, value: String, checked: Bool, code: String = "", label: String)
+        case date(id: String, label: String, name: String, value: String)
         /// A search box whose label is for screen readers only.
         case search(id: String, label: String, name: String, value: String, placeholder: String)
     }
@@ -232,6 +233,8 @@ struct Pagination: Sendable {
 enum Cell: Sendable {
     case text(String)
     case link(String, href: String)
+    /// A count that links to its rows (a cell of a transition matrix).
+    case count(Int, href: String)
     case int(Int)
     case money(Int64)
     /// A fraction 0-1, shown as a percentage.
@@ -248,7 +251,7 @@ enum Cell: Sendable {
     var display: String {
         switch self {
         case .text(let s), .link(let s, _), .figure(let s): return s
-        case .int(let v): return DisplayFormat.integer(v)
+        case .int(let v), .count(let v, _): return DisplayFormat.integer(v)
         case .money(let v): return DisplayFormat.money(v)
         case .fraction(let v): return DisplayFormat.percent(v)
         case .pct(let v): return v.map { DisplayFormat.percent($0 / 100) } ?? "—"
@@ -263,7 +266,7 @@ enum Cell: Sendable {
     var csv: CSVCell {
         switch self {
         case .text(let s), .link(let s, _), .figure(let s): return .text(s)
-        case .int(let v): return .number(String(v))
+        case .int(let v), .count(let v, _): return .number(String(v))
         case .money(let v): return .number(Money.format(v))
         case .fraction(let v), .pct(let v): return v.map { .number(formatShortest($0)) } ?? .number("")
         case .decimal(let v, _): return v.map { .number(formatShortest($0)) } ?? .number("")
@@ -276,7 +279,7 @@ enum Cell: Sendable {
     var json: JSONValue {
         switch self {
         case .text(let s), .link(let s, _), .figure(let s): return .string(s)
-        case .int(let v): return .number(String(v))
+        case .int(let v), .count(let v, _): return .number(String(v))
         case .money(let v): return .number(Money.format(v))
         case .fraction(let v), .pct(let v), .decimal(let v, _): return v.map { .number(formatShortest($0)) } ?? .null
         case .date(let d): return .string(CivilDate.format(d))

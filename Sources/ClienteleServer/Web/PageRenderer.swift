@@ -5,7 +5,7 @@ import Mustache
 /// The pages in the navigation, in order.
 let navigation: [(path: String, label: String)] = [
     ("/", "Home"), ("/overview", "Overview"), ("/value", "Value"), ("/retention", "Retention"),
-    ("/churn", "Churn"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data"), ("/upload", "Upload"),
+    ("/churn", "Churn"), ("/movement", "Movement"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data"), ("/upload", "Upload"),
 ]
 
 /// Renders pages as HTML (Mustache layout), JSON and CSV.
@@ -141,6 +141,7 @@ struct PageRenderer: Sendable {
                     ["cells": row.map { cell -> [String: Any] in
                         var href: Any = false
                         if case .link(_, let h) = cell { href = h }
+                        if case .count(_, let h) = cell { href = h }
                         // Sentences (reasons, statuses) wrap instead of running off the table.
                         return ["text": cell.display, "numeric": cell.isNumeric, "href": href,
                                 "wrap": !cell.isNumeric && cell.display.count > 48]
@@ -169,7 +170,7 @@ struct PageRenderer: Sendable {
             "hiddenFields": f.hidden.map { ["name": $0.name, "value": $0.value] },
             "secondary": f.secondary.map { ["label": $0.label, "href": $0.href] } ?? false,
             "fields": f.fields.map { field -> [String: Any] in
-                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false]
+                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false, "date": false]
                 switch field {
                 case .file(let id, let label, let name, let accept):
                     d["file"] = ["id": id, "label": label, "name": name, "accept": accept]
@@ -178,6 +179,8 @@ struct PageRenderer: Sendable {
                                    "options": options.map { ["value": $0.value, "label": $0.label, "selected": $0.selected] as [String: Any] }] as [String: Any]
                 case .checkbox(let name, let value, let checked, let code, let label):
                     d["checkbox"] = ["name": name, "value": value, "checked": checked, "code": code.isEmpty ? false : code, "label": label] as [String: Any]
+                case .date(let id, let label, let name, let value):
+                    d["date"] = ["id": id, "label": label, "name": name, "value": value]
                 case .search(let id, let label, let name, let value, let placeholder):
                     d["search"] = ["id": id, "label": label, "name": name, "value": value, "placeholder": placeholder]
                 }

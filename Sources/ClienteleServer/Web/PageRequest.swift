@@ -9,7 +9,7 @@ struct PageRequest: Sendable {
 
     /// The page options a URL may carry (each page reads the ones it knows). Any other name starting with `_` is
     /// refused, so that a URL cannot carry arbitrary text into a page or the response cache.
-    static let knownOptions: Set<String> = ["_chart", "_desc", "_metric", "_page", "_paper", "_period", "_q", "_sort", "_table"]
+    static let knownOptions: Set<String> = ["_chart", "_desc", "_end", "_from", "_metric", "_page", "_paper", "_period", "_q", "_sort", "_start", "_table", "_to"]
 
     init(query: String?) throws(FilterError) {
         items = PageRequest.parse(query ?? "")

@@ -29,6 +29,7 @@ struct PagesController: Sendable {
             Route(path: "/value", dataPath: "/value", filters: true) { ctx, _ in ValuePage.build(ctx) },
             Route(path: "/retention", dataPath: "/retention", filters: true) { ctx, _ throws(FilterError) in try RetentionPage.build(ctx) },
             Route(path: "/churn", dataPath: "/churn", filters: true) { ctx, _ in ChurnPage.build(ctx) },
+            Route(path: "/movement", dataPath: "/movement", filters: true) { ctx, _ throws(FilterError) in try MovementPage.build(ctx) },
             Route(path: "/explain", dataPath: "/explain", filters: true) { ctx, _ throws(FilterError) in try ExplainPage.build(ctx) },
             Route(path: "/recommendations", dataPath: "/recommendations", filters: true) { ctx, _ in RecommendationsPage.build(ctx) },
             Route(path: "/report", dataPath: "/report", filters: true, comparesPeriods: true) { ctx, _ in ReportPage.build(ctx) },

@@ -1,0 +1,100 @@
+import ClienteleCore
+@testable import ClienteleServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Segment movement on a hand-computed store of six customers, between the as-of dates 2021-04-01 and 2021-07-01.
+///
+/// On 2021-04-01 (five customers, score = 1 + L): recency A 27, B 7, C 31, D 71, F 2 days → R 3, 4, 2, 1, 5; orders
+/// A 3, B 3, C 2, D 1, F 1 → F 4, 4, 3, 1, 1. Segments: A Loyal Customers (3,4), B Loyal Customers (4,4), C At Risk
+/// (2,3), D Hibernating (1,1), F New Customers (5,1).
+/// On 2021-07-01 (six customers, score = 1 + ⌊5L/6⌋): recency A 1, B 98, C 122, D 162, E 47, F 30 → R 5, 2, 1, 1, 3, 4;
+/// orders A 4, B 3, C 2, D 1, E 1, F 2 → F 5, 4, 2, 1, 1, 2. Segments: A Champions, B At Risk, C Hibernating,
+/// D Hibernating, E About To Sleep, F Potential Loyalists. E is new (first order 2021-05-15).
+/// Revenue of the 365 days before 2021-07-01: A 40 (its return of 2020-06-30 is older), B 60 − 5 = 55, C 60, D 40,
+/// E 50, F 10.
+@Suite struct SegmentMovementTests {
+    static let text = """
+    Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+    C90,A,x,-1,2020-06-30 10:00:00,5,A,France
+    1,A,x,1,2021-01-05 10:00:00,10,A,France
+    2,A,x,1,2021-02-05 10:00:00,10,A,France
+    3,A,x,1,2021-03-05 10:00:00,10,A,France
+    4,A,x,1,2021-06-30 10:00:00,10,A,France
+    5,A,x,1,2021-01-10 10:00:00,20,B,Spain
+    6,A,x,1,2021-02-10 10:00:00,20,B,Spain
+    7,A,x,1,2021-03-25 10:00:00,20,B,Spain
+    C8,A,x,-1,2021-06-10 10:00:00,5,B,Spain
+    9,A,x,1,2021-01-15 10:00:00,30,C,France
+    10,A,x,1,2021-03-01 10:00:00,30,C,France
+    11,A,x,1,2021-01-20 10:00:00,40,D,France
+    12,A,x,1,2021-05-15 10:00:00,50,E,Spain
+    13,A,x,1,2021-03-30 10:00:00,5,F,France
+    14,A,x,1,2021-06-01 10:00:00,5,F,France
+    """
+
+    static func store() throws -> DataStore {
+        DataStore(dataset: Dataset(name: "movement.csv", source: "test", loaded: try OrderLineLoader.load(text: text, name: "movement.csv")))
+    }
+
+    static let start = CivilDate.dayNumber(year: 2021, month: 4, day: 1)
+    static let end = CivilDate.dayNumber(year: 2021, month: 7, day: 1)
+
+    @Test func transitionsCountsRevenueAndLists() throws {
+        let workspace = Workspace(dataset: try Self.store().dataset)
+        let m = try #require(try workspace.snapshot(.none).movement(start: Self.start, end: Self.end))
+        var byID: [String: (Segment?, Segment, Int64)] = [:]
+        for r in 0..<m.table.count { byID[m.table.id(r)] = (m.from[r], m.to[r], m.lastYearRevenue[r]) }
+        #expect(byID["A"]! == (.loyal, .champions, 400_000))
+        #expect(byID["B"]! == (.loyal, .atRisk, 550_000))
+        #expect(byID["C"]! == (.atRisk, .hibernating, 600_000))
+        #expect(byID["D"]! == (.hibernating, .hibernating, 400_000))
+        #expect(byID["E"]! == (nil, .aboutToSleep, 500_000))
+        #expect(byID["F"]! == (.newCustomers, .potentialLoyalists, 100_000))
+        #expect(m.startCustomers == 5 && m.stayed == 1 && m.table.count == 6)
+        // Cells in matrix order: rows as Segment.allCases then new, columns likewise.
+        #expect(m.flows.map { "\($0.from?.rawValue ?? "new")>\($0.to.rawValue):\($0.customers):\($0.revenue)" } == [
+            "Loyal Customers>Champions:1:400000", "Loyal Customers>At Risk:1:550000", "New Customers>Potential Loyalists:1:100000",
+            "At Risk>Hibernating:1:600000", "Hibernating>Hibernating:1:400000", "new>About To Sleep:1:500000",
+        ])
+        #expect(m.rows(from: .loyal, to: nil).map { m.table.id($0) }.sorted() == ["A", "B"])
+        #expect(m.rows(from: nil, to: .aboutToSleep).map { m.table.id($0) } == ["E"])
+
+        // The country filter applies to both dates: in Spain, B and E only (B alone on 2021-04-01).
+        let spain = try #require(try workspace.snapshot(AnalysisFilter(countries: ["Spain"])).movement(start: Self.start, end: Self.end))
+        #expect(spain.table.count == 2 && spain.startCustomers == 1)
+    }
+
+    @Test func pageJSONCSVAndBadDates() async throws {
+        let app = try await RouteTests.app(try Self.store())
+        try await app.test(.router) { client in
+            let page = try RouteTests.json(try await RouteTests.get(client, "/movement.json?_start=2021-04-01&_end=2021-07-01").body)
+            #expect((RouteTests.kpi(page, "customers_start") as? NSNumber)?.intValue == 5)
+            #expect((RouteTests.kpi(page, "stayed") as? NSNumber)?.intValue == 1)
+            #expect((RouteTests.kpi(page, "new_customers") as? NSNumber)?.intValue == 1)
+            let insights = page["insights"] as? [String] ?? []
+            #expect(insights.first == "Of the 5 customers of 2021-04-01, 20.0% were in the same segment on 2021-07-01.")
+            #expect(insights.contains("1 At Risk customer became Hibernating, worth 60.00 over the last year."))
+            let matrix = RouteTests.rows(page, "transitions")
+            let loyal = try #require(matrix.first { $0["from_segment"] as? String == "Loyal Customers" })
+            #expect((loyal["champions"] as? NSNumber)?.intValue == 1 && (loyal["at_risk"] as? NSNumber)?.intValue == 1 && (loyal["total"] as? NSNumber)?.intValue == 2)
+            let revenue = RouteTests.rows(page, "transition_revenue")
+            #expect((revenue.first { $0["from_segment"] as? String == "Loyal Customers" }?["total"] as? NSNumber)?.doubleValue == 95)
+            // The list behind one cell, as CSV.
+            let csv = try await RouteTests.get(client, "/movement.csv?_start=2021-04-01&_end=2021-07-01&_from=new&_to=About+To+Sleep&_table=customers").body
+            #expect(csv == "customer_id,country,from_segment,to_segment,recency_days,frequency,revenue_last_year\nE,Spain,New (no order yet),About To Sleep,47,1,50\n")
+            // The HTML links each count to its list.
+            let html = try await RouteTests.get(client, "/movement?_start=2021-04-01&_end=2021-07-01").body
+            #expect(html.contains("_from=Loyal%20Customers&amp;_to=Champions#list") || html.contains("_from=Loyal+Customers&amp;_to=Champions#list"))
+            // Bad dates and segments are refused with a message.
+            let bad = try await RouteTests.get(client, "/movement.json?_start=2021-07-01&_end=2021-04-01")
+            #expect(bad.status == .badRequest && bad.body.contains("must come before"))
+            let outside = try await RouteTests.get(client, "/movement.json?_end=2030-01-01")
+            #expect(outside.status == .badRequest && outside.body.contains("must be a date from"))
+            let segment = try await RouteTests.get(client, "/movement.json?_to=Kings")
+            #expect(segment.status == .badRequest && segment.body.contains("must be a segment"))
+        }
+    }
+}
