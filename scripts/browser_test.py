@@ -593,7 +593,7 @@ def test_upload(browser, base: str, report: Report, out: str | None, links: set[
             body_text = v.page.locator("body").inner_text()
             seen_id |= HOSTILE_ID in body_text
             # country names appear in tables and in the filter's <option>s
-            opts = v.page.locator("select[name=country] option").all_inner_texts()
+            opts = v.page.locator("input[name=country]").evaluate_all("els => els.map(e => e.value)")
             seen_country |= HOSTILE_COUNTRY in body_text or HOSTILE_COUNTRY in opts
             injected = v.page.evaluate(
                 "() => ({img: document.querySelectorAll('img[src=\"x\"]').length,"
@@ -721,8 +721,10 @@ def main() -> int:
                         continue
                     form = v.page.locator("form.filters")
                     is_profile = path.startswith("/customer?")
-                    if not is_profile and form.locator("select[name=tier] option[value=Gold]").count():
-                        form.locator("select[name=tier]").select_option("Gold")
+                    if not is_profile and form.locator("input[name=tier][value=Gold]").count():
+                        form.locator("details.multi:has(input[name=tier]) > summary").click()
+                        form.locator("input[name=tier][value=Gold]").check()
+                        form.locator("details.multi:has(input[name=tier]) > summary").click()
                     submit(v, f"Apply filters on {path}",
                            lambda: form.locator("button[type=submit]").click(), True, links)
                 def control(selector: str, what: str, text: str | None = None):

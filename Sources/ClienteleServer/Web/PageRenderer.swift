@@ -55,9 +55,17 @@ struct PageRenderer: Sendable {
             context["to"] = f.to.map(DisplayFormat.date) ?? ""
             context["spanStart"] = DisplayFormat.date(span.lowerBound)
             context["spanEnd"] = DisplayFormat.date(span.upperBound)
-            context["countries"] = dataset.countries.map { ["name": $0, "selected": f.countries.contains($0)] }
-            context["segments"] = Segment.allCases.map { ["name": $0.rawValue, "selected": f.segments.contains($0)] }
-            context["tiers"] = ValueTier.allCases.map { ["name": $0.rawValue, "selected": f.tiers.contains($0)] }
+            // Several countries, segments and tiers at once: check boxes in a drop-down each.
+            func choice(_ label: String, _ field: String, _ all: [String], _ selected: [String], none: String) -> [String: Any] {
+                let summary = selected.isEmpty ? none : selected.count <= 2 ? selected.joined(separator: ", ") : "\(selected.count) selected"
+                return ["label": label, "field": field, "summary": summary,
+                        "options": all.map { ["name": $0, "field": field, "selected": selected.contains($0)] as [String: Any] }]
+            }
+            context["choices"] = [
+                choice("Country", "country", dataset.countries, f.countries, none: "All countries"),
+                choice("Segment", "segment", Segment.allCases.map(\.rawValue), f.segments.map(\.rawValue), none: "All segments"),
+                choice("Tier", "tier", ValueTier.allCases.map(\.rawValue), f.tiers.map(\.rawValue), none: "All tiers"),
+            ]
             context["hidden"] = optionItems.map { ["name": $0.name, "value": $0.value] }
                 + (path == "/customer" ? request.items.filter { $0.name == "id" }.map { ["name": $0.name, "value": $0.value] } : [])
             context["filtered"] = !f.isEmpty

@@ -139,7 +139,7 @@ struct PagesController: Sendable {
                     throw FilterError("Unknown chart '\(id ?? "")'. Charts on this page: \(page.charts.map(\.id).joined(separator: ", ")).")
                 }
                 cached = CachedResponse(body: ByteBuffer(string: chart.svg), contentType: "image/svg+xml",
-                                        disposition: "inline; filename=\"\(safeFileName(chart.id)).svg\"")
+                                        disposition: "attachment; filename=\"\(safeFileName((route.dataPath == "/index" ? "index" : String(route.dataPath.dropFirst())) + "-" + chart.id)).svg\"")
             }
             return (Self.response(cached), pending ? nil : cached, dataset.generation)
         } catch {
@@ -188,7 +188,7 @@ struct PagesController: Sendable {
             switch format {
             case .html:
                 var r = Response.text(report.html(), contentType: "text/html; charset=utf-8")
-                r.headers[.contentDisposition] = "inline; filename=\"\(stem).html\""
+                r.headers[.contentDisposition] = "attachment; filename=\"\(stem).html\""
                 return r
             case .md:
                 var r = Response.text(report.markdown(), contentType: "text/markdown; charset=utf-8")
@@ -199,7 +199,7 @@ struct PagesController: Sendable {
                 guard paper == "a4" || paper == "letter" else { throw FilterError("'_paper' must be a4 or letter, not '\(paper)'.") }
                 var r = Response(status: .ok, headers: [.contentType: "application/pdf"],
                                  body: .init(byteBuffer: ByteBuffer(bytes: report.pdf(letter: paper == "letter"))))
-                r.headers[.contentDisposition] = "inline; filename=\"\(stem).pdf\""
+                r.headers[.contentDisposition] = "attachment; filename=\"\(stem)-\(paper).pdf\""
                 return r
             }
         } catch {
@@ -217,7 +217,7 @@ struct PagesController: Sendable {
             if let refusal = cohorts.refusal { throw FilterError(refusal.prefix(1).uppercased() + refusal.dropFirst() + ".") }
             let heatmap = CohortHeatmap.retention(cohorts)
             var r = Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: heatmap.png())))
-            r.headers[.contentDisposition] = "inline; filename=\"cohort-retention-\(period.rawValue).png\""
+            r.headers[.contentDisposition] = "attachment; filename=\"cohort-retention-\(period.rawValue)ly.png\""
             return r
         } catch {
             return .text(error.message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
