@@ -76,7 +76,7 @@ import Testing
 
     @Test func recoversSimulatedParameters() throws {
         let truth = ModifiedBetaGeoModel(r: 0.5, alpha: 6, a: 0.9, b: 1.6)
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let ages = (0..<30_000).map { _ in 26 + 78 * rng.uniform() }
         let sim = ModelSimulation.modifiedBetaGeo(truth, ages: ages, seed: 11, resolution: 1.0 / 7)
         let fit = ModifiedBetaGeoModel.fit(try PurchaseData(x: sim.x, tx: sim.tx, T: sim.T))
@@ -296,7 +296,7 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
 
 @Suite struct ChurnSelectionTests {
     static func firstDays(_ n: Int, seed: UInt64) -> [Int] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<n).map { _ in Int(365 * rng.uniform()) }
     }
 

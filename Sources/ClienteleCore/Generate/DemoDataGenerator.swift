@@ -507,7 +507,7 @@ public struct DemoDataGenerator: Sendable {
     func writeSpecial(_ e: Event, index ei: Int, plan: Plan, productBytes pb: UnsafePointer<UInt8>,
                       cursor cur: inout UnsafeMutablePointer<UInt8>) {
         let special = Special(rawValue: e.ref)!
-        var r = SplitMix64(state: Self.invoiceSeed(seed, ei))
+        var r = SplitMix64(seed: Self.invoiceSeed(seed, ei))
         let quantity: Int
         let cents: Int
         var prefix: UInt8? = nil
@@ -684,7 +684,7 @@ public struct DemoDataGenerator: Sendable {
             base = 100_000; space = 900_000
             while n > space { base *= 10; space *= 10 }
         }
-        var mixer = SplitMix64(state: seed ^ 0xC0FF_EE00_1234_5678)
+        var mixer = SplitMix64(seed: seed ^ 0xC0FF_EE00_1234_5678)
         var a = Int(Double(space) * (0.3 + 0.4 * Double(mixer.next() >> 11) * 0x1p-53)) | 1
         func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
         while gcd(a, space) != 1 { a += 2 }
@@ -693,5 +693,3 @@ public struct DemoDataGenerator: Sendable {
         return { i in UInt32(b + (m * i + c) % s) }
     }
 }
-
-// MARK: - Random numbers
