@@ -102,13 +102,16 @@ import Testing
         ([0.4, 30.0, 0.9, 4.0, 7, 25.0, 26.0, 8.0], 0.96790507464356284, 0.44423538283033492),
     ]
 
-    @Test func paretoMatchesNumericalIntegration() {
-        for (p, alive, none) in Self.pareto {
+    /// Expects Pareto/NBD P(alive) and P(no purchase in H) at each point within 1e-9 of the reference values.
+    static func expectParetoMatches(_ points: [([Double], Double, Double)], sourceLocation: SourceLocation = #_sourceLocation) {
+        for (p, alive, none) in points {
             let m = ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
-            #expect(abs(m.probabilityAlive(x: p[4], tx: p[5], T: p[6]) - alive) < 1e-9, "\(p)")
-            #expect(abs(m.probabilityNoPurchase(in: p[7], x: p[4], tx: p[5], T: p[6]) - none) < 1e-9, "\(p)")
+            #expect(abs(m.probabilityAlive(x: p[4], tx: p[5], T: p[6]) - alive) < 1e-9, "\(p)", sourceLocation: sourceLocation)
+            #expect(abs(m.probabilityNoPurchase(in: p[7], x: p[4], tx: p[5], T: p[6]) - none) < 1e-9, "\(p)", sourceLocation: sourceLocation)
         }
     }
+
+    @Test func paretoMatchesNumericalIntegration() { Self.expectParetoMatches(Self.pareto) }
 
     /// 24 random points (r, α, s, β, x, t_x, T, H), a quarter with s = 1 (c - a - b an integer in ₂F₁): the closed
     /// form evaluated by mpmath at 40 digits (its own ₂F₁), the form being checked against the integration above.
@@ -140,13 +143,7 @@ import Testing
 
     ]
 
-    @Test func paretoSweepMatchesMpmath() {
-        for (p, alive, none) in Self.paretoSweep {
-            let m = ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
-            #expect(abs(m.probabilityAlive(x: p[4], tx: p[5], T: p[6]) - alive) < 1e-9, "\(p)")
-            #expect(abs(m.probabilityNoPurchase(in: p[7], x: p[4], tx: p[5], T: p[6]) - none) < 1e-9, "\(p)")
-        }
-    }
+    @Test func paretoSweepMatchesMpmath() { Self.expectParetoMatches(Self.paretoSweep) }
 
     @Test func propertiesInHorizon() {
         let models: [any NoPurchaseProbabilityModel] = [
