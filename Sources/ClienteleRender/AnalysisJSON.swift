@@ -1,13 +1,51 @@
 import ClienteleCore
-import Foundation
 
 /// The whole analysis as JSON (`clientele analyze --format json`), and the data-quality report.
 public enum AnalysisJSON {
+    /// The data-quality report (`data_quality.json`): its fields under snake-case names, keys sorted, indented.
     public static func dataQuality(_ report: DataQualityReport) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(report)) ?? Data("{}".utf8)) + [10]
+        var w = JSONWriter(pretty: true)
+        w.value(nil, dataQualityValue(report))
+        return w.bytes + [10]
+    }
+
+    static func dataQualityValue(_ r: DataQualityReport) -> JSONValue {
+        func object(_ fields: [(String, JSONValue)]) -> JSONValue { .object(fields.sorted { $0.0 < $1.0 }) }
+        func int64(_ v: Int64) -> JSONValue { .number(String(v)) }
+        var fields: [(String, JSONValue)] = [
+            ("files", .array(r.files.map { .string($0) })),
+            ("layout", .string(r.layout)),
+            ("delimiter", .string(r.delimiter)),
+            ("lines_read", .int(r.linesRead)),
+            ("blank_lines", .int(r.blankLines)),
+            ("valid_lines", .int(r.validLines)),
+            ("cancelled_lines", .int(r.cancelledLines)),
+            ("guest_lines", .int(r.guestLines)),
+            ("invalid_lines", .int(r.invalidLines)),
+            ("invalid_by_reason", object(r.invalidByReason.map { ($0.key, .int($0.value)) })),
+            ("examples", object(r.examples.map { reason, list in
+                (reason, .array(list.map { e in
+                    object([("file", .string(e.file)), ("line", .int(e.line)), ("field", .string(e.field)), ("value", .string(e.value))])
+                }))
+            })),
+            ("skipped_cancelled_orders", .int(r.skippedCancelledOrders)),
+            ("lines_after_as_of", .int(r.linesAfterAsOf)),
+            ("excluded_customers", .int(r.excludedCustomers)),
+            ("excluded_customer_revenue", .string(r.excludedCustomerRevenue)),
+            ("excluded_customers_reason", .string(r.excludedCustomersReason)),
+            ("product_codes", .array(r.productCodes.map { p in
+                object([("code", .string(p.code)), ("lines", .int(p.lines)), ("return_lines", .int(p.returnLines)),
+                        ("guest_lines", .int(p.guestLines)), ("net_units", int64(p.netUnits)),
+                        ("customer_net_units", int64(p.customerNetUnits)), ("average_line_units", int64(p.averageLineUnits)),
+                        ("reason", .string(p.reason)), ("excluded", .bool(p.excluded))])
+            })),
+            ("non_product_code_count", .int(r.nonProductCodeCount)),
+            ("excluded_product_lines", .int(r.excludedProductLines)),
+            ("net_units", int64(r.netUnits)),
+            ("average_line_units", int64(r.averageLineUnits)),
+        ]
+        if let column = r.productColumn { fields.append(("product_column", .string(column))) }
+        return object(fields)
     }
 
     public static func render(_ a: Analysis, report: DataQualityReport, includeCustomers: Bool = true) -> [UInt8] {
@@ -31,12 +69,9 @@ public enum AnalysisJSON {
         w.ratio("top_1_share", c.top1); w.ratio("top_5_share", c.top5)
         w.ratio("top_10_share", c.top10); w.ratio("top_20_share", c.top20)
         w.ratio("gini", c.gini)
-        w.beginArray("lorenz")
-        for v in c.lorenz { w.ratio(nil, v) }
-        w.endArray()
+        w.array("lorenz", c.lorenz) { $0.ratio(nil, $1) }
         w.endObject()
-        w.beginArray("segments")
-        for s in a.segments {
+        w.array("segments", a.segments) { w, s in
             w.beginObject()
             w.string("segment", s.segment.rawValue)
             w.int("customers", s.customers)
@@ -48,9 +83,7 @@ public enum AnalysisJSON {
             w.money("median_monetary", s.medianMonetary)
             w.endObject()
         }
-        w.endArray()
-        w.beginArray("tiers")
-        for t in a.tiers {
+        w.array("tiers", a.tiers) { w, t in
             w.beginObject()
             w.string("tier", t.tier.rawValue)
             w.int("customers", t.customers)
@@ -60,30 +93,22 @@ public enum AnalysisJSON {
             w.money("min_monetary", t.minMonetary)
             w.endObject()
         }
-        w.endArray()
         w.beginObject("cohorts")
         for period in CohortPeriod.allCases {
             let m = a.cohorts(period)
             w.beginObject(period.rawValue)
             if let refusal = m.refusal { w.string("refused", refusal) }
-            w.beginArray("cohorts"); for l in m.labels { w.string(nil, l) }; w.endArray()
-            w.beginArray("counts")
-            for row in m.counts { w.beginArray(); for v in row { w.int(nil, v) }; w.endArray() }
-            w.endArray()
-            w.beginArray("rates")
-            for row in 0..<m.counts.count { w.beginArray(); for k in m.counts[row].indices { w.ratio(nil, m.rate(row, k)) }; w.endArray() }
-            w.endArray()
-            w.beginArray("revenue")
-            for row in m.revenue { w.beginArray(); for v in row { w.money(nil, v) }; w.endArray() }
-            w.endArray()
+            w.array("cohorts", m.labels) { $0.string(nil, $1) }
+            w.array("counts", m.counts) { w, row in w.array(nil, row) { $0.int(nil, $1) } }
+            w.array("rates", m.counts.indices) { w, row in w.array(nil, m.counts[row].indices) { $0.ratio(nil, m.rate(row, $1)) } }
+            w.array("revenue", m.revenue) { w, row in w.array(nil, row) { $0.money(nil, $1) } }
             w.endObject()
         }
         w.endObject()
         w.raw("data_quality", dataQuality(report).dropLast())
         if includeCustomers {
             let t = a.table
-            w.beginArray("customers")
-            for i in a.rowsByCustomerID() {
+            w.array("customers", a.rowsByCustomerID()) { w, i in
                 w.beginObject()
                 w.string("customer_id", t.id(i))
                 w.string("country", t.countryName(i))
@@ -99,7 +124,6 @@ public enum AnalysisJSON {
                 w.string("value_tier", a.tier[i].rawValue)
                 w.endObject()
             }
-            w.endArray()
         }
         w.endObject()
         return w.bytes + [10]

@@ -309,7 +309,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
     /// words (no optimiser text).
     @Test func predictFlagsAnUnidentifiedFit() async throws {
         let start = CivilDate.dayNumber(year: 2022, month: 1, day: 1)
-        var rng = SeededGenerator(seed: 41)
+        var rng = SplitMix64(seed: 41)
         let firstDays = (0..<1500).map { _ in start + Int(365 * rng.uniform()) }
         let histories = ModelSimulation.paretoHistories(r: 2, alphaDays: 60, s: 1, betaDays: 1e9, firstDays: firstDays, endDay: start + 729, seed: 43)
         let file = dir.appendingPathComponent("no-dropout.csv").path

@@ -79,7 +79,7 @@ import Testing
 
     @Test func simulatedBases() throws {
         let start = CivilDate.dayNumber(year: 2022, month: 1, day: 1)
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let first = (0..<1500).map { _ in start + Int(600 * rng.uniform()) }
         let churny = ModelSimulation.betaGeoHistories(r: 1.2, alphaDays: 30, a: 2, b: 2.5, modified: true, firstDays: first, endDay: start + 729, seed: 5)
         Self.check("high churn", try OrderLineLoader.load(text: ModelSimulation.retailCSV(churny)).lines)

@@ -13,7 +13,7 @@ import Testing
             rows.append((customer: c, invoice: "I\(inv)", day: start + day, revenueUnits: units, country: "X", cancelled: false))
         }
         // Filler customers from a BG/NBD process (rate ~ Gamma(0.8, 40 days), dropout ~ Beta(0.8, 2.5)), seeded.
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for i in 0..<600 {
             let first = Int(rng.uniform() * 600)
             let lambda = rng.gamma(shape: 0.8, rate: 40), p = rng.beta(0.8, 2.5)

@@ -5,7 +5,7 @@ import Testing
 /// The one prediction path (``ChurnModel``) on data whose truth is known.
 @Suite struct ChurnOutlookTests {
     static func firstDays(_ n: Int, from: Int, span: Int, seed: UInt64) -> [Int] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<n).map { _ in from + Int(Double(span) * rng.uniform()) }
     }
 
@@ -149,7 +149,7 @@ import Testing
         }
         let delta = ChurnModel.deltaSD(theta: theta, covariance: cov, logD)
         let l = try #require(LinearAlgebra.cholesky(cov))
-        var rng = SeededGenerator(seed: 5)
+        var rng = SplitMix64(seed: 5)
         var draws: [Double] = []
         for _ in 0..<2000 {
             let z = theta.indices.map { _ in rng.normal() }

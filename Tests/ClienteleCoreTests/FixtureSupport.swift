@@ -1,5 +1,20 @@
 import Foundation
+import Testing
 @testable import ClienteleCore
+
+/// Prints a fit of the CDNOW data and expects it converged, every estimate within `tolerance` of its published value
+/// and, when given, the log-likelihood within 0.05 of the published one.
+func expectPublished<Model>(_ name: String, _ fit: ModelFit<Model>, _ estimates: [(name: String, value: Double, published: Double)],
+                            within tolerance: Double, logLikelihood: Double? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    print(name, estimates.map(\.value), fit.logLikelihood, fit.iterations, fit.diagnostics.method, fit.standardErrors as Any, fit.failureReason as Any)
+    #expect(fit.converged, sourceLocation: sourceLocation)
+    for e in estimates {
+        #expect(abs(e.value - e.published) < tolerance, "\(e.name) = \(e.value), published \(e.published)", sourceLocation: sourceLocation)
+    }
+    if let logLikelihood {
+        #expect(abs(fit.logLikelihood - logLikelihood) < 0.05, sourceLocation: sourceLocation)
+    }
+}
 
 enum Fixture {
     static func path(_ name: String) -> String {

@@ -40,7 +40,7 @@ struct ModelBenchmark {
 
         let truth = BetaGeoModel(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
         for n in [23_570, 50_000, 1_000_000] {
-            var rng = SeededGenerator(seed: UInt64(n))
+            var rng = SplitMix64(seed: UInt64(n))
             // First purchase on one of the first 84 days; calibration ends on day 273 (39 weeks).
             let ages = (0..<n).map { _ in Double(273 - Int(rng.uniform() * 84)) / 7 }
             let sim = ModelSimulation.betaGeo(truth, ages: ages, seed: 99, resolution: 1.0 / 7)

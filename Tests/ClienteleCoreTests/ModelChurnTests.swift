@@ -76,7 +76,7 @@ import Testing
 
     @Test func recoversSimulatedParameters() throws {
         let truth = ModifiedBetaGeoModel(r: 0.5, alpha: 6, a: 0.9, b: 1.6)
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let ages = (0..<30_000).map { _ in 26 + 78 * rng.uniform() }
         let sim = ModelSimulation.modifiedBetaGeo(truth, ages: ages, seed: 11, resolution: 1.0 / 7)
         let fit = ModifiedBetaGeoModel.fit(try PurchaseData(x: sim.x, tx: sim.tx, T: sim.T))
@@ -102,13 +102,16 @@ import Testing
         ([0.4, 30.0, 0.9, 4.0, 7, 25.0, 26.0, 8.0], 0.96790507464356284, 0.44423538283033492),
     ]
 
-    @Test func paretoMatchesNumericalIntegration() {
-        for (p, alive, none) in Self.pareto {
+    /// Expects Pareto/NBD P(alive) and P(no purchase in H) at each point within 1e-9 of the reference values.
+    static func expectParetoMatches(_ points: [([Double], Double, Double)], sourceLocation: SourceLocation = #_sourceLocation) {
+        for (p, alive, none) in points {
             let m = ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
-            #expect(abs(m.probabilityAlive(x: p[4], tx: p[5], T: p[6]) - alive) < 1e-9, "\(p)")
-            #expect(abs(m.probabilityNoPurchase(in: p[7], x: p[4], tx: p[5], T: p[6]) - none) < 1e-9, "\(p)")
+            #expect(abs(m.probabilityAlive(x: p[4], tx: p[5], T: p[6]) - alive) < 1e-9, "\(p)", sourceLocation: sourceLocation)
+            #expect(abs(m.probabilityNoPurchase(in: p[7], x: p[4], tx: p[5], T: p[6]) - none) < 1e-9, "\(p)", sourceLocation: sourceLocation)
         }
     }
+
+    @Test func paretoMatchesNumericalIntegration() { Self.expectParetoMatches(Self.pareto) }
 
     /// 24 random points (r, α, s, β, x, t_x, T, H), a quarter with s = 1 (c - a - b an integer in ₂F₁): the closed
     /// form evaluated by mpmath at 40 digits (its own ₂F₁), the form being checked against the integration above.
@@ -140,13 +143,7 @@ import Testing
 
     ]
 
-    @Test func paretoSweepMatchesMpmath() {
-        for (p, alive, none) in Self.paretoSweep {
-            let m = ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
-            #expect(abs(m.probabilityAlive(x: p[4], tx: p[5], T: p[6]) - alive) < 1e-9, "\(p)")
-            #expect(abs(m.probabilityNoPurchase(in: p[7], x: p[4], tx: p[5], T: p[6]) - none) < 1e-9, "\(p)")
-        }
-    }
+    @Test func paretoSweepMatchesMpmath() { Self.expectParetoMatches(Self.paretoSweep) }
 
     @Test func propertiesInHorizon() {
         let models: [any NoPurchaseProbabilityModel] = [
@@ -296,7 +293,7 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
 
 @Suite struct ChurnSelectionTests {
     static func firstDays(_ n: Int, seed: UInt64) -> [Int] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<n).map { _ in Int(365 * rng.uniform()) }
     }
 

@@ -84,26 +84,16 @@ func sameDecimal(_ a: String, _ b: String) -> Bool { Double(a)! == Double(b)! }
 @Suite struct BetaGeoModelTests {
     @Test func cdnowFitMatchesPublishedEstimates() {
         let fit = BetaGeoModel.fit(CDNOW.data)
-        print("BG/NBD", fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood, fit.iterations, fit.diagnostics.method, fit.standardErrors as Any, fit.failureReason as Any)
-        #expect(fit.converged)
-        #expect(abs(fit.r - 0.243) < 0.0005)
-        #expect(abs(fit.alpha - 4.414) < 0.0005)
-        #expect(abs(fit.a - 0.793) < 0.0005)
-        #expect(abs(fit.b - 2.426) < 0.0005)
-        #expect(abs(fit.logLikelihood - -9582.4) < 0.05)
+        expectPublished("BG/NBD", fit, [("r", fit.r, 0.243), ("alpha", fit.alpha, 4.414), ("a", fit.a, 0.793), ("b", fit.b, 2.426)],
+                        within: 0.0005, logLikelihood: -9582.4)
     }
 }
 
 @Suite struct ParetoNBDModelTests {
     @Test func cdnowFitMatchesPublishedEstimates() {
         let fit = ParetoNBDModel.fit(CDNOW.data)
-        print("Pareto/NBD", fit.r, fit.alpha, fit.s, fit.beta, fit.logLikelihood, fit.iterations, fit.diagnostics.method, fit.standardErrors as Any, fit.failureReason as Any)
-        #expect(fit.converged)
-        #expect(abs(fit.r - 0.553) < 0.0005)
-        #expect(abs(fit.alpha - 10.578) < 0.0005)
-        #expect(abs(fit.s - 0.606) < 0.0005)
-        #expect(abs(fit.beta - 11.669) < 0.0005)
-        #expect(abs(fit.logLikelihood - -9595.0) < 0.05)
+        expectPublished("Pareto/NBD", fit, [("r", fit.r, 0.553), ("alpha", fit.alpha, 10.578), ("s", fit.s, 0.606), ("beta", fit.beta, 11.669)],
+                        within: 0.0005, logLikelihood: -9595.0)
     }
 }
 
@@ -112,10 +102,6 @@ func sameDecimal(_ a: String, _ b: String) -> Bool { Double(a)! == Double(b)! }
         let data = CDNOW.summary.spendData()
         #expect(data.count == 946)
         let fit = GammaGammaModel.fit(data)
-        print("Gamma-Gamma", fit.p, fit.q, fit.gamma, fit.logLikelihood, fit.diagnostics.iterations, fit.standardErrors as Any, fit.failureReason as Any)
-        #expect(fit.converged)
-        #expect(abs(fit.p - 6.25) < 0.005)
-        #expect(abs(fit.q - 3.74) < 0.005)
-        #expect(abs(fit.gamma - 15.44) < 0.005)
+        expectPublished("Gamma-Gamma", fit, [("p", fit.p, 6.25), ("q", fit.q, 3.74), ("gamma", fit.gamma, 15.44)], within: 0.005)
     }
 }

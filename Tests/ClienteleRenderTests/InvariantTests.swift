@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func shufflingTheLinesChangesNothing() throws {
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var shuffled = data
         shuffled.shuffle(using: &rng)
         let header = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -108,17 +108,5 @@ import Testing
         fields.append(current)
         chars.removeAll()
         return fields.map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

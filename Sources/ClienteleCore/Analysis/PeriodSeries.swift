@@ -23,17 +23,8 @@ public struct PeriodSeries: Sendable {
     public init(analysis: Analysis, period: CohortPeriod) {
         self.period = period
         let matrix = analysis.cohorts(period)
-        refusal = matrix.refusal
-        guard let first = matrix.cohortIndex.first else { return }
-        let last = matrix.lastIndex
-        let n = last - first + 1
-        index = Array(first...last)
-        revenue = [Int64](repeating: 0, count: n)
-        newRevenue = revenue
-        returningRevenue = revenue
-        activeCustomers = [Int](repeating: 0, count: n)
-        newCustomers = activeCustomers
-        orders = activeCustomers
+        guard let first = zeroed(over: matrix) else { return }
+        let n = count
         for (row, c) in matrix.cohortIndex.enumerated() {
             for k in 0..<matrix.counts[row].count {
                 let i = c + k - first
@@ -55,6 +46,19 @@ public struct PeriodSeries: Sendable {
 }
 
 extension PeriodSeries {
+    /// Sets the matrix's refusal and zero series over its periods (first cohort to last period); the first period
+    /// index, or nil when the matrix has no cohort.
+    private mutating func zeroed(over matrix: CohortMatrix) -> Int? {
+        refusal = matrix.refusal
+        guard let first = matrix.cohortIndex.first else { return nil }
+        index = Array(first...matrix.lastIndex)
+        revenue = [Int64](repeating: 0, count: index.count)
+        newRevenue = revenue; returningRevenue = revenue
+        activeCustomers = [Int](repeating: 0, count: index.count)
+        newCustomers = activeCustomers; orders = activeCustomers
+        return first
+    }
+
     /// The series of a date-filtered analysis where "new" means the customer's first order ever (`firstOrderDay`
     /// by customer code, from the whole data set), not its first order inside the range. Revenue is the net revenue
     /// of the customers' lines in each period of the analysis.
@@ -62,15 +66,8 @@ extension PeriodSeries {
         self.period = period
         let t = analysis.table
         let matrix = analysis.cohorts(period)
-        refusal = matrix.refusal
-        guard let first = matrix.cohortIndex.first else { return }
-        let last = matrix.lastIndex
-        let n = last - first + 1
-        index = Array(first...last)
-        revenue = [Int64](repeating: 0, count: n)
-        newRevenue = revenue; returningRevenue = revenue
-        activeCustomers = [Int](repeating: 0, count: n)
-        newCustomers = activeCustomers; orders = activeCustomers
+        guard let first = zeroed(over: matrix) else { return }
+        let last = matrix.lastIndex, n = count
         func firstPeriod(_ code: Int32) -> Int {
             let d = Int(code) < firstEver.count ? firstEver[Int(code)] : Int32.max
             return d == Int32.max ? Int.max : period.index(ofDay: Int(d))

@@ -203,7 +203,7 @@ extension DemoDataGenerator {
         @inline(__always)
         func item(invoiceSeed: UInt64, line: Int, table: Int, postage: Bool, guest: Bool, level: Int)
             -> LineItem {
-            var r = SplitMix64(state: invoiceSeed &+ UInt64(line) &* 0xD1B5_4A32_D192_ED03)
+            var r = SplitMix64(seed: invoiceSeed &+ UInt64(line) &* 0xD1B5_4A32_D192_ED03)
             let x = r.next()
             if postage && line == 0 {
                 return LineItem(product: self.postage, quantity: 1 + Int(x % 3), cents: 1800)

@@ -86,18 +86,7 @@ public struct DemoDataGenerator: Sendable {
 
     /// Upper bound of the bytes of one line beyond the chunk size (descriptions are short; checked when built).
     static let lineSlack = 4096
-    /// Purchase rate lambda ~ Gamma(shape, scale) per day (mean accepted rate, before seasonality).
-    static let rateShape = 0.75
-    static let rateScale = 0.0148
-    /// Dropout probability p ~ Beta(a, b), applied after every repeat purchase.
-    static let dropoutA = 0.8
-    static let dropoutB = 2.6
-    /// Guest invoices spawned per customer invoice (0.25 gives 20% of the non-cancelled invoices).
-    static let guestPerPurchase = 0.25
-    /// Probability that a customer invoice is later (partly) cancelled.
-    static let cancelProbability = 0.027
-    /// Share of invalid lines.
-    static let invalidProbability = 0.001
+    /// The simulation's rates are a profile's ``Parameters``.
     static let firstInvoiceNumber = 489_434
 
     // MARK: - Plan (pass 1)
@@ -409,13 +398,7 @@ public struct DemoDataGenerator: Sendable {
                 pn = Self.putDigits(plan.firstInvoice + ei, into: &prefix, at: pn)
                 prefix[pn] = UInt8(ascii: ","); pn += 1
                 // Timestamp.
-                let day = Int(e.day)
-                for i in 0..<10 { stamp[i] = plan.dayText[day * 10 + i] }
-                let hh = Int(e.minute) / 60, mm = Int(e.minute) % 60
-                stamp[10] = 32
-                stamp[11] = UInt8(48 + hh / 10); stamp[12] = UInt8(48 + hh % 10); stamp[13] = UInt8(ascii: ":")
-                stamp[14] = UInt8(48 + mm / 10); stamp[15] = UInt8(48 + mm % 10); stamp[16] = UInt8(ascii: ":")
-                stamp[17] = 48; stamp[18] = 48
+                stamp.withUnsafeMutableBufferPointer { Self.putTimestamp(e, plan.dayText, $0.baseAddress!) }
                 // Customer and country.
                 var sn = 0
                 suffix[sn] = UInt8(ascii: ","); sn += 1
@@ -507,7 +490,7 @@ public struct DemoDataGenerator: Sendable {
     func writeSpecial(_ e: Event, index ei: Int, plan: Plan, productBytes pb: UnsafePointer<UInt8>,
                       cursor cur: inout UnsafeMutablePointer<UInt8>) {
         let special = Special(rawValue: e.ref)!
-        var r = SplitMix64(state: Self.invoiceSeed(seed, ei))
+        var r = SplitMix64(seed: Self.invoiceSeed(seed, ei))
         let quantity: Int
         let cents: Int
         var prefix: UInt8? = nil
@@ -538,13 +521,7 @@ public struct DemoDataGenerator: Sendable {
         cur += len
         Self.putSigned(quantity, &cur)
         cur.pointee = UInt8(ascii: ","); cur += 1
-        let day = Int(e.day)
-        for i in 0..<10 { cur[i] = plan.dayText[day * 10 + i] }
-        let hh = Int(e.minute) / 60, mm = Int(e.minute) % 60
-        cur[10] = 32
-        cur[11] = UInt8(48 + hh / 10); cur[12] = UInt8(48 + hh % 10); cur[13] = UInt8(ascii: ":")
-        cur[14] = UInt8(48 + mm / 10); cur[15] = UInt8(48 + mm % 10); cur[16] = UInt8(ascii: ":")
-        cur[17] = 48; cur[18] = 48
+        Self.putTimestamp(e, plan.dayText, cur)
         cur += 19
         cur.pointee = UInt8(ascii: ","); cur += 1
         if cents < 0 { cur.pointee = UInt8(ascii: "-"); cur += 1 }
@@ -560,6 +537,18 @@ public struct DemoDataGenerator: Sendable {
         cur.pointee = UInt8(ascii: ","); cur += 1
         for b in plan.countries[country] { cur.pointee = b; cur += 1 }
         cur.pointee = 10; cur += 1
+    }
+
+    /// Writes the 19 bytes `YYYY-MM-DD HH:MM:00` of an event's day and minute at `p`.
+    @inline(__always)
+    static func putTimestamp(_ e: Event, _ dayText: [UInt8], _ p: UnsafeMutablePointer<UInt8>) {
+        let day = Int(e.day)
+        for i in 0..<10 { p[i] = dayText[day * 10 + i] }
+        let hh = Int(e.minute) / 60, mm = Int(e.minute) % 60
+        p[10] = 32
+        p[11] = UInt8(48 + hh / 10); p[12] = UInt8(48 + hh % 10); p[13] = UInt8(ascii: ":")
+        p[14] = UInt8(48 + mm / 10); p[15] = UInt8(48 + mm % 10); p[16] = UInt8(ascii: ":")
+        p[17] = 48; p[18] = 48
     }
 
     @inline(__always)
@@ -684,7 +673,7 @@ public struct DemoDataGenerator: Sendable {
             base = 100_000; space = 900_000
             while n > space { base *= 10; space *= 10 }
         }
-        var mixer = SplitMix64(state: seed ^ 0xC0FF_EE00_1234_5678)
+        var mixer = SplitMix64(seed: seed ^ 0xC0FF_EE00_1234_5678)
         var a = Int(Double(space) * (0.3 + 0.4 * Double(mixer.next() >> 11) * 0x1p-53)) | 1
         func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
         while gcd(a, space) != 1 { a += 2 }
@@ -693,5 +682,3 @@ public struct DemoDataGenerator: Sendable {
         return { i in UInt32(b + (m * i + c) % s) }
     }
 }
-
-// MARK: - Random numbers

@@ -25,8 +25,11 @@ extension DemoDataGenerator {
         /// When set: every customer stops for good with this probability after each order, the first one included
         /// (instead of a Beta-distributed p after repeat purchases only).
         var fixedDropout: Double?
+        /// Guest invoices spawned per customer invoice.
         var guestPerPurchase: Double
+        /// Probability that a customer invoice is later (partly) cancelled.
         var cancelProbability: Double
+        /// Share of invalid lines.
         var invalidProbability: Double
         /// Arrival intensity on day d is `weight(d) * (1 + arrivalBoost * exp(-d / arrivalDecayDays))`: the boost stands
         /// for customers who were already active before the first day.
@@ -61,11 +64,11 @@ extension DemoDataGenerator {
         /// The original generator.
         static let retail = Parameters(
             linesPerCustomer: DemoDataGenerator.linesPerCustomer,
-            rateShape: DemoDataGenerator.rateShape, rateScale: DemoDataGenerator.rateScale,
-            dropoutA: DemoDataGenerator.dropoutA, dropoutB: DemoDataGenerator.dropoutB, fixedDropout: nil,
-            guestPerPurchase: DemoDataGenerator.guestPerPurchase,
-            cancelProbability: DemoDataGenerator.cancelProbability,
-            invalidProbability: DemoDataGenerator.invalidProbability,
+            rateShape: 0.75, rateScale: 0.0148,
+            dropoutA: 0.8, dropoutB: 2.6, fixedDropout: nil,
+            guestPerPurchase: 0.25,               // 20% of the non-cancelled invoices are guests'
+            cancelProbability: 0.027,
+            invalidProbability: 0.001,
             arrivalBoost: 3, arrivalDecayDays: 20,
             countryWeights: DemoDataGenerator.countryWeights,
             largeForeignAccounts: false, sameDayRepeat: 0,

@@ -126,25 +126,24 @@ enum LayoutDetector {
         let build: @Sendable ([String: Int], Int, [String]) -> ColumnMapping
     }
 
+    /// An Online Retail export: both versions have the same columns under other names. `columns` are the display
+    /// names of invoice, stock code, description, quantity, date, price, customer and country.
+    static func onlineRetail(_ kind: LayoutKind, _ columns: [String]) -> Known {
+        let n = columns.map(normalize)
+        let (invoice, product, quantity, date, price, customer, country) = (n[0], n[1], n[3], n[4], n[5], n[6], n[7])
+        return Known(kind: kind, expected: columns,
+                     signature: [invoice, date, price, customer],
+                     required: [invoice, quantity, date, price, customer],
+                     build: { idx, count, names in
+                         ColumnMapping(invoice: idx[invoice], customer: idx[customer]!, timestamp: idx[date]!,
+                                       quantity: idx[quantity], unitPrice: idx[price], revenue: nil, country: idx[country],
+                                       fieldCount: count, names: names, product: idx[product])
+                     })
+    }
+
     static let known: [Known] = [
-        Known(kind: .onlineRetailII,
-              expected: ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"],
-              signature: ["invoice", "invoicedate", "price", "customerid"],
-              required: ["invoice", "quantity", "invoicedate", "price", "customerid"],
-              build: { idx, n, names in
-                  ColumnMapping(invoice: idx["invoice"], customer: idx["customerid"]!, timestamp: idx["invoicedate"]!,
-                                quantity: idx["quantity"], unitPrice: idx["price"], revenue: nil, country: idx["country"],
-                                fieldCount: n, names: names, product: idx["stockcode"])
-              }),
-        Known(kind: .uciOnlineRetail,
-              expected: ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"],
-              signature: ["invoiceno", "invoicedate", "unitprice", "customerid"],
-              required: ["invoiceno", "quantity", "invoicedate", "unitprice", "customerid"],
-              build: { idx, n, names in
-                  ColumnMapping(invoice: idx["invoiceno"], customer: idx["customerid"]!, timestamp: idx["invoicedate"]!,
-                                quantity: idx["quantity"], unitPrice: idx["unitprice"], revenue: nil, country: idx["country"],
-                                fieldCount: n, names: names, product: idx["stockcode"])
-              }),
+        onlineRetail(.onlineRetailII, ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]),
+        onlineRetail(.uciOnlineRetail, ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]),
     ]
 
     /// Detects the layout of a delimited file from its header fields.

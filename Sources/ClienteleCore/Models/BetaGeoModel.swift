@@ -77,30 +77,13 @@ public struct BetaGeoModel: PurchaseModel, Equatable {
         var sumX = 0.0, sumT = 0.0
         for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
         guard sumX > 0 else {
-            return BetaGeoFit(model: BetaGeoModel(r: .nan, alpha: .nan, a: .nan, b: .nan), standardErrors: nil,
-                              diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,
-                                                          method: "none", failureReason: "no customer made a repeat purchase: the model cannot be fitted",
-                                                          customers: w, rows: data.count))
+            return FitSupport.unfitted(BetaGeoModel(r: .nan, alpha: .nan, a: .nan, b: .nan),
+                                       reason: "no customer made a repeat purchase: the model cannot be fitted", customers: w, rows: data.count)
         }
         // Start: r = a = b = 1 and α matching the mean purchase rate (r/α = Σx / ΣT).
-        let start = [0, log(sumT / sumX), 0, 0]
-        let objective: Optimizer.ValueAndGradient = { p in
-            let e = evaluate(p, data, gradient: true)
-            return (-e.ll / w, e.grad.map { -$0 / w })
-        }
-        let result = Optimizer.minimize(objective, start: start, options: options)
-        let p = result.point.map { exp($0) }
-        let model = BetaGeoModel(r: p[0], alpha: p[1], a: p[2], b: p[3])
-        let hessian = Optimizer.hessian(gradient: { q in
-            let e = evaluate(q, data, gradient: true)
-            return (-e.ll, e.grad.map { -$0 })
-        }, at: result.point)
-        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, p)
-        let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
-                                         evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
-        return BetaGeoFit(model: model, standardErrors: se.map { BetaGeoModel(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) },
-                          diagnostics: diagnostics)
+        return FitSupport.fit(start: [0, log(sumT / sumX), 0, 0], weight: w, rows: data.count, options: options,
+                              evaluate: { evaluate($0, data, gradient: true) },
+                              model: { BetaGeoModel(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) })
     }
 
     /// Weighted log-likelihood and its gradient with respect to φ = log(r, α, a, b).
@@ -188,19 +171,4 @@ public struct BetaGeoModel: PurchaseModel, Equatable {
 }
 
 /// Result of ``BetaGeoModel/fit(_:options:)``.
-public struct BetaGeoFit: Sendable {
-    /// The fitted parameters (NaN when the data cannot be fitted).
-    public var model: BetaGeoModel
-    /// Standard errors of r, α, a, b (nil when the information matrix is not positive definite).
-    public var standardErrors: BetaGeoModel?
-    public var diagnostics: FitDiagnostics
-
-    public var r: Double { model.r }
-    public var alpha: Double { model.alpha }
-    public var a: Double { model.a }
-    public var b: Double { model.b }
-    public var logLikelihood: Double { diagnostics.logLikelihood }
-    public var iterations: Int { diagnostics.iterations }
-    public var converged: Bool { diagnostics.converged }
-    public var failureReason: String? { diagnostics.failureReason }
-}
+public typealias BetaGeoFit = ModelFit<BetaGeoModel>

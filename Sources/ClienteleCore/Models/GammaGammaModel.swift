@@ -43,33 +43,16 @@ public struct GammaGammaModel: Sendable, Equatable {
     public static func fit(_ data: SpendData, options: Optimizer.Options = Optimizer.Options()) -> GammaGammaFit {
         let w = data.totalWeight
         guard data.count > 0 else {
-            return GammaGammaFit(model: GammaGammaModel(p: .nan, q: .nan, gamma: .nan), standardErrors: nil,
-                                 diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,
-                                                             method: "none", failureReason: "no customer with a repeat purchase and a positive spend",
-                                                             customers: 0, rows: 0))
+            return FitSupport.unfitted(GammaGammaModel(p: .nan, q: .nan, gamma: .nan),
+                                       reason: "no customer with a repeat purchase and a positive spend", customers: 0, rows: 0)
         }
         var mean = 0.0
         for i in 0..<data.count { mean += data.weight[i] * data.meanSpend[i] }
         mean /= w
         // Start: p = 1, q = 2, γ so that the population mean pγ/(q-1) equals the mean z̄.
-        let start = [0, log(2.0), log(mean)]
-        let objective: Optimizer.ValueAndGradient = { p in
-            let e = evaluate(p, data, gradient: true)
-            return (-e.ll / w, e.grad.map { -$0 / w })
-        }
-        let result = Optimizer.minimize(objective, start: start, options: options)
-        let params = result.point.map { exp($0) }
-        let hessian = Optimizer.hessian(gradient: { q in
-            let e = evaluate(q, data, gradient: true)
-            return (-e.ll, e.grad.map { -$0 })
-        }, at: result.point)
-        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, params)
-        let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
-                                         evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
-        return GammaGammaFit(model: GammaGammaModel(p: params[0], q: params[1], gamma: params[2]),
-                             standardErrors: se.map { GammaGammaModel(p: $0[0], q: $0[1], gamma: $0[2]) },
-                             diagnostics: diagnostics)
+        return FitSupport.fit(start: [0, log(2.0), log(mean)], weight: w, rows: data.count, options: options,
+                              evaluate: { evaluate($0, data, gradient: true) },
+                              model: { GammaGammaModel(p: $0[0], q: $0[1], gamma: $0[2]) })
     }
 
     /// Weighted log-likelihood and gradient with respect to φ = log(p, q, γ):
@@ -112,16 +95,4 @@ public struct GammaGammaModel: Sendable, Equatable {
 }
 
 /// Result of ``GammaGammaModel/fit(_:options:)``.
-public struct GammaGammaFit: Sendable {
-    public var model: GammaGammaModel
-    /// Standard errors of p, q, γ (nil when the information matrix is not positive definite).
-    public var standardErrors: GammaGammaModel?
-    public var diagnostics: FitDiagnostics
-
-    public var p: Double { model.p }
-    public var q: Double { model.q }
-    public var gamma: Double { model.gamma }
-    public var logLikelihood: Double { diagnostics.logLikelihood }
-    public var converged: Bool { diagnostics.converged }
-    public var failureReason: String? { diagnostics.failureReason }
-}
+public typealias GammaGammaFit = ModelFit<GammaGammaModel>

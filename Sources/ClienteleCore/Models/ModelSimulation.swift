@@ -1,50 +1,5 @@
 import Foundation
 
-/// A small seeded random number generator (SplitMix64, Steele, Lea & Flood 2014): reproducible simulations for
-/// tests and benchmarks.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    @inline(__always)
-    public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
-
-    @inline(__always)
-    public mutating func normal() -> Double {
-        // Box-Muller.
-        (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-    }
-
-    /// Gamma(shape, rate) by Marsaglia & Tsang (2000), with the shape < 1 boost.
-    public mutating func gamma(shape: Double, rate: Double) -> Double {
-        if shape < 1 { return gamma(shape: shape + 1, rate: rate) * pow(uniform(), 1 / shape) }
-        let d = shape - 1.0 / 3, c = 1 / (9 * d).squareRoot()
-        while true {
-            var x: Double, v: Double
-            repeat { x = normal(); v = 1 + c * x } while v <= 0
-            v = v * v * v
-            let u = uniform()
-            if log(u) < 0.5 * x * x + d - d * v + d * log(v) { return d * v / rate }
-        }
-    }
-
-    public mutating func beta(_ a: Double, _ b: Double) -> Double {
-        let x = gamma(shape: a, rate: 1), y = gamma(shape: b, rate: 1)
-        return x / (x + y)
-    }
-
-    @inline(__always)
-    public mutating func exponential(rate: Double) -> Double { -log(uniform()) / rate }
-}
-
 /// Simulation of calibration summaries from known model parameters (parameter-recovery tests, benchmarks).
 public enum ModelSimulation {
     /// Customers from the BG/NBD process (FHL 2005, section 3): λ ~ Gamma(r, α), p ~ Beta(a, b); purchases
@@ -61,7 +16,7 @@ public enum ModelSimulation {
     /// purchase; without it no extra random number is drawn, so BG/NBD streams are unchanged).
     static func geometricDropout(r: Double, alpha: Double, a: Double, b: Double, dropAtStart: Bool, ages: [Double],
                                  seed: UInt64, resolution: Double?) -> (x: [Double], tx: [Double], T: [Double]) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var xs = [Double](), txs = [Double](), ts = [Double]()
         xs.reserveCapacity(ages.count); txs.reserveCapacity(ages.count); ts.reserveCapacity(ages.count)
         for age in ages {
@@ -100,7 +55,7 @@ extension ModelSimulation {
     /// a per-customer mean.
     public static func betaGeoHistories(r: Double, alphaDays: Double, a: Double, b: Double, modified: Bool = false,
                                         firstDays: [Int], endDay: Int, oneOrderShare: Double = 0, seed: UInt64) -> [OrderHistory] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return firstDays.map { first in
             let lambda = rng.gamma(shape: r, rate: alphaDays)
             let p = rng.beta(a, b)
@@ -129,7 +84,7 @@ extension ModelSimulation {
     /// while alive, up to `endDay`; orders falling on the same day count once.
     public static func paretoHistories(r: Double, alphaDays: Double, s: Double, betaDays: Double,
                                        firstDays: [Int], endDay: Int, seed: UInt64) -> [OrderHistory] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return firstDays.map { first in
             let lambda = rng.gamma(shape: r, rate: alphaDays)
             let mu = rng.gamma(shape: s, rate: betaDays)

@@ -80,29 +80,12 @@ public struct ModifiedBetaGeoModel: PurchaseModel, Equatable {
         var sumX = 0.0, sumT = 0.0
         for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
         guard sumX > 0, sumT > 0 else {
-            return ModifiedBetaGeoFit(model: ModifiedBetaGeoModel(r: .nan, alpha: .nan, a: .nan, b: .nan), standardErrors: nil,
-                                      diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,
-                                                                  method: "none", failureReason: "no customer made a repeat purchase: the model cannot be fitted",
-                                                                  customers: w, rows: data.count))
+            return FitSupport.unfitted(ModifiedBetaGeoModel(r: .nan, alpha: .nan, a: .nan, b: .nan),
+                                       reason: "no customer made a repeat purchase: the model cannot be fitted", customers: w, rows: data.count)
         }
-        let start = [0, log(sumT / sumX), 0, 0]
-        let objective: Optimizer.ValueAndGradient = { p in
-            let e = evaluate(p, data, gradient: true)
-            return (-e.ll / w, e.grad.map { -$0 / w })
-        }
-        let result = Optimizer.minimize(objective, start: start, options: options)
-        let p = result.point.map { exp($0) }
-        let hessian = Optimizer.hessian(gradient: { q in
-            let e = evaluate(q, data, gradient: true)
-            return (-e.ll, e.grad.map { -$0 })
-        }, at: result.point)
-        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, p)
-        let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
-                                         evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
-        return ModifiedBetaGeoFit(model: ModifiedBetaGeoModel(r: p[0], alpha: p[1], a: p[2], b: p[3]),
-                                  standardErrors: se.map { ModifiedBetaGeoModel(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) },
-                                  diagnostics: diagnostics)
+        return FitSupport.fit(start: [0, log(sumT / sumX), 0, 0], weight: w, rows: data.count, options: options,
+                              evaluate: { evaluate($0, data, gradient: true) },
+                              model: { ModifiedBetaGeoModel(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) })
     }
 
     /// Weighted log-likelihood and its gradient with respect to φ = log(r, α, a, b). With
@@ -164,19 +147,4 @@ public struct ModifiedBetaGeoModel: PurchaseModel, Equatable {
 }
 
 /// Result of ``ModifiedBetaGeoModel/fit(_:options:)``.
-public struct ModifiedBetaGeoFit: Sendable {
-    /// The fitted parameters (NaN when the data cannot be fitted).
-    public var model: ModifiedBetaGeoModel
-    /// Standard errors of r, α, a, b (nil when the information matrix is not positive definite).
-    public var standardErrors: ModifiedBetaGeoModel?
-    public var diagnostics: FitDiagnostics
-
-    public var r: Double { model.r }
-    public var alpha: Double { model.alpha }
-    public var a: Double { model.a }
-    public var b: Double { model.b }
-    public var logLikelihood: Double { diagnostics.logLikelihood }
-    public var iterations: Int { diagnostics.iterations }
-    public var converged: Bool { diagnostics.converged }
-    public var failureReason: String? { diagnostics.failureReason }
-}
+public typealias ModifiedBetaGeoFit = ModelFit<ModifiedBetaGeoModel>

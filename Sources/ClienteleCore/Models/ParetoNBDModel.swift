@@ -97,10 +97,8 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
         var sumX = 0.0, sumT = 0.0
         for i in 0..<data.count { sumX += data.weight[i] * data.x[i]; sumT += data.weight[i] * data.T[i] }
         guard sumX > 0 else {
-            return ParetoNBDFit(model: ParetoNBDModel(r: .nan, alpha: .nan, s: .nan, beta: .nan), standardErrors: nil,
-                                diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false,
-                                                            method: "none", failureReason: "no customer made a repeat purchase: the model cannot be fitted",
-                                                            customers: w, rows: data.count))
+            return FitSupport.unfitted(ParetoNBDModel(r: .nan, alpha: .nan, s: .nan, beta: .nan),
+                                       reason: "no customer made a repeat purchase: the model cannot be fitted", customers: w, rows: data.count)
         }
         let meanT = sumT / w
         let start = [0, log(sumT / sumX), 0, log(meanT)]
@@ -125,15 +123,9 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
             result.converged = false
             result.failureReason = "stopped after \(maxEvaluations) likelihood evaluations without converging (computation budget)"
         }
-        let p = result.point.map { exp($0) }
         let hessian = Optimizer.hessian(value: { q in -evaluate(q, data) }, at: result.point)
-        let (se, seReason, covariance) = FitSupport.standardErrors(hessian, p)
-        let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
-                                         evaluations: result.evaluations, converged: result.converged, method: result.method,
-                                         failureReason: result.failureReason ?? seReason, customers: w, rows: data.count, logCovariance: covariance)
-        return ParetoNBDFit(model: ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3]),
-                            standardErrors: se.map { ParetoNBDModel(r: $0[0], alpha: $0[1], s: $0[2], beta: $0[3]) },
-                            diagnostics: diagnostics)
+        return FitSupport.fitted(result, hessian: hessian, weight: w, rows: data.count,
+                                 model: { ParetoNBDModel(r: $0[0], alpha: $0[1], s: $0[2], beta: $0[3]) })
     }
 
     /// Weighted log-likelihood at φ = log(r, α, s, β); -inf when not finite.
@@ -160,21 +152,7 @@ public struct ParetoNBDModel: PurchaseModel, Equatable {
 }
 
 /// Result of ``ParetoNBDModel/fit(_:options:)``.
-public struct ParetoNBDFit: Sendable {
-    public var model: ParetoNBDModel
-    /// Standard errors of r, α, s, β (nil when the information matrix is not positive definite).
-    public var standardErrors: ParetoNBDModel?
-    public var diagnostics: FitDiagnostics
-
-    public var r: Double { model.r }
-    public var alpha: Double { model.alpha }
-    public var s: Double { model.s }
-    public var beta: Double { model.beta }
-    public var logLikelihood: Double { diagnostics.logLikelihood }
-    public var iterations: Int { diagnostics.iterations }
-    public var converged: Bool { diagnostics.converged }
-    public var failureReason: String? { diagnostics.failureReason }
-}
+public typealias ParetoNBDFit = ModelFit<ParetoNBDModel>
 
 /// Counts evaluations against a fixed budget (used from one fit at a time).
 final class EvaluationBudget: @unchecked Sendable {

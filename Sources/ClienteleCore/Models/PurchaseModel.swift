@@ -33,7 +33,59 @@ public struct FitDiagnostics: Sendable {
     public var logCovariance: [[Double]]? = nil
 }
 
+/// Result of a maximum-likelihood fit (``BetaGeoFit``, ``ModifiedBetaGeoFit``, ``ParetoNBDFit``, ``GammaGammaFit``):
+/// the fitted model (NaN parameters when the data cannot be fitted), the standard errors of its parameters as a model
+/// of the same type (nil when the information matrix is not positive definite) and the diagnostics. The model's
+/// parameters read through: `fit.r`, `fit.alpha`.
+@dynamicMemberLookup
+public struct ModelFit<Model: Sendable>: Sendable {
+    public var model: Model
+    public var standardErrors: Model?
+    public var diagnostics: FitDiagnostics
+
+    public subscript<Value>(dynamicMember parameter: KeyPath<Model, Value>) -> Value { model[keyPath: parameter] }
+    public var logLikelihood: Double { diagnostics.logLikelihood }
+    public var iterations: Int { diagnostics.iterations }
+    public var converged: Bool { diagnostics.converged }
+    public var failureReason: String? { diagnostics.failureReason }
+}
+
 enum FitSupport {
+    /// The answer to data that cannot be fitted: `model` (NaN parameters), no standard errors, the reason.
+    static func unfitted<Model>(_ model: Model, reason: String, customers: Double, rows: Int) -> ModelFit<Model> {
+        ModelFit(model: model, standardErrors: nil,
+                 diagnostics: FitDiagnostics(logLikelihood: .nan, iterations: 0, evaluations: 0, converged: false, method: "none",
+                                             failureReason: reason, customers: customers, rows: rows))
+    }
+
+    /// Maximum-likelihood fit over log-parameters with an analytic gradient: `evaluate` gives the log-likelihood and
+    /// its gradient at φ; -LL / `weight` is minimised from `start` (BFGS; Nelder-Mead fallback), and the Hessian of -LL
+    /// comes from central differences of the gradient.
+    static func fit<Model>(start: [Double], weight w: Double, rows: Int, options: Optimizer.Options,
+                           evaluate: ([Double]) -> (ll: Double, grad: [Double]), model: ([Double]) -> Model) -> ModelFit<Model> {
+        let result = Optimizer.minimize({ p in
+            let e = evaluate(p)
+            return (-e.ll / w, e.grad.map { -$0 / w })
+        }, start: start, options: options)
+        let hessian = Optimizer.hessian(gradient: { q in
+            let e = evaluate(q)
+            return (-e.ll, e.grad.map { -$0 })
+        }, at: result.point)
+        return fitted(result, hessian: hessian, weight: w, rows: rows, model: model)
+    }
+
+    /// The fit at the optimiser's result (its value is -LL / `weight`): parameters exp(φ), standard errors from the
+    /// Hessian of -LL on the log scale (``standardErrors(_:_:)``) and the diagnostics.
+    static func fitted<Model>(_ result: OptimizationResult, hessian: [[Double]], weight w: Double, rows: Int,
+                              model: ([Double]) -> Model) -> ModelFit<Model> {
+        let p = result.point.map { exp($0) }
+        let (se, seReason, covariance) = standardErrors(hessian, p)
+        let diagnostics = FitDiagnostics(logLikelihood: -result.value * w, iterations: result.iterations,
+                                         evaluations: result.evaluations, converged: result.converged, method: result.method,
+                                         failureReason: result.failureReason ?? seReason, customers: w, rows: rows, logCovariance: covariance)
+        return ModelFit(model: model(p), standardErrors: se.map(model), diagnostics: diagnostics)
+    }
+
     /// Runs `body` over row ranges, in parallel for large inputs, and returns the per-chunk results.
     static func chunked<T>(_ rows: Int, minimumPerChunk: Int = 65_536, _ body: (Range<Int>) -> T) -> [T] {
         let workers = ProcessInfo.processInfo.activeProcessorCount

@@ -12,29 +12,27 @@ public struct ParsedDecimal: Sendable, Equatable {
         if count == 0 { return nil }
         if p[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if p[0] == UInt8(ascii: "+") { i = 1 }
         var mantissa: Int64 = 0
-        var digits = 0
         var significant = 0
-        while i < count, p[i] &- 48 < 10 {
-            let d = Int64(p[i] &- 48)
-            if mantissa != 0 || d != 0 { significant += 1 }
-            if significant > 18 { return nil }
-            mantissa = mantissa &* 10 &+ d
-            i += 1; digits += 1
-        }
-        if digits == 0 { return nil }
-        var scale = 0
-        if i < count {
-            guard p[i] == UInt8(ascii: ".") else { return nil }
-            i += 1
+        /// Reads a run of digits into `mantissa`: how many, or nil beyond 18 significant digits.
+        @inline(__always)
+        func digits() -> Int? {
             let start = i
             while i < count, p[i] &- 48 < 10 {
                 let d = Int64(p[i] &- 48)
                 if mantissa != 0 || d != 0 { significant += 1 }
                 if significant > 18 { return nil }
                 mantissa = mantissa &* 10 &+ d
-                i += 1; scale += 1
+                i += 1
             }
-            if i == start || i != count { return nil }
+            return i - start
+        }
+        guard let whole = digits(), whole > 0 else { return nil }
+        var scale = 0
+        if i < count {
+            guard p[i] == UInt8(ascii: ".") else { return nil }
+            i += 1
+            guard let fraction = digits(), fraction > 0, i == count else { return nil }
+            scale = fraction
         }
         return ParsedDecimal(mantissa: negative ? -mantissa : mantissa, scale: scale)
     }

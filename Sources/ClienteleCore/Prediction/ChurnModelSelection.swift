@@ -126,7 +126,7 @@ public enum ChurnModelSelection {
     static func sample(_ histories: [OrderHistory], cutoff: Int, at n: Int) -> [OrderHistory] {
         let known = histories.filter { $0.orders(through: cutoff) > 0 }
         guard known.count > n else { return known }
-        var rng = SeededGenerator(seed: 20_071_231)
+        var rng = SplitMix64(seed: 20_071_231)
         var index = Array(known.indices)
         for i in 0..<n { index.swapAt(i, i + Int(rng.next() % UInt64(known.count - i))) }
         return index.prefix(n).sorted().map { known[$0] }

@@ -245,29 +245,19 @@ extension RecommendationConfig: Codable {
             guard let t = ValueTier.parse(v) else { throw DecodingError.dataCorruptedError(forKey: .winBackMinimumTier, in: c, debugDescription: "unknown tier '\(v)'") }
             winBackMinimumTier = t
         }
-        valueHorizonMonths = try c.decodeIfPresent(Int.self, forKey: .valueHorizonMonths) ?? valueHorizonMonths
-        newBuyerWindowDays = try c.decodeIfPresent(Int.self, forKey: .newBuyerWindowDays) ?? newBuyerWindowDays
-        secondOrderUpliftPercent = try c.decodeIfPresent(Int.self, forKey: .secondOrderUpliftPercent) ?? secondOrderUpliftPercent
-        tierNearSharePercent = try c.decodeIfPresent(Int.self, forKey: .tierNearSharePercent) ?? tierNearSharePercent
-        concentrationTop1Percent = try c.decodeIfPresent(Int.self, forKey: .concentrationTop1Percent) ?? concentrationTop1Percent
-        concentrationGini = try c.decodeIfPresent(Double.self, forKey: .concentrationGini) ?? concentrationGini
-        if let v = try c.decodeIfPresent(Double.self, forKey: .contactCost) {
-            guard let units = Money.units(fromCurrency: v), units <= Money.sumBudget else {
-                throw DecodingError.dataCorruptedError(forKey: .contactCost, in: c, debugDescription: "contact cost \(v) is out of range")
+        for (key, setting) in Self.settings {
+            switch setting {
+            case .int(let path): self[keyPath: path] = try c.decodeIfPresent(Int.self, forKey: key) ?? self[keyPath: path]
+            case .double(let path): self[keyPath: path] = try c.decodeIfPresent(Double.self, forKey: key) ?? self[keyPath: path]
+            case .strings(let path): self[keyPath: path] = try c.decodeIfPresent([String].self, forKey: key) ?? self[keyPath: path]
+            case .currency(let path):
+                guard let v = try c.decodeIfPresent(Double.self, forKey: key) else { continue }
+                guard let units = Money.units(fromCurrency: v), units <= Money.sumBudget else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "contact cost \(v) is out of range")
+                }
+                self[keyPath: path] = units
             }
-            contactCost = units
         }
-        reactivationRatePercent = try c.decodeIfPresent(Int.self, forKey: .reactivationRatePercent) ?? reactivationRatePercent
-        marketMinimumCustomers = try c.decodeIfPresent(Int.self, forKey: .marketMinimumCustomers) ?? marketMinimumCustomers
-        marketRatio = try c.decodeIfPresent(Double.self, forKey: .marketRatio) ?? marketRatio
-        seasonalityPeakRatio = try c.decodeIfPresent(Double.self, forKey: .seasonalityPeakRatio) ?? seasonalityPeakRatio
-        horizonDays = try c.decodeIfPresent(Int.self, forKey: .horizonDays) ?? horizonDays
-        winBackResponsePercent = try c.decodeIfPresent(Int.self, forKey: .winBackResponsePercent) ?? winBackResponsePercent
-        protectResponsePercent = try c.decodeIfPresent(Int.self, forKey: .protectResponsePercent) ?? protectResponsePercent
-        tierUpgradeResponsePercent = try c.decodeIfPresent(Int.self, forKey: .tierUpgradeResponsePercent) ?? tierUpgradeResponsePercent
-        marketResponsePercent = try c.decodeIfPresent(Int.self, forKey: .marketResponsePercent) ?? marketResponsePercent
-        seasonalityGainPercent = try c.decodeIfPresent(Int.self, forKey: .seasonalityGainPercent) ?? seasonalityGainPercent
-        excludeProducts = try c.decodeIfPresent([String].self, forKey: .excludeProducts) ?? excludeProducts
         for (name, v) in [("win_back_response_percent", winBackResponsePercent), ("protect_response_percent", protectResponsePercent),
                           ("tier_upgrade_response_percent", tierUpgradeResponsePercent), ("market_response_percent", marketResponsePercent),
                           ("seasonality_gain_percent", seasonalityGainPercent)] where !(0...100).contains(v) {
@@ -289,25 +279,36 @@ extension RecommendationConfig: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(winBackSegments.map(\.rawValue).sorted(), forKey: .winBackSegments)
         try c.encode(winBackMinimumTier.rawValue, forKey: .winBackMinimumTier)
-        try c.encode(valueHorizonMonths, forKey: .valueHorizonMonths)
-        try c.encode(newBuyerWindowDays, forKey: .newBuyerWindowDays)
-        try c.encode(secondOrderUpliftPercent, forKey: .secondOrderUpliftPercent)
-        try c.encode(tierNearSharePercent, forKey: .tierNearSharePercent)
-        try c.encode(concentrationTop1Percent, forKey: .concentrationTop1Percent)
-        try c.encode(concentrationGini, forKey: .concentrationGini)
-        try c.encode(Double(contactCost) / 10_000, forKey: .contactCost)
-        try c.encode(reactivationRatePercent, forKey: .reactivationRatePercent)
-        try c.encode(marketMinimumCustomers, forKey: .marketMinimumCustomers)
-        try c.encode(marketRatio, forKey: .marketRatio)
-        try c.encode(seasonalityPeakRatio, forKey: .seasonalityPeakRatio)
-        try c.encode(horizonDays, forKey: .horizonDays)
-        try c.encode(winBackResponsePercent, forKey: .winBackResponsePercent)
-        try c.encode(protectResponsePercent, forKey: .protectResponsePercent)
-        try c.encode(tierUpgradeResponsePercent, forKey: .tierUpgradeResponsePercent)
-        try c.encode(marketResponsePercent, forKey: .marketResponsePercent)
-        try c.encode(seasonalityGainPercent, forKey: .seasonalityGainPercent)
-        try c.encode(excludeProducts, forKey: .excludeProducts)
+        for (key, setting) in Self.settings {
+            switch setting {
+            case .int(let path): try c.encode(self[keyPath: path], forKey: key)
+            case .double(let path): try c.encode(self[keyPath: path], forKey: key)
+            case .strings(let path): try c.encode(self[keyPath: path], forKey: key)
+            case .currency(let path): try c.encode(Double(self[keyPath: path]) / 10_000, forKey: key)
+            }
+        }
     }
+
+    /// How a setting is stored: as it is read, or money units read as a currency amount (`contact_cost`: 1.5).
+    enum Setting {
+        case int(WritableKeyPath<RecommendationConfig, Int>)
+        case double(WritableKeyPath<RecommendationConfig, Double>)
+        case currency(WritableKeyPath<RecommendationConfig, Int64>)
+        case strings(WritableKeyPath<RecommendationConfig, [String]>)
+    }
+
+    /// The settings after the win-back segments and tier, in the order they are read and written.
+    static var settings: [(CodingKeys, Setting)] { [
+        (.valueHorizonMonths, .int(\.valueHorizonMonths)), (.newBuyerWindowDays, .int(\.newBuyerWindowDays)),
+        (.secondOrderUpliftPercent, .int(\.secondOrderUpliftPercent)), (.tierNearSharePercent, .int(\.tierNearSharePercent)),
+        (.concentrationTop1Percent, .int(\.concentrationTop1Percent)), (.concentrationGini, .double(\.concentrationGini)),
+        (.contactCost, .currency(\.contactCost)), (.reactivationRatePercent, .int(\.reactivationRatePercent)),
+        (.marketMinimumCustomers, .int(\.marketMinimumCustomers)), (.marketRatio, .double(\.marketRatio)),
+        (.seasonalityPeakRatio, .double(\.seasonalityPeakRatio)), (.horizonDays, .int(\.horizonDays)),
+        (.winBackResponsePercent, .int(\.winBackResponsePercent)), (.protectResponsePercent, .int(\.protectResponsePercent)),
+        (.tierUpgradeResponsePercent, .int(\.tierUpgradeResponsePercent)), (.marketResponsePercent, .int(\.marketResponsePercent)),
+        (.seasonalityGainPercent, .int(\.seasonalityGainPercent)), (.excludeProducts, .strings(\.excludeProducts)),
+    ] }
 
     /// Reads the settings from a JSON file, with a message that names the file and the problem.
     public static func load(path: String) throws(IngestError) -> RecommendationConfig {

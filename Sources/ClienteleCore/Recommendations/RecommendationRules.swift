@@ -286,7 +286,7 @@ public struct MarketsRule: RecommendationRule {
         let largest = keys.max { byCountry[$0]!.count < byCountry[$1]!.count }!
         let home: Int32? = 2 * byCountry[largest]!.count >= total ? largest : nil
         let response = Double(c.marketResponsePercent) / 100
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         struct Finding { var country: Int32; var text: String; var under: Bool; var perCustomer: Double; var gapTotal: Double }
         var findings: [Finding] = []
         for k in keys where k != home && byCountry[k]!.count >= c.marketMinimumCustomers {
@@ -345,7 +345,7 @@ public struct MarketsRule: RecommendationRule {
 
     /// Whether the sign of median(a) - median(b) holds in at least 97.5% of 400 bootstrap resamples (groups larger
     /// than 1,000 are first subsampled to 1,000, seeded).
-    static func medianGapHolds(_ a: [Double], _ b: [Double], rng: inout SeededGenerator) -> Bool {
+    static func medianGapHolds(_ a: [Double], _ b: [Double], rng: inout SplitMix64) -> Bool {
         func cap(_ v: [Double]) -> [Double] {
             guard v.count > 1_000 else { return v }
             var idx = Array(v.indices)
