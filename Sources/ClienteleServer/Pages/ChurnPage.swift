@@ -123,7 +123,7 @@ enum ChurnPage {
         let sentences = MovementPage.sentences(m, m.flows, period: "\(DisplayFormat.date(start)) and \(DisplayFormat.date(end))")
         guard !sentences.isEmpty else { return nil }
         return Section(id: "movement", title: "Movement over the last \(MovementPage.defaultDays) days", blocks: [
-            .bullets(sentences, after: Paragraph("Segments as of \(DisplayFormat.date(start)) against \(DisplayFormat.date(end)).", note: true,
+            .bullets(sentences, after: Paragraph(text: "Segments as of \(DisplayFormat.date(start)) against \(DisplayFormat.date(end)).", note: true,
                                                  link: Link(label: "Every flow and its customers →", href: ctx.request.link("/movement")))),
         ])
     }

@@ -161,7 +161,7 @@ enum CustomersPage {
             page.insights.append(reasons.isEmpty ? "\(lead); no warning sign in its history." : "\(lead). Main reason: \(reasons[0].text).")
             page.sections.append(Section(id: "outlook", title: "Outlook and churn reasons", blocks: [
                 .bullets(reasons.isEmpty ? ["No warning sign: the customer orders at its usual pace."] : reasons.map(\.text),
-                         after: Paragraph("Reasons are ranked by how much they move the outlook.", note: true,
+                         after: Paragraph(text: "Reasons are ranked by how much they move the outlook.", note: true,
                                           link: Link(label: "All churn explanations →", href: ctx.request.link("/explain")))),
             ]))
         } else if ctx.snapshot.modelsPending {

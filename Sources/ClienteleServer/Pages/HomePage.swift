@@ -59,7 +59,7 @@ enum HomePage {
         ])
         page.sections = [
             Section(id: "questions", title: "What each page answers", blocks: [.links(questions)]),
-            Section(id: "dataset", title: "This data set", blocks: [.table(info), .paragraph(Paragraph("", link: Link(label: "Data-quality details →", href: "/data-quality")))]),
+            Section(id: "dataset", title: "This data set", blocks: [.table(info), .paragraph(Paragraph(text: "", link: Link(label: "Data-quality details →", href: "/data-quality")))]),
         ]
         return page
     }

@@ -140,7 +140,7 @@ enum OverviewPage {
         let sentence = p.totalCustomers > 0
             ? "In the last 90 days revenue was \(DisplayFormat.money(k.totalRevenue)), \(change(Double(k.totalRevenue), Double(p.totalRevenue))) on the 90 days before, from \(Words.plural(k.totalCustomers, "customer")) (\(change(Double(k.totalCustomers), Double(p.totalCustomers))))."
             : nil
-        return (Section(id: "recent", title: "Recent trend", blocks: [.table(table), .paragraph(Paragraph("", link: Link(label: "Open the overview of the last 90 days →", href: link)))]), sentence)
+        return (Section(id: "recent", title: "Recent trend", blocks: [.table(table), .paragraph(Paragraph(text: "", link: Link(label: "Open the overview of the last 90 days →", href: link)))]), sentence)
     }
 
     static func prevDisplay(_ k: KPI) -> String {

@@ -19,7 +19,7 @@ enum PredictiveSections {
     }
 
     /// What the churn pages say while the whole data set's models are being compared in the background.
-    static let pendingNote = Block.paragraph(Paragraph("Comparing churn models on the holdout… This page shows churn risk as soon as the comparison is done (it reloads itself).", note: true, modelsPending: true))
+    static let pendingNote = Block.paragraph(Paragraph(text: "Comparing churn models on the holdout… This page shows churn risk as soon as the comparison is done (it reloads itself).", note: true, modelsPending: true))
     static let pendingInsight = ExecutiveReport.modelsPendingNote
 
     /// KPIs, insights and sections added to the churn page (nil result: the models are still being compared).

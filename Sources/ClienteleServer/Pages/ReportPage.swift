@@ -43,7 +43,7 @@ enum ReportPage {
             .init(key: "why", label: "Why"),
         ], rows: r.actions.map { [.int($0.rank), .link($0.title, href: "/recommendations" + q), .text($0.priority), .int($0.customers), .figure($0.value), .text($0.why)] })
         page.sections.append(Section(id: "actions", title: "Recommended actions", blocks: [.table(actions)]))
-        page.sections.append(Section(id: "method", title: "Method", blocks: [.definitions(r.method.map { Definition(term: $0.0, detail: $0.1) })]))
+        page.sections.append(Section(id: "method", title: "Method", blocks: [.definitions(r.method.map { (term: $0.0, detail: $0.1) })]))
         return page
     }
 }

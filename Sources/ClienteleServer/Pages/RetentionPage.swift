@@ -198,8 +198,8 @@ enum RetentionPage {
     }
 
     static func periodSwitcher(_ request: PageRequest, period: CohortPeriod, metric: Metric) -> [ChipGroup] {
-        func chip(_ label: String, _ p: CohortPeriod, _ mt: Metric, active: Bool) -> ChipGroup.Chip {
-            ChipGroup.Chip(label: label, href: request.link("/retention", [("_period", p.rawValue), ("_metric", mt.rawValue)]), active: active)
+        func chip(_ label: String, _ p: CohortPeriod, _ mt: Metric, active: Bool) -> Link {
+            Link(label: label, href: request.link("/retention", [("_period", p.rawValue), ("_metric", mt.rawValue)]), active: active)
         }
         return [
             ChipGroup(label: "Cohorts", chips: CohortPeriod.allCases.map { chip(periodWord($0).capitalized + "ly", $0, metric, active: $0 == period) }),

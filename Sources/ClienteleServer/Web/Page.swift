@@ -62,20 +62,22 @@ enum Block: Sendable {
     /// Sentences as a bulleted list, with an optional note (and link) below.
     case bullets([String], after: Paragraph? = nil)
     /// Terms and their definitions (the report's method).
-    case definitions([Definition])
+    case definitions([(term: String, detail: String)])
     /// A recommended action's priority, value and explanation.
     case action(ActionCard)
     case form(Form)
 
     /// A plain paragraph.
-    static func text(_ s: String) -> Block { .paragraph(Paragraph(s)) }
+    static func text(_ s: String) -> Block { .paragraph(Paragraph(text: s)) }
     /// A muted paragraph.
-    static func note(_ s: String, link: Link? = nil) -> Block { .paragraph(Paragraph(s, note: true, link: link)) }
+    static func note(_ s: String, link: Link? = nil) -> Block { .paragraph(Paragraph(text: s, note: true, link: link)) }
 }
 
 struct Link: Sendable {
     var label: String
     var href: String
+    /// The current choice (a switcher's chip).
+    var active = false
 }
 
 struct Paragraph: Sendable {
@@ -83,18 +85,11 @@ struct Paragraph: Sendable {
     var note = false
     /// A link after the text ("All churn explanations →").
     var link: Link? = nil
-    /// Marks the "models are being compared" note (the page reloads itself while it is shown).
-    var modelsPending = false
     /// Text after the link (" or widen them.").
     var trailing = ""
+    /// Marks the "models are being compared" note (the page reloads itself while it is shown).
+    var modelsPending = false
 
-    init(_ text: String, note: Bool = false, link: Link? = nil, trailing: String = "", modelsPending: Bool = false) {
-        self.text = text
-        self.note = note
-        self.link = link
-        self.trailing = trailing
-        self.modelsPending = modelsPending
-    }
 }
 
 struct Links: Sendable {
@@ -118,18 +113,7 @@ struct Links: Sendable {
 
 struct ChipGroup: Sendable {
     var label: String
-    var chips: [Chip]
-
-    struct Chip: Sendable {
-        var label: String
-        var href: String
-        var active: Bool
-    }
-}
-
-struct Definition: Sendable {
-    var term: String
-    var detail: String
+    var chips: [Link]
 }
 
 struct ActionCard: Sendable {

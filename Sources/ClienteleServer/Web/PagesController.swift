@@ -109,7 +109,7 @@ struct PagesController: Sendable {
                 page.kpis = []
                 page.insights = []
                 page.sections = [Section(id: "empty", title: "No customer in this selection", blocks: [.paragraph(Paragraph(
-                    "There is no order in this selection (\(ctx.selectionDescription)). The data runs from \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)).",
+                    text: "There is no order in this selection (\(ctx.selectionDescription)). The data runs from \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)).",
                     link: Link(label: "Reset the filters", href: pageRequest.link(route.path, [], filter: AnalysisFilter.none)), trailing: " or widen them."))])]            }
             let cached: CachedResponse
             switch format {
