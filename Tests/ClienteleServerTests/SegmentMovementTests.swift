@@ -88,6 +88,10 @@ import Testing
             // The HTML links each count to its list.
             let html = try await RouteTests.get(client, "/movement?_start=2021-04-01&_end=2021-07-01").body
             #expect(html.contains("_from=Loyal%20Customers&amp;_to=Champions#list") || html.contains("_from=Loyal+Customers&amp;_to=Champions#list"))
+            // Profiles open in the movement's population: the tier filter (which the movement ignores) is not carried.
+            let tiered = try await RouteTests.get(client, "/movement?_start=2021-04-01&_end=2021-07-01&tier=Gold").body
+            #expect(tiered.contains("href=\"/customer?id=E\""))
+            #expect(try await RouteTests.get(client, "/customer?id=E").status == .ok)
             // Bad dates and segments are refused with a message.
             let bad = try await RouteTests.get(client, "/movement.json?_start=2021-07-01&_end=2021-04-01")
             #expect(bad.status == .badRequest && bad.body.contains("must come before"))

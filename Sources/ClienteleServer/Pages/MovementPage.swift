@@ -116,6 +116,9 @@ enum MovementPage {
             : (0..<n).filter { m.from[$0] != m.to[$0] }
         let t = m.table
         let sorted = listed.sorted { m.lastYearRevenue[$0] != m.lastYearRevenue[$1] ? m.lastYearRevenue[$0] > m.lastYearRevenue[$1] : t.id($0) < t.id($1) }
+        // A profile in the movement's population: the countries and the end date, not the segment or tier filters.
+        let population = AnalysisFilter(to: ctx.filter.to, countries: ctx.filter.countries)
+        func profile(_ id: String) -> String { ctx.request.link("/customer", [("id", id)], filter: population) }
         let which = o.from != nil || o.fromNew || o.to != nil
             ? "\(o.from != nil || o.fromNew ? name(o.from) : "Any segment") → \(o.to?.rawValue ?? "any segment")"
             : "Every customer who changed segment"
@@ -125,7 +128,7 @@ enum MovementPage {
             .init(key: "recency_days", label: "Days since last order", numeric: true), .init(key: "frequency", label: "Orders", numeric: true),
             .init(key: "revenue_last_year", label: "Revenue, last year", numeric: true),
         ], rows: sorted.map { r in
-            [.link(t.id(r), href: ctx.customerLink(t.id(r))), .text(t.countryName(r)), .text(name(m.from[r])), .text(m.to[r].rawValue),
+            [.link(t.id(r), href: profile(t.id(r))), .text(t.countryName(r)), .text(name(m.from[r])), .text(m.to[r].rawValue),
              .int(t.recencyDays(r)), .int(Int(t.frequency[r])), .money(m.lastYearRevenue[r])]
         }, note: "Sorted by revenue of the last year. Recency and orders are as of \(DisplayFormat.date(o.end)).", htmlLimit: 50)
 
