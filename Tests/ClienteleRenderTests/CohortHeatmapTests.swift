@@ -312,6 +312,19 @@ struct CohortHeatmapTests {
         #expect(triangle().svgLayout().cellText == .full)
     }
 
+    /// Whether cell texts carry a decimal depends on the cell size only, not on which rates happen to be present.
+    @Test func cellTextChoiceIgnoresTheRatesPresent() {
+        func flat(_ rate: Double) -> CohortHeatmap {
+            CohortHeatmap(title: "t", rowLabels: ["a", "b"], columnLabels: (0..<30).map(String.init),
+                          rates: [[1] + Array(repeating: rate, count: 29), [1] + Array(repeating: rate, count: 29)],
+                          counts: [], rowSizes: [])
+        }
+        for scale in [1, 2, 3] {
+            #expect(flat(0.05).pngLayout(scale: scale).cellText == flat(0.375).pngLayout(scale: scale).cellText)
+        }
+        #expect(flat(0.05).svgLayout().cellText == flat(0.375).svgLayout().cellText)
+    }
+
     @Test func layoutKeepsTextApart() {
         for heatmap in [triangle(), decaying(rows: 25, columns: 25), decaying(rows: 1, columns: 1)] {
             for layout in [heatmap.svgLayout(), heatmap.pngLayout(scale: 1), heatmap.pngLayout(scale: 3)] {

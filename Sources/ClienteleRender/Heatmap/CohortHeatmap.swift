@@ -45,8 +45,8 @@ public struct CohortHeatmap: Sendable {
         self.legendTitle = legendTitle
     }
 
-    /// The matrix drawn: rates on 0...1, "37.5%" in the cells ("38%" where that does not fit), the cohort size after
-    /// each row label, sized to its content.
+    /// The matrix drawn: rates on 0...1, "37.5%" in the cells ("38%" where "00.0%" would not fit), the cohort size
+    /// after each row label, sized to its content.
     public var heatmap: MatrixHeatmap {
         let shape = self.shape
         let rows = shape.rowCount, columns = shape.columnCount
@@ -58,6 +58,7 @@ public struct CohortHeatmap: Sendable {
             xAxisTitle: xAxisTitle, yAxisTitle: yAxisTitle, domain: 0...1, palette: palette, colorScale: colorScale,
             cellText: cells { _, _, rate in CohortHeatmap.percentText(rate, decimals: true) },
             compactCellText: cells { _, _, rate in CohortHeatmap.percentText(rate, decimals: false) },
+            cellTextTemplate: "00.0%", compactCellTextTemplate: "100%",
             tooltips: cells { r, c, rate in tooltip(row: r, column: c, rate: rate, columnLabel: shape.columnLabel(c)) },
             rowNotes: (0..<rows).map(rowSuffix), format: { CohortHeatmap.percentText($0, decimals: false) },
             legendTitle: legendTitle, sizing: .content, emptyMessage: CohortHeatmap.emptyMessage)

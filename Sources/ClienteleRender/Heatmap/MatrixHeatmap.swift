@@ -41,6 +41,11 @@ public struct MatrixHeatmap: Sendable {
     public var cellText: [[String?]]?
     /// Shorter cell texts (e.g. "38%") used when `cellText` does not fit; nil = none.
     public var compactCellText: [[String?]]?
+    /// A text as wide as the widest `cellText` can be (e.g. "00.0%"): whether the texts fit is then judged on it,
+    /// whichever values happen to be present; nil = the widest text present.
+    public var cellTextTemplate: String?
+    /// The same for `compactCellText` (e.g. "100%").
+    public var compactCellTextTemplate: String?
     /// Tooltip per cell; default "row · column: value".
     public var tooltips: [[String?]]?
     /// A note after each row label, in a lighter tone (e.g. " (n=948)").
@@ -58,7 +63,8 @@ public struct MatrixHeatmap: Sendable {
     public init(title: String = "", rowLabels: [String], columnLabels: [String], values: [[Double?]],
                 xAxisTitle: String, yAxisTitle: String, domain: ClosedRange<Double>? = nil,
                 palette: HeatmapPalette = .blues, colorScale: HeatmapColorScale = .linear,
-                cellText: [[String?]]? = nil, compactCellText: [[String?]]? = nil, tooltips: [[String?]]? = nil,
+                cellText: [[String?]]? = nil, compactCellText: [[String?]]? = nil,
+                cellTextTemplate: String? = nil, compactCellTextTemplate: String? = nil, tooltips: [[String?]]? = nil,
                 rowNotes: [String] = [], format: @escaping ChartValueFormatter = DisplayFormat.compact,
                 legendTitle: String = "", width: Double? = nil, sizing: Sizing = .fitWidth,
                 emptyMessage: String? = nil) {
@@ -73,6 +79,8 @@ public struct MatrixHeatmap: Sendable {
         self.colorScale = colorScale
         self.cellText = cellText
         self.compactCellText = compactCellText
+        self.cellTextTemplate = cellTextTemplate
+        self.compactCellTextTemplate = compactCellTextTemplate
         self.tooltips = tooltips
         self.rowNotes = rowNotes
         self.format = format
@@ -150,12 +158,17 @@ public struct MatrixHeatmap: Sendable {
         return texts[row][column]
     }
 
-    /// The widest text of a variant among the coloured cells (nil: the variant has no text).
+    /// The width of the widest text of a variant: its template's, else the widest among the coloured cells
+    /// (nil: the variant has no text).
     func widestCellText(_ variant: HeatmapCellText, measure: (String) -> Double) -> Double? {
         switch variant {
         case .none: return nil
-        case .full: if cellText == nil { return nil }
-        case .compact: if compactCellText == nil { return nil }
+        case .full:
+            if cellText == nil { return nil }
+            if let cellTextTemplate { return measure(cellTextTemplate) }
+        case .compact:
+            if compactCellText == nil { return nil }
+            if let compactCellTextTemplate { return measure(compactCellTextTemplate) }
         }
         var widest = 0.0
         for r in 0..<rowCount {
