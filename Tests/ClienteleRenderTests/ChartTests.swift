@@ -357,6 +357,13 @@ private let tenThousands: ChartValueFormatter = { DisplayFormat.integer(Int($0))
     #expect(!svg120.contains("clt-cell-text"))
     #expect(MatrixHeatmap(rowLabels: ["a"], columnLabels: ["b"], values: [[nil]], xAxisTitle: "x", yAxisTitle: "y")
         .svg().contains("data-empty=\"true\""))
+    // Every text is at least 11 px, however small the cells.
+    let fontSize = try! NSRegularExpression(pattern: "font-size=\"([0-9.]+)\"")
+    for s in [svg, svg25, narrow, svg120] {
+        let ns = s as NSString
+        let sizes = fontSize.matches(in: s, range: NSRange(location: 0, length: ns.length)).compactMap { Double(ns.substring(with: $0.range(at: 1))) }
+        #expect(!sizes.isEmpty && sizes.allSatisfy { $0 >= 11 })
+    }
 }
 
 // MARK: - Lorenz

@@ -80,8 +80,8 @@ private final class SVGCollector: NSObject, XMLParserDelegate {
         if name == "title" { inTitle = false; titles.append(buffer) }
     }
 
-    var cellRects: [Element] { elements.filter { $0.name == "rect" && $0.attributes["class"] == "cell" } }
-    var cellTexts: [String] { texts.filter { $0.attributes["class"] == "pct" }.map(\.content) }
+    var cellRects: [Element] { elements.filter { $0.name == "rect" && $0.attributes["class"] == "clt-mark" } }
+    var cellTexts: [String] { texts.filter { $0.attributes["class"]?.hasPrefix("clt-ink-") == true }.map(\.content) }
     var allText: [String] { texts.map(\.content) }
 }
 
@@ -213,16 +213,18 @@ struct CohortHeatmapTests {
         for heatmap in [triangle(), decaying(rows: 24, columns: 24), decaying(rows: 25, columns: 25),
                         decaying(rows: 1, columns: 1), empty()] {
             let svg = heatmap.svg()
-            #expect(svg.hasPrefix("<?xml"))
+            #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
             let doc = try parse(svg)
             #expect(doc.elements.first?.name == "svg")
             #expect(doc.rootAttributes["xmlns"] == "http://www.w3.org/2000/svg")
             let size = heatmap.svgSize
             #expect(doc.rootAttributes["viewBox"] == "0 0 \(svgNumber(size.width)) \(svgNumber(size.height))")
-            #expect(doc.rootAttributes["width"] == svgNumber(size.width))
-            #expect(doc.rootAttributes["height"] == svgNumber(size.height))
-            // White background.
-            #expect(doc.elements.contains { $0.name == "rect" && $0.attributes["fill"] == "#ffffff" })
+            #expect(doc.rootAttributes["role"] == "img")
+            // The charts' stylesheet, with a white background where CSS variables are not supported.
+            #expect(doc.elements.contains { $0.name == "rect" && $0.attributes["class"] == "clt-bg" })
+            #expect(svg.contains(".clt .clt-bg{fill:#ffffff;"))
+            // Every text is at least 11 px.
+            for element in doc.elements { if let size = element.attributes["font-size"].flatMap(Double.init) { #expect(size >= 11) } }
         }
     }
 
@@ -245,7 +247,8 @@ struct CohortHeatmapTests {
         #expect(doc.cellTexts == ["100%", "37.5%", "20.0%", "100%", "50.0%", "100%"])
         #expect(doc.titles.contains("Cohort 2010-12, month 1: 37.5% (3 of 8 customers)"))
         #expect(doc.titles.contains("Cohort 2011-01, month 1: 50.0% (2 of 4 customers)"))
-        #expect(doc.titles.count == 1 + 6, "document title + one per cell")
+        #expect(doc.titles.count == 6, "one per cell")
+        #expect(doc.rootAttributes["aria-label"]?.hasPrefix("Monthly cohort retention (share of cohort active): ") == true)
         let texts = doc.allText
         for expected in ["Monthly cohort retention (share of cohort active)", "Months since first purchase",
                          "Cohort (first purchase month)", "2010-12 (n=8)", "2011-02 (n=10)", "0", "1", "2",
@@ -283,7 +286,7 @@ struct CohortHeatmapTests {
         #expect(doc.allText.contains(hostile + " (n=8)"))
         #expect(doc.allText.contains(hostile + " title"))
         #expect(doc.titles.contains("Cohort \(hostile), month \(hostile): 37.5% (3 of 8 customers)"))
-        #expect(CohortHeatmap.xmlEscape("a\u{1}b") == "a\u{FFFD}b")
+        #expect(ChartCanvas.esc("a\u{1}b") == "a\u{FFFD}b")
     }
 
     @Test func noCohortsStillRenders() throws {
@@ -306,7 +309,20 @@ struct CohortHeatmapTests {
         let layout = decaying(rows: 25, columns: 25).svgLayout()
         #expect(layout.showCellText)
         #expect(decaying(rows: 25, columns: 25).pngLayout(scale: 2).showCellText)
-        #expect(triangle().svgLayout().cellDecimals)
+        #expect(triangle().svgLayout().cellText == .full)
+    }
+
+    /// Whether cell texts carry a decimal depends on the cell size only, not on which rates happen to be present.
+    @Test func cellTextChoiceIgnoresTheRatesPresent() {
+        func flat(_ rate: Double) -> CohortHeatmap {
+            CohortHeatmap(title: "t", rowLabels: ["a", "b"], columnLabels: (0..<30).map(String.init),
+                          rates: [[1] + Array(repeating: rate, count: 29), [1] + Array(repeating: rate, count: 29)],
+                          counts: [], rowSizes: [])
+        }
+        for scale in [1, 2, 3] {
+            #expect(flat(0.05).pngLayout(scale: scale).cellText == flat(0.375).pngLayout(scale: scale).cellText)
+        }
+        #expect(flat(0.05).svgLayout().cellText == flat(0.375).svgLayout().cellText)
     }
 
     @Test func layoutKeepsTextApart() {
@@ -351,7 +367,7 @@ struct CohortHeatmapTests {
     func cellTextHasContrast(palette: HeatmapPalette) {
         for i in 0...100 {
             let fill = palette.color(at: Double(i) / 100)
-            #expect(fill.contrastRatio(with: CohortHeatmap.textColor(on: fill)) >= 4.0)
+            #expect(fill.contrastRatio(with: ChartStyle.ink(on: fill)) >= 4.0)
         }
     }
 

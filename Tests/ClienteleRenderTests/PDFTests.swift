@@ -50,8 +50,9 @@ private func outputDirectory(_ name: String) throws -> URL {
     return dir
 }
 
-private func write(_ data: Data, _ dir: URL, _ file: String) throws -> URL {
-    let url = dir.appendingPathComponent(file)
+/// `data` written as `file` in a fresh directory for the test `name`; the directory is the URL's parent.
+private func savedPDF(_ data: Data, test name: String, file: String) throws -> URL {
+    let url = try outputDirectory(name).appendingPathComponent(file)
     try data.write(to: url)
     return url
 }
@@ -192,6 +193,13 @@ private enum SampleCharts {
         [("bar", bar), ("hbar", horizontalBar), ("stacked", stacked), ("line", line), ("multiline", multiLine),
          ("treemap", treemap), ("donut", donut), ("heatmap", heatmap), ("lorenz", lorenz)]
     }
+}
+
+/// The sample report saved for the test `name`: the file, the texts it must contain and its page count.
+private func savedSampleReport(_ size: PDFPageSize, test name: String) throws -> (url: URL, expected: [String], pages: Int) {
+    let (flow, expected) = sampleReport(size)
+    let url = try savedPDF(flow.finish(), test: name, file: "report.pdf")
+    return (url, expected, flow.document.pages.count)
 }
 
 /// A sample executive report: KPI boxes, paragraphs, a long table, charts.
@@ -403,11 +411,8 @@ struct PDFWriterTests {
 struct PDFPopplerTests {
     @Test(arguments: [("A4", PDFPageSize.a4, "595.28 x 841.89"), ("Letter", PDFPageSize.letter, "612 x 792")])
     func pageCountAndSize(name: String, size: PDFPageSize, expected: String) throws {
-        let dir = try outputDirectory("size-\(name)")
-        let (flow, _) = sampleReport(size)
-        let url = try write(flow.finish(), dir, "report-\(name).pdf")
+        let (url, _, pages) = try savedSampleReport(size, test: "size-\(name)")
         let info = try pdfInfo(url)
-        let pages = flow.document.pages.count
         #expect(pages >= 4)
         #expect(info["Pages"] == "\(pages)")
         #expect(info["Page size"]?.hasPrefix(expected + " pts") == true, "\(info["Page size"] ?? "none")")
@@ -420,9 +425,7 @@ struct PDFPopplerTests {
     }
 
     @Test func textIsExtractedExactly() throws {
-        let dir = try outputDirectory("text")
-        let (flow, expected) = sampleReport(.a4)
-        let url = try write(flow.finish(), dir, "report.pdf")
+        let (url, expected, _) = try savedSampleReport(.a4, test: "text")
         let text = try extractedText(url)
         // The wrapped paragraph (with £, em dash, curly quotes and the minus sign) and every table cell.
         for s in expected {
@@ -442,13 +445,12 @@ struct PDFPopplerTests {
     }
 
     @Test func specialCharactersAndEscapes() throws {
-        let dir = try outputDirectory("escapes")
         let doc = PDFDocument(info: PDFInfo(title: "Caf\u{00E9} (test)"))
         let page = doc.addPage(.letter)
         let lines = ["Parentheses (a) and a backslash \\ stay", "Caf\u{00E9} \u{2013} d\u{00E9}j\u{00E0} vu \u{2022} 3 \u{2212} 2 \u{2026} \u{20AC}5",
                      "\u{201C}Quoted\u{201D} \u{2018}single\u{2019} em\u{2014}dash", "Unsupported \u{65E5}\u{672C} \u{03B1} end"]
         for (i, line) in lines.enumerated() { page.text(line, x: 72, y: 100 + Double(i) * 20, size: 12) }
-        let url = try write(doc.data(), dir, "escapes.pdf")
+        let url = try savedPDF(doc.data(), test: "escapes", file: "escapes.pdf")
         let text = try extractedText(url)
         #expect(text.contains(lines[0]))
         #expect(text.contains(lines[1]))
@@ -458,7 +460,6 @@ struct PDFPopplerTests {
     }
 
     @Test func chartsRenderAsVectorsInTheirRectangle() throws {
-        let dir = try outputDirectory("charts")
         let doc = PDFDocument(title: "Charts")
         var rects: [PDFRect] = []
         let target = PDFRect(x: 50, y: 60, width: 495, height: 330)
@@ -467,7 +468,7 @@ struct PDFPopplerTests {
             rects.append(try SVGChartToPDF.draw(svg, on: page, in: target))
             page.text("Below the chart", x: 50, y: 800, size: 9)
         }
-        let url = try write(doc.data(), dir, "charts.pdf")
+        let url = try savedPDF(doc.data(), test: "charts", file: "charts.pdf")
         #expect(try pdfInfo(url)["Pages"] == "\(SampleCharts.all.count)")
         let blue = RGBColor(hex: 0x0072B2), orange = RGBColor(hex: 0xE69F00)
         for (k, (name, _)) in SampleCharts.all.enumerated() {
@@ -492,12 +493,11 @@ struct PDFPopplerTests {
     }
 
     @Test func linksAreURIAnnotations() throws {
-        let dir = try outputDirectory("links")
         let doc = PDFDocument(title: "Links")
         let page = doc.addPage()
         page.text("Open the dashboard", x: 72, y: 100, size: 12, color: RGBColor(hex: 0x0072B2))
         page.link(x: 72, y: 88, width: 120, height: 16, url: "https://example.com/dashboard?a=(1)")
-        let url = try write(doc.data(), dir, "links.pdf")
+        let url = try savedPDF(doc.data(), test: "links", file: "links.pdf")
         let out = String(decoding: try run("pdfinfo", ["-url", url.path]), as: UTF8.self)
         #expect(out.contains("https://example.com/dashboard?a=(1)"))
     }
@@ -516,8 +516,7 @@ struct PDFPopplerTests {
         flow.pageBreak()
         flow.heading("Revenue by segment", level: 2)
         flow.chart(svg: SampleCharts.donut, caption: "Share of revenue in the last 12 months.")
-        let dir = try outputDirectory("usage")
-        let url = try write(flow.finish(), dir, "usage.pdf")
+        let url = try savedPDF(flow.finish(), test: "usage", file: "usage.pdf")
         let info = try pdfInfo(url)
         #expect(info["Pages"] == "2")
         let text = try extractedText(url)
@@ -526,11 +525,10 @@ struct PDFPopplerTests {
     }
 
     @Test func reportPagesRender() throws {
-        let dir = try outputDirectory("report")
-        let (flow, _) = sampleReport(.a4)
-        let url = try write(flow.finish(), dir, "report.pdf")
+        let (url, _, pages) = try savedSampleReport(.a4, test: "report")
+        let dir = url.deletingLastPathComponent()
         _ = try run("pdftoppm", ["-r", "60", "-png", url.path, dir.appendingPathComponent("page").path])
         let pngs = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".png") }
-        #expect(pngs.count == flow.document.pages.count)
+        #expect(pngs.count == pages)
     }
 }

@@ -93,8 +93,16 @@ struct ChartCanvas {
     /// A number for an attribute, at most two decimals.
     static func n(_ value: Double) -> String { value.isFinite ? svgNumber(value) : "0" }
 
-    /// XML-escaped text (element content and attribute values).
-    static func esc(_ text: String) -> String { CohortHeatmap.xmlEscape(text) }
+    /// XML-escaped text for element content and attribute values; characters
+    /// that XML 1.0 does not allow are replaced by U+FFFD.
+    static func esc(_ text: String) -> String { escapeMarkup(text, apostrophe: "&apos;") }
+}
+
+/// Locale-independent number formatting for SVG attributes (at most 2 decimals).
+func svgNumber(_ value: Double) -> String {
+    let rounded = (value * 100).rounded() / 100
+    if rounded == rounded.rounded() && abs(rounded) < 1e15 { return String(Int(rounded)) }
+    return String(rounded)
 }
 
 /// Text measurement and truncation (approximate, with wide-font metrics so

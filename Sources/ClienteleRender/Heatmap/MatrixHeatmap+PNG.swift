@@ -1,9 +1,15 @@
-// The cohort heatmap rasterised in pure Swift: filled rectangles, the
-// embedded bitmap font and the PNG encoder.
+// A heatmap rasterised in pure Swift: filled rectangles, the embedded bitmap font and the PNG encoder. The image
+// is always sized to its content (`.content` sizing), whatever the heatmap's `sizing`.
 
-extension CohortHeatmap {
+extension MatrixHeatmap {
     /// Valid range of the `scale` argument of the PNG functions.
     public static let pngScaleRange = 1...8
+
+    static let titleColor = RGBColor(hex: 0x111827)
+    static let axisTitleColor = RGBColor(hex: 0x1F2937)
+    static let labelColor = RGBColor(hex: 0x374151)
+    static let secondaryColor = RGBColor(hex: 0x6B7280)
+    static let legendBorderColor = RGBColor(hex: 0xD1D5DB)
 
     /// The heatmap as an 8-bit RGB PNG. `scale` multiplies every size (and the
     /// font's pixel size): 1 is compact, 2 (default) suits slides and screens.
@@ -37,10 +43,10 @@ extension CohortHeatmap {
     /// `scale` clamped to `pngScaleRange` and lowered while the image would
     /// exceed `maxPixelCount` pixels.
     func effectivePNGScale(_ requested: Int) -> Int {
-        var scale = min(max(requested, CohortHeatmap.pngScaleRange.lowerBound), CohortHeatmap.pngScaleRange.upperBound)
+        var scale = min(max(requested, MatrixHeatmap.pngScaleRange.lowerBound), MatrixHeatmap.pngScaleRange.upperBound)
         while scale > 1 {
             let layout = pngLayout(exactScale: scale)
-            if layout.width * layout.height <= Double(CohortHeatmap.maxPixelCount) { break }
+            if layout.width * layout.height <= Double(MatrixHeatmap.maxPixelCount) { break }
             scale -= 1
         }
         return scale
@@ -59,12 +65,14 @@ extension CohortHeatmap {
             cellHeight: (rowCount > 15 ? 15 : 18) * s, cellGap: 1 * s, cellPadding: 2 * s,
             gridWidthBudget: 720 * s, cellWidthRange: (28 * s)...(42 * s),
             legendGap: 12 * s, legendBarHeight: 7 * s, legendWidthRange: (140 * s)...(210 * s), tickLength: 3 * s,
-            emptyHeight: 60 * s, minEmptyWidth: 280 * s, integral: true,
+            emptyHeight: 60 * s, minEmptyWidth: 280 * s, integral: true, cellTextHeight: Double(font.capHeight * fonts.body),
             titleWidth: { Double(font.width(of: $0, scale: fonts.title, bold: true)) },
             axisTitleWidth: { Double(font.width(of: $0, scale: fonts.body, bold: true)) },
             labelWidth: { Double(font.width(of: $0, scale: fonts.body)) },
             cellTextWidth: { Double(font.width(of: $0, scale: fonts.body)) })
-        return HeatmapLayout.make(self, metrics)
+        var content = self
+        content.sizing = .content
+        return HeatmapLayout.make(content, metrics)
     }
 
     /// Rasterise the heatmap.
@@ -76,41 +84,41 @@ extension CohortHeatmap {
         var pen = TextPen(font: .standard)
 
         if let spot = layout.title {
-            pen.draw(title, at: spot, scale: fonts.title, color: CohortHeatmap.titleColor, bold: true, on: &canvas)
+            pen.draw(title, at: spot, scale: fonts.title, color: MatrixHeatmap.titleColor, bold: true, on: &canvas)
         }
         if let spot = layout.emptyMessage {
-            pen.draw(CohortHeatmap.emptyMessage, at: spot, scale: fonts.title, color: CohortHeatmap.secondaryColor, on: &canvas)
+            pen.draw(emptyText, at: spot, scale: fonts.title, color: MatrixHeatmap.secondaryColor, on: &canvas)
             return canvas
         }
 
-        pen.draw(xAxisTitle, at: layout.xAxisTitle, scale: fonts.body, color: CohortHeatmap.axisTitleColor, bold: true, on: &canvas)
-        pen.draw(yAxisTitle, at: layout.yAxisTitle, scale: fonts.body, color: CohortHeatmap.axisTitleColor, bold: true, on: &canvas)
+        pen.draw(xAxisTitle, at: layout.xAxisTitle, scale: fonts.body, color: MatrixHeatmap.axisTitleColor, bold: true, on: &canvas)
+        pen.draw(yAxisTitle, at: layout.yAxisTitle, scale: fonts.body, color: MatrixHeatmap.axisTitleColor, bold: true, on: &canvas)
         for c in 0..<layout.columns {
             pen.draw(columnLabel(c), at: HeatmapTextSpot(x: layout.columnCenterX(c), centerY: layout.columnLabelCenterY, anchor: .middle),
-                     scale: fonts.body, color: CohortHeatmap.labelColor, on: &canvas)
+                     scale: fonts.body, color: MatrixHeatmap.labelColor, on: &canvas)
         }
         for r in 0..<layout.rows {
-            let label = rowLabel(r), suffix = rowSuffix(r)
-            let suffixWidth = Double(pen.font.width(of: suffix, scale: fonts.body))
-            let gap = suffix.isEmpty || label.isEmpty ? 0.0 : Double(pen.font.spacing * fonts.body)
+            let label = rowLabel(r), note = rowNote(r)
+            let noteWidth = Double(pen.font.width(of: note, scale: fonts.body))
+            let gap = note.isEmpty || label.isEmpty ? 0.0 : Double(pen.font.spacing * fonts.body)
             let cy = layout.rowCenterY(r)
-            pen.draw(suffix, at: HeatmapTextSpot(x: layout.rowLabelRight, centerY: cy, anchor: .end),
-                     scale: fonts.body, color: CohortHeatmap.secondaryColor, on: &canvas)
-            pen.draw(label, at: HeatmapTextSpot(x: layout.rowLabelRight - suffixWidth - gap, centerY: cy, anchor: .end),
-                     scale: fonts.body, color: CohortHeatmap.labelColor, on: &canvas)
+            pen.draw(note, at: HeatmapTextSpot(x: layout.rowLabelRight, centerY: cy, anchor: .end),
+                     scale: fonts.body, color: MatrixHeatmap.secondaryColor, on: &canvas)
+            pen.draw(label, at: HeatmapTextSpot(x: layout.rowLabelRight - noteWidth - gap, centerY: cy, anchor: .end),
+                     scale: fonts.body, color: MatrixHeatmap.labelColor, on: &canvas)
         }
 
-        // Cells.
+        // Cells (empty ones stay white).
+        let domain = effectiveDomain ?? 0...1
         for r in 0..<layout.rows {
             for c in 0..<layout.columns {
-                guard let rate = rate(row: r, column: c) else { continue }
+                guard let v = value(row: r, column: c) else { continue }
                 let rect = layout.cellRect(row: r, column: c)
-                let fill = color(forRate: rate)
+                let fill = palette.color(at: rampPosition(of: v, in: domain))
                 canvas.fill(x: Int(rect.x), y: Int(rect.y), width: Int(rect.width), height: Int(rect.height), color: fill)
-                if layout.showCellText {
-                    pen.draw(CohortHeatmap.percentText(rate, decimals: layout.cellDecimals),
-                             at: HeatmapTextSpot(x: rect.x + rect.width / 2, centerY: rect.y + rect.height / 2, anchor: .middle),
-                             scale: fonts.body, color: CohortHeatmap.textColor(on: fill), on: &canvas)
+                if let t = text(row: r, column: c, layout.cellText) {
+                    pen.draw(t, at: HeatmapTextSpot(x: rect.x + rect.width / 2, centerY: rect.y + rect.height / 2, anchor: .middle),
+                             scale: fonts.body, color: ChartStyle.ink(on: fill), on: &canvas)
                 }
             }
         }
@@ -119,21 +127,21 @@ extension CohortHeatmap {
         let bar = layout.legendBar
         let bx = Int(bar.x), by = Int(bar.y), bw = Int(bar.width), bh = Int(bar.height)
         if !legendTitle.isEmpty {
-            pen.draw(legendTitle, at: layout.legendCaption, scale: fonts.body, color: CohortHeatmap.labelColor, on: &canvas)
+            pen.draw(legendTitle, at: layout.legendCaption, scale: fonts.body, color: MatrixHeatmap.labelColor, on: &canvas)
         }
         for i in 0..<bw {
             let t = bw > 1 ? Double(i) / Double(bw - 1) : 0
             canvas.fill(x: bx + i, y: by, width: 1, height: bh, color: palette.color(at: t))
         }
-        canvas.stroke(x: bx - 1, y: by - 1, width: bw + 2, height: bh + 2, thickness: 1, color: CohortHeatmap.legendBorderColor)
+        canvas.stroke(x: bx - 1, y: by - 1, width: bw + 2, height: bh + 2, thickness: 1, color: MatrixHeatmap.legendBorderColor)
         let tickWidth = max(1, scale)
-        for tick in colorScale.legendTicks {
-            let x = bx + Int((colorScale.position(of: tick) * Double(bw - 1)).rounded())
+        for tick in legendTicks(in: domain) {
+            let x = bx + Int((tick.position * Double(bw - 1)).rounded())
             let tx = min(max(x - tickWidth / 2, bx), bx + bw - tickWidth)
-            canvas.fill(x: tx, y: by + bh + 1, width: tickWidth, height: Int(layout.tickLength), color: CohortHeatmap.secondaryColor)
-            pen.draw(CohortHeatmap.percentText(tick, decimals: false),
+            canvas.fill(x: tx, y: by + bh + 1, width: tickWidth, height: Int(layout.tickLength), color: MatrixHeatmap.secondaryColor)
+            pen.draw(format(tick.value),
                      at: HeatmapTextSpot(x: Double(tx) + Double(tickWidth) / 2, centerY: layout.legendTickLabelCenterY, anchor: .middle),
-                     scale: fonts.body, color: CohortHeatmap.secondaryColor, on: &canvas)
+                     scale: fonts.body, color: MatrixHeatmap.secondaryColor, on: &canvas)
         }
         return canvas
     }
