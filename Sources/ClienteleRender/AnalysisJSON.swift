@@ -48,6 +48,14 @@ public enum AnalysisJSON {
         return object(fields)
     }
 
+    /// A group's size and share (segments and tiers alike).
+    static func sizeAndShare(_ w: inout JSONWriter, _ customers: Int, _ revenue: Int64, _ customerShare: Double?, _ revenueShare: Double?) {
+        w.int("customers", customers)
+        w.money("revenue", revenue)
+        w.ratio("customer_share", customerShare)
+        w.ratio("revenue_share", revenueShare)
+    }
+
     public static func render(_ a: Analysis, report: DataQualityReport, includeCustomers: Bool = true) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
@@ -74,10 +82,7 @@ public enum AnalysisJSON {
         w.array("segments", a.segments) { w, s in
             w.beginObject()
             w.string("segment", s.segment.rawValue)
-            w.int("customers", s.customers)
-            w.money("revenue", s.revenue)
-            w.ratio("customer_share", s.customerShare)
-            w.ratio("revenue_share", s.revenueShare)
+            sizeAndShare(&w, s.customers, s.revenue, s.customerShare, s.revenueShare)
             w.int("median_recency_days", s.medianRecencyDays)
             w.int("median_frequency", s.medianFrequency)
             w.money("median_monetary", s.medianMonetary)
@@ -86,10 +91,7 @@ public enum AnalysisJSON {
         w.array("tiers", a.tiers) { w, t in
             w.beginObject()
             w.string("tier", t.tier.rawValue)
-            w.int("customers", t.customers)
-            w.money("revenue", t.revenue)
-            w.ratio("customer_share", t.customerShare)
-            w.ratio("revenue_share", t.revenueShare)
+            sizeAndShare(&w, t.customers, t.revenue, t.customerShare, t.revenueShare)
             w.money("min_monetary", t.minMonetary)
             w.endObject()
         }

@@ -16,24 +16,27 @@ import Testing
 /// Revenue of the 365 days before 2021-07-01: A 40 (its return of 2020-06-30 is older), B 60 − 5 = 55, C 60, D 40,
 /// E 50, F 10.
 @Suite struct SegmentMovementTests {
-    static let text = """
-    Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
-    C90,A,x,-1,2020-06-30 10:00:00,5,A,France
-    1,A,x,1,2021-01-05 10:00:00,10,A,France
-    2,A,x,1,2021-02-05 10:00:00,10,A,France
-    3,A,x,1,2021-03-05 10:00:00,10,A,France
-    4,A,x,1,2021-06-30 10:00:00,10,A,France
-    5,A,x,1,2021-01-10 10:00:00,20,B,Spain
-    6,A,x,1,2021-02-10 10:00:00,20,B,Spain
-    7,A,x,1,2021-03-25 10:00:00,20,B,Spain
-    C8,A,x,-1,2021-06-10 10:00:00,5,B,Spain
-    9,A,x,1,2021-01-15 10:00:00,30,C,France
-    10,A,x,1,2021-03-01 10:00:00,30,C,France
-    11,A,x,1,2021-01-20 10:00:00,40,D,France
-    12,A,x,1,2021-05-15 10:00:00,50,E,Spain
-    13,A,x,1,2021-03-30 10:00:00,5,F,France
-    14,A,x,1,2021-06-01 10:00:00,5,F,France
-    """
+    /// Customer, country, unit price and the dates of its one-line orders of quantity 1.
+    static let orders: [(String, String, String, [String])] = [
+        ("A", "France", "10", ["2021-01-05", "2021-02-05", "2021-03-05", "2021-06-30"]),
+        ("B", "Spain", "20", ["2021-01-10", "2021-02-10", "2021-03-25"]), ("C", "France", "30", ["2021-01-15", "2021-03-01"]),
+        ("D", "France", "40", ["2021-01-20"]), ("E", "Spain", "50", ["2021-05-15"]),
+        ("F", "France", "5", ["2021-03-30", "2021-06-01"]),
+    ]
+
+    /// The orders as Online Retail II lines, and two returns of 5.00: A's on 2020-06-30, B's on 2021-06-10.
+    static var text: String {
+        var lines = ["Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country",
+                     "C90,A,x,-1,2020-06-30 10:00:00,5,A,France", "C91,A,x,-1,2021-06-10 10:00:00,5,B,Spain"]
+        var invoice = 0
+        for (id, country, price, dates) in orders {
+            for date in dates {
+                invoice += 1
+                lines.append("\(invoice),A,x,1,\(date) 10:00:00,\(price),\(id),\(country)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 
     static func store() throws -> DataStore {
         DataStore(dataset: Dataset(name: "movement.csv", source: "test", loaded: try OrderLineLoader.load(text: text, name: "movement.csv")))

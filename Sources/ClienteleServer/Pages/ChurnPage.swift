@@ -15,9 +15,7 @@ enum ChurnPage {
         let segments = a.segments.filter { $0.customers > 0 }.sorted { $0.revenue > $1.revenue }
         let empty = a.segments.filter { $0.customers == 0 }.map(\.segment.rawValue)
         let segmentTable = Table(id: "segments", title: "RFM segments", columns: [
-            .init(key: "segment", label: "Segment"), .init(key: "customers", label: "Customers", numeric: true),
-            .init(key: "customer_share", label: "Share of customers", numeric: true),
-            .init(key: "revenue", label: "Revenue", numeric: true), .init(key: "revenue_share", label: "Share of revenue", numeric: true),
+            .init(key: "segment", label: "Segment")] + Table.sizeAndShareColumns + [
             .init(key: "median_recency_days", label: "Median days since last order", numeric: true),
             .init(key: "median_frequency", label: "Median orders", numeric: true),
             .init(key: "median_monetary", label: "Median revenue", numeric: true),

@@ -22,9 +22,7 @@ enum ValuePage {
                              s.minMonetary.map { .money($0) } ?? .empty])
         }
         let tierTable = Table(id: "tiers", title: "Value tiers", columns: [
-            .init(key: "tier", label: "Tier"), .init(key: "customers", label: "Customers", numeric: true),
-            .init(key: "customer_share", label: "Share of customers", numeric: true),
-            .init(key: "revenue", label: "Revenue", numeric: true), .init(key: "revenue_share", label: "Share of revenue", numeric: true),
+            .init(key: "tier", label: "Tier")] + Table.sizeAndShareColumns + [
             .init(key: "avg_revenue", label: "Revenue per customer", numeric: true),
             .init(key: "min_monetary", label: "Entry revenue (lowest in tier)", numeric: true),
         ], rows: tierRows)

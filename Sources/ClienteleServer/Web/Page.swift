@@ -200,6 +200,13 @@ struct Table: Sendable {
         var sortHref: String? = nil
         var sortMark: String = ""
     }
+
+    /// A group's customers, revenue and their shares (segment and tier tables).
+    static let sizeAndShareColumns: [Column] = [
+        .init(key: "customers", label: "Customers", numeric: true),
+        .init(key: "customer_share", label: "Share of customers", numeric: true),
+        .init(key: "revenue", label: "Revenue", numeric: true), .init(key: "revenue_share", label: "Share of revenue", numeric: true),
+    ]
 }
 
 /// `count` rows, each made on demand.
