@@ -102,7 +102,9 @@ struct HeatmapLayout {
 
         // Left column: row labels (with their notes), the y-axis title (as its header) and the legend caption;
         // at most a quarter of a fitted width (longer labels are then truncated).
-        var leftWidth = m.axisTitleWidth(heatmap.yAxisTitle)
+        // Fitted to a page, the y-axis title goes on the x-axis title's line instead (left-aligned), so that a long
+        // title ("Cohort (month of first order)") does not narrow the cells.
+        var leftWidth = fit ? 0 : m.axisTitleWidth(heatmap.yAxisTitle)
         leftWidth = max(leftWidth, heatmap.legendTitle.isEmpty ? 0 : m.labelWidth(heatmap.legendTitle))
         for r in 0..<rows {
             leftWidth = max(leftWidth, m.labelWidth(heatmap.rowLabel(r) + heatmap.rowNote(r)))
@@ -164,9 +166,11 @@ struct HeatmapLayout {
         } else {
             layout.xAxisTitle = HeatmapTextSpot(x: layout.gridLeft, centerY: y + m.labelBox / 2, anchor: .start)
         }
+        let xAxisLine = y + m.labelBox / 2
         y += m.labelBox + m.rowGap
         layout.columnLabelCenterY = y + m.labelBox / 2
-        layout.yAxisTitle = HeatmapTextSpot(x: layout.rowLabelRight, centerY: y + m.labelBox / 2, anchor: .end)
+        layout.yAxisTitle = fit ? HeatmapTextSpot(x: m.margin, centerY: xAxisLine, anchor: .start)
+                                : HeatmapTextSpot(x: layout.rowLabelRight, centerY: y + m.labelBox / 2, anchor: .end)
         y += m.labelBox + m.rowGap
 
         layout.gridTop = y

@@ -61,7 +61,10 @@ extension MatrixHeatmap {
         // Axis titles; column labels thinned out and truncated when the cells are narrow.
         put(xAxisTitle, layout.xAxisTitle, width: max(layout.gridWidth, layout.width - layout.gridLeft - m),
              size: fonts.axisTitle, bold: true, cls: "clt-axis-title")
-        put(yAxisTitle, layout.yAxisTitle, width: layout.leftWidth, size: fonts.axisTitle, bold: true, cls: "clt-axis-title")
+        // Left-aligned on the x-axis title's line (fitted to a page): up to where the centred x-axis title starts.
+        let xTitleLeft = layout.gridLeft + (layout.gridWidth - ChartText.width(xAxisTitle, size: fonts.axisTitle, bold: true)) / 2
+        put(yAxisTitle, layout.yAxisTitle, width: layout.yAxisTitle.anchor == .start ? max(layout.leftWidth, xTitleLeft - m - 12) : layout.leftWidth,
+            size: fonts.axisTitle, bold: true, cls: "clt-axis-title")
         let plan = ChartAxes.categoryLabelPlan((0..<layout.columns).map(columnLabel), spacing: layout.cellWidth, minimumWidth: 40)
         var labels: [String] = []
         for c in 0..<layout.columns where plan.shows(c) {
