@@ -252,7 +252,7 @@ LAYOUT_JS = """() => {
 
 
 TABLES_JS = """() => Array.from(document.querySelectorAll('.table-block')).filter(b =>
-  !b.querySelector('table') && !(b.querySelector('.note') && b.querySelector('.note').textContent.trim())
+  b.querySelector('h3') && !b.querySelector('table') && !(b.querySelector('.note') && b.querySelector('.note').textContent.trim())
 ).map(b => (b.querySelector('h3') || b).textContent.trim().slice(0, 60))"""
 
 # Smallest rendered chart text (px) per chart, after the SVG is scaled to its box.

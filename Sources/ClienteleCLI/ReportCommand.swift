@@ -65,7 +65,10 @@ struct ReportCommand: TerminalCommand {
             analysis: current.analysis, previous: previous.map { (previousFilter, $0.analysis) }, datasetName: name,
             periodStart: filter.from ?? span.lowerBound,
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
-            rules: rules, churn: churn)
+            rules: rules, churn: churn,
+            movement: current.analysis.asOf - ExecutiveReport.movementDays > span.lowerBound && filter.segments.isEmpty && filter.tiers.isEmpty
+                ? SegmentMovement.compute(lines: loaded.lines, dataAsOf: dataAsOf, start: current.analysis.asOf - ExecutiveReport.movementDays,
+                                          end: current.analysis.asOf, countries: filter.countries) : nil)
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         let inferred: Format? = ["pdf": .pdf, "html": .html, "htm": .html, "md": .md, "markdown": .md][ext]
         if let format, let inferred, format != inferred {

@@ -95,6 +95,14 @@ import Testing
             let tiered = try await RouteTests.get(client, "/movement?_start=2021-04-01&_end=2021-07-01&tier=Gold").body
             #expect(tiered.contains("href=\"/customer?id=E\""))
             #expect(try await RouteTests.get(client, "/customer?id=E").status == .ok)
+            // The report has the last 90 days' movement (2021-04-02 to 2021-07-01: the same segments as above), largest
+            // flows first; not with a segment filter.
+            let report = try RouteTests.json(try await RouteTests.get(client, "/report.json?_table=finding_movement").body)
+            #expect(RouteTests.rows(report, "finding_movement").map { "\($0["from"] ?? "")>\($0["to"] ?? ""):\($0["revenue_last_12_months"] ?? "")" } == [
+                "At Risk>Hibernating:60.00", "Loyal Customers>At Risk:55.00", "New (no order yet)>About To Sleep:50.00",
+                "Loyal Customers>Champions:40.00", "New Customers>Potential Loyalists:10.00",
+            ])
+            #expect(try await RouteTests.get(client, "/report.json?segment=Champions&_table=finding_movement").status == .badRequest)
             // Bad dates and segments are refused with a message.
             let bad = try await RouteTests.get(client, "/movement.json?_start=2021-07-01&_end=2021-04-01")
             #expect(bad.status == .badRequest && bad.body.contains("must come before"))

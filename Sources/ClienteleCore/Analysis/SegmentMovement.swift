@@ -81,4 +81,55 @@ public struct SegmentMovement: Sendable {
     public var startCustomers: Int { from.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
     /// Customers in the same segment at both dates.
     public var stayed: Int { (0..<table.count).reduce(0) { $0 + (from[$1] == to[$1] ? 1 : 0) } }
+
+    /// The movement of `lines` (after the country filter `countries`) from the as-of date `start` to `end`; nil when
+    /// no customer has an order before `end`. (The dashboard computes the same through its snapshot's cache.)
+    public static func compute(lines all: OrderLines, dataAsOf: Int, start: Int, end: Int, countries: [String] = []) -> SegmentMovement? {
+        func asOf(_ day: Int) -> FilteredAnalysis? {
+            try? FilteredAnalysis(lines: all, filter: AnalysisFilter(to: day >= dataAsOf ? nil : day - 1, countries: countries), dataAsOf: dataAsOf)
+        }
+        guard start < end, let later = asOf(end), later.analysis.table.count > 0 else { return nil }
+        return SegmentMovement(start: start, end: end, startAnalysis: asOf(start)?.analysis ?? Analysis(lines: OrderLines(), asOf: start),
+                               endAnalysis: later.analysis, endLines: later.lines)
+    }
+
+    /// The name of a start segment ("New (no order yet)" for none).
+    public static func name(_ s: Segment?) -> String { s?.rawValue ?? newLabel }
+    public static let newLabel = "New (no order yet)"
+
+    /// The flows between different segments, largest first (customers, then revenue).
+    public var moves: [Flow] {
+        flows.filter { $0.moved }.sorted { ($0.customers, $0.revenue) > ($1.customers, $1.revenue) }
+    }
+
+    /// The movement in words: who stayed, the three largest flows between segments (with their revenue), the new
+    /// customers, and what became of the Champions.
+    public var sentences: [String] {
+        func count(_ n: Int, _ noun: String) -> String { "\(DisplayFormat.integer(n)) \(noun)\(n == 1 ? "" : "s")" }
+        func share(_ part: Int, _ whole: Int) -> String { DisplayFormat.percent(whole > 0 ? Double(part) / Double(whole) : nil) }
+        let flows = self.flows
+        var out: [String] = []
+        let period = "\(DisplayFormat.date(start)) and \(DisplayFormat.date(end))"
+        if startCustomers > 0 {
+            out.append("Of the \(count(startCustomers, "customer")) of \(DisplayFormat.date(start)), \(share(stayed, startCustomers)) were in the same segment on \(DisplayFormat.date(end)).")
+        }
+        for f in moves.filter({ $0.from != nil }).prefix(3) {
+            out.append("\(count(f.customers, f.from!.rawValue + " customer")) became \(f.to.rawValue), worth \(DisplayFormat.money(f.revenue)) over the last year.")
+        }
+        let newFlows = flows.filter { $0.from == nil }
+        let newCount = newFlows.reduce(0) { $0 + $1.customers }
+        if newCount > 0, let biggest = newFlows.max(by: { $0.customers < $1.customers }) {
+            out.append("\(count(newCount, "new customer")) placed a first order between \(period); most of them (\(DisplayFormat.integer(biggest.customers))) are \(biggest.to.rawValue) now.")
+        }
+        // What became of the Champions: the segment a retention team watches first.
+        let champions = flows.filter { $0.from == .champions }
+        let total = champions.reduce(0) { $0 + $1.customers }
+        if total > 0 {
+            let kept = champions.first { $0.to == .champions }?.customers ?? 0
+            let main = champions.filter { $0.to != .champions }.max { $0.customers < $1.customers }
+            out.append("Champions kept \(share(kept, total)) of their customers (\(DisplayFormat.integer(kept)) of \(DisplayFormat.integer(total)))"
+                + (main.map { "; most of the others are \($0.to.rawValue) now (\(DisplayFormat.integer($0.customers)), worth \(DisplayFormat.money($0.revenue)) over the last year)." } ?? "."))
+        }
+        return out
+    }
 }

@@ -7,21 +7,43 @@ extension ExecutiveReport {
 
     /// The one way a report is built, for the dashboard and `clientele report`: the selection's analysis, its
     /// previous period (nil when the data has none), the actions from the engine with the churn result, and the churn
-    /// finding with its validation (or a note while the models are still being compared).
+    /// finding with its validation (or a note while the models are still being compared), and the segment movement of
+    /// the last `movementDays` days when given.
     public static func build(analysis: Analysis, previous: (filter: AnalysisFilter, analysis: Analysis)?, datasetName: String,
                              periodStart: Int, selection: String, rules: RecommendationConfig, churn: ChurnResult?,
-                             modelsPending: Bool = false, today: Int = LoadOptions.today()) -> ExecutiveReport {
+                             modelsPending: Bool = false, movement: SegmentMovement? = nil,
+                             today: Int = LoadOptions.today()) -> ExecutiveReport {
         var report = ExecutiveReport(
             analysis: analysis, previous: previous?.analysis, datasetName: datasetName, periodStart: periodStart,
             selection: selection,
             previousPeriod: previous.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
             generatedOn: today,
             recommendations: RecommendationEngine.run(RecommendationInput(analysis: analysis, config: rules, churn: churn?.model)))
+        if let movement { report.addMovement(movement) }
         if let churn {
             report.addChurn(churn.model, explanations: churn.explanations, analysis: analysis)
         } else if modelsPending {
             report.validation = [modelsPendingNote]
         }
         return report
+    }
+}
+
+extension ExecutiveReport {
+    /// Days between the two dates of the report's segment movement.
+    public static let movementDays = 90
+
+    /// The segment movement finding: who stayed, the largest flows and their revenue.
+    public mutating func addMovement(_ m: SegmentMovement) {
+        let sentences = m.sentences
+        let moves = m.moves.prefix(8)
+        guard let headline = sentences.first, !moves.isEmpty else { return }
+        let chart = BarChart(title: "Largest flows between segments", labels: moves.map { "\(SegmentMovement.name($0.from)) → \($0.to.rawValue)" },
+                             values: moves.map { Double($0.customers) }, categoryAxisTitle: "From → to", valueAxisTitle: "Customers",
+                             horizontal: true, showValueLabels: true, format: { DisplayFormat.integer(Int($0)) }, height: 340)
+        findings.append(Finding(
+            id: "movement", headline: headline, details: Array(sentences.dropFirst()), chartTitle: chart.title, chartSVG: chart.svg(),
+            table: (["From", "To", "Customers", "Revenue last 12 months"],
+                    moves.map { [SegmentMovement.name($0.from), $0.to.rawValue, DisplayFormat.integer($0.customers), DisplayFormat.money($0.revenue)] })))
     }
 }

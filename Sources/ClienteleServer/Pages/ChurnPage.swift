@@ -118,7 +118,7 @@ enum ChurnPage {
         let end = ctx.filter.asOf(default: ctx.dataset.asOf)
         let start = end - MovementPage.defaultDays
         guard start > ctx.dataset.span.lowerBound, let m = ctx.snapshot.movement(start: start, end: end) else { return nil }
-        let sentences = MovementPage.sentences(m, m.flows, period: "\(DisplayFormat.date(start)) and \(DisplayFormat.date(end))")
+        let sentences = m.sentences
         guard !sentences.isEmpty else { return nil }
         return Section(id: "movement", title: "Movement over the last \(MovementPage.defaultDays) days", blocks: [
             .bullets(sentences, after: Paragraph(text: "Segments as of \(DisplayFormat.date(start)) against \(DisplayFormat.date(end)).", note: true,

@@ -6,8 +6,7 @@ import ClienteleRender
 enum MovementPage {
     /// Default distance between the two dates.
     static let defaultDays = 90
-    /// The label of the row of customers with no order before the start date.
-    static let newLabel = "New (no order yet)"
+    static let newLabel = SegmentMovement.newLabel
 
     struct Options {
         var start: Int, end: Int
@@ -42,7 +41,7 @@ enum MovementPage {
         return Options(start: start, end: end, from: from, fromNew: fromNew, to: to)
     }
 
-    static func name(_ s: Segment?) -> String { s?.rawValue ?? newLabel }
+    static func name(_ s: Segment?) -> String { SegmentMovement.name(s) }
 
     static func build(_ ctx: PageContext) throws(FilterError) -> Page {
         let o = try options(ctx)
@@ -68,7 +67,7 @@ enum MovementPage {
             KPI(key: "new_customers", label: "New customers", value: DisplayFormat.integer(newCount), raw: .int(newCount),
                 hint: "first order between the two dates"),
         ]
-        page.insights = sentences(m, flows, period: period)
+        page.insights = m.sentences
 
         // The matrix: customers (links to the cell's list) and revenue.
         let rowsOrder: [Segment?] = Segment.allCases.map { Optional($0) } + [nil]
@@ -98,7 +97,7 @@ enum MovementPage {
         let revenueTable = matrix("transition_revenue", "Their revenue over the last year", revenue: true)
 
         // The biggest flows between different segments, as a chart.
-        let top = flows.filter { $0.moved }.sorted { ($0.customers, $0.revenue) > ($1.customers, $1.revenue) }.prefix(10)
+        let top = m.moves.prefix(10)
         let chart = BarChart(title: "Largest flows between segments", labels: top.map { "\(name($0.from)) → \($0.to.rawValue)" },
                              values: top.map { Double($0.customers) }, categoryAxisTitle: "From → to", valueAxisTitle: "Customers",
                              horizontal: true, showValueLabels: true, format: { DisplayFormat.integer(Int($0)) },
@@ -106,7 +105,7 @@ enum MovementPage {
         let flowTable = Table(id: "flows", title: "Flows between segments", columns: [
             .init(key: "from_segment", label: "From"), .init(key: "to_segment", label: "To"),
             .init(key: "customers", label: "Customers", numeric: true), .init(key: "revenue_last_year", label: "Revenue, last year", numeric: true),
-        ], rows: flows.filter { $0.moved }.sorted { ($0.customers, $0.revenue) > ($1.customers, $1.revenue) }.map {
+        ], rows: m.moves.map {
             [.text(name($0.from)), .text($0.to.rawValue), .int($0.customers), .money($0.revenue)]
         }, htmlLimit: 0)
 
@@ -153,34 +152,5 @@ enum MovementPage {
     static func cellLink(_ ctx: PageContext, _ o: Options, from: Segment?, to: Segment) -> String {
         ctx.request.link("/movement", [("_start", CivilDate.format(o.start)), ("_end", CivilDate.format(o.end)),
                                        ("_from", from?.rawValue ?? "new"), ("_to", to.rawValue)]) + "#list"
-    }
-
-    /// The movement in words: who stayed, the largest flows (with their revenue), new customers, and the segment that
-    /// lost the most customers.
-    static func sentences(_ m: SegmentMovement, _ flows: [SegmentMovement.Flow], period: String) -> [String] {
-        var out: [String] = []
-        let startCount = m.startCustomers
-        if startCount > 0 {
-            out.append("Of the \(Words.plural(startCount, "customer")) of \(DisplayFormat.date(m.start)), \(Words.share(m.stayed, of: startCount)) were in the same segment on \(DisplayFormat.date(m.end)).")
-        }
-        let moves = flows.filter { $0.moved && $0.from != nil }.sorted { ($0.customers, $0.revenue) > ($1.customers, $1.revenue) }
-        for f in moves.prefix(3) {
-            out.append("\(Words.plural(f.customers, f.from!.rawValue + " customer")) became \(f.to.rawValue), worth \(DisplayFormat.money(f.revenue)) over the last year.")
-        }
-        let newFlows = flows.filter { $0.from == nil }
-        let newCount = newFlows.reduce(0) { $0 + $1.customers }
-        if newCount > 0, let biggest = newFlows.max(by: { $0.customers < $1.customers }) {
-            out.append("\(Words.plural(newCount, "new customer")) placed a first order between \(period); most of them (\(DisplayFormat.integer(biggest.customers))) are \(biggest.to.rawValue) now.")
-        }
-        // What became of the Champions: the segment a retention team watches first.
-        let champions = flows.filter { $0.from == .champions }
-        let total = champions.reduce(0) { $0 + $1.customers }
-        if total > 0 {
-            let kept = champions.first { $0.to == .champions }?.customers ?? 0
-            let main = champions.filter { $0.to != .champions }.max { $0.customers < $1.customers }
-            out.append("Champions kept \(Words.share(kept, of: total)) of their customers (\(DisplayFormat.integer(kept)) of \(DisplayFormat.integer(total)))"
-                + (main.map { "; most of the others are \($0.to.rawValue) now (\(DisplayFormat.integer($0.customers)), worth \(DisplayFormat.money($0.revenue)) over the last year)." } ?? "."))
-        }
-        return out
     }
 }

@@ -95,7 +95,8 @@ enum OverviewPage {
 
         var kpiRows: [[Cell]] = []
         for card in page.kpis {
-            kpiRows.append([.text(card.label), .text(card.value), .text(prevDisplay(card)), .text(card.change ?? "—")])
+            // Both periods formatted alike (exact amounts, not the cards' compact "112K"), right-aligned.
+            kpiRows.append([.text(card.label), .figure(exactDisplay(card.raw, card)), .figure(exactDisplay(card.previousRaw, card)), .figure(card.change ?? "—")])
         }
         let kpiTable = Table(id: "kpis", title: "Key metrics against the previous period", columns: [
             .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
@@ -143,11 +144,15 @@ enum OverviewPage {
         return (Section(id: "recent", title: "Recent trend", blocks: [.table(table), .paragraph(Paragraph(text: "", link: Link(label: "Open the overview of the last 90 days →", href: link)))]), sentence)
     }
 
-    static func prevDisplay(_ k: KPI) -> String {
-        switch k.previousRaw {
+    /// A KPI's value (its exact raw value) for a table: percentages for rates and shares, grouped integers, money
+    /// with two decimals.
+    static func exactDisplay(_ raw: JSONValue, _ k: KPI) -> String {
+        switch raw {
         case .null: return "—"
         case .number(let n):
             if k.key.hasSuffix("_rate") || k.key.hasSuffix("_share") { return DisplayFormat.percent(Double(n)) }
+            // Money (revenue, revenue per customer, order value) always with two decimals.
+            if k.key.contains("revenue") || k.key.contains("value") { return Double(n).map { DisplayFormat.decimal($0, digits: 2) } ?? n }
             if let i = Int(n) { return DisplayFormat.integer(i) }
             return Double(n).map { DisplayFormat.decimal($0, digits: 2) } ?? n
         default: return "—"

@@ -8,7 +8,16 @@ enum ReportPage {
         ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), datasetName: ctx.dataset.name,
                               periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
                               selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
-                              rules: ctx.snapshot.rules, churn: ctx.snapshot.churn, modelsPending: ctx.snapshot.modelsPending)
+                              rules: ctx.snapshot.rules, churn: ctx.snapshot.churn, modelsPending: ctx.snapshot.modelsPending,
+                              movement: movement(ctx))
+    }
+
+    /// The last 90 days' segment movement of the selection's countries (nil when the data does not reach back, or
+    /// when a segment or tier filter is set: the movement is about every customer's segment).
+    static func movement(_ ctx: PageContext) -> SegmentMovement? {
+        let end = ctx.analysis.asOf, start = end - ExecutiveReport.movementDays
+        guard start > ctx.dataset.span.lowerBound, ctx.filter.segments.isEmpty, ctx.filter.tiers.isEmpty else { return nil }
+        return ctx.snapshot.movement(start: start, end: end)
     }
 
     static func build(_ ctx: PageContext) -> Page {

@@ -45,8 +45,12 @@ enum RetentionPage {
         // weekly matrix would run to hundreds of megabytes); the matrix table below has them all.
         let labels = m.labels
         let offsets = max(m.maxOffset + 1, 0)
-        let shownRows = m.cohortIndex.indices.suffix(CohortHeatmap.maxCohorts)
-        let shownOffsets = min(offsets, CohortHeatmap.maxOffsets)
+        // Weekly cohorts on a page: the latest 26 and their first 26 weeks (half a year), so that every cell is large
+        // enough to read and label; the downloads and the table have every cohort.
+        let rowLimit = period == .week ? 26 : CohortHeatmap.maxCohorts
+        let offsetLimit = period == .week ? 26 : CohortHeatmap.maxOffsets
+        let shownRows = m.cohortIndex.indices.suffix(rowLimit)
+        let shownOffsets = min(offsets, offsetLimit)
         var values: [[Double?]] = [], text: [[String?]] = [], tips: [[String?]] = []
         for row in shownRows {
             let c = m.cohortIndex[row]
@@ -124,7 +128,7 @@ enum RetentionPage {
                 drop = r0 - r1
                 if drop! > (biggestDrop?.drop ?? -1) { biggestDrop = (p.offset, drop!) }
             }
-            avgRows.append([.int(p.offset), .fraction(p.rate), .int(p.active), .int(p.size), .int(p.cohorts), .fraction(drop)])
+            avgRows.append([.int(p.offset), .fraction(p.rate), .int(p.active), .int(p.size), .int(p.cohorts), .points(drop)])
         }
         let avgTable = Table(id: "average", title: "Average retention by \(word)s since first order", columns: [
             .init(key: "offset", label: "\(word.capitalized)s since first order", numeric: true),
@@ -132,7 +136,7 @@ enum RetentionPage {
             .init(key: "active", label: "Active customers", numeric: true),
             .init(key: "cohort_customers", label: "Customers in cohorts observed", numeric: true),
             .init(key: "cohorts", label: "Cohorts observed", numeric: true),
-            .init(key: "drop", label: "Drop from previous \(word)", numeric: true),
+            .init(key: "drop", label: "Drop from previous \(word) (points)", numeric: true),
         ], rows: avgRows, note: "Weighted by cohort size, over the cohorts for which that \(word) is complete; a \(word) observed in fewer than \(CohortMatrix.minCohortsPerOffset) cohorts is not shown." + (inflated.isEmpty ? "" : " The first cohort\(inflated.count == 1 ? "" : "s") (\(inflated.sorted().map { labels[$0] }.joined(separator: ", "))) \(inflated.count == 1 ? "is" : "are") left out: the data starts mid-history."))
         let avgChart = LineChart(title: "Average retention curve", x: .categories(avg.map { "+\($0.offset)" }),
                                  series: [ChartSeries(name: "Retention rate", values: avg.map { $0.rate.map { $0 * 100 } })],

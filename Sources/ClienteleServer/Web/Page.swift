@@ -230,6 +230,8 @@ enum Cell: Sendable {
     case money(Int64)
     /// A fraction 0-1, shown as a percentage.
     case fraction(Double?)
+    /// A difference of two fractions, shown in percentage points ("12.0 pts"); the data formats keep the fraction.
+    case points(Double?)
     /// A percentage 0-100.
     case pct(Double?)
     case decimal(Double?, digits: Int)
@@ -245,6 +247,7 @@ enum Cell: Sendable {
         case .int(let v), .count(let v, _): return DisplayFormat.integer(v)
         case .money(let v): return DisplayFormat.money(v)
         case .fraction(let v): return DisplayFormat.percent(v)
+        case .points(let v): return v.map { DisplayFormat.decimal($0 * 100, digits: 1) + " pts" } ?? "—"
         case .pct(let v): return v.map { DisplayFormat.percent($0 / 100) } ?? "—"
         case .decimal(let v, let d): return v.map { DisplayFormat.decimal($0, digits: d) } ?? "—"
         case .date(let d): return DisplayFormat.date(d)
@@ -259,7 +262,7 @@ enum Cell: Sendable {
         case .text(let s), .link(let s, _), .figure(let s): return .text(s)
         case .int(let v), .count(let v, _): return .number(String(v))
         case .money(let v): return .number(Money.format(v))
-        case .fraction(let v), .pct(let v): return v.map { .number(formatShortest($0)) } ?? .number("")
+        case .fraction(let v), .pct(let v), .points(let v): return v.map { .number(formatShortest($0)) } ?? .number("")
         case .decimal(let v, _): return v.map { .number(formatShortest($0)) } ?? .number("")
         case .date(let d): return .text(CivilDate.format(d))
         case .days(let d): return .number(String(d))
@@ -272,7 +275,7 @@ enum Cell: Sendable {
         case .text(let s), .link(let s, _), .figure(let s): return .string(s)
         case .int(let v), .count(let v, _): return .number(String(v))
         case .money(let v): return .number(Money.format(v))
-        case .fraction(let v), .pct(let v), .decimal(let v, _): return v.map { .number(formatShortest($0)) } ?? .null
+        case .fraction(let v), .pct(let v), .points(let v), .decimal(let v, _): return v.map { .number(formatShortest($0)) } ?? .null
         case .date(let d): return .string(CivilDate.format(d))
         case .days(let d): return .number(String(d))
         case .empty: return .null
