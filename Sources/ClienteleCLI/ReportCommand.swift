@@ -66,9 +66,13 @@ struct ReportCommand: TerminalCommand {
             periodStart: filter.from ?? span.lowerBound,
             selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
             rules: rules, churn: churn,
-            movement: current.analysis.asOf - ExecutiveReport.movementDays > span.lowerBound && filter.segments.isEmpty && filter.tiers.isEmpty
-                ? SegmentMovement.compute(lines: loaded.lines, dataAsOf: dataAsOf, start: current.analysis.asOf - ExecutiveReport.movementDays,
-                                          end: current.analysis.asOf, countries: filter.countries) : nil)
+            movement: filter.segments.isEmpty && filter.tiers.isEmpty
+                ? SegmentMovement.recentWindow(end: current.analysis.asOf, dataStart: span.lowerBound).flatMap { w in
+                    SegmentMovement.compute(start: w.start, end: w.end) { day in
+                        try? FilteredAnalysis(lines: loaded.lines, filter: SegmentMovement.filter(asOf: day, dataAsOf: dataAsOf, countries: filter.countries),
+                                              dataAsOf: dataAsOf)
+                    }
+                } : nil)
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         let inferred: Format? = ["pdf": .pdf, "html": .html, "htm": .html, "md": .md, "markdown": .md][ext]
         if let format, let inferred, format != inferred {

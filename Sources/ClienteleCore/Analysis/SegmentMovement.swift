@@ -17,6 +17,9 @@ public struct SegmentMovement: Sendable {
     public let to: [Segment]
     /// Per row: net revenue of the lines dated in [end − 365, end).
     public let lastYearRevenue: [Int64]
+    /// Every cell with at least one customer: rows in `Segment.allCases` order then new customers, columns in
+    /// `Segment.allCases` order.
+    public let flows: [Flow]
 
     /// One cell of the matrix.
     public struct Flow: Sendable, Equatable {
@@ -56,23 +59,25 @@ public struct SegmentMovement: Sendable {
             }
         }
         lastYearRevenue = revenue
-    }
-
-    /// Every cell with at least one customer: rows in `Segment.allCases` order then new customers, columns in
-    /// `Segment.allCases` order.
-    public var flows: [Flow] {
-        var cells: [String: Flow] = [:]
-        for r in 0..<table.count {
-            let key = (from[r]?.rawValue ?? "") + "→" + to[r].rawValue
-            cells[key, default: Flow(from: from[r], to: to[r], customers: 0, revenue: 0)].customers += 1
-            cells[key]!.revenue += lastYearRevenue[r]
-        }
+        // One pass over the customers into a (start segment or new) × (end segment) grid, in matrix order.
         let order = Segment.allCases
-        func index(_ s: Segment?) -> Int { s.flatMap { order.firstIndex(of: $0) } ?? order.count }
-        return cells.values.sorted { (index($0.from), index($0.to)) < (index($1.from), index($1.to)) }
+        let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        var customers = [Int](repeating: 0, count: (order.count + 1) * order.count)
+        var cellRevenue = [Int64](repeating: 0, count: customers.count)
+        for r in 0..<t.count {
+            let cell = (from[r].map { index[$0]! } ?? order.count) * order.count + index[to[r]]!
+            customers[cell] += 1
+            cellRevenue[cell] &+= revenue[r]
+        }
+        flows = customers.indices.filter { customers[$0] > 0 }.map { cell in
+            let row = cell / order.count
+            return Flow(from: row < order.count ? order[row] : nil, to: order[cell % order.count],
+                        customers: customers[cell], revenue: cellRevenue[cell])
+        }
     }
 
-    /// The rows of the customers who went from `from` (nil: new) to `to`; `anyFrom`/`anyTo` ignore that side.
+    /// The rows of the customers who went from `from` (nil: new) to `to` (nil: any segment); `anyFrom` ignores the
+    /// start side.
     public func rows(from f: Segment?, anyFrom: Bool = false, to t: Segment?) -> [Int] {
         (0..<table.count).filter { (anyFrom || from[$0] == f) && (t == nil || to[$0] == t) }
     }
@@ -82,15 +87,28 @@ public struct SegmentMovement: Sendable {
     /// Customers in the same segment at both dates.
     public var stayed: Int { (0..<table.count).reduce(0) { $0 + (from[$1] == to[$1] ? 1 : 0) } }
 
-    /// The movement of `lines` (after the country filter `countries`) from the as-of date `start` to `end`; nil when
-    /// no customer has an order before `end`. (The dashboard computes the same through its snapshot's cache.)
-    public static func compute(lines all: OrderLines, dataAsOf: Int, start: Int, end: Int, countries: [String] = []) -> SegmentMovement? {
-        func asOf(_ day: Int) -> FilteredAnalysis? {
-            try? FilteredAnalysis(lines: all, filter: AnalysisFilter(to: day >= dataAsOf ? nil : day - 1, countries: countries), dataAsOf: dataAsOf)
-        }
-        guard start < end, let later = asOf(end), later.analysis.table.count > 0 else { return nil }
-        return SegmentMovement(start: start, end: end, startAnalysis: asOf(start)?.analysis ?? Analysis(lines: OrderLines(), asOf: start),
+    /// The movement from the as-of date `start` to `end`, where `analysis(day)` is the analysis as of `day` of the
+    /// same lines (nil: no customer); nil when no customer has an order before `end`. The dashboard passes its
+    /// snapshot's cached analyses, `clientele report` computes them.
+    public static func compute(start: Int, end: Int, analysis: (Int) -> FilteredAnalysis?) -> SegmentMovement? {
+        guard start < end, let later = analysis(end), later.analysis.table.count > 0 else { return nil }
+        return SegmentMovement(start: start, end: end, startAnalysis: analysis(start)?.analysis ?? Analysis(lines: OrderLines(), asOf: start),
                                endAnalysis: later.analysis, endLines: later.lines)
+    }
+
+    /// The filter whose analysis is the one as of `day` on `countries` (none for the data's own as-of date, so that
+    /// the whole data set's analysis serves when no country is set).
+    public static func filter(asOf day: Int, dataAsOf: Int, countries: [String]) -> AnalysisFilter {
+        AnalysisFilter(to: day >= dataAsOf ? nil : day - 1, countries: countries)
+    }
+
+    /// Days between the two dates of the movement the churn page and the report sum up.
+    public static let recentDays = 90
+
+    /// The recent window ending at the as-of date `end` (start `recentDays` before), or nil when the data does not
+    /// reach back that far.
+    public static func recentWindow(end: Int, dataStart: Int) -> (start: Int, end: Int)? {
+        end - recentDays > dataStart ? (end - recentDays, end) : nil
     }
 
     /// The name of a start segment ("New (no order yet)" for none).

@@ -27,6 +27,8 @@ public final class Snapshot: Sendable {
         var trend: (RecentTrend?)?
         var churn: (ChurnResult?)?
         var recommendations: [Recommendation]?
+        /// Segment movements by [start, end] (the churn page and the report share the recent one).
+        var movements: [[Int]: SegmentMovement?] = [:]
     }
     private let memo = Mutex(Memo())
 
@@ -65,15 +67,13 @@ public final class Snapshot: Sendable {
     /// range, segment and tier filters do not apply: the dates are the movement's own, and the segments are what it
     /// shows); nil when no customer has an order before `end`.
     public func movement(start: Int, end: Int) -> SegmentMovement? {
-        func asOf(_ day: Int) -> FilteredAnalysis? {
-            // The data set's own as-of date needs no date filter (the cached whole-data analysis when no country is set).
-            providers.analysis(AnalysisFilter(to: day >= dataset.asOf ? nil : day - 1, countries: filter.countries))
+        let key = [start, end]
+        if let hit = memo.withLock({ $0.movements[key] }) { return hit }
+        let value = SegmentMovement.compute(start: start, end: end) { day in
+            providers.analysis(SegmentMovement.filter(asOf: day, dataAsOf: dataset.asOf, countries: filter.countries))
         }
-        guard start < end, let later = asOf(end), later.analysis.table.count > 0 else { return nil }
-        let earlier = asOf(start)
-        let empty = Analysis(lines: OrderLines(), asOf: start)
-        return SegmentMovement(start: start, end: end, startAnalysis: earlier?.analysis ?? empty,
-                               endAnalysis: later.analysis, endLines: later.lines)
+        memo.withLock { $0.movements[key] = .some(value) }
+        return value
     }
 
     public var recentTrend: RecentTrend? {

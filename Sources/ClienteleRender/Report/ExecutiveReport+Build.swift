@@ -8,7 +8,7 @@ extension ExecutiveReport {
     /// The one way a report is built, for the dashboard and `clientele report`: the selection's analysis, its
     /// previous period (nil when the data has none), the actions from the engine with the churn result, and the churn
     /// finding with its validation (or a note while the models are still being compared), and the segment movement of
-    /// the last `movementDays` days when given.
+    /// the recent days (`SegmentMovement.recentWindow`) when given.
     public static func build(analysis: Analysis, previous: (filter: AnalysisFilter, analysis: Analysis)?, datasetName: String,
                              periodStart: Int, selection: String, rules: RecommendationConfig, churn: ChurnResult?,
                              modelsPending: Bool = false, movement: SegmentMovement? = nil,
@@ -30,9 +30,6 @@ extension ExecutiveReport {
 }
 
 extension ExecutiveReport {
-    /// Days between the two dates of the report's segment movement.
-    public static let movementDays = 90
-
     /// The segment movement finding: who stayed, the largest flows and their revenue.
     public mutating func addMovement(_ m: SegmentMovement) {
         let sentences = m.sentences

@@ -115,12 +115,11 @@ enum ChurnPage {
     /// The last 90 days' segment movement in words, with a link to the Movement page (nil when the data does not
     /// reach 90 days back from the as-of date).
     static func movementSection(_ ctx: PageContext) -> Section? {
-        let end = ctx.filter.asOf(default: ctx.dataset.asOf)
-        let start = end - MovementPage.defaultDays
-        guard start > ctx.dataset.span.lowerBound, let m = ctx.snapshot.movement(start: start, end: end) else { return nil }
+        guard let (start, end) = SegmentMovement.recentWindow(end: ctx.analysis.asOf, dataStart: ctx.dataset.span.lowerBound),
+              let m = ctx.snapshot.movement(start: start, end: end) else { return nil }
         let sentences = m.sentences
         guard !sentences.isEmpty else { return nil }
-        return Section(id: "movement", title: "Movement over the last \(MovementPage.defaultDays) days", blocks: [
+        return Section(id: "movement", title: "Movement over the last \(SegmentMovement.recentDays) days", blocks: [
             .bullets(sentences, after: Paragraph(text: "Segments as of \(DisplayFormat.date(start)) against \(DisplayFormat.date(end)).", note: true,
                                                  link: Link(label: "Every flow and its customers →", href: ctx.request.link("/movement")))),
         ])

@@ -22,7 +22,7 @@ enum CustomersPage {
             throw FilterError("'_page' must be a whole number from 1, not '\(pageText)'.")
         }
         let current = min(pageNumber, pageCount)
-        let shown = allRowsInTable ? rows[...] : rows[min(rows.count, (current - 1) * pageSize)..<min(rows.count, current * pageSize)]
+        let shown = rows[min(rows.count, (current - 1) * pageSize)..<min(rows.count, current * pageSize)]
 
         func sortLink(_ s: CustomerSort) -> String {
             let defaultDesc = !(s == .id || s == .country || s == .segment || s == .recency)

@@ -4,8 +4,6 @@ import ClienteleRender
 /// Segment movement: every customer's segment as of two dates (default: 90 days before the as-of date and the as-of
 /// date), the transition matrix in customers and revenue, the biggest flows in words and the customers behind a cell.
 enum MovementPage {
-    /// Default distance between the two dates.
-    static let defaultDays = 90
     static let newLabel = SegmentMovement.newLabel
 
     struct Options {
@@ -26,7 +24,7 @@ enum MovementPage {
             return day
         }
         let end = try date("_end", default: asOf)
-        let start = try date("_start", default: max(d.span.lowerBound + 1, end - defaultDays))
+        let start = try date("_start", default: max(d.span.lowerBound + 1, end - SegmentMovement.recentDays))
         guard start < end else { throw FilterError("'_start' (\(DisplayFormat.date(start))) must come before '_end' (\(DisplayFormat.date(end))).") }
         func segment(_ name: String) throws(FilterError) -> (Segment?, Bool) {
             guard let text = ctx.request.option(name), !text.isEmpty else { return (nil, false) }
@@ -114,7 +112,10 @@ enum MovementPage {
             ? m.rows(from: o.from, anyFrom: o.from == nil && !o.fromNew, to: o.to)
             : (0..<n).filter { m.from[$0] != m.to[$0] }
         let t = m.table
-        let sorted = listed.sorted { m.lastYearRevenue[$0] != m.lastYearRevenue[$1] ? m.lastYearRevenue[$0] > m.lastYearRevenue[$1] : t.id($0) < t.id($1) }
+        // Ties by customer id in code-point order, as on the Customers page (the data set's id ranks, no string per comparison).
+        let rank = ctx.dataset.idRank
+        let sorted = listed.sorted { m.lastYearRevenue[$0] != m.lastYearRevenue[$1] ? m.lastYearRevenue[$0] > m.lastYearRevenue[$1]
+                                                                                     : rank[Int(t.idCode[$0])] < rank[Int(t.idCode[$1])] }
         // A profile in the movement's population: the countries and the end date, not the segment or tier filters.
         let population = AnalysisFilter(to: ctx.filter.to, countries: ctx.filter.countries)
         func profile(_ id: String) -> String { ctx.request.link("/customer", [("id", id)], filter: population) }

@@ -15,9 +15,9 @@ enum ReportPage {
     /// The last 90 days' segment movement of the selection's countries (nil when the data does not reach back, or
     /// when a segment or tier filter is set: the movement is about every customer's segment).
     static func movement(_ ctx: PageContext) -> SegmentMovement? {
-        let end = ctx.analysis.asOf, start = end - ExecutiveReport.movementDays
-        guard start > ctx.dataset.span.lowerBound, ctx.filter.segments.isEmpty, ctx.filter.tiers.isEmpty else { return nil }
-        return ctx.snapshot.movement(start: start, end: end)
+        guard ctx.filter.segments.isEmpty, ctx.filter.tiers.isEmpty,
+              let w = SegmentMovement.recentWindow(end: ctx.analysis.asOf, dataStart: ctx.dataset.span.lowerBound) else { return nil }
+        return ctx.snapshot.movement(start: w.start, end: w.end)
     }
 
     static func build(_ ctx: PageContext) -> Page {

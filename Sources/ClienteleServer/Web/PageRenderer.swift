@@ -8,6 +8,10 @@ let navigation: [(path: String, label: String)] = [
     ("/churn", "Churn"), ("/movement", "Movement"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data"), ("/upload", "Upload"),
 ]
 
+/// A text for a Mustache section: false when empty. Mustache treats "" as true, and a name missing from the values
+/// would be looked up in the enclosing contexts, so every optional value is given, as false when absent.
+private func present(_ text: String) -> Any { text.isEmpty ? false : text }
+
 /// Renders pages as HTML (Mustache layout), JSON and CSV.
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
@@ -31,7 +35,7 @@ struct PageRenderer: Sendable {
             "howToRead": page.howToRead,
             "hasKPIs": !page.kpis.isEmpty,
             "kpis": page.kpis.map { k -> [String: Any] in
-                ["label": k.label, "value": k.value, "tone": k.tone.rawValue, "hint": k.hint.isEmpty ? false : k.hint,
+                ["label": k.label, "value": k.value, "tone": k.tone.rawValue, "hint": present(k.hint),
                  "change": k.change ?? false]
             },
             "hasInsights": !page.insights.isEmpty,
@@ -107,7 +111,7 @@ struct PageRenderer: Sendable {
             return ["paragraph": Self.paragraph(p)]
         case .links(let l):
             let items = l.items.enumerated().map { i, item -> [String: Any] in
-                ["label": item.label, "href": item.href, "detail": item.detail.isEmpty ? false : item.detail, "first": i == 0]
+                ["label": item.label, "href": item.href, "detail": present(item.detail), "first": i == 0]
             }
             switch l.style {
             case .list: return ["links": ["list": ["items": items]]]
@@ -138,7 +142,7 @@ struct PageRenderer: Sendable {
             let limit = t.htmlLimit ?? t.rows.count
             let shown = t.rows.prefix(limit)
             var d: [String: Any] = [
-                "title": t.title, "note": t.note.isEmpty ? false : t.note, "dataOnly": limit == 0,
+                "title": t.title, "note": present(t.note), "dataOnly": limit == 0,
                 "csvHref": request.link(base + ".csv", optionPairs + [("_table", t.id)]),
                 "jsonHref": request.link(base + ".json", optionPairs + [("_table", t.id)]),
                 "showRows": limit > 0,
@@ -186,7 +190,7 @@ struct PageRenderer: Sendable {
                     d["select"] = ["label": label, "name": name, "required": required,
                                    "options": options.map { ["value": $0.value, "label": $0.label, "selected": $0.selected] as [String: Any] }] as [String: Any]
                 case .checkbox(let name, let value, let checked, let code, let label):
-                    d["checkbox"] = ["name": name, "value": value, "checked": checked, "code": code.isEmpty ? false : code, "label": label] as [String: Any]
+                    d["checkbox"] = ["name": name, "value": value, "checked": checked, "code": present(code), "label": label] as [String: Any]
                 case .date(let id, let label, let name, let value):
                     d["date"] = ["id": id, "label": label, "name": name, "value": value]
                 case .search(let id, let label, let name, let value, let placeholder):
