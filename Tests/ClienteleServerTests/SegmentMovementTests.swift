@@ -79,7 +79,7 @@ import Testing
             #expect((RouteTests.kpi(page, "new_customers") as? NSNumber)?.intValue == 1)
             let insights = page["insights"] as? [String] ?? []
             #expect(insights.first == "Of the 5 customers of 2021-04-01, 20.0% were in the same segment on 2021-07-01.")
-            #expect(insights.contains("1 At Risk customer became Hibernating, worth 60.00 over the last year."))
+            #expect(insights.contains("1 customer went from At Risk to Hibernating, worth 60.00 over the last year."))
             let matrix = RouteTests.rows(page, "transitions")
             let loyal = try #require(matrix.first { $0["from_segment"] as? String == "Loyal Customers" })
             #expect((loyal["champions"] as? NSNumber)?.intValue == 1 && (loyal["at_risk"] as? NSNumber)?.intValue == 1 && (loyal["total"] as? NSNumber)?.intValue == 2)
@@ -111,5 +111,25 @@ import Testing
             let segment = try await RouteTests.get(client, "/movement.json?_to=Kings")
             #expect(segment.status == .badRequest && segment.body.contains("must be a segment"))
         }
+    }
+
+    /// The movement's sentences on every generator profile read as true: counts add up, no share above 100%, no
+    /// "Customers customers", no flow "worth 0.00", and the flows named are the largest ones.
+    @Test(arguments: [DemoProfile.retail, .wholesale, .highChurn])
+    func sentencesArePlausibleOnEveryProfile(_ profile: DemoProfile) throws {
+        let lines = try DemoData.load(lines: 40_000, profile: profile).lines
+        let asOf = try #require(CustomerTable.defaultAsOf(lines))
+        let start = CivilDate.dayNumber(year: 2011, month: 9, day: 2)
+        let m = try #require(SegmentMovement.compute(start: start, end: asOf) { day in
+            try? FilteredAnalysis(lines: lines, filter: SegmentMovement.filter(asOf: day, dataAsOf: asOf, countries: []), dataAsOf: asOf)
+        })
+        #expect(m.flows.reduce(0) { $0 + $1.customers } == m.table.count)
+        #expect(m.flows.reduce(Int64(0)) { $0 + $1.revenue } == m.lastYearRevenue.reduce(0, +))
+        #expect(m.stayed <= m.startCustomers && m.startCustomers <= m.table.count)
+        let text = m.sentences.joined(separator: " ")
+        #expect(!text.contains("Customers customer") && !text.contains("worth 0.00") && !text.contains("worth -"), "\(profile): \(text)")
+        for share in text.matches(of: /([0-9.]+)%/) { #expect(Double(share.1)! <= 100, "\(profile): \(text)") }
+        let largest = try #require(m.moves.first { $0.from != nil })
+        #expect(m.sentences.contains { $0.hasPrefix("\(DisplayFormat.integer(largest.customers)) customer") && $0.contains("from \(largest.from!.rawValue) to \(largest.to.rawValue)") })
     }
 }

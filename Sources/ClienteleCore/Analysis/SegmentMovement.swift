@@ -131,8 +131,14 @@ public struct SegmentMovement: Sendable {
         if startCustomers > 0 {
             out.append("Of the \(count(startCustomers, "customer")) of \(DisplayFormat.date(start)), \(share(stayed, startCustomers)) were in the same segment on \(DisplayFormat.date(end)).")
         }
+        // "worth 84,000.00 over the last year"; a flow of lapsed customers can be worth nothing, or net returns.
+        func worth(_ revenue: Int64) -> String {
+            revenue > 0 ? "worth \(DisplayFormat.money(revenue)) over the last year"
+                : revenue == 0 ? "with no net revenue over the last year" : "with net returns of \(DisplayFormat.money(-revenue)) over the last year"
+        }
+        // "customers went from New Customers to Promising" (a segment name may already say "Customers").
         for f in moves.filter({ $0.from != nil }).prefix(3) {
-            out.append("\(count(f.customers, f.from!.rawValue + " customer")) became \(f.to.rawValue), worth \(DisplayFormat.money(f.revenue)) over the last year.")
+            out.append("\(count(f.customers, "customer")) went from \(f.from!.rawValue) to \(f.to.rawValue), \(worth(f.revenue)).")
         }
         let newFlows = flows.filter { $0.from == nil }
         let newCount = newFlows.reduce(0) { $0 + $1.customers }
@@ -146,7 +152,7 @@ public struct SegmentMovement: Sendable {
             let kept = champions.first { $0.to == .champions }?.customers ?? 0
             let main = champions.filter { $0.to != .champions }.max { $0.customers < $1.customers }
             out.append("Champions kept \(share(kept, total)) of their customers (\(DisplayFormat.integer(kept)) of \(DisplayFormat.integer(total)))"
-                + (main.map { "; most of the others are \($0.to.rawValue) now (\(DisplayFormat.integer($0.customers)), worth \(DisplayFormat.money($0.revenue)) over the last year)." } ?? "."))
+                + (main.map { "; most of the others are \($0.to.rawValue) now (\(DisplayFormat.integer($0.customers)), \(worth($0.revenue)))." } ?? "."))
         }
         return out
     }
