@@ -60,6 +60,9 @@ public struct LoadOptions: Sendable {
 public struct LoadedData: Sendable {
     public var lines: OrderLines
     public var report: DataQualityReport
+    /// The ISO 4217 code of the export's currency column (the most frequent value on the valid lines) when the
+    /// layout has one; nil otherwise.
+    public var currency: String? = nil
 }
 
 /// Streams order-line files into columnar ``OrderLines`` and a ``DataQualityReport`` (ANALYTICS.md section 1).

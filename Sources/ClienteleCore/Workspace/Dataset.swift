@@ -6,6 +6,9 @@ public struct Dataset: Sendable {
     public var name: String
     /// Where it came from, in words.
     public var source: String
+    /// ISO 4217 code of the data set's currency ("GBP"): given by the user (`--currency`, the upload form, the Data
+    /// sets page) or detected from a currency column; nil when unknown (money is then shown without a symbol).
+    public var currency: String?
     public var loaded: LoadedData
     /// The analysis without filters.
     public var base: Analysis
@@ -32,6 +35,7 @@ public struct Dataset: Sendable {
         loaded.report.files = loaded.report.files.map(Dataset.fileName)
         loaded.report.examples = loaded.report.examples.mapValues { $0.map { e in var e = e; e.file = Dataset.fileName(e.file); return e } }
         self.loaded = loaded
+        currency = loaded.currency
         self.loadSeconds = loadSeconds
         self.generation = generation
         base = Analysis(lines: loaded.lines)
