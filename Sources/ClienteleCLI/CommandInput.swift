@@ -25,10 +25,16 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
     var excludeProducts: String?
 
+    @Option(name: .long, help: "Currency of the money amounts, an ISO 4217 code such as GBP, EUR or USD (default: the export's currency column where it has one, GBP for the demo data).")
+    var currency: String?
+
     func validate() throws {
         try CommandInput.validateDemoLines(demoLines)
         try CommandInput.validateValidDates(validDates)
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+        if let currency, CurrencyCode(currency) == nil {
+            throw ValidationError("--currency takes a three-letter ISO 4217 code such as GBP, EUR or USD, not '\(currency)'.")
+        }
     }
 
     /// For the commands that need an input (all but serve, which opens on the demo data without files).
@@ -41,8 +47,10 @@ struct InputOptions: ParsableArguments {
 
     /// Loads the input; `rulesExclude` is the rules file's `exclude_products`; `configure` adjusts the load options.
     func load(rulesExclude: [String] = [], configure: (inout LoadOptions) -> Void = { _ in }) throws(IngestError) -> LoadedData {
-        try CommandInput.load(files: files, demo: usesDemo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates,
-                              excludeProducts: excludeProducts, rulesExclude: rulesExclude, configure: configure)
+        var loaded = try CommandInput.load(files: files, demo: usesDemo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates,
+                                           excludeProducts: excludeProducts, rulesExclude: rulesExclude, configure: configure)
+        if let code = currency.flatMap(CurrencyCode.init) { loaded.currency = code.code }
+        return loaded
     }
 
     /// The name shown for the data.
