@@ -25,6 +25,9 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("exclude-products"), help: CommandInput.excludeProductsHelp)
     var excludeProducts: String?
 
+    @Option(name: .long, help: "Locale of numbers and dates in pages, reports and terminal output, e.g. en_GB, de_DE, fr_FR (default: 1,234.56 and ISO dates 2011-12-09). Data files (CSV, JSON) are never localised.")
+    var locale: String?
+
     @Option(name: .long, help: "Currency of the money amounts, an ISO 4217 code such as GBP, EUR or USD (default: the export's currency column where it has one, GBP for the demo data).")
     var currency: String?
 
@@ -32,6 +35,9 @@ struct InputOptions: ParsableArguments {
         try CommandInput.validateDemoLines(demoLines)
         try CommandInput.validateValidDates(validDates)
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+        if let locale, !DisplayStyle.isKnownLocale(locale) {
+            throw ValidationError("--locale takes a locale such as en_GB, en_US, de_DE or fr_FR, not '\(locale)'.")
+        }
         if let currency, CurrencyCode(currency) == nil {
             throw ValidationError("--currency takes a three-letter ISO 4217 code such as GBP, EUR or USD, not '\(currency)'.")
         }

@@ -73,7 +73,7 @@ struct ServeCommand: AsyncTerminalCommand {
                                    : "File\(input.files.count == 1 ? "" : "s") " + input.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
         var dataset = Dataset(name: name, source: source, loaded: loaded)
         dataset.loadSeconds = Date().timeIntervalSince(started)
-        let store = DataStore(dataset: dataset, rules: config, modelsInBackground: true)
+        let store = DataStore(dataset: dataset, rules: config, modelsInBackground: true, locale: input.locale.map(DisplayStyle.canonicalLocale))
         var server = ServerOptions()
         server.host = host
         server.port = port

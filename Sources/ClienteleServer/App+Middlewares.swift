@@ -42,6 +42,19 @@ struct ErrorPageMiddleware: RouterMiddleware {
     }
 }
 
+/// Sets the display style of the request (the current data set's currency and the server's locale) for
+/// everything that formats numbers, money and dates while answering it.
+struct DisplayStyleMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let store: DataStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await DisplayFormat.$style.withValue(store.displayStyle) {
+            try await next(request, context)
+        }
+    }
+}
+
 /// One log line per request with method, path, status and duration (at info level; errors at warning).
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext

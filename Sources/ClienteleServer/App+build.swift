@@ -78,6 +78,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     router.middlewares.add(AccessLogMiddleware())   // first, so that refused requests are logged too
     router.middlewares.add(SecurityMiddleware(hosts: HostPolicy(listenHost: options.host, extra: options.allowedHosts),
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
+    router.middlewares.add(DisplayStyleMiddleware(store: store))
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)

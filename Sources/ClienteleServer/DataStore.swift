@@ -10,8 +10,9 @@ public final class DataStore: Sendable {
     private let responses = Mutex(ResponseCache(generation: 0))
 
     public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000, rules: RecommendationConfig = RecommendationConfig(),
-                modelsInBackground: Bool = false) {
-        workspace = Workspace(dataset: dataset, cacheSize: cacheSize, cacheLines: cacheLines, rules: rules, modelsInBackground: modelsInBackground)
+                modelsInBackground: Bool = false, locale: String? = nil) {
+        workspace = Workspace(dataset: dataset, cacheSize: cacheSize, cacheLines: cacheLines, rules: rules, modelsInBackground: modelsInBackground,
+                              locale: locale)
         responses.withLock { $0.generation = dataset.generation }
     }
 
@@ -28,6 +29,9 @@ public final class DataStore: Sendable {
         let generation = workspace.dataset.generation
         responses.withLock { $0 = ResponseCache(generation: generation) }
     }
+
+    /// The display style of the current data set: its currency in the workspace's locale.
+    public var displayStyle: DisplayStyle { workspace.displayStyle }
 
     public func startModels() { workspace.startModels() }
     public func churn(_ filter: AnalysisFilter) throws(FilterError) -> ChurnResult? { try workspace.churn(filter) }

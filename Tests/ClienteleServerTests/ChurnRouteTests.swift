@@ -31,7 +31,7 @@ import Testing
             #expect(html.contains("not identified: parameter "))
             #expect(!html.contains("gradient"))
             #expect(html.contains("chance of no order in the next 90 days"))
-            let report = try await R.get(client, "/report.md").body
+            let report = try await R.get(client, "/report.md?_range=all").body
             #expect(report.contains("- BG/NBD: ") && report.contains("not identified: parameter "))
             #expect(!report.contains("from BG/NBD,"))
         }
@@ -69,7 +69,7 @@ import Testing
             let actions = try #require(try R.json(try await R.get(client, "/recommendations.json").body)["actions"] as? [[String: Any]])
             let top = try #require(actions.first)
             let topValue = try #require((top["value"] as? NSNumber)?.doubleValue)
-            let report = try await R.get(client, "/report.md").body
+            let report = try await R.get(client, "/report.md?_range=all").body
             #expect(report.contains("### 1. \(top["title"] as! String)"))
             #expect(report.contains(DisplayFormat.money(Money.units(fromCurrency: topValue)!)))
             let page = try R.json(try await R.get(client, "/recommendations.json").body)

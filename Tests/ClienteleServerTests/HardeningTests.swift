@@ -87,7 +87,7 @@ import Glibc
             #expect(html.body.contains("Unknown option &#39;_x&#39;") || html.body.contains("Unknown option '_x'"))
             let json = try await R.get(client, "/churn.json?_evil=1")
             #expect(json.status == .badRequest)
-            #expect(try R.json(json.body)["error"] as? String == "Unknown option '_evil'. Options: _chart, _desc, _end, _from, _metric, _page, _paper, _period, _q, _sort, _start, _table, _to.")
+            #expect(try R.json(json.body)["error"] as? String == "Unknown option '_evil'. Options: _chart, _compare, _desc, _end, _from, _metric, _page, _paper, _period, _q, _range, _sort, _start, _table, _to.")
             #expect(try await R.get(client, "/report.md?_x=1").status == .badRequest)
             // An 80 KB option name or value is refused before any page is built (and so never cached).
             let long = try await R.get(client, "/overview?_x=" + String(repeating: "A", count: 80_000))

@@ -90,21 +90,53 @@ import Testing
         }
     }
 
-    @Test func overviewShowsTheRecentTrendWithoutADateRange() async throws {
+    @Test func overviewOpensOnTheLastNinetyDaysAgainstThePeriodBeforeAndAYearEarlier() async throws {
         let store = DataStore(dataset: Dataset(name: "demo.csv", source: "test", loaded: try DemoData.load(lines: 20_000)))
         let app = try await Self.app(store)
+        let last = store.dataset.asOf - 1
+        let (y, m, d) = CivilDate.civil(last)
+        // The year-earlier range by hand: the same calendar dates one year back.
+        let (fy, fm, fd) = CivilDate.civil(last - 89)
+        let yearFrom = CivilDate.format(CivilDate.dayNumber(year: fy - 1, month: fm, day: fd))
+        let yearTo = CivilDate.format(CivilDate.dayNumber(year: y - 1, month: m, day: d))
         try await app.test(.router) { client in
             let page = try Self.json(try await Self.get(client, "/overview.json").body)
-            let trend = Self.rows(page, "recent_trend")
-            #expect(trend.map { $0["metric"] as? String } == ["Customers", "Revenue", "Orders", "Average order value", "Repeat customer rate"])
-            // The same numbers as the overview of that range.
-            let last = store.dataset.asOf - 1
+            // No range asked: the last 90 days, its last day included.
+            let filters = page["filters"] as? [String: Any]
+            #expect(filters?["from"] as? String == CivilDate.format(last - 89))
+            #expect(filters?["to"] as? String == CivilDate.format(last))
             let ranged = try Self.json(try await Self.get(client, "/overview.json?from=\(CivilDate.format(last - 89))&to=\(CivilDate.format(last))").body)
-            #expect(trend[0]["last_90_days"] as? Int == Self.kpi(ranged, "total_customers") as? Int)
-            #expect((trend[1]["last_90_days"] as? NSNumber)?.doubleValue == (Self.kpi(ranged, "total_revenue") as? NSNumber)?.doubleValue)
-            #expect(trend[0]["previous_90_days"] as? Int == ((ranged["kpis"] as? [String: Any])?["total_customers"] as? [String: Any])?["previous"] as? Int)
-            // With a date range the section is not there.
-            #expect(Self.rows(ranged, "recent_trend").isEmpty)
+            #expect(Self.kpi(page, "total_customers") as? Int == Self.kpi(ranged, "total_customers") as? Int)
+            // The two comparisons, each equal to that range's own overview.
+            let before = try Self.json(try await Self.get(client, "/overview.json?from=\(CivilDate.format(last - 179))&to=\(CivilDate.format(last - 90))").body)
+            let yearEarlier = try Self.json(try await Self.get(client, "/overview.json?from=\(yearFrom)&to=\(yearTo)").body)
+            let rows = Self.rows(page, "kpis")
+            #expect(rows.first?["metric"] as? String == "Customers")
+            let beforeCustomers = try #require(Self.kpi(before, "total_customers") as? Int)
+            let yearCustomers = try #require(Self.kpi(yearEarlier, "total_customers") as? Int)
+            #expect(beforeCustomers != yearCustomers)   // so that the checks below tell the two apart
+            #expect(rows.first?["previous"] as? String == DisplayFormat.integer(beforeCustomers))
+            #expect(rows.first?["year_earlier"] as? String == DisplayFormat.integer(yearCustomers))
+            // The cards compare with a year earlier by default (the data reaches back), with the period before on request.
+            let card = { (p: [String: Any]) in ((p["kpis"] as? [String: Any])?["total_customers"] as? [String: Any])?["previous"] as? Int }
+            #expect(card(page) == yearCustomers)
+            let vsBefore = try Self.json(try await Self.get(client, "/overview.json?_compare=previous").body)
+            #expect(card(vsBefore) == beforeCustomers)
+            let html = try await Self.get(client, "/overview").body
+            #expect(html.contains("Showing the latest complete period of the data, its last 90 days"))
+            #expect(html.contains("vs a year earlier"))
+            // "All data": every day, compared with nothing earlier (the data starts there).
+            let all = try Self.json(try await Self.get(client, "/overview.json?_range=all").body)
+            #expect((all["filters"] as? [String: Any])?["from"] is NSNull)
+            #expect(card(all) == nil)
+            #expect(Self.kpi(all, "total_customers") as? Int == store.dataset.base.kpis.totalCustomers)
+        }
+        // Data shorter than 180 days: all of it, and the page says why nothing is compared.
+        let short = try await Self.app(try Self.store())
+        try await short.test(.router) { client in
+            let page = try Self.json(try await Self.get(client, "/overview.json").body)
+            #expect((page["filters"] as? [String: Any])?["from"] is NSNull)
+            #expect((page["insights"] as? [String])?.contains { $0.hasPrefix("No comparison: the data spans") } == true)
         }
     }
 

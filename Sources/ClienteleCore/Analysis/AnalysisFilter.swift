@@ -89,6 +89,42 @@ public struct AnalysisFilter: Sendable, Hashable {
     /// The as-of date of the filtered analysis.
     public func asOf(default dataAsOf: Int) -> Int { to.map { $0 + 1 } ?? dataAsOf }
 
+    /// Days of the default period of the overview and the report (the latest complete period of the data).
+    public static let defaultPeriodDays = 90
+
+    /// The overview's and the report's default range when none is chosen: the last 90 days of the data (its last
+    /// day included), when the data also holds the 90 days before them; nil for shorter data (all of it is shown).
+    public static func defaultPeriod(dataStart: Int, dataAsOf: Int) -> ClosedRange<Int>? {
+        let last = dataAsOf - 1, first = last - defaultPeriodDays + 1
+        guard first - defaultPeriodDays >= dataStart else { return nil }
+        return first...last
+    }
+
+    /// This filter with the default period (``defaultPeriod(dataStart:dataAsOf:)``) when it has no date range; nil when
+    /// it has one or the data is too short.
+    public func withDefaultPeriod(dataStart: Int, dataAsOf: Int) -> AnalysisFilter? {
+        guard from == nil, to == nil, let p = AnalysisFilter.defaultPeriod(dataStart: dataStart, dataAsOf: dataAsOf) else { return nil }
+        var f = self
+        f.from = p.lowerBound
+        f.to = p.upperBound
+        return f
+    }
+
+    /// The same dates one year earlier (29 February becomes 28 February), with the same countries, segments and tiers;
+    /// nil without a complete date range or when that range starts before `dataStart`.
+    public func yearEarlier(dataStart: Int) -> AnalysisFilter? {
+        guard let from, let to else { return nil }
+        func back(_ day: Int) -> Int {
+            let (y, m, d) = CivilDate.civil(day)
+            return CivilDate.dayNumber(year: y - 1, month: m, day: min(d, CivilDate.daysInMonth(year: y - 1, month: m)))
+        }
+        var f = self
+        f.from = back(from)
+        f.to = back(to)
+        guard f.from! >= dataStart else { return nil }
+        return f
+    }
+
     /// The period of equal length just before this filter's range, with the same countries, segments and tiers.
     /// The range is [from, to] with `from` defaulting to `dataStart` and `to` to `dataAsOf - 1`.
     public func previousPeriod(dataStart: Int, dataAsOf: Int) -> AnalysisFilter {

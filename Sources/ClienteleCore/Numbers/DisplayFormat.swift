@@ -20,16 +20,35 @@ public enum DisplayFormat {
         (value < 0 ? minus : "") + grouped(UInt64(value.magnitude))
     }
 
-    /// Money in units of 1/10000 of the currency unit, rounded half-to-even to
-    /// cents: 12_345_678_950 -> "1,234,567.90"; 1_250 -> "0.12"; -5_000 -> "−0.50".
+    /// The style in effect: separators, currency and dates (``DisplayStyle``); the default writes "1,234.56" and ISO
+    /// dates with no currency symbol. Set with `DisplayFormat.$style.withValue(...)` around the work that formats.
+    @TaskLocal public static var style = DisplayStyle()
+
+    /// Money in units of 1/10000 of the currency unit, rounded half-to-even to the currency's decimals (cents by
+    /// default), with the style's currency symbol: 12_345_678_950 -> "1,234,567.90" ("£1,234,567.90" in GBP);
+    /// 1_250 -> "0.12"; -5_000 -> "−0.50".
     public static func money(_ units: Int64) -> String {
+        let st = style
+        return moneyDigits(units, decimals: st.moneyDecimals, style: st, symbol: true)
+    }
+
+    /// The amount's digits with the currency's decimals, and its symbol when `symbol` is true.
+    static func moneyDigits(_ units: Int64, decimals: Int, style st: DisplayStyle, symbol: Bool) -> String {
         let magnitude = units.magnitude
-        var cents = magnitude / 100
-        let rest = magnitude % 100
-        if rest > 50 || (rest == 50 && cents % 2 == 1) { cents += 1 }
-        let sign = units < 0 && cents > 0 ? minus : ""
-        let fraction = cents % 100
-        return sign + grouped(cents / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
+        var step: UInt64 = 1
+        for _ in 0..<(4 - decimals) { step *= 10 }
+        var minor = magnitude / step
+        let rest = magnitude % step
+        if rest * 2 > step || (rest * 2 == step && minor % 2 == 1) { minor += 1 }
+        let sign = units < 0 && minor > 0 ? minus : ""
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        var text = grouped(minor / scale, separator: st.grouping)
+        if decimals > 0 {
+            let fraction = String(minor % scale)
+            text += st.decimalMark + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return symbol ? sign + st.moneyPrefix + text + st.moneySuffix : sign + text
     }
 
     /// Money units that may be missing (a model's prediction that is not finite or out of range): "—" for nil.
@@ -46,7 +65,21 @@ public enum DisplayFormat {
 
     /// ``compactMoney(_:)`` of an amount in currency units computed in floating point; "—" when not finite.
     public static func compactMoney(currency value: Double) -> String {
-        compact(value)
+        withSymbol(compact(value))
+    }
+
+    /// An amount in currency units (a chart's value) with a K/M/B/T suffix and the currency symbol: "£1.2M".
+    public static func compactAmount(_ value: Double) -> String { withSymbol(compact(value)) }
+
+    /// A money axis title: "Net revenue (GBP)" when the currency is known.
+    public static func moneyTitle(_ title: String) -> String { title + style.currencySuffix }
+
+    /// A figure already formatted (a compact amount) with the style's currency symbol: "1.2M" -> "£1.2M".
+    public static func withSymbol(_ figure: String) -> String {
+        let st = style
+        guard st.currency != nil, figure != missing else { return figure }
+        if figure.hasPrefix(minus) { return minus + st.moneyPrefix + figure.dropFirst() + st.moneySuffix }
+        return st.moneyPrefix + figure + st.moneySuffix
     }
 
     /// A count computed in floating point (expected orders), rounded: "—" when not finite or out of range.
@@ -58,7 +91,7 @@ public enum DisplayFormat {
     /// Money (units of 1/10000) with a K/M/B/T suffix and three significant digits:
     /// "1.23M", "45.6K", "980".
     public static func compactMoney(_ units: Int64) -> String {
-        compact(Double(units) / 10_000)
+        withSymbol(compact(Double(units) / 10_000))
     }
 
     /// A number with a K/M/B/T suffix and (at most) three significant digits,
@@ -117,11 +150,12 @@ public enum DisplayFormat {
         integer(count) + (abs(count) == 1 ? " day" : " days")
     }
 
-    /// A day number (days since 1970-01-01) as "2011-12-09".
-    public static func date(_ dayNumber: Int) -> String { CivilDate.format(dayNumber) }
+    /// A day number (days since 1970-01-01) as "2011-12-09" (the locale's numeric date when the style has one,
+    /// "09/12/2011" in en_GB). Not for URLs, form values or data formats: those use ``CivilDate/format(_:)``.
+    public static func date(_ dayNumber: Int) -> String { style.formatDate(dayNumber, month: false) }
 
-    /// A day number as its month, "2011-12".
-    public static func month(_ dayNumber: Int) -> String { String(CivilDate.format(dayNumber).prefix(7)) }
+    /// A day number as its month, "2011-12" ("12/2011" in en_GB).
+    public static func month(_ dayNumber: Int) -> String { style.formatDate(dayNumber, month: true) }
 
     /// A fixed number of decimals with thousands separators: (1234.5, 2) -> "1,234.50".
     public static func decimal(_ value: Double, digits: Int) -> String {
@@ -131,13 +165,15 @@ public enum DisplayFormat {
 
     // MARK: - Helpers
 
-    /// "1,234,567".
-    static func grouped(_ n: UInt64) -> String {
+    /// "1,234,567" (the style's thousands separator).
+    static func grouped(_ n: UInt64) -> String { grouped(n, separator: style.grouping) }
+
+    static func grouped(_ n: UInt64, separator: String) -> String {
         let digits = String(n)
         var out = ""
         out.reserveCapacity(digits.count + digits.count / 3)
         for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(separator) }
             out.append(ch)
         }
         return out
@@ -151,28 +187,30 @@ public enum DisplayFormat {
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * Double(scale)).rounded()
         guard scaled < 9.2e18 else { return String(format: "%.\(decimals)f", abs(value)) }
+        let st = style
         let n = UInt64(scaled)
-        var text = grouped(n / scale)
+        var text = grouped(n / scale, separator: st.grouping)
         if decimals > 0 {
             let fraction = String(n % scale)
-            text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+            text += st.decimalMark + String(repeating: "0", count: decimals - fraction.count) + fraction
         }
         return text
     }
 
     /// "1.50" -> "1.5", "2.00" -> "2", "980" -> "980".
     static func trimmedZeros(_ text: String) -> String {
-        guard text.contains(".") else { return text }
+        let mark = style.decimalMark
+        guard text.contains(mark) else { return text }
         var t = Substring(text)
         while t.hasSuffix("0") { t = t.dropLast() }
-        if t.hasSuffix(".") { t = t.dropLast() }
+        if t.hasSuffix(mark) { t = t.dropLast(mark.count) }
         return String(t)
     }
 
     /// Fixed decimals with a "−" (and optionally "+") sign; never "−0.0".
     static func signed(_ value: Double, digits: Int, plus: Bool) -> String {
         let body = fixed(value, decimals: digits)
-        let isZero = !body.contains(where: { $0 != "0" && $0 != "." && $0 != "," })
+        let isZero = !body.contains(where: { $0.isNumber && $0 != "0" })
         if isZero { return body }
         return (value < 0 ? minus : plus ? "+" : "") + body
     }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Everything a page, the report or a command needs for one data set and one filter: the selection's analysis, and,
-/// computed once on first use, the previous period's analysis, the recent trend, the churn result and the
+/// computed once on first use, the previous period's and the year-earlier analyses, the churn result and the
 /// recommendations. Immutable from the outside; the workspace that made it supplies how to compute the lazy parts
 /// (and caches them across snapshots).
 public final class Snapshot: Sendable {
@@ -24,7 +24,7 @@ public final class Snapshot: Sendable {
 
     private struct Memo {
         var previous: ((filter: AnalysisFilter, analysis: Analysis)?)?
-        var trend: (RecentTrend?)?
+        var yearEarlier: ((filter: AnalysisFilter, analysis: Analysis)?)?
         var churn: (ChurnResult?)?
         var recommendations: [Recommendation]?
         /// Segment movements by [start, end] (the churn page and the report share the recent one).
@@ -55,12 +55,16 @@ public final class Snapshot: Sendable {
         return value
     }
 
-    /// The last 90 days of the data against the 90 days before, with the same country, segment and tier filters (the
-    /// landing overview's trend); nil when a date range is set or the data spans less than 180 days.
-    public struct RecentTrend: Sendable {
-        public var filter: AnalysisFilter
-        public var first: Int, last: Int
-        public var now: Analysis, before: Analysis
+    /// The same dates a year earlier (same countries, segments, tiers) and their analysis; nil without a date range,
+    /// when the data does not reach back that far, or when that period has no customer.
+    public var yearEarlier: (filter: AnalysisFilter, analysis: Analysis)? {
+        if let hit = memo.withLock({ $0.yearEarlier }) { return hit }
+        var value: (filter: AnalysisFilter, analysis: Analysis)?
+        if let y = filter.yearEarlier(dataStart: dataset.span.lowerBound), let a = providers.analysis(y), a.analysis.table.count > 0 {
+            value = (y, a.analysis)
+        }
+        memo.withLock { $0.yearEarlier = .some(value) }
+        return value
     }
 
     /// Customers moving between segments from the as-of date `start` to `end` on this filter's countries (the date
@@ -73,25 +77,6 @@ public final class Snapshot: Sendable {
             providers.analysis(SegmentMovement.filter(asOf: day, dataAsOf: dataset.asOf, countries: filter.countries))
         }
         memo.withLock { $0.movements[key] = .some(value) }
-        return value
-    }
-
-    public var recentTrend: RecentTrend? {
-        if let hit = memo.withLock({ $0.trend }) { return hit }
-        var value: RecentTrend?
-        if filter.from == nil, filter.to == nil {
-            let last = dataset.asOf - 1
-            if last - dataset.span.lowerBound >= 180 {
-                var recent = filter
-                recent.from = last - 89
-                recent.to = last
-                let before = recent.previousPeriod(dataStart: dataset.span.lowerBound, dataAsOf: dataset.asOf)
-                if let now = providers.analysis(recent), let then = providers.analysis(before) {
-                    value = RecentTrend(filter: recent, first: last - 89, last: last, now: now.analysis, before: then.analysis)
-                }
-            }
-        }
-        memo.withLock { $0.trend = .some(value) }
         return value
     }
 

@@ -18,6 +18,8 @@ public final class Workspace: Sendable {
         var churnOrder: [AnalysisFilter] = []
         /// The whole data set's model comparison: not started, running in the background, or done.
         var models: ModelsState = .idle
+        /// The display style of the data set of that generation.
+        var style: (generation: Int, style: DisplayStyle)?
     }
 
     enum ModelsState { case idle, running, ready(ChurnResult) }
@@ -37,9 +39,14 @@ public final class Workspace: Sendable {
     /// it computes it.
     public let modelsInBackground: Bool
 
+    /// Locale of numbers and dates in the text the workspace writes (churn reasons are written with the models, in
+    /// the data set's currency); nil: the default style.
+    public let locale: String?
+
     public init(dataset: Dataset, cacheSize: Int = 32, cacheLines: Int = 8_000_000, rules: RecommendationConfig = RecommendationConfig(),
-                modelsInBackground: Bool = false) {
+                modelsInBackground: Bool = false, locale: String? = nil) {
         state = Mutex(State(dataset: dataset))
+        self.locale = locale
         self.rules = rules
         self.horizonDays = rules.horizonDays
         self.modelsInBackground = modelsInBackground
@@ -75,7 +82,9 @@ public final class Workspace: Sendable {
         }
         guard let d else { return }
         Thread.detachNewThread { [self] in
-            let result = ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
+            let result = DisplayFormat.$style.withValue(displayStyle(d)) {
+                ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
+            }
             state.withLock { s in
                 guard s.dataset.generation == d.generation else { return }
                 s.models = .ready(result)
@@ -94,7 +103,9 @@ public final class Workspace: Sendable {
         let (d, models) = state.withLock { ($0.dataset, $0.models) }
         if case .ready(let r) = models { return r }
         if modelsInBackground { return nil }   // ``startModels()`` runs it (serve starts it once it listens)
-        let result = ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
+        let result = DisplayFormat.$style.withValue(displayStyle(d)) {
+            ChurnResult(analysis: d.base, lines: d.lines, horizonDays: horizonDays, generation: d.generation)
+        }
         state.withLock { s in
             guard s.dataset.generation == d.generation else { return }
             if case .ready = s.models { return }
@@ -102,6 +113,17 @@ public final class Workspace: Sendable {
         }
         return result
     }
+
+    /// The display style of `dataset`: its currency in this workspace's locale (cached per data set and locale).
+    public func displayStyle(_ dataset: Dataset) -> DisplayStyle {
+        if let hit = state.withLock({ s in s.style.flatMap { $0.generation == dataset.generation ? $0.style : nil } }) { return hit }
+        let style = DisplayStyle(locale: locale, currency: dataset.currency)
+        state.withLock { $0.style = (dataset.generation, style) }
+        return style
+    }
+
+    /// The display style of the current data set.
+    public var displayStyle: DisplayStyle { displayStyle(dataset) }
 
     public var nextGeneration: Int { state.withLock { $0.nextGeneration } }
 
@@ -115,8 +137,10 @@ public final class Workspace: Sendable {
         if let hit = state.withLock({ $0.churn[filter] }), hit.generation == base.generation { return hit }
         let (dataset, current) = try analysis(filter)
         guard dataset.generation == base.generation else { return nil }
-        let result = ChurnResult.forFilter(filter, current: current, lines: dataset.lines, baseAnalysis: dataset.base,
-                                           horizonDays: horizonDays, base: base, generation: dataset.generation)
+        let result = DisplayFormat.$style.withValue(displayStyle(dataset)) {
+            ChurnResult.forFilter(filter, current: current, lines: dataset.lines, baseAnalysis: dataset.base,
+                                  horizonDays: horizonDays, base: base, generation: dataset.generation)
+        }
         state.withLock { s in
             guard s.dataset.generation == dataset.generation, s.churn[filter] == nil else { return }
             s.churn[filter] = result
@@ -142,13 +166,17 @@ public final class Workspace: Sendable {
         return Snapshot(dataset: dataset, current: current, rules: rules, modelsPending: pending, providers: providers)
     }
 
-    /// Computes the analyses of `filter` and of its previous period (the overview needs both) at the same time.
+    /// Computes the analyses of `filter`, of its previous period and of the same dates a year earlier (the overview
+    /// and the report compare them) at the same time.
     public func prefetchWithPreviousPeriod(_ filter: AnalysisFilter) {
         let d = dataset
         let previous = filter.previousPeriod(dataStart: d.span.lowerBound, dataAsOf: d.asOf)
-        let missing = state.withLock { s in [filter, previous].filter { s.cache[$0] == nil } }
-        guard missing.count == 2, let to = previous.to, to >= d.span.lowerBound else { return }
-        _ = parallelMap(2) { i in try? self.analysis(missing[i]) }
+        var wanted = [filter]
+        if let to = previous.to, to >= d.span.lowerBound { wanted.append(previous) }
+        if let year = filter.yearEarlier(dataStart: d.span.lowerBound) { wanted.append(year) }
+        let missing = state.withLock { s in wanted.filter { s.cache[$0] == nil } }
+        guard missing.count >= 2 else { return }
+        _ = parallelMap(missing.count) { i in try? self.analysis(missing[i]) }
     }
 
     /// The analysis of `filter` on the current data set (cached).

@@ -9,7 +9,8 @@ extension ExecutiveReport {
     /// previous period (nil when the data has none), the actions from the engine with the churn result, and the churn
     /// finding with its validation (or a note while the models are still being compared), and the segment movement of
     /// the recent days (`SegmentMovement.recentWindow`) when given.
-    public static func build(analysis: Analysis, previous: (filter: AnalysisFilter, analysis: Analysis)?, datasetName: String,
+    public static func build(analysis: Analysis, previous: (filter: AnalysisFilter, analysis: Analysis)?,
+                             yearEarlier: (filter: AnalysisFilter, analysis: Analysis)? = nil, datasetName: String,
                              periodStart: Int, selection: String, rules: RecommendationConfig, churn: ChurnResult?,
                              modelsPending: Bool = false, movement: SegmentMovement? = nil,
                              today: Int = LoadOptions.today()) -> ExecutiveReport {
@@ -19,6 +20,7 @@ extension ExecutiveReport {
             previousPeriod: previous.flatMap { p in p.filter.from.flatMap { f in p.filter.to.map { (f, $0) } } },
             generatedOn: today,
             recommendations: RecommendationEngine.run(RecommendationInput(analysis: analysis, config: rules, churn: churn?.model)))
+        if let y = yearEarlier, let from = y.filter.from, let to = y.filter.to { report.addYearEarlier(analysis, y.analysis, from: from, to: to) }
         if let movement { report.addMovement(movement) }
         if let churn {
             report.addChurn(churn.model, explanations: churn.explanations, analysis: analysis)

@@ -14,6 +14,7 @@ extension ExecutiveReport {
         flow.paragraph("Period: \(period) (as of \(asOf))", size: 11)
         flow.paragraph("Selection: \(selection)", size: 11)
         if let previousPeriod { flow.paragraph("Compared with: \(previousPeriod)", size: 11) }
+        if let yearEarlierPeriod { flow.paragraph("A year earlier: \(yearEarlierPeriod)", size: 11) }
         flow.paragraph("Generated \(generatedOn) by Clientele", size: 11, color: flow.style.muted)
         flow.space(30)
         flow.heading("Contents", level: 3)
@@ -26,14 +27,14 @@ extension ExecutiveReport {
         flow.heading("Key metrics", level: 2)
         let green = RGBColor(hex: 0x0A7A52), red = RGBColor(hex: 0xB42318)
         flow.kpis(metrics.prefix(6).map { m in
-            let up = m.change.hasPrefix("+"), down = m.change.hasPrefix("−")
-            return PDFKPIBox(label: m.label, value: m.value, caption: m.change == "—" ? nil : "\(m.change) vs previous period",
+            let (change, against) = previousPeriod != nil ? (m.change, "previous period") : (m.yearChange, "a year earlier")
+            let up = change.hasPrefix("+"), down = change.hasPrefix("−")
+            return PDFKPIBox(label: m.label, value: m.value, caption: change == "—" ? nil : "\(change) vs \(against)",
                              captionColor: up ? green : (down ? red : nil))
         }, columns: 3)
-        if previousPeriod != nil {
-            flow.table(PDFTable(columns: [.init("Metric", weight: 2), .init("This period", align: .right), .init("Previous period", align: .right),
-                                          .init("Change", align: .right)],
-                                rows: metrics.map { [$0.label, $0.value, $0.previous, $0.change] }))
+        if hasComparison {
+            let t = metricsTable
+            flow.table(PDFTable(columns: t.columns.enumerated().map { i, c in i == 0 ? .init(c, weight: 2) : .init(c, align: .right) }, rows: t.rows))
         } else {
             flow.table(PDFTable(columns: [.init("Metric", weight: 2), .init("Value", align: .right)], rows: metrics.map { [$0.label, $0.value] }))
             flow.paragraph(ExecutiveReport.noComparison, size: 8.5, color: flow.style.muted)

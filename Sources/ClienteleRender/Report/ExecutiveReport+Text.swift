@@ -27,13 +27,13 @@ extension ExecutiveReport {
             }
             return ["header": cells(columns), "body": rows.map { ["cells": cells($0)] }]
         }
-        let metricsTable = previousPeriod != nil
-            ? table(["Metric", "This period", "Previous period", "Change"], metrics.map { [$0.label, $0.value, $0.previous, $0.change] })
+        let metricsTable = hasComparison ? table(self.metricsTable.columns, self.metricsTable.rows)
             : table(["Metric", "Value"], metrics.map { [$0.label, $0.value] })
         return [
             "title": title, "datasetName": datasetName, "period": period, "asOf": asOf, "selection": selection,
             "previousPeriod": previousPeriod ?? false, "generatedOn": generatedOn, "summary": summary,
-            "metrics": metricsTable, "noComparison": previousPeriod == nil ? ExecutiveReport.noComparison : false,
+            "metrics": metricsTable, "noComparison": hasComparison ? false : ExecutiveReport.noComparison,
+            "yearEarlierPeriod": yearEarlierPeriod ?? false,
             "findings": findings.enumerated().map { i, f -> [String: Any] in
                 ["number": i + 1, "headline": f.headline, "details": f.details, "svg": f.chartSVG, "chartTitle": f.chartTitle,
                  "table": table(f.table.columns, f.table.rows)]

@@ -9,6 +9,9 @@ public struct ExecutiveReport: Sendable {
         public var value: String
         public var previous: String
         public var change: String
+        /// The same dates a year earlier and the change on them ("—" without that comparison).
+        public var yearEarlier = "—"
+        public var yearChange = "—"
     }
 
     /// A finding: a headline sentence, supporting sentences, a chart and the chart's key numbers as a small table.
@@ -40,6 +43,8 @@ public struct ExecutiveReport: Sendable {
     public var selection: String
     public var asOf: String
     public var previousPeriod: String?
+    /// "2010-09-02 to 2010-11-30": the same dates a year earlier, when the report compares with them.
+    public var yearEarlierPeriod: String?
     public var generatedOn: String
     public var summary: [String]
     public var metrics: [Metric]
@@ -65,30 +70,11 @@ public struct ExecutiveReport: Sendable {
         validation = []
 
         // Key metrics with change.
-        let change = DisplayFormat.percentChangeText, points = DisplayFormat.pointsChangeText
-        let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
-        metrics = [
-            Metric(label: "Customers", value: DisplayFormat.integer(k.totalCustomers), previous: p.map { DisplayFormat.integer($0.totalCustomers) } ?? "—",
-                   change: change(Double(k.totalCustomers), p.map { Double($0.totalCustomers) })),
-            Metric(label: "Revenue", value: m(k.totalRevenue), previous: m(p?.totalRevenue), change: change(Double(k.totalRevenue), p.map { Double($0.totalRevenue) })),
-            Metric(label: "Revenue per customer", value: m(k.avgRevenuePerCustomer), previous: m(p?.avgRevenuePerCustomer ?? nil),
-                   change: change(k.avgRevenuePerCustomer.map(Double.init), (p?.avgRevenuePerCustomer ?? nil).map(Double.init))),
-            Metric(label: "Orders", value: DisplayFormat.integer(k.orders), previous: p.map { DisplayFormat.integer($0.orders) } ?? "—",
-                   change: change(Double(k.orders), p.map { Double($0.orders) })),
-            Metric(label: "Average order value", value: m(k.averageOrderValue), previous: m(p?.averageOrderValue ?? nil),
-                   change: change(k.averageOrderValue.map(Double.init), (p?.averageOrderValue ?? nil).map(Double.init))),
-            Metric(label: "Repeat customer rate", value: DisplayFormat.percent(k.repeatCustomerRate), previous: p.map { DisplayFormat.percent($0.repeatCustomerRate) } ?? "—",
-                   change: points(k.repeatCustomerRate, p?.repeatCustomerRate ?? nil)),
-            Metric(label: "Champions", value: DisplayFormat.integer(k.championsCount), previous: p.map { DisplayFormat.integer($0.championsCount) } ?? "—",
-                   change: change(Double(k.championsCount), p.map { Double($0.championsCount) })),
-            Metric(label: "Champions' revenue share", value: DisplayFormat.percent(k.championsRevenueSharePct.map { $0 / 100 }),
-                   previous: p.map { DisplayFormat.percent($0.championsRevenueSharePct.map { $0 / 100 }) } ?? "—",
-                   change: points(k.championsRevenueSharePct.map { $0 / 100 }, (p?.championsRevenueSharePct ?? nil).map { $0 / 100 })),
-        ]
+        metrics = ExecutiveReport.compare(k, with: p).map { Metric(label: $0.label, value: $0.value, previous: $0.other, change: $0.change) }
 
         var summary = ["\(countNoun(k.totalCustomers, "customer")) placed \(countNoun(k.orders, "order")) worth \(DisplayFormat.money(k.totalRevenue)) in net revenue (\(period)); \(DisplayFormat.percent(k.repeatCustomerRate)) ordered more than once."]
         if let p, let pp = self.previousPeriod {
-            summary.append("Against the previous period (\(pp)), revenue changed by \(change(Double(k.totalRevenue), Double(p.totalRevenue))) and customers by \(change(Double(k.totalCustomers), Double(p.totalCustomers))).")
+            summary.append("Against the previous period (\(pp)), revenue changed by \(DisplayFormat.percentChangeText(Double(k.totalRevenue), previous: Double(p.totalRevenue))) and customers by \(DisplayFormat.percentChangeText(Double(k.totalCustomers), previous: Double(p.totalCustomers))).")
         }
         if let top = recommendations.first {
             summary.append("The largest opportunity: \(top.title.prefix(1).lowercased() + top.title.dropFirst()) (\(DisplayFormat.money(top.value)) of expected incremental value).")
@@ -102,6 +88,62 @@ public struct ExecutiveReport: Sendable {
                    why: r.why.first ?? "", formula: r.valueFormula, timing: r.timing)
         }
         method = ExecutiveReport.definitions
+    }
+
+    /// The key metrics of `k` against `p` (nil: "—"): label, value, the other period's value and the change (% or,
+    /// for rates, percentage points).
+    static func compare(_ k: ExecutiveKPIs, with p: ExecutiveKPIs?) -> [(label: String, value: String, other: String, change: String)] {
+        let change = DisplayFormat.percentChangeText, points = DisplayFormat.pointsChangeText
+        let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
+        return [
+            ("Customers", DisplayFormat.integer(k.totalCustomers), p.map { DisplayFormat.integer($0.totalCustomers) } ?? "—",
+             change(Double(k.totalCustomers), p.map { Double($0.totalCustomers) })),
+            ("Revenue", m(k.totalRevenue), m(p?.totalRevenue), change(Double(k.totalRevenue), p.map { Double($0.totalRevenue) })),
+            ("Revenue per customer", m(k.avgRevenuePerCustomer), m(p?.avgRevenuePerCustomer ?? nil),
+             change(k.avgRevenuePerCustomer.map(Double.init), (p?.avgRevenuePerCustomer ?? nil).map(Double.init))),
+            ("Orders", DisplayFormat.integer(k.orders), p.map { DisplayFormat.integer($0.orders) } ?? "—", change(Double(k.orders), p.map { Double($0.orders) })),
+            ("Average order value", m(k.averageOrderValue), m(p?.averageOrderValue ?? nil),
+             change(k.averageOrderValue.map(Double.init), (p?.averageOrderValue ?? nil).map(Double.init))),
+            ("Repeat customer rate", DisplayFormat.percent(k.repeatCustomerRate), p.map { DisplayFormat.percent($0.repeatCustomerRate) } ?? "—",
+             points(k.repeatCustomerRate, p?.repeatCustomerRate ?? nil)),
+            ("Champions", DisplayFormat.integer(k.championsCount), p.map { DisplayFormat.integer($0.championsCount) } ?? "—",
+             change(Double(k.championsCount), p.map { Double($0.championsCount) })),
+            ("Champions' revenue share", DisplayFormat.percent(k.championsRevenueSharePct.map { $0 / 100 }),
+             p.map { DisplayFormat.percent($0.championsRevenueSharePct.map { $0 / 100 }) } ?? "—",
+             points(k.championsRevenueSharePct.map { $0 / 100 }, (p?.championsRevenueSharePct ?? nil).map { $0 / 100 })),
+        ]
+    }
+
+    /// Adds the comparison with the same dates a year earlier (`from`...`to`): a column of the key metrics and a
+    /// summary sentence. Nothing when that period has no customer.
+    public mutating func addYearEarlier(_ current: Analysis, _ year: Analysis, from: Int, to: Int) {
+        let y = year.kpis, k = current.kpis
+        guard y.totalCustomers > 0 else { return }
+        let rows = ExecutiveReport.compare(k, with: y)
+        for i in metrics.indices where i < rows.count { metrics[i].yearEarlier = rows[i].other; metrics[i].yearChange = rows[i].change }
+        let period = "\(DisplayFormat.date(from)) to \(DisplayFormat.date(to))"
+        yearEarlierPeriod = period
+        let change = DisplayFormat.percentChangeText
+        let sentence = "Against the same dates a year earlier (\(period)), revenue changed by \(change(Double(k.totalRevenue), Double(y.totalRevenue))) and customers by \(change(Double(k.totalCustomers), Double(y.totalCustomers)))."
+        let at = summary.firstIndex { $0.hasPrefix("Against the previous period") }.map { $0 + 1 } ?? min(1, summary.count)
+        summary.insert(sentence, at: at)
+    }
+
+    /// Whether the key metrics compare with anything.
+    public var hasComparison: Bool { previousPeriod != nil || yearEarlierPeriod != nil }
+
+    /// The key metrics table: columns and rows (the comparisons the report has).
+    public var metricsTable: (columns: [String], rows: [[String]]) {
+        var columns = ["Metric", "This period"]
+        if previousPeriod != nil { columns += ["Previous period", "Change"] }
+        if yearEarlierPeriod != nil { columns += ["A year earlier", "Change on a year earlier"] }
+        let rows = metrics.map { m -> [String] in
+            var row = [m.label, m.value]
+            if previousPeriod != nil { row += [m.previous, m.change] }
+            if yearEarlierPeriod != nil { row += [m.yearEarlier, m.yearChange] }
+            return row
+        }
+        return (columns, rows)
     }
 
     public static let noComparison = "No comparison: the data holds no earlier period of the same length. Choose a date range (dashboard filters, or --from and --to) to compare with the period before it."
@@ -157,7 +199,7 @@ public struct ExecutiveReport: Sendable {
             let chart = StackedBarChart(title: "Revenue by month, new vs returning customers", categories: s.labels,
                                         series: [ChartSeries(name: "New customers", values: s.newRevenue.map { Double($0) / 10_000 }),
                                                  ChartSeries(name: "Returning customers", values: s.returningRevenue.map { Double($0) / 10_000 })],
-                                        categoryAxisTitle: "Month", valueAxisTitle: "Net revenue", height: 320)
+                                        categoryAxisTitle: "Month", valueAxisTitle: DisplayFormat.moneyTitle("Net revenue"), format: DisplayFormat.compactAmount, height: 320)
             let rows = (max(0, s.count - 12)..<s.count).map { [s.labels[$0], DisplayFormat.money(s.revenue[$0]), DisplayFormat.money(s.newRevenue[$0]), DisplayFormat.money(s.returningRevenue[$0]), DisplayFormat.integer(s.activeCustomers[$0])] }
             out.append(Finding(id: "revenue", headline: headline, details: details, chartTitle: chart.title, chartSVG: chart.svg(),
                                table: (["Month", "Revenue", "From new customers", "From returning customers", "Active customers"], rows)))
@@ -204,7 +246,7 @@ public struct ExecutiveReport: Sendable {
         let riskCustomers = risk.reduce(0) { $0 + $1.customers }, riskRevenue = risk.reduce(Int64(0)) { $0 + $1.revenue }
         let champ = a.segments.first { $0.segment == .champions }!
         let chart = BarChart(title: "Revenue by RFM segment", labels: seg.map(\.segment.rawValue), values: seg.map { Double($0.revenue) / 10_000 },
-                             categoryAxisTitle: "Segment", valueAxisTitle: "Net revenue", horizontal: true, showValueLabels: true, height: 340)
+                             categoryAxisTitle: "Segment", valueAxisTitle: DisplayFormat.moneyTitle("Net revenue"), horizontal: true, showValueLabels: true, format: DisplayFormat.compactAmount, height: 340)
         out.append(Finding(
             id: "segments",
             headline: "Champions are \(DisplayFormat.percent(champ.customerShare)) of customers and bring \(DisplayFormat.percent(champ.revenueShare)) of revenue" + (riskCustomers == 0 ? "; no customer is At Risk or Can't Lose Them."

@@ -35,7 +35,7 @@ enum ChurnPage {
                               items: segments.filter { $0.revenue > 0 }.map {
                                   .init(label: $0.segment.rawValue, value: Double($0.revenue) / 10_000,
                                         tooltip: "\($0.segment.rawValue): \(DisplayFormat.money($0.revenue)) (\(Words.pct($0.revenueShare)) of revenue), \(Words.plural($0.customers, "customer"))")
-                              }, format: DisplayFormat.compact)
+                              }, format: DisplayFormat.compactAmount)
 
         // R-by-F grid: rows R = 5 (top) ... 1, columns F = 1 ... 5.
         var grid = [[Int]](repeating: [Int](repeating: 0, count: 5), count: 5)

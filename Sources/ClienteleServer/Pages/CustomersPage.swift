@@ -121,7 +121,7 @@ enum CustomersPage {
         page.insights = insights
         let spend = BarChart(title: "Net revenue by month", labels: p.monthlySpend.map(\.month),
                              values: p.monthlySpend.map { Double($0.revenue) / 10_000 }, categoryAxisTitle: "Month",
-                             valueAxisTitle: "Net revenue", format: DisplayFormat.compact)
+                             valueAxisTitle: DisplayFormat.moneyTitle("Net revenue"), format: DisplayFormat.compactAmount)
         let spendTable = Table(id: "spend", title: "Revenue by month", columns: [
             .init(key: "month", label: "Month"), .init(key: "revenue", label: "Revenue", numeric: true),
         ], rows: p.monthlySpend.map { [.text($0.month), .money($0.revenue)] }, htmlLimit: 0)

@@ -14,7 +14,7 @@ enum HomePage {
             KPI(key: "lines_read", label: "Lines read", value: DisplayFormat.integer(r.linesRead), raw: .int(r.linesRead)),
             KPI(key: "valid_lines", label: "Valid lines", value: DisplayFormat.integer(r.validLines), raw: .int(r.validLines), hint: "\(DisplayFormat.percent(validShare)) of lines"),
             KPI(key: "customers", label: "Customers", value: DisplayFormat.integer(a.kpis.totalCustomers), raw: .int(a.kpis.totalCustomers)),
-            KPI(key: "revenue", label: "Revenue", value: DisplayFormat.money(a.kpis.totalRevenue), raw: .money(a.kpis.totalRevenue)),
+            .money("revenue", "Revenue", a.kpis.totalRevenue, previous: nil),
         ]
         let years = Double(d.span.upperBound - d.span.lowerBound + 1) / 365.25
         page.insights = [

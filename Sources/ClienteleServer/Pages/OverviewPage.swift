@@ -4,27 +4,58 @@ import ClienteleRender
 /// Executive overview: KPI cards with change against the previous period, revenue and customers over time,
 /// new vs returning revenue.
 enum OverviewPage {
+    /// The cards' comparison: the same dates a year earlier (`_compare=year`, the default when the data reaches back a
+    /// year: it leaves out the season) or the period just before (`_compare=previous`, the default otherwise).
+    enum Compare: String { case previous, year }
+
+    /// The KPI cards of `k` against `p` (nil: no comparison).
+    static func cards(_ k: ExecutiveKPIs, against p: ExecutiveKPIs?) -> [KPI] {
+        [
+            .count("total_customers", "Customers", k.totalCustomers, previous: p?.totalCustomers, hint: "with at least one order"),
+            .money("total_revenue", "Revenue", k.totalRevenue, previous: p.map { Optional($0.totalRevenue) }, hint: "net of returns, guests excluded"),
+            .money("avg_revenue_per_customer", "Revenue per customer", k.avgRevenuePerCustomer, previous: p.map { $0.avgRevenuePerCustomer }),
+            .count("orders", "Orders", k.orders, previous: p?.orders),
+            .money("average_order_value", "Average order value", k.averageOrderValue, previous: p.map { $0.averageOrderValue }),
+            .rate("repeat_customer_rate", "Repeat customer rate", k.repeatCustomerRate, previous: p.map { $0.repeatCustomerRate }, hint: "customers with 2+ orders"),
+            .count("champions_count", "Champions", k.championsCount, previous: p?.championsCount, hint: "recent and frequent buyers"),
+            .rate("champions_revenue_share", "Champions' revenue share", k.championsRevenueSharePct.map { $0 / 100 },
+                  previous: p.map { $0.championsRevenueSharePct.map { $0 / 100 } }),
+        ]
+    }
+
+    static func range(_ f: AnalysisFilter) -> String {
+        "\(DisplayFormat.date(f.from ?? 0)) to \(DisplayFormat.date(f.to ?? 0))"
+    }
+
     static func build(_ ctx: PageContext) -> Page {
         let a = ctx.analysis
         let k = a.kpis
-        let prev = ctx.previousPeriod()
-        let p = prev?.analysis.kpis
-        let hasPrevious = (p?.totalCustomers ?? 0) > 0
-        let pk = hasPrevious ? p : nil
+        let prev = ctx.previousPeriod().flatMap { $0.analysis.kpis.totalCustomers > 0 ? $0 : nil }
+        let year = ctx.snapshot.yearEarlier
+        let compare = Compare(rawValue: ctx.request.option("_compare") ?? "") ?? (year != nil ? .year : .previous)
+        let against = compare == .year ? year : prev
+        let againstWords = compare == .year ? "the same dates a year earlier" : "the period of equal length just before it"
 
         var page = Page(id: "overview", title: "Executive overview",
-                        howToRead: "The headline numbers for the selection (\(ctx.selectionDescription)). Each card compares with the period of equal length just before it (with the same country, segment and tier filters); green is better, red is worse. A customer is anyone with at least one order in the period; revenue is net of cancellations and returns, guests excluded. Below, revenue is split each month into revenue from customers in their first month (new) and from customers who came back (returning).")
-        page.kpis = [
-            .count("total_customers", "Customers", k.totalCustomers, previous: pk?.totalCustomers, hint: "with at least one order"),
-            .money("total_revenue", "Revenue", k.totalRevenue, previous: pk.map { Optional($0.totalRevenue) }, hint: "net of returns, guests excluded"),
-            .money("avg_revenue_per_customer", "Revenue per customer", k.avgRevenuePerCustomer, previous: pk.map { $0.avgRevenuePerCustomer }),
-            .count("orders", "Orders", k.orders, previous: pk?.orders),
-            .money("average_order_value", "Average order value", k.averageOrderValue, previous: pk.map { $0.averageOrderValue }),
-            .rate("repeat_customer_rate", "Repeat customer rate", k.repeatCustomerRate, previous: pk.map { $0.repeatCustomerRate }, hint: "customers with 2+ orders"),
-            .count("champions_count", "Champions", k.championsCount, previous: pk?.championsCount, hint: "recent and frequent buyers"),
-            .rate("champions_revenue_share", "Champions' revenue share", k.championsRevenueSharePct.map { $0 / 100 },
-                  previous: pk.map { $0.championsRevenueSharePct.map { $0 / 100 } }),
-        ]
+                        howToRead: "The headline numbers for the selection (\(ctx.selectionDescription)). Without a chosen date range the page opens on the latest complete period of the data, its last \(AnalysisFilter.defaultPeriodDays) days, when the data also holds the \(AnalysisFilter.defaultPeriodDays) days before them. Each card compares with \(againstWords) (with the same country, segment and tier filters; the same dates a year earlier by default when the data reaches back that far, since it leaves out the season; the choice is under Comparison); green is better, red is worse. A customer is anyone with at least one order in the period; revenue is net of cancellations and returns, guests excluded. Below, revenue is split each month into revenue from customers in their first month (new) and from customers who came back (returning).")
+        page.kpis = cards(k, against: against?.analysis.kpis).map { var c = $0; c.against = compare == .year ? "a year earlier" : "previous period"; return c }
+        // Which comparison the cards show, and which period is shown.
+        let q = ctx.request
+        var chips = [ChipGroup(label: "Compare with", chips: [
+            Link(label: "Same period a year earlier", href: q.link("/overview", [("_compare", "year")]), active: compare == .year),
+            Link(label: "Previous period", href: q.link("/overview", [("_compare", "previous")]), active: compare == .previous),
+        ])]
+        let span = ctx.dataset.span
+        if let d = AnalysisFilter.defaultPeriod(dataStart: span.lowerBound, dataAsOf: ctx.dataset.asOf) {
+            var latest = ctx.filter, all = ctx.filter
+            (latest.from, latest.to) = (d.lowerBound, d.upperBound)
+            (all.from, all.to) = (nil, nil)
+            let keep: [(String, String?)] = [("_compare", ctx.request.option("_compare"))]
+            chips.append(ChipGroup(label: "Period", chips: [
+                Link(label: "Last \(AnalysisFilter.defaultPeriodDays) days", href: q.link("/overview", keep, filter: latest), active: ctx.filter.from == d.lowerBound && ctx.filter.to == d.upperBound),
+                Link(label: "All data", href: q.link("/overview", keep + [("_range", "all")], filter: all), active: ctx.filter.from == nil && ctx.filter.to == nil),
+            ]))
+        }
 
         // Insights, generated from the numbers above.
         var insights: [String] = []
@@ -36,15 +67,29 @@ enum OverviewPage {
                 insights.append("\(Words.pct(k.repeatCustomerRate)) of customers ordered more than once.")
             }
         }
-        if let pk, let prevFilter = prev?.filter, let from = prevFilter.from, let to = prevFilter.to {
+        if ctx.request.defaultPeriod {
+            insights.insert("Showing the latest complete period of the data, its last \(AnalysisFilter.defaultPeriodDays) days (\(range(ctx.filter))); choose “All data” or any dates above for another period.", at: 0)
+        }
+        if let prev {
+            let pk = prev.analysis.kpis
             let change = DisplayFormat.signedPercentChange(Double(k.totalRevenue), previous: Double(pk.totalRevenue)) ?? "n/a"
             let cust = DisplayFormat.signedPercentChange(Double(k.totalCustomers), previous: Double(pk.totalCustomers)) ?? "n/a"
-            insights.append("Against the previous period (\(DisplayFormat.date(from)) to \(DisplayFormat.date(to))), revenue changed by \(change) (\(DisplayFormat.money(pk.totalRevenue)) → \(DisplayFormat.money(k.totalRevenue))) and the number of customers by \(cust).")
-        } else {
-            insights.append("There is no data before this period to compare with; the table “Recent trend” below compares the last 90 days with the 90 days before.")
+            insights.append("Against the previous period (\(range(prev.filter))), revenue changed by \(change) (\(DisplayFormat.money(pk.totalRevenue)) → \(DisplayFormat.money(k.totalRevenue))) and the number of customers by \(cust).")
         }
-        let recent = recentTrend(ctx)
-        if let recent, let line = recent.sentence { insights.append(line) }
+        if let year {
+            let yk = year.analysis.kpis
+            let change = DisplayFormat.signedPercentChange(Double(k.totalRevenue), previous: Double(yk.totalRevenue)) ?? "n/a"
+            let cust = DisplayFormat.signedPercentChange(Double(k.totalCustomers), previous: Double(yk.totalCustomers)) ?? "n/a"
+            insights.append("Against the same dates a year earlier (\(range(year.filter))), revenue changed by \(change) (\(DisplayFormat.money(yk.totalRevenue)) → \(DisplayFormat.money(k.totalRevenue))) and the number of customers by \(cust).")
+        }
+        if prev == nil && year == nil {
+            let days = span.upperBound - span.lowerBound + 1
+            insights.append(ctx.filter.from == nil && ctx.filter.to == nil && AnalysisFilter.defaultPeriod(dataStart: span.lowerBound, dataAsOf: ctx.dataset.asOf) == nil
+                ? "No comparison: the data spans \(Words.plural(days, "day")), too short to compare its last \(AnalysisFilter.defaultPeriodDays) days with the \(AnalysisFilter.defaultPeriodDays) before."
+                : "No comparison: the data holds no earlier period of the same length as this one.")
+        } else if compare == .year && year == nil {
+            insights.append("The data does not reach back to the same dates a year earlier: the cards show no change.")
+        }
 
         // With a start date, "new" still means a customer's first order ever (from the whole data set).
         let series = ctx.filter.from == nil ? PeriodSeries(analysis: a, period: .month)
@@ -86,22 +131,27 @@ enum OverviewPage {
             title: "Revenue by month, new vs returning customers", categories: series.labels,
             series: [ChartSeries(name: "New customers (first month)", values: series.newRevenue.map { Double($0) / 10_000 }),
                      ChartSeries(name: "Returning customers", values: series.returningRevenue.map { Double($0) / 10_000 })],
-            categoryAxisTitle: "Month", valueAxisTitle: "Net revenue", showTotals: false, format: DisplayFormat.compact)
+            categoryAxisTitle: "Month", valueAxisTitle: DisplayFormat.moneyTitle("Net revenue"), showTotals: false, format: DisplayFormat.compactAmount)
         let customersChart = LineChart(
             title: "Customers by month", x: .categories(series.labels),
             series: [ChartSeries(name: "Active customers", values: series.activeCustomers.map { Double($0) }),
                      ChartSeries(name: "New customers", values: series.newCustomers.map { Double($0) })],
             xAxisTitle: "Month", yAxisTitle: "Customers", format: DisplayFormat.compact)
 
-        var kpiRows: [[Cell]] = []
-        for card in page.kpis {
-            // Both periods formatted alike (exact amounts, not the cards' compact "112K"), right-aligned.
-            kpiRows.append([.text(card.label), .figure(exactDisplay(card.raw, card)), .figure(exactDisplay(card.previousRaw, card)), .figure(card.change ?? "—")])
+        // Both comparisons side by side, every value written in full (right-aligned).
+        let vsPrevious = cards(k, against: prev?.analysis.kpis), vsYear = cards(k, against: year?.analysis.kpis)
+        var columns: [Table.Column] = [.init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true)]
+        if prev != nil { columns += [.init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true)] }
+        if year != nil { columns += [.init(key: "year_earlier", label: "A year earlier", numeric: true), .init(key: "change_year", label: "Change on a year earlier", numeric: true)] }
+        let kpiRows: [[Cell]] = vsPrevious.indices.map { i in
+            var row: [Cell] = [.text(vsPrevious[i].label), .figure(vsPrevious[i].exact)]
+            if prev != nil { row += [.figure(vsPrevious[i].previousExact), .figure(vsPrevious[i].change ?? "—")] }
+            if year != nil { row += [.figure(vsYear[i].previousExact), .figure(vsYear[i].change ?? "—")] }
+            return row
         }
-        let kpiTable = Table(id: "kpis", title: "Key metrics against the previous period", columns: [
-            .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
-            .init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true),
-        ], rows: kpiRows, note: prev.flatMap { p in p.filter.from.map { "Previous period: \(DisplayFormat.date($0)) to \(DisplayFormat.date(p.filter.to ?? $0))." } } ?? "")
+        let periods = [prev.map { "previous period \(range($0.filter))" }, year.map { "a year earlier \(range($0.filter))" }].compactMap { $0 }
+        let kpiTable = Table(id: "kpis", title: periods.isEmpty ? "Key metrics" : "Key metrics against the previous period and a year earlier", columns: columns,
+                             rows: kpiRows, note: periods.isEmpty ? "No earlier period of the same length in the data." : "This period \(range(ctx.filter.from == nil ? AnalysisFilter(from: span.lowerBound, to: a.asOf - 1) : ctx.filter)); " + periods.joined(separator: "; ") + ". Changes in % (percentage points for rates).")
 
         page.sections = [
             Section(id: "revenue", title: "Revenue over time", blocks: [
@@ -111,52 +161,9 @@ enum OverviewPage {
                 .chart(Chart(id: "customers", title: customersChart.title, svg: customersChart.svg(), dataTable: "monthly", wide: true)),
                 .table(monthly),
             ]),
-            Section(id: "comparison", title: "Comparison with the previous period", blocks: [.table(kpiTable)]),
+            Section(id: "comparison", title: "Comparison", blocks: [.switcher(chips), .table(kpiTable)]),
         ]
-        if let recent { page.sections.append(recent.section) }
         return page
-    }
-
-    /// Without a date range: the last 90 days of the data against the 90 days before, with the same country, segment
-    /// and tier filters, so that the landing page shows a trend. Nil when a date range is set or there is too little data.
-    static func recentTrend(_ ctx: PageContext) -> (section: Section, sentence: String?)? {
-        guard let trend = ctx.snapshot.recentTrend else { return nil }
-        let recentFilter = trend.filter, last = trend.last
-        let k = trend.now.kpis, p = trend.before.kpis
-        let change = DisplayFormat.percentChangeText, points = DisplayFormat.pointsChangeText
-        let m: (Int64?) -> String = { $0.map(DisplayFormat.money) ?? "—" }
-        let rows: [[Cell]] = [
-            [.text("Customers"), .int(k.totalCustomers), .int(p.totalCustomers), .figure(change(Double(k.totalCustomers), Double(p.totalCustomers)))],
-            [.text("Revenue"), .money(k.totalRevenue), .money(p.totalRevenue), .figure(change(Double(k.totalRevenue), Double(p.totalRevenue)))],
-            [.text("Orders"), .int(k.orders), .int(p.orders), .figure(change(Double(k.orders), Double(p.orders)))],
-            [.text("Average order value"), .figure(m(k.averageOrderValue)), .figure(m(p.averageOrderValue)),
-             .figure(change(k.averageOrderValue.map(Double.init), p.averageOrderValue.map(Double.init)))],
-            [.text("Repeat customer rate"), .fraction(k.repeatCustomerRate), .fraction(p.repeatCustomerRate), .figure(points(k.repeatCustomerRate, p.repeatCustomerRate))],
-        ]
-        let link = ctx.request.link("/overview", [], filter: recentFilter)
-        let table = Table(id: "recent_trend", title: "Last 90 days (\(DisplayFormat.date(last - 89)) to \(DisplayFormat.date(last))) against the 90 days before", columns: [
-            .init(key: "metric", label: "Metric"), .init(key: "last_90_days", label: "Last 90 days", numeric: true),
-            .init(key: "previous_90_days", label: "90 days before", numeric: true), .init(key: "change", label: "Change", numeric: true),
-        ], rows: rows, note: "Each period is analysed on its own lines (a customer is anyone with an order in it).")
-        let sentence = p.totalCustomers > 0
-            ? "In the last 90 days revenue was \(DisplayFormat.money(k.totalRevenue)), \(change(Double(k.totalRevenue), Double(p.totalRevenue))) on the 90 days before, from \(Words.plural(k.totalCustomers, "customer")) (\(change(Double(k.totalCustomers), Double(p.totalCustomers))))."
-            : nil
-        return (Section(id: "recent", title: "Recent trend", blocks: [.table(table), .paragraph(Paragraph(text: "", link: Link(label: "Open the overview of the last 90 days →", href: link)))]), sentence)
-    }
-
-    /// A KPI's value (its exact raw value) for a table: percentages for rates and shares, grouped integers, money
-    /// with two decimals.
-    static func exactDisplay(_ raw: JSONValue, _ k: KPI) -> String {
-        switch raw {
-        case .null: return "—"
-        case .number(let n):
-            if k.key.hasSuffix("_rate") || k.key.hasSuffix("_share") { return DisplayFormat.percent(Double(n)) }
-            // Money (revenue, revenue per customer, order value) always with two decimals.
-            if k.key.contains("revenue") || k.key.contains("value") { return Double(n).map { DisplayFormat.decimal($0, digits: 2) } ?? n }
-            if let i = Int(n) { return DisplayFormat.integer(i) }
-            return Double(n).map { DisplayFormat.decimal($0, digits: 2) } ?? n
-        default: return "—"
-        }
     }
 
     static func monthNote(_ ctx: PageContext, _ series: PeriodSeries) -> String {

@@ -57,8 +57,10 @@ extension KPI {
     /// A KPI with its relative change against `previous` (nil: no comparison; previous 0: no percentage).
     static func count(_ key: String, _ label: String, _ value: Int, previous: Int?, hint: String = "", higherIsBetter: Bool = true) -> KPI {
         var k = KPI(key: key, label: label, value: DisplayFormat.integer(value), raw: .int(value), hint: hint)
+        k.exact = k.value
         if let previous {
             k.previousRaw = .int(previous)
+            k.previousExact = DisplayFormat.integer(previous)
             k.change = DisplayFormat.signedPercentChange(Double(value), previous: Double(previous))
             k.tone = tone(Double(value) - Double(previous), higherIsBetter: higherIsBetter, hasChange: k.change != nil)
         }
@@ -70,12 +72,15 @@ extension KPI {
         let big = value.map { abs($0) >= 100_000 * 10_000 } ?? false
         var k = KPI(key: key, label: label, value: value.map { big ? DisplayFormat.compactMoney($0) : DisplayFormat.money($0) } ?? "—",
                     raw: .money(value), hint: big ? [DisplayFormat.money(value!), hint].filter { !$0.isEmpty }.joined(separator: " · ") : hint)
+        k.exact = DisplayFormat.money(value)
         if let previous, let p = previous, let v = value {
             k.previousRaw = .money(p)
+            k.previousExact = DisplayFormat.money(p)
             k.change = DisplayFormat.signedPercentChange(Double(v), previous: Double(p))
             k.tone = tone(Double(v) - Double(p), higherIsBetter: true, hasChange: k.change != nil)
         } else if let previous {
             k.previousRaw = .money(previous ?? nil)
+            k.previousExact = DisplayFormat.money(previous ?? nil)
         }
         return k
     }
@@ -83,8 +88,10 @@ extension KPI {
     /// A rate (fraction 0-1); the change is in percentage points.
     static func rate(_ key: String, _ label: String, _ value: Double?, previous: Double??, hint: String = "") -> KPI {
         var k = KPI(key: key, label: label, value: DisplayFormat.percent(value), raw: .double(value), hint: hint)
+        k.exact = k.value
         if let previous {
             k.previousRaw = .double(previous ?? nil)
+            k.previousExact = DisplayFormat.percent(previous ?? nil)
             if let p = previous ?? nil, let v = value {
                 k.change = DisplayFormat.signedPointsChange(v, previous: p)
                 k.tone = tone((v - p) * 100, higherIsBetter: true, hasChange: true)

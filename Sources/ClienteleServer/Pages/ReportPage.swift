@@ -5,7 +5,7 @@ import Foundation
 /// The executive report: shown as a page, downloadable as PDF, HTML and Markdown with the same filters.
 enum ReportPage {
     static func report(_ ctx: PageContext) -> ExecutiveReport {
-        ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), datasetName: ctx.dataset.name,
+        ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), yearEarlier: ctx.snapshot.yearEarlier, datasetName: ctx.dataset.name,
                               periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
                               selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
                               rules: ctx.snapshot.rules, churn: ctx.snapshot.churn, modelsPending: ctx.snapshot.modelsPending,
@@ -23,7 +23,7 @@ enum ReportPage {
     static func build(_ ctx: PageContext) -> Page {
         let r = report(ctx)
         var page = Page(id: "report", title: "Executive report",
-                        howToRead: "A five-minute summary for leadership of the current selection: key metrics against the previous period, the main findings with their charts, the top recommended actions and how the numbers are defined. Download it as PDF (A4 or Letter), as a self-contained HTML file that prints well, or as Markdown; all three hold the same numbers and follow the filters above.")
+                        howToRead: "A five-minute summary for leadership of the current selection (without a chosen date range, the last \(AnalysisFilter.defaultPeriodDays) days of the data): key metrics against the previous period and the same dates a year earlier, the main findings with their charts, the top recommended actions and how the numbers are defined. Download it as PDF (A4 or Letter), as a self-contained HTML file that prints well, or as Markdown; all three hold the same numbers and follow the filters above.")
         page.insights = r.summary
         let q = ctx.request.filterQuery
         let downloads = Links(style: .buttons, items: [
@@ -31,11 +31,12 @@ enum ReportPage {
             .init(label: "HTML", href: "/report.html" + q), .init(label: "Markdown", href: "/report.md" + q),
         ])
         // Without an earlier period the table has no comparison columns and says why (as the downloads do).
-        let metrics = r.previousPeriod != nil
-            ? Table(id: "metrics", title: "Key metrics" + (r.previousPeriod.map { " (previous period: \($0))" } ?? ""), columns: [
-                .init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true),
-                .init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true),
-            ], rows: r.metrics.map { [.text($0.label), .figure($0.value), .figure($0.previous), .figure($0.change)] })
+        let t = r.metricsTable
+        let metrics = r.hasComparison
+            ? Table(id: "metrics", title: "Key metrics", columns: t.columns.enumerated().map { i, c in
+                .init(key: ["metric", "value", "previous", "change", "year_earlier", "change_year"][r.previousPeriod == nil && i >= 2 ? i + 2 : i], label: c, numeric: i > 0)
+            }, rows: t.rows.map { row in row.enumerated().map { $0.offset == 0 ? .text($0.element) : .figure($0.element) } },
+                note: [r.previousPeriod.map { "Previous period: \($0)." }, r.yearEarlierPeriod.map { "A year earlier: \($0)." }].compactMap { $0 }.joined(separator: " "))
             : Table(id: "metrics", title: "Key metrics", columns: [
                 .init(key: "metric", label: "Metric"), .init(key: "value", label: "Value", numeric: true),
             ], rows: r.metrics.map { [.text($0.label), .figure($0.value)] }, note: ExecutiveReport.noComparison)

@@ -36,6 +36,12 @@ struct KPI: Sendable {
     /// The previous period's value for JSON.
     var previousRaw: JSONValue = .null
     var hint: String = ""
+    /// The value and the compared value written in full ("£2,857,239.85", "1,234", "70.2%") for comparison tables;
+    /// "—" when missing.
+    var exact: String = "—"
+    var previousExact: String = "—"
+    /// What the change is against, after "vs" on the card.
+    var against = "previous period"
 
     enum Tone: String, Sendable { case good, bad, neutral }
 }
@@ -191,6 +197,14 @@ struct Table: Sendable {
 
     /// How many rows the data formats hold.
     var rowCount: Int { lazyRows?.count ?? rows.count }
+
+    /// Indices of the columns that hold money (in any row; a lazy table's first row).
+    var moneyColumns: Set<Int> {
+        let sample = lazyRows.map { $0.count > 0 ? [$0.row(0)] : [] } ?? rows
+        var out = Set<Int>()
+        for row in sample { for (i, cell) in row.enumerated() { if case .money = cell { out.insert(i) } } }
+        return out
+    }
 
     struct Column: Sendable {
         var key: String

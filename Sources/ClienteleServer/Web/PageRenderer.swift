@@ -23,20 +23,22 @@ struct PageRenderer: Sendable {
         let f = request.filter
         let optionItems = request.items.filter { $0.name.hasPrefix("_") && $0.name != "_page" }
         let pageData = path == "/" ? "/index" : path
+        let currencyPart = dataset.currency.map { " · money in \($0)" } ?? " · currency not set"
         var context: [String: Any] = [
             "pageTitle": page.title,
             "path": path,
             "version": version,
             "datasetName": dataset.name,
-            "datasetLine": f.from == nil && f.to == nil
-                ? "\(dataset.name) · \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))\(f.isEmpty ? "" : " · filtered")"
-                : "\(dataset.name) · selection \(DisplayFormat.date(f.from ?? dataset.span.lowerBound)) to \(DisplayFormat.date(f.asOf(default: dataset.asOf) - 1)) (data \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound))) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))",
+            "datasetLine": (f.from == nil && f.to == nil
+                ? "\(dataset.name)\(currencyPart) · \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound)) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))\(f.isEmpty ? "" : " · filtered")"
+                : "\(dataset.name)\(currencyPart) · selection \(DisplayFormat.date(f.from ?? dataset.span.lowerBound)) to \(DisplayFormat.date(f.asOf(default: dataset.asOf) - 1)) (data \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound))) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))")
+                + " (dates in the data's own time zone)",
             "filterQuery": request.filterQuery,
             "howToRead": page.howToRead,
             "hasKPIs": !page.kpis.isEmpty,
             "kpis": page.kpis.map { k -> [String: Any] in
                 ["label": k.label, "value": k.value, "tone": k.tone.rawValue, "hint": present(k.hint),
-                 "change": k.change ?? false]
+                 "change": k.change ?? false, "against": k.against]
             },
             "hasInsights": !page.insights.isEmpty,
             "insights": page.insights,
@@ -55,10 +57,11 @@ struct PageRenderer: Sendable {
         if showFilters {
             let span = dataset.span
             let last = dataset.asOf - 1
-            context["from"] = f.from.map(DisplayFormat.date) ?? ""
-            context["to"] = f.to.map(DisplayFormat.date) ?? ""
-            context["spanStart"] = DisplayFormat.date(span.lowerBound)
-            context["spanEnd"] = DisplayFormat.date(span.upperBound)
+            // Form values and limits of date inputs: ISO whatever the locale.
+            context["from"] = f.from.map(CivilDate.format) ?? ""
+            context["to"] = f.to.map(CivilDate.format) ?? ""
+            context["spanStart"] = CivilDate.format(span.lowerBound)
+            context["spanEnd"] = CivilDate.format(span.upperBound)
             // Several countries, segments and tiers at once: check boxes in a drop-down each.
             func choice(_ label: String, _ field: String, _ all: [String], _ selected: [String], none: String) -> [String: Any] {
                 let summary = selected.isEmpty ? none : selected.count <= 2 ? selected.joined(separator: ", ") : "\(selected.count) selected"
@@ -206,7 +209,8 @@ struct PageRenderer: Sendable {
     func json(_ page: Page, request: PageRequest, dataset: Dataset, asOf: Int, onlyTable: String?) throws(FilterError) -> StreamedText {
         var fields: [(String, JSONValue)] = [
             ("ok", .bool(true)), ("page", .string(page.id)), ("title", .string(page.title)),
-            ("dataset", .string(dataset.name)), ("as_of", .string(DisplayFormat.date(asOf))),
+            ("dataset", .string(dataset.name)), ("as_of", .string(CivilDate.format(asOf))),
+            ("currency", dataset.currency.map { .string($0) } ?? .null),
             ("filters", .object(request.filter.queryItemsGrouped)),
         ]
         if onlyTable == nil {
@@ -237,8 +241,11 @@ struct PageRenderer: Sendable {
         guard let t = id.map({ id in page.tables.first { $0.id == id } }) ?? page.tables.first else {
             throw FilterError(unknownTable(id ?? "", page))
         }
+        // Money columns say their currency in the header ("revenue_gbp"); their values stay plain numbers.
         var header = CSVWriter()
-        header.header(t.columns.map(\.key))
+        let unit = DisplayFormat.style.currency.map { "_" + $0.lowercased() } ?? ""
+        let money = t.moneyColumns
+        header.header(t.columns.enumerated().map { i, c in money.contains(i) ? c.key + unit : c.key })
         var out = StreamedText()
         out.append(String(decoding: header.bytes, as: UTF8.self))
         out.append(rows: t, separator: "") { row in

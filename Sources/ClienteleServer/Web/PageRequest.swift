@@ -6,10 +6,20 @@ import Foundation
 struct PageRequest: Sendable {
     var items: [(name: String, value: String)]
     var filter: AnalysisFilter
+    /// True when the filter's date range is the default period of the overview and the report (no range was asked).
+    var defaultPeriod = false
+
+    /// Gives the filter the default period (``AnalysisFilter/withDefaultPeriod(dataStart:dataAsOf:)``) when it has no
+    /// date range and the data is long enough, unless the URL asks for all of the data (`_range=all`).
+    mutating func applyDefaultPeriod(_ dataset: Dataset) {
+        guard option("_range") != "all", let f = filter.withDefaultPeriod(dataStart: dataset.span.lowerBound, dataAsOf: dataset.asOf) else { return }
+        filter = f
+        defaultPeriod = true
+    }
 
     /// The page options a URL may carry (each page reads the ones it knows). Any other name starting with `_` is
     /// refused, so that a URL cannot carry arbitrary text into a page or the response cache.
-    static let knownOptions: Set<String> = ["_chart", "_desc", "_end", "_from", "_metric", "_page", "_paper", "_period", "_q", "_sort", "_start", "_table", "_to"]
+    static let knownOptions: Set<String> = ["_chart", "_compare", "_desc", "_end", "_from", "_metric", "_page", "_paper", "_period", "_q", "_range", "_sort", "_start", "_table", "_to"]
 
     init(query: String?) throws(FilterError) {
         items = PageRequest.parse(query ?? "")

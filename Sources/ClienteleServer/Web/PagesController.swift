@@ -17,7 +17,8 @@ struct PagesController: Sendable {
         /// Base of the data URLs (`/index` for `/`).
         var dataPath: String
         var filters: Bool
-        /// The page compares the selection with its previous period (both analyses are computed together).
+        /// The page compares the selection with its previous period and a year earlier (the analyses are computed
+        /// together); without a date range it opens on the default period (``PageRequest/applyDefaultPeriod(_:)``).
         var comparesPeriods = false
         var build: @Sendable (PageContext, Format) throws(FilterError) -> Page?
     }
@@ -94,6 +95,7 @@ struct PagesController: Sendable {
         do throws(FilterError) {
             var pageRequest = try PageRequest(query: query)
             if !route.filters { pageRequest.filter = .none }
+            if route.comparesPeriods { pageRequest.applyDefaultPeriod(store.dataset) }
             // A page rendered while the models are compared says so: it is not kept in the response cache.
             let snapshot = try store.snapshot(pageRequest.filter, prefetchPrevious: route.comparesPeriods)
             let pending = snapshot.modelsPending
@@ -178,7 +180,8 @@ struct PagesController: Sendable {
     /// The executive report as a file (self-contained HTML or Markdown), with the request's filters.
     func reportDownload(_ format: ReportFormat, _ query: String?) -> Response {
         do throws(FilterError) {
-            let pageRequest = try PageRequest(query: query)
+            var pageRequest = try PageRequest(query: query)
+            pageRequest.applyDefaultPeriod(store.dataset)
             let snapshot = try store.snapshot(pageRequest.filter, prefetchPrevious: true)   // the report compares periods
             let dataset = snapshot.dataset
             let report = ReportPage.report(PageContext(snapshot: snapshot, request: pageRequest))

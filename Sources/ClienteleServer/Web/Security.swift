@@ -1,3 +1,4 @@
+import ClienteleCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -258,10 +259,12 @@ final class Sessions: Sendable {
     }
 }
 
-/// Runs blocking `work` on a thread of its own, so that the threads answering requests stay free.
+/// Runs blocking `work` on a thread of its own, so that the threads answering requests stay free. The display
+/// style in effect (currency, locale) goes with it.
 func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-        let thread = Thread { continuation.resume(returning: work()) }
+    let style = DisplayFormat.style
+    return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+        let thread = Thread { continuation.resume(returning: DisplayFormat.$style.withValue(style) { work() }) }
         thread.stackSize = 8 << 20
         thread.start()
     }
