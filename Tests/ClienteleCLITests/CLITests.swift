@@ -235,6 +235,28 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(bad.status == 2 && bad.err.contains("Unknown segment 'Whales'"))
     }
 
+    @Test func reportCurrencyLocaleAndDefaultPeriod() async throws {
+        let md = dir.appendingPathComponent("cur.md").path
+        // The demo data is in pounds; --currency and --locale change how money, numbers and dates read.
+        #expect(await run(["report", "--demo", "--demo-lines", "20000", "--format", "md", "--out", md]).status == 0)
+        let gbp = try String(contentsOfFile: md, encoding: .utf8)
+        #expect(gbp.contains("| Revenue | £"))
+        // No --from/--to: the last 90 days, against the 90 days before and the same dates a year earlier.
+        #expect(gbp.contains("**Period:** 2011-09-02 to 2011-11-30"))
+        #expect(gbp.contains("**Compared with:** 2011-06-04 to 2011-09-01"))
+        #expect(gbp.contains("**A year earlier:** 2010-09-02 to 2010-11-30"))
+        #expect(gbp.contains("| Metric | This period | Previous period | Change | A year earlier | Change on a year earlier |"))
+        #expect(await run(["report", "--demo", "--demo-lines", "20000", "--all-data", "--currency", "EUR", "--locale", "de_DE", "--format", "md", "--out", md]).status == 0)
+        let eur = try String(contentsOfFile: md, encoding: .utf8)
+        #expect(eur.contains("**Period:** 01.12.2009 to 30.11.2011"))
+        #expect(eur.range(of: "\\| Revenue \\| [0-9.]+,[0-9]{2}\u{00A0}€ \\|", options: .regularExpression) != nil)
+        #expect(!eur.contains("£"))
+        let bad = await run(["report", "--demo", "--currency", "pounds", "--out", md])
+        #expect(bad.status != 0 && bad.err.contains("--currency takes a three-letter ISO 4217 code"))
+        let badLocale = await run(["report", "--demo", "--locale", "klingon", "--out", md])
+        #expect(badLocale.status != 0 && badLocale.err.contains("--locale takes a locale"))
+    }
+
     @Test func reportAsPDFHoldsTheNumbers() async throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../ClienteleCoreTests/Fixtures/small_retail.csv").standardized.path
