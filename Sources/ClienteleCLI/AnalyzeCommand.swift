@@ -98,7 +98,7 @@ struct AnalyzeCommand: TerminalCommand {
             if !quiet {
                 terminal.out(TerminalSummary.render(analysis: analysis, report: report,
                                                     seconds: Date().timeIntervalSince(started),
-                                                    outDir: outDir, written: written))
+                                                    outDir: outDir, written: written, currency: loaded.currency))
             }
         }
     }

@@ -25,10 +25,11 @@ enum TerminalSummary {
         return right ? spaces + s : s + spaces
     }
 
-    static func render(analysis a: Analysis, report r: DataQualityReport, seconds: Double, outDir: String?, written: [String]) -> String {
+    static func render(analysis a: Analysis, report r: DataQualityReport, seconds: Double, outDir: String?, written: [String],
+                       currency: String? = nil) -> String {
         let k = a.kpis, c = a.concentration
         var s = ""
-        s += "Clientele: \(r.files.joined(separator: ", ")) (\(r.layout)), as of \(CivilDate.format(a.asOf))\n\n"
+        s += "Clientele: \(r.files.joined(separator: ", ")) (\(r.layout)), as of \(CivilDate.format(a.asOf))\(currency.map { ", money in \($0)" } ?? "")\n\n"
         s += "Data quality: \(grouped(r.linesRead)) lines read, \(grouped(r.validLines)) valid "
         s += "(\(grouped(r.cancelledLines)) cancelled, \(grouped(r.guestLines)) guest), \(grouped(r.invalidLines)) invalid"
         if r.linesAfterAsOf > 0 { s += ", \(grouped(r.linesAfterAsOf)) after the as-of date (ignored)" }
