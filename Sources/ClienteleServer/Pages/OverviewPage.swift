@@ -37,7 +37,7 @@ enum OverviewPage {
         let againstWords = compare == .year ? "the same dates a year earlier" : "the period of equal length just before it"
 
         var page = Page(id: "overview", title: "Executive overview",
-                        howToRead: "The headline numbers for the selection (\(ctx.selectionDescription)). Without a chosen date range the page opens on the latest complete period of the data, its last \(AnalysisFilter.defaultPeriodDays) days, when the data also holds the \(AnalysisFilter.defaultPeriodDays) days before them. Each card compares with \(againstWords) (with the same country, segment and tier filters; the same dates a year earlier by default when the data reaches back that far, since it leaves out the season; the choice is under Comparison); green is better, red is worse. A customer is anyone with at least one order in the period; revenue is net of cancellations and returns, guests excluded. Below, revenue is split each month into revenue from customers in their first month (new) and from customers who came back (returning).")
+                        howToRead: "The headline numbers for the selection (\(ctx.selectionDescription)). Without a chosen date range the page opens on the latest complete period of the data, its last \(AnalysisFilter.defaultPeriodDays) days, when the data also holds the \(AnalysisFilter.defaultPeriodDays) days before them. Each card compares with \(againstWords), with the same country, segment and tier filters (a year earlier is the default when the data reaches back that far, since it leaves out the season; switch under Comparison); green is better, red is worse. A customer is anyone with at least one order in the period; revenue is net of cancellations and returns, guests excluded. Below, revenue is split each month into revenue from customers in their first month (new) and from customers who came back (returning).")
         page.kpis = cards(k, against: against?.analysis.kpis).map { var c = $0; c.against = compare == .year ? "a year earlier" : "previous period"; return c }
         // Which comparison the cards show, and which period is shown.
         let q = ctx.request
@@ -154,6 +154,7 @@ enum OverviewPage {
                              rows: kpiRows, note: periods.isEmpty ? "No earlier period of the same length in the data." : "This period \(range(ctx.filter.from == nil ? AnalysisFilter(from: span.lowerBound, to: a.asOf - 1) : ctx.filter)); " + periods.joined(separator: "; ") + ". Changes in % (percentage points for rates).")
 
         page.sections = [
+            Section(id: "comparison", title: "Comparison", blocks: [.switcher(chips), .table(kpiTable)]),
             Section(id: "revenue", title: "Revenue over time", blocks: [
                 .chart(Chart(id: "revenue", title: revenueChart.title, svg: revenueChart.svg(), dataTable: "monthly", wide: true)),
             ]),
@@ -161,7 +162,6 @@ enum OverviewPage {
                 .chart(Chart(id: "customers", title: customersChart.title, svg: customersChart.svg(), dataTable: "monthly", wide: true)),
                 .table(monthly),
             ]),
-            Section(id: "comparison", title: "Comparison", blocks: [.switcher(chips), .table(kpiTable)]),
         ]
         return page
     }
