@@ -22,11 +22,24 @@ import Testing
 @Suite struct ShopifyLayoutTests {
     static let text = Fixture.text("shopify_orders.csv")
 
-    static func load(chunkBytes: Int = 4 << 20, workers: Int = 2) throws -> LoadedData {
+    /// Loads the fixture. With `trickle`, the source gives at most that many bytes per read: the loader's first read
+    /// (64 KB) would otherwise hold the whole file in one chunk whatever `chunkBytes` is.
+    static func load(chunkBytes: Int = 4 << 20, workers: Int = 2, trickle: Int? = nil) throws -> LoadedData {
         var options = LoadOptions(validDays: 0...30_000)
         options.chunkBytes = chunkBytes
         options.workers = workers
-        return try OrderLineLoader.load(text: text, name: "shopify_orders.csv", options: options)
+        let source: any ByteSource = trickle.map { TrickleSource(inner: MemorySource(text), most: $0) } ?? MemorySource(text)
+        return try OrderLineLoader.load(source: source, name: "shopify_orders.csv", options: options)
+    }
+
+    struct TrickleSource: ByteSource {
+        var inner: MemorySource
+        let most: Int
+        var totalBytes: Int? { inner.totalBytes }
+        var bytesConsumed: Int { inner.bytesConsumed }
+        mutating func read(into buffer: inout [UInt8], maxCount: Int) throws(IngestError) -> Int {
+            try inner.read(into: &buffer, maxCount: min(maxCount, most))
+        }
     }
 
     @Test func headerInRealOrderIsDetected() throws {
@@ -87,7 +100,7 @@ import Testing
     @Test(arguments: [16, 64, 250, 700, 1_500, 3_000])
     func resultsDoNotDependOnTheChunkSize(chunkBytes: Int) throws {
         let whole = try Self.load(workers: 1)
-        let small = try Self.load(chunkBytes: chunkBytes, workers: 2)
+        let small = try Self.load(chunkBytes: chunkBytes, workers: 2, trickle: 97)
         for d in [whole, small] {
             #expect(d.report.validLines == 16 && d.report.invalidLines == 0)
         }

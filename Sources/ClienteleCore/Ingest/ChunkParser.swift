@@ -525,7 +525,8 @@ struct ChunkParser: Sendable {
         var ip: UnsafePointer<UInt8>? = nil
         var inLen = 0
         if let ii = m.invoice { (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch) }
-        let cancelled = reversed || quantity.isNegative || (inLen > 0 && ip![0] == UInt8(ascii: "C"))
+        // (Shopify: order names may have any prefix, and cancellations are given by the financial status instead.)
+        let cancelled = reversed || quantity.isNegative || (m.orderLevel == nil && inLen > 0 && ip![0] == UInt8(ascii: "C"))
         // A line of an excluded product code is counted and left out before anything else of it is interned.
         if productCode >= 0 && result.productStats[productCode].excluded {
             let guest = field(base, starts, ends, dirty, m.customer, &scratch).1 == 0
