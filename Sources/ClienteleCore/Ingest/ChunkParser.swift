@@ -79,6 +79,10 @@ struct ChunkParser: Sendable {
     /// Fields whose positions are kept per record: at least ``maxFields``, and every field of the layout (a header may
     /// have more than 512 columns, with the mapped ones at the end).
     let fieldCapacity: Int
+    /// Order-level layouts: the fields the line reader uses (sorted), and each carried column's slot in
+    /// ``OrderLevelColumns/carried``.
+    let orderLevelUsed: [Int]
+    let carriedSlot: [Int: Int]
 
     init(layout: Layout, timestamps: TimestampParser, fileName: String, olistOrders: [String: OlistOrder]? = nil, olistPriceIndex: Int = 0,
          validDays: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max), excludedProducts: ExcludedProducts = ExcludedProducts()) {
@@ -91,6 +95,13 @@ struct ChunkParser: Sendable {
         self.validDays = validDays
         let declared = layout.mapping.fieldCount
         fieldCapacity = declared == .max ? ChunkParser.maxFields : max(ChunkParser.maxFields, declared + 1)
+        let m = layout.mapping
+        var used = Set([m.timestamp, m.customer])
+        for i in [m.quantity, m.unitPrice, m.revenue, m.product, m.invoice, m.country, m.currency] { if let i { used.insert(i) } }
+        orderLevelUsed = m.orderLevel == nil ? [] : used.sorted()
+        var slots: [Int: Int] = [:]
+        for (k, column) in (m.orderLevel?.carried ?? []).enumerated() where slots[column] == nil { slots[column] = k }
+        carriedSlot = slots
     }
 
     /// Parses `buffer`. When `isFinal` is false, a record that is not terminated by a newline (or whose quoted field
@@ -398,17 +409,16 @@ struct ChunkParser: Sendable {
         result.carryTouched = true
         func value(_ column: Int?) -> [UInt8] {
             guard let column else { return [] }
-            if let k = ol.carried.firstIndex(of: column) { return values[k] }
+            if let k = carriedSlot[column] { return values[k] }
             return copy(column)
         }
         let status = String(decoding: value(ol.financialStatus), as: UTF8.self).lowercased()
         let reversed = status == "refunded" || status == "voided" || !value(ol.cancelledAt).isEmpty
         // The record with the carried values, in a buffer of its own (only the fields the line reader uses).
-        var used = Set([m.timestamp, m.customer])
-        for i in [m.quantity, m.unitPrice, m.revenue, m.product, m.invoice, m.country, m.currency] { if let i { used.insert(i) } }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
         var ranges = [(Int, Int)](repeating: (0, 0), count: fieldCount)
-        for i in used.sorted() where i < fieldCount {
+        for i in orderLevelUsed where i < fieldCount {
             var v = value(i)
             if i == m.country, v.isEmpty, let fallback = ol.countryFallback { v = value(fallback) }
             ranges[i] = (bytes.count, bytes.count + v.count)
