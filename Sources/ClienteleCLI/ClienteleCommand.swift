@@ -79,6 +79,7 @@ public struct ClienteleCommand: AsyncParsableCommand {
             return 0
         } catch let e as IngestError {
             terminal.err("error: \(e.description)\n")
+            if let hint = Self.mappingHint(e) { terminal.err(hint + "\n") }
             return 2
         } catch let e as InputError {
             terminal.err("error: \(e.description)\n")
@@ -95,6 +96,20 @@ public struct ClienteleCommand: AsyncParsableCommand {
             terminal.err("internal error: \(error)\n")
             return 1
         }
+    }
+
+    /// For an unknown layout: the column mapping guessed from the file's header and first rows, as `--map` text.
+    static func mappingHint(_ error: IngestError) -> String? {
+        guard case .unknownLayout(let file, let found) = error, !found.isEmpty, file != "-",
+              let sample = try? ColumnGuesser.sample(path: file) else { return nil }
+        let guess = ColumnGuesser.guess(header: sample.header, rows: sample.rows)
+        guard !guess.choices.isEmpty else { return nil }
+        var s = guess.mapping != nil ? "Guessed from the header and the first rows (check it):" : "Partly guessed from the header and the first rows (complete it):"
+        for c in guess.choices { s += "\n  \(c.reason)" }
+        let text = guess.mapText
+        let quoted = text.contains(where: { " '\"$`\\".contains($0) }) ? "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" : text
+        s += "\nTry: --map \(quoted)"
+        return s
     }
 
     public static func runMain() async -> Never {

@@ -36,6 +36,7 @@ enum TerminalSummary {
         if r.excludedProductLines > 0 { s += ", \(grouped(r.excludedProductLines)) left out (--exclude-products)" }
         s += "\n"
         for line in r.invalidSummaryLines { s += "  - \(line)\n" }
+        for line in r.orderStatusSentences { s += "  - \(line)\n" }
         for p in r.productCodes where p.excluded && p.lines == 0 {
             s += "  - no line has the product code \"\(p.code)\" given to --exclude-products (column \(r.productColumn ?? "product"))\n"
         }

@@ -45,6 +45,18 @@ public enum AnalysisJSON {
             ("average_line_units", int64(r.averageLineUnits)),
         ]
         if let column = r.productColumn { fields.append(("product_column", .string(column))) }
+        // Only for layouts with a currency column or order statuses (Shopify, `currency=`), so other files' reports
+        // keep their bytes.
+        if !r.currencyLines.isEmpty {
+            fields.append(("currency_lines", object(r.currencyLines.map { ($0.key, .int($0.value)) })))
+            fields.append(("currency", r.currency.map { .string($0) } ?? .null))
+            fields.append(("other_currency_lines", .int(r.otherCurrencyLines)))
+        }
+        if r.reversedOrders > 0 || r.refundAdjustments > 0 {
+            fields += [("reversed_orders", .int(r.reversedOrders)), ("reversed_lines", .int(r.reversedLines)),
+                       ("reversed_units", int64(r.reversedUnits)), ("refund_adjustments", .int(r.refundAdjustments)),
+                       ("refund_adjustment_units", int64(r.refundAdjustmentUnits))]
+        }
         return object(fields)
     }
 

@@ -165,6 +165,14 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(r.err.contains("--map customer=COL,timestamp=COL"))
     }
 
+    @Test func unknownLayoutSuggestsTheGuessedMapping() async {
+        let r = await analyze("order id,buyer email,order date,qty,unit price,order total\n7,a@b.co,2024-01-02,2,3.5,9\n7,a@b.co,2024-01-02,1,2,9\n")
+        #expect(r.status == 2)
+        #expect(r.err.contains("customer: buyer email — 1 distinct value, looks like e-mail addresses"))
+        #expect(r.err.contains("Try: --map 'customer=buyer email,timestamp=order date,quantity=qty,unit_price=unit price,invoice=order id'"))
+        #expect(!r.err.contains("=order total"))
+    }
+
     @Test func missingColumn() async {
         let r = await analyze("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,Country\n1,A,X,1,12/1/2010 8:26,2,UK\n")
         #expect(r.status == 2)

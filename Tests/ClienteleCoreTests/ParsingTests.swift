@@ -198,7 +198,7 @@ import Testing
 
     @Test func mappingErrorsAreClear() {
         #expect(throws: IngestError.self) { try UserMapping(parsing: "customer=c") }
-        #expect(throws: IngestError.badMapping("unknown field 'colour' (fields: customer, timestamp, quantity, unit_price, revenue, invoice, country, product).")) {
+        #expect(throws: IngestError.badMapping("unknown field 'colour' (fields: customer, timestamp, quantity, unit_price, revenue, invoice, country, product, currency).")) {
             try UserMapping(parsing: "customer=c,timestamp=t,revenue=r,colour=x")
         }
         let mapping = try! UserMapping(parsing: "customer=client,timestamp=ts,revenue=total")

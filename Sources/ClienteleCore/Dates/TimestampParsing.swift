@@ -2,7 +2,8 @@
 ///
 /// Accepted (surrounding white space already trimmed):
 /// - `2010-12-01`, `2010-12-01 08:26`, `2010-12-01 08:26:00`, ISO 8601 `2010-12-01T08:26:00`, with optional
-///   fractional seconds and zone (`Z`, `+01:00`, `+0100`); the zone is ignored (the timestamp is naive local time).
+///   fractional seconds and zone (`Z`, `+01:00`, `+0100`, or after a space as Shopify writes it: `2024-03-05 14:22:10 +0100`);
+///   the zone is ignored: the date is the data's own local date, not converted to UTC.
 /// - `2010/12/01` with the same optional time.
 /// - `12/1/2010 8:26` (month first, as in the UCI Online Retail export; day first with `dayFirst`), optional
 ///   `:SS` and `AM`/`PM`.
@@ -92,6 +93,8 @@ public struct TimestampParser: Sendable {
         if i == n { return true }
         if allowZone {
             if p[i] == UInt8(ascii: "Z") { return i + 1 == n }
+            // Shopify writes the offset after a space: `2024-03-05 14:22:10 +0100`.
+            if p[i] == UInt8(ascii: " "), i + 1 < n, p[i + 1] == UInt8(ascii: "+") || p[i + 1] == UInt8(ascii: "-") { i += 1 }
             guard p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") else { return false }
             let rest = n - i - 1
             guard rest == 2 || rest == 4 || rest == 5 else { return false }

@@ -29,6 +29,28 @@ struct ChunkResult: @unchecked Sendable {
     /// Where parsing stopped: the chunk length, or the start of an incomplete last record (quoted field open).
     var consumed = 0
     var incomplete = false
+    /// Layouts with order-level columns (``OrderLevelColumns``): the end (exclusive) of the chunk's leading run of
+    /// records of one order, which may continue the previous chunk's last order. Those records are not in this
+    /// result: the loader parses them again, in file order, with the previous chunk's ``endCarry``. 0: none.
+    var leadingEnd = 0
+    /// The order-level values in effect at the end of the chunk, and whether a record after the leading run set them.
+    var endCarry: OrderCarry? = nil
+    var carryTouched = false
+    /// Valid lines per currency column value (trimmed, as written).
+    var currencyCounts: [String: Int] = [:]
+    /// Orders read as cancelled as a whole (refunded, voided or cancelled), their lines, and the amount of those lines.
+    var reversedOrders = 0
+    var reversedLines = 0
+    var reversedUnits: Int64 = 0
+    /// Partial refunds: one adjustment line each (in ``lines``, not counted as read lines), and their amount.
+    var refundAdjustments = 0
+    var refundAdjustmentUnits: Int64 = 0
+}
+
+/// The order-level values of the current order (``OrderLevelColumns/carried``), carried to its following lines.
+struct OrderCarry: Sendable, Equatable {
+    var name: [UInt8]
+    var values: [[UInt8]]
 }
 
 /// An Olist order, resolved from the orders and customers files.
@@ -57,6 +79,10 @@ struct ChunkParser: Sendable {
     /// Fields whose positions are kept per record: at least ``maxFields``, and every field of the layout (a header may
     /// have more than 512 columns, with the mapped ones at the end).
     let fieldCapacity: Int
+    /// Order-level layouts: the fields the line reader uses (sorted), and each carried column's slot in
+    /// ``OrderLevelColumns/carried``.
+    let orderLevelUsed: [Int]
+    let carriedSlot: [Int: Int]
 
     init(layout: Layout, timestamps: TimestampParser, fileName: String, olistOrders: [String: OlistOrder]? = nil, olistPriceIndex: Int = 0,
          validDays: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max), excludedProducts: ExcludedProducts = ExcludedProducts()) {
@@ -69,6 +95,13 @@ struct ChunkParser: Sendable {
         self.validDays = validDays
         let declared = layout.mapping.fieldCount
         fieldCapacity = declared == .max ? ChunkParser.maxFields : max(ChunkParser.maxFields, declared + 1)
+        let m = layout.mapping
+        var used = Set([m.timestamp, m.customer])
+        for i in [m.quantity, m.unitPrice, m.revenue, m.product, m.invoice, m.country, m.currency] { if let i { used.insert(i) } }
+        orderLevelUsed = m.orderLevel == nil ? [] : used.sorted()
+        var slots: [Int: Int] = [:]
+        for (k, column) in (m.orderLevel?.carried ?? []).enumerated() where slots[column] == nil { slots[column] = k }
+        carriedSlot = slots
     }
 
     /// Parses `buffer`. When `isFinal` is false, a record that is not terminated by a newline (or whose quoted field
@@ -78,9 +111,15 @@ struct ChunkParser: Sendable {
     /// the chunk would exceed it is invalid (`amount_too_large`). The loader passes what is left of
     /// ``Money/sumBudget`` when a chunk does not fit whole, so that the lines rejected are the same whatever the
     /// chunking.
-    func parse(_ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, startLine: Int = 0, amountBudget: UInt64? = nil) -> ChunkResult {
+    ///
+    /// Layouts with order-level columns: `carry` is the order in effect before the buffer; with `deferLeadingRun`
+    /// the buffer's leading records of one order are left out (``ChunkResult/leadingEnd``) to be parsed again with
+    /// the previous chunk's carry, so that results do not depend on the chunk size.
+    func parse(_ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, startLine: Int = 0, amountBudget: UInt64? = nil,
+               carry: OrderCarry? = nil, deferLeadingRun: Bool = true) -> ChunkResult {
         var result = ChunkResult()
         result.lines.reserve(buffer.count / 60)
+        result.endCarry = carry
         guard let base = buffer.baseAddress, buffer.count > 0 else { return result }
         let end = buffer.count
         let capacity = fieldCapacity
@@ -90,6 +129,10 @@ struct ChunkParser: Sendable {
         defer { starts.deallocate(); ends.deallocate(); dirty.deallocate() }
         var scratch: [UInt8] = []
         var state = LineState()
+        state.carry = carry
+        // Order-level layouts: the leading run of one order (by its invoice column) is deferred to the loader.
+        var deferring = deferLeadingRun && layout.mapping.orderLevel != nil
+        var runName: [UInt8]? = nil
 
         var pos = 0
         var line = 0   // newlines before the current record, relative to the chunk
@@ -186,15 +229,31 @@ struct ChunkParser: Sendable {
                 result.incomplete = true
                 result.consumed = recordStart
                 result.newlines = recordLine
+                result.endCarry = state.carry
                 return result
             }
             // Blank line?
+            var blank = false
             if fieldCount == 1 {
                 let (_, n) = trimmedRange(base + starts[0], ends[0] - starts[0])
-                if n == 0 && !dirty[0] && (ends[0] == starts[0] || base[starts[0]] != 34) {
-                    result.blank += 1
-                    continue
+                blank = n == 0 && !dirty[0] && (ends[0] == starts[0] || base[starts[0]] != 34)
+            }
+            if deferring {
+                if blank { result.leadingEnd = pos; continue }
+                if let ii = layout.mapping.invoice, ii < fieldCount, ii < capacity {
+                    let (np, nn) = field(base, starts, ends, dirty, ii, &scratch)
+                    let name = Array(UnsafeBufferPointer(start: np, count: nn))
+                    if runName == nil || runName == name {
+                        runName = name
+                        result.leadingEnd = pos
+                        continue
+                    }
                 }
+                deferring = false
+            }
+            if blank {
+                result.blank += 1
+                continue
             }
             result.records += 1
             processRecord(base: base, starts: starts, ends: ends, dirty: dirty, fieldCount: fieldCount,
@@ -203,6 +262,7 @@ struct ChunkParser: Sendable {
         }
         result.consumed = end
         result.newlines = line
+        result.endCarry = state.carry
         return result
     }
 
@@ -218,6 +278,10 @@ struct ChunkParser: Sendable {
         var lastCountryCode: Int32 = -1
         var lastProduct: [UInt8] = []
         var lastProductCode: Int32 = -1
+        var lastCurrency: [UInt8] = []
+        var lastCurrencyKey = ""
+        /// Order-level layouts: the current order's values.
+        var carry: OrderCarry? = nil
     }
 
     /// Interns a value, reusing the previous line's code when the bytes are the same (lines of one invoice repeat
@@ -313,6 +377,89 @@ struct ChunkParser: Sendable {
                          amountBudget: amountBudget)
             return
         }
+        if let orderLevel = m.orderLevel {
+            processOrderLevelRecord(orderLevel, base: base, starts: starts, ends: ends, dirty: dirty, fieldCount: fieldCount,
+                                    lineNumber: lineNumber, scratch: &scratch, state: &state, result: &result, amountBudget: amountBudget)
+            return
+        }
+        processLine(base: base, starts: starts, ends: ends, dirty: dirty, lineNumber: lineNumber, scratch: &scratch,
+                    state: &state, result: &result, amountBudget: amountBudget, reversed: false)
+    }
+
+    /// A record of a layout with order-level columns: blank order-level fields are filled from the order's first
+    /// line, then the line is read; a refunded, voided or cancelled order's lines are cancellations that net to 0;
+    /// a partially refunded order gets one adjustment line of minus the refunded amount on its first line's date.
+    func processOrderLevelRecord(_ ol: OrderLevelColumns, base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>,
+                                 ends: UnsafeMutablePointer<Int>, dirty: UnsafeMutablePointer<Bool>, fieldCount: Int,
+                                 lineNumber: Int, scratch: inout [UInt8], state: inout LineState, result: inout ChunkResult,
+                                 amountBudget: UInt64?) {
+        let m = layout.mapping
+        func copy(_ i: Int) -> [UInt8] {
+            let (p, n) = field(base, starts, ends, dirty, i, &scratch)
+            return Array(UnsafeBufferPointer(start: p, count: n))
+        }
+        let name = m.invoice.map(copy) ?? []
+        var values = ol.carried.map(copy)
+        let sameOrder = !name.isEmpty && state.carry?.name == name
+        if sameOrder, let carry = state.carry {
+            for k in values.indices where values[k].isEmpty { values[k] = carry.values[k] }
+        } else {
+            state.carry = OrderCarry(name: name, values: values)
+        }
+        result.carryTouched = true
+        func value(_ column: Int?) -> [UInt8] {
+            guard let column else { return [] }
+            if let k = carriedSlot[column] { return values[k] }
+            return copy(column)
+        }
+        let status = String(decoding: value(ol.financialStatus), as: UTF8.self).lowercased()
+        let reversed = status == "refunded" || status == "voided" || !value(ol.cancelledAt).isEmpty
+        // The record with the carried values, in a buffer of its own (only the fields the line reader uses).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        var ranges = [(Int, Int)](repeating: (0, 0), count: fieldCount)
+        for i in orderLevelUsed where i < fieldCount {
+            var v = value(i)
+            if i == m.country, v.isEmpty, let fallback = ol.countryFallback { v = value(fallback) }
+            ranges[i] = (bytes.count, bytes.count + v.count)
+            bytes += v
+        }
+        bytes.append(0)
+        let s2 = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
+        let e2 = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount)
+        let d2 = UnsafeMutablePointer<Bool>.allocate(capacity: fieldCount)
+        defer { s2.deallocate(); e2.deallocate(); d2.deallocate() }
+        for i in 0..<fieldCount { s2[i] = ranges[i].0; e2[i] = ranges[i].1; d2[i] = false }
+        bytes.withUnsafeBufferPointer { b in
+            processLine(base: b.baseAddress!, starts: s2, ends: e2, dirty: d2, lineNumber: lineNumber, scratch: &scratch,
+                        state: &state, result: &result, amountBudget: amountBudget, reversed: reversed)
+        }
+        if reversed && !sameOrder { result.reversedOrders += 1 }
+        // A partial refund: one negative adjustment on the order's first line (whether that line is valid or not).
+        guard !sameOrder, !reversed, status == "partially_refunded", let ri = ol.refundedAmount else { return }
+        let amountText = value(ri)
+        guard let amount = amountText.withUnsafeBufferPointer({ $0.count > 0 ? ParsedDecimal.parse($0.baseAddress!, $0.count) : nil }),
+              amount.mantissa > 0, let units = amount.moneyUnits else { return }
+        let dayText = value(m.timestamp)
+        guard let day = dayText.withUnsafeBufferPointer({ $0.count > 0 ? timestamps.parseDay($0.baseAddress!, $0.count) : nil }),
+              validDays.contains(day), let day32 = Int32(exactly: day), withinBudget(units, &result, amountBudget) else { return }
+        let invoiceCode = result.invoices.intern(String(decoding: name, as: UTF8.self))
+        let customer = value(m.customer)
+        var country = m.country.map(value) ?? []
+        if country.isEmpty, let fallback = ol.countryFallback { country = value(fallback) }
+        let customerCode: Int32 = customer.isEmpty ? -1 : result.customers.intern(String(decoding: customer, as: UTF8.self))
+        let countryCode: Int32 = country.isEmpty ? -1 : result.countries.intern(String(decoding: country, as: UTF8.self))
+        result.lines.append(customer: customerCode, day: day32, invoice: invoiceCode, revenue: -units, country: countryCode, cancelled: true)
+        result.refundAdjustments += 1
+        result.refundAdjustmentUnits += units
+    }
+
+    /// Reads one line into the result. `reversed`: the line belongs to an order cancelled as a whole (refunded,
+    /// voided): it is kept as a cancellation whose amount nets to 0.
+    func processLine(base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+                     dirty: UnsafeMutablePointer<Bool>, lineNumber: Int, scratch: inout [UInt8], state: inout LineState,
+                     result: inout ChunkResult, amountBudget: UInt64?, reversed: Bool) {
+        let m = layout.mapping
         // Timestamp.
         var (tp, tn) = field(base, starts, ends, dirty, m.timestamp, &scratch)
         let day: Int32
@@ -388,11 +535,12 @@ struct ChunkParser: Sendable {
         var ip: UnsafePointer<UInt8>? = nil
         var inLen = 0
         if let ii = m.invoice { (ip, inLen) = field(base, starts, ends, dirty, ii, &scratch) }
-        let cancelled = quantity.isNegative || (inLen > 0 && ip![0] == UInt8(ascii: "C"))
+        // (Shopify: order names may have any prefix, and cancellations are given by the financial status instead.)
+        let cancelled = reversed || quantity.isNegative || (m.orderLevel == nil && inLen > 0 && ip![0] == UInt8(ascii: "C"))
         // A line of an excluded product code is counted and left out before anything else of it is interned.
         if productCode >= 0 && result.productStats[productCode].excluded {
             let guest = field(base, starts, ends, dirty, m.customer, &scratch).1 == 0
-            result.productStats[productCode].add(revenue: revenue, cancelled: cancelled, guest: guest)
+            result.productStats[productCode].add(revenue: reversed ? 0 : revenue, cancelled: cancelled, guest: guest)
             result.excludedProductLines += 1
             return
         }
@@ -421,9 +569,20 @@ struct ChunkParser: Sendable {
             ? internCached(cp, cn, last: &state.lastCustomer, lastCode: &state.lastCustomerCode, into: &result.customers) : -1
         if customerCode < 0 { result.guests += 1 }
         if cancelled { result.cancelled += 1 }
-        if productCode >= 0 { result.productStats[productCode].add(revenue: revenue, cancelled: cancelled, guest: customerCode < 0) }
-        result.lines.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: revenue,
+        // A reversed order's line: the sale and its reversal, net 0.
+        let kept = reversed ? 0 : revenue
+        if reversed { result.reversedLines += 1; result.reversedUnits += revenue }
+        if productCode >= 0 { result.productStats[productCode].add(revenue: kept, cancelled: cancelled, guest: customerCode < 0) }
+        result.lines.append(customer: customerCode, day: day, invoice: invoiceCode, revenue: kept,
                               country: countryCode, cancelled: cancelled)
+        if let ci = m.currency {
+            let (xp, xn) = field(base, starts, ends, dirty, ci, &scratch)
+            if !(xn == state.lastCurrency.count && state.lastCurrency.withUnsafeBufferPointer({ xn == 0 || sameBytes($0.baseAddress!, xp, xn) })) {
+                state.lastCurrency = Array(UnsafeBufferPointer(start: xp, count: xn))
+                state.lastCurrencyKey = String(decoding: state.lastCurrency, as: UTF8.self)
+            }
+            result.currencyCounts[state.lastCurrencyKey, default: 0] += 1
+        }
     }
 
     /// The invoice of a line without one: `#yyyymmdd`, so that an order is one customer's purchases of one day.

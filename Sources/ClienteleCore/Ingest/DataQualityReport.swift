@@ -71,8 +71,45 @@ public struct DataQualityReport: Sendable, Codable {
     public var netUnits: Int64 = 0
     /// Mean |line amount| of the lines with a product code (those left out included), money units.
     public var averageLineUnits: Int64 = 0
+    /// Valid lines per value of the currency column (Shopify's `Currency`, or `currency=` in a mapping), as written;
+    /// empty when the layout has no currency column.
+    public var currencyLines: [String: Int] = [:]
+    /// The data set's currency: the most frequent ISO 4217 code of the currency column (ties: the alphabetically
+    /// first); nil when there is no currency column or no valid code in it.
+    public var currency: String?
+    /// Valid lines whose currency column is another value than ``currency`` (another code, blank or not a code):
+    /// their amounts are summed with the others as they are (no conversion).
+    public var otherCurrencyLines = 0
+    /// Shopify: orders refunded, voided or cancelled as a whole (their lines are kept as cancellations netting to 0),
+    /// their lines, and the amount of those lines (money units).
+    public var reversedOrders = 0
+    public var reversedLines = 0
+    public var reversedUnits: Int64 = 0
+    /// Shopify: partially refunded orders, each read as one negative adjustment line of the refunded amount on the
+    /// order's date (not counted in ``validLines``), and the amount refunded (money units).
+    public var refundAdjustments = 0
+    public var refundAdjustmentUnits: Int64 = 0
 
     public init() {}
+
+    private func plural(_ n: Int, _ word: String) -> String { "\(DisplayFormat.integer(n)) \(word)\(n == 1 ? "" : "s")" }
+
+    /// Sentences on the currencies and the refunds of the load (empty when there is nothing to say).
+    public var orderStatusSentences: [String] {
+        var out: [String] = []
+        if currencyLines.count > 1 || otherCurrencyLines > 0 {
+            let list = currencyLines.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+                .map { "\($0.key.isEmpty ? "(blank)" : $0.key): \(DisplayFormat.integer($0.value))" }.joined(separator: ", ")
+            out.append("Several currencies: \(plural(otherCurrencyLines, "valid line")) \(otherCurrencyLines == 1 ? "is" : "are") not in \(currency ?? "the main currency") (\(list)); amounts are added as they are, without conversion")
+        }
+        if reversedOrders > 0 {
+            out.append("\(plural(reversedOrders, "order")) refunded, voided or cancelled as a whole: \(plural(reversedLines, "line")) (\(Money.format(reversedUnits))) kept as cancellations that net to 0")
+        }
+        if refundAdjustments > 0 {
+            out.append("\(plural(refundAdjustments, "partially refunded order")): \(Money.format(refundAdjustmentUnits)) refunded, read as one negative adjustment per order on its date")
+        }
+        return out
+    }
 
     mutating func addInvalid(_ reason: InvalidReason, count: Int = 1) {
         invalidLines += count

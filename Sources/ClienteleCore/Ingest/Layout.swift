@@ -15,6 +15,28 @@ public struct ColumnMapping: Sendable, Equatable {
     /// Product code (stock code, SKU): read only to find and, on request, leave out non-product lines
     /// (``LoadOptions/excludedProducts``).
     public var product: Int? = nil
+    /// Currency code column (Shopify's `Currency`, or `currency=` in a mapping): counted per valid line to find the
+    /// data set's currency (``LoadedData/currency``).
+    public var currency: Int? = nil
+    /// Order-level columns of an export that writes them on an order's first line only (Shopify); nil otherwise.
+    public var orderLevel: OrderLevelColumns? = nil
+}
+
+/// Columns of an export written once per order (on its first line), and the order's financial state.
+///
+/// The order is the `invoice` column; an order's lines are consecutive. On a line of the same order as the line
+/// before it, a blank carried column takes the value of the order's first line (across the loader's chunks too).
+public struct OrderLevelColumns: Sendable, Equatable {
+    /// Columns filled from the order's first line when blank (customer, date, currency, country, status...).
+    public var carried: [Int]
+    /// Financial status (`paid`, `refunded`, `voided`, `partially_refunded`...).
+    public var financialStatus: Int?
+    /// Amount refunded on the order (read for `partially_refunded` orders).
+    public var refundedAmount: Int?
+    /// Date the order was cancelled (non-blank: the order is cancelled).
+    public var cancelledAt: Int?
+    /// Country column used when the country column is blank (Shopify: Shipping Country after Billing Country).
+    public var countryFallback: Int?
 }
 
 /// A recognised input layout.
@@ -23,6 +45,7 @@ public enum LayoutKind: Sendable, Equatable {
     case uciOnlineRetail
     case cdnow(sampleIndex: Bool)
     case olistItems
+    case shopifyOrders
     case generic
 
     public var displayName: String {
@@ -31,6 +54,7 @@ public enum LayoutKind: Sendable, Equatable {
         case .uciOnlineRetail: return "UCI Online Retail"
         case .cdnow(let sample): return sample ? "CDNOW 1/10 sample (with sample index)" : "CDNOW"
         case .olistItems: return "Olist (orders + customers + order items)"
+        case .shopifyOrders: return "Shopify orders export"
         case .generic: return "custom column mapping"
         }
     }
@@ -61,7 +85,7 @@ public struct Layout: Sendable, Equatable {
 
 /// A user-given column mapping: canonical field name to column name (`--map customer=cust_id,timestamp=created_at`).
 public struct UserMapping: Sendable, Equatable {
-    public static let fields = ["customer", "timestamp", "quantity", "unit_price", "revenue", "invoice", "country", "product"]
+    public static let fields = ["customer", "timestamp", "quantity", "unit_price", "revenue", "invoice", "country", "product", "currency"]
     static let aliases = ["customer_id": "customer", "date": "timestamp", "price": "unit_price", "order": "invoice",
                           "order_id": "invoice", "amount": "revenue", "qty": "quantity", "sku": "product",
                           "stock_code": "product", "stockcode": "product", "product_code": "product", "product_id": "product"]
@@ -141,9 +165,44 @@ enum LayoutDetector {
                      })
     }
 
+    /// Shopify's orders export (Admin → Orders → Export): one line per line item; order-level columns (Email,
+    /// Financial Status, Currency, Created at, addresses...) may be blank on an order's lines after the first.
+    static let shopifyColumns = ["Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+        "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code", "Discount Amount",
+        "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price", "Lineitem compare at price",
+        "Lineitem sku", "Lineitem requires shipping", "Lineitem taxable", "Lineitem fulfillment status", "Billing Name",
+        "Billing Street", "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip",
+        "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street", "Shipping Address1",
+        "Shipping Address2", "Shipping Company", "Shipping City", "Shipping Zip", "Shipping Province", "Shipping Country",
+        "Shipping Phone", "Notes", "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference",
+        "Refunded Amount", "Vendor", "Outstanding Balance", "Employee", "Location", "Device ID", "Id", "Tags",
+        "Risk Level", "Source", "Lineitem discount"]
+
+    static let shopify: Known = {
+        Known(kind: .shopifyOrders, expected: ["Name", "Email", "Financial Status", "Currency", "Created at",
+                                                      "Lineitem quantity", "Lineitem price", "Lineitem sku",
+                                                      "Billing Country", "Shipping Country", "Cancelled at", "Refunded Amount"],
+                     signature: ["name", "financialstatus", "lineitemquantity", "lineitemprice", "createdat"],
+                     required: ["name", "email", "createdat", "lineitemquantity", "lineitemprice"],
+                     build: { idx, count, names in
+                         let carried = ["email", "financialstatus", "currency", "createdat", "billingcountry",
+                                        "shippingcountry", "cancelledat", "refundedamount"].compactMap { idx[$0] }
+                         let country = idx["billingcountry"] ?? idx["shippingcountry"]
+                         return ColumnMapping(invoice: idx["name"], customer: idx["email"]!, timestamp: idx["createdat"]!,
+                                              quantity: idx["lineitemquantity"], unitPrice: idx["lineitemprice"], revenue: nil,
+                                              country: country, fieldCount: count, names: names, product: idx["lineitemsku"],
+                                              currency: idx["currency"],
+                                              orderLevel: OrderLevelColumns(carried: carried, financialStatus: idx["financialstatus"],
+                                                                            refundedAmount: idx["refundedamount"],
+                                                                            cancelledAt: idx["cancelledat"],
+                                                                            countryFallback: country == idx["billingcountry"] ? idx["shippingcountry"] : nil))
+                     })
+    }()
+
     static let known: [Known] = [
         onlineRetail(.onlineRetailII, ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]),
         onlineRetail(.uciOnlineRetail, ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]),
+        shopify,
     ]
 
     /// Detects the layout of a delimited file from its header fields.
@@ -166,7 +225,7 @@ enum LayoutDetector {
                                                  timestamp: resolved["timestamp"]!, quantity: resolved["quantity"],
                                                  unitPrice: resolved["unit_price"], revenue: resolved["revenue"],
                                                  country: resolved["country"], fieldCount: names.count, names: names,
-                                                 product: resolved["product"]))
+                                                 product: resolved["product"], currency: resolved["currency"]))
         }
         var index: [String: Int] = [:]
         for (i, n) in names.enumerated() where index[normalize(n)] == nil { index[normalize(n)] = i }

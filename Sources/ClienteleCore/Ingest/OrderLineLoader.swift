@@ -102,12 +102,24 @@ public enum OrderLineLoader {
         report.netUnits = state.netUnits
         let coded = state.productStats.values.reduce((0, Int64(0))) { ($0.0 + $1.lines, $0.1 + $1.absolute) }
         report.averageLineUnits = coded.0 > 0 ? coded.1 / Int64(coded.0) : 0
+        (report.currency, report.otherCurrencyLines) = mainCurrency(report.currencyLines)
         if report.validLines == 0 {
             let reasons = report.invalidSummaryLines
             let summary = reasons.isEmpty ? "The file has a header but no data lines." : "Rejected: " + reasons.joined(separator: "; ") + "."
             throw .noValidLines(file: files.joined(separator: ", "), linesRead: report.linesRead, summary: summary)
         }
-        return LoadedData(lines: state.lines, report: report)
+        return LoadedData(lines: state.lines, report: report, currency: report.currency)
+    }
+
+    /// The most frequent ISO 4217 code among currency column values (lines per value; ties: the alphabetically first
+    /// code), and the lines in any other value.
+    static func mainCurrency(_ lines: [String: Int]) -> (String?, Int) {
+        var codes: [String: Int] = [:]
+        for (value, n) in lines { if let c = CurrencyCode(value) { codes[c.code, default: 0] += n } }
+        guard let best = codes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else {
+            return (nil, 0)
+        }
+        return (best.key, lines.values.reduce(0, +) - best.value)
     }
 
     struct MergeState {
@@ -121,6 +133,8 @@ public enum OrderLineLoader {
         var excludedProducts = ExcludedProducts()
         /// Net amount of the valid lines kept.
         var netUnits: Int64 = 0
+        /// Order-level layouts: the order in effect at the end of what was merged.
+        var carry: OrderCarry? = nil
     }
 
     // MARK: - One source
@@ -184,6 +198,7 @@ public enum OrderLineLoader {
             state.report.productColumn = layout.mapping.names.indices.contains(product) ? layout.mapping.names[product] : "product"
         }
         state.excludedProducts = options.excludedProducts
+        state.carry = nil
         state.layouts.append(layout.kind.displayName)
         state.report.layout = Array(Set(state.layouts)).sorted().joined(separator: " + ")
         state.report.delimiter = layout.delimiter.displayName
@@ -261,10 +276,7 @@ public enum OrderLineLoader {
                     }
                 }
                 let isFinal = lastIsFinal && i == results.count - 1
-                let checked = withinBudget(r, state: state) { left in
-                    chunks[i].withUnsafeBufferPointer { parser.parse($0, isFinal: isFinal, amountBudget: left) }
-                }
-                merge(checked, into: &state, lineBase: lineBase, file: name)
+                mergeParsed(r, bytes: chunks[i], isFinal: isFinal, parser: parser, state: &state, lineBase: lineBase, file: name)
                 lineBase += r.newlines
             }
             options.progress?(source.bytesConsumed, source.totalBytes)
@@ -272,13 +284,32 @@ public enum OrderLineLoader {
             if lastIsFinal && !pending.isEmpty {
                 // An incomplete record was left at the very end: parse it as final.
                 let final = pending
-                let r = withinBudget(final.withUnsafeBufferPointer { parser.parse($0, isFinal: true) }, state: state) { left in
-                    final.withUnsafeBufferPointer { parser.parse($0, isFinal: true, amountBudget: left) }
-                }
-                merge(r, into: &state, lineBase: lineBase, file: name)
+                let r = final.withUnsafeBufferPointer { parser.parse($0, isFinal: true) }
+                mergeParsed(r, bytes: final, isFinal: true, parser: parser, state: &state, lineBase: lineBase, file: name)
                 break
             }
         }
+    }
+
+    /// Merges a chunk's result (parsed in parallel) in file order. Order-level layouts: the chunk's leading run of one
+    /// order is parsed now with the order carried from the previous chunk, and merged first.
+    static func mergeParsed(_ r: ChunkResult, bytes: [UInt8], isFinal: Bool, parser: ChunkParser, state: inout MergeState,
+                            lineBase: Int, file: String) {
+        if r.leadingEnd > 0 {
+            let carry = state.carry
+            let end = min(r.leadingEnd, bytes.count)
+            let lead = withinBudget(bytes.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<end]), isFinal: true, carry: carry, deferLeadingRun: false) },
+                                    state: state) { left in
+                bytes.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<end]), isFinal: true, amountBudget: left, carry: carry, deferLeadingRun: false) }
+            }
+            merge(lead, into: &state, lineBase: lineBase, file: file)
+            state.carry = lead.endCarry
+        }
+        let checked = withinBudget(r, state: state) { left in
+            bytes.withUnsafeBufferPointer { parser.parse($0, isFinal: isFinal, amountBudget: left) }
+        }
+        merge(checked, into: &state, lineBase: lineBase, file: file)
+        if r.carryTouched { state.carry = r.endCarry }
     }
 
     /// The chunk's result when its lines fit in what is left of ``Money/sumBudget``; otherwise the chunk parsed again
@@ -357,7 +388,13 @@ public enum OrderLineLoader {
         rep.excludedProductLines += r.excludedProductLines
         rep.linesRead += r.records
         rep.blankLines += r.blank
-        rep.validLines += r.lines.count
+        rep.validLines += r.lines.count - r.refundAdjustments
+        for (k, v) in r.currencyCounts { rep.currencyLines[k, default: 0] += v }
+        rep.reversedOrders += r.reversedOrders
+        rep.reversedLines += r.reversedLines
+        rep.reversedUnits += r.reversedUnits
+        rep.refundAdjustments += r.refundAdjustments
+        rep.refundAdjustmentUnits += r.refundAdjustmentUnits
         rep.cancelledLines += r.cancelled
         rep.guestLines += r.guests
         rep.skippedCancelledOrders += r.skippedCancelledOrders

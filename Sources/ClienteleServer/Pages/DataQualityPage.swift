@@ -38,6 +38,7 @@ enum DataQualityPage {
             "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) \(Words.verb(r.cancelledLines, "is a cancellation or return", "are cancellations or returns")) and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
             HomePage.excludedSentence(d),
         ] + r.invalidSummaryLines.map { $0 + "." } + HomePage.productCodeSentences(r, customerRevenue: d.base.kpis.totalRevenue)
+            + r.orderStatusSentences.map { $0 + "." }
         page.sections = [
             Section(id: "reasons", title: "Rejected lines", blocks: [.table(reasonTable), .table(examples)]),
             Section(id: "non-product", title: "Non-product lines", blocks: [.table(productCodeTable(r))]),

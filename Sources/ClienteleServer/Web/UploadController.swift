@@ -268,37 +268,45 @@ struct UploadController: Sendable {
         return await load(next, csrf: csrf, request: request)
     }
 
+    /// The column-mapping form: the columns guessed from the header and the first rows (``ColumnGuesser``) are
+    /// preselected for confirmation, each with the reason, above a preview of the first rows.
     func mappingForm(_ upload: PendingUploads.Upload, csrf: String, columns: [String], message: (String, String)) -> Response {
         let fields: [(String, String, Bool)] = [
             ("customer", "Customer id", true), ("timestamp", "Order date", true), ("quantity", "Quantity", false),
             ("unit_price", "Unit price", false), ("revenue", "Line amount (instead of quantity × price)", false),
             ("invoice", "Order / invoice id", false), ("country", "Country", false),
             ("product", "Product code / SKU (finds postage and fee lines)", false),
+            ("currency", "Currency code (e.g. EUR; the most frequent one is the data set's)", false),
         ]
+        let sample = (try? ColumnGuesser.sample(path: upload.path, maxRows: 200)) ?? (header: [], rows: [])
+        let columns = columns.isEmpty ? sample.header : columns
+        let guess = ColumnGuesser.guess(header: sample.header, rows: sample.rows, dayFirst: upload.dayFirst)
         let previous = upload.mapping
         let form = Form(action: "/upload/map", style: "mapping", hidden: [("token", upload.token)], csrf: csrf,
                         fields: fields.map { key, label, required in
                             .select(label: label, name: key, required: required, options: columns.map { c in
-                                Form.Option(value: c, label: c, selected: previous?.columns[key] == c || (previous == nil && Self.guess(key, c)))
+                                Form.Option(value: c, label: c, selected: previous.map { $0.columns[key] == c } ?? (guess.column(key) == c))
                             })
                         } + [.checkbox(name: "day_first", value: "1", checked: upload.dayFirst, label: "Dates are day/month/year")],
                         submit: "Load with these columns")
-        return page("Map the columns of \(upload.original)", "The layout of this file was not recognised. Tell Clientele which column holds what: a customer id and an order date are required, and either quantity with unit price, or the line amount.",
-                    [Section(id: "mapping", title: "Columns", blocks: [.form(form)])], message: message)
-    }
-
-    static func guess(_ field: String, _ column: String) -> Bool {
-        let c = column.lowercased().filter { $0.isLetter }
-        switch field {
-        case "customer": return c.contains("customer") || c.contains("client") || c == "custid"
-        case "timestamp": return c.contains("date") || c.contains("time") || c == "created"
-        case "quantity": return c.contains("qty") || c.contains("quantity")
-        case "unit_price": return c.contains("price")
-        case "invoice": return c.contains("invoice") || c.contains("order")
-        case "country": return c.contains("country") || c.contains("region") || c.contains("state")
-        case "product": return c.contains("stockcode") || c.contains("sku") || c == "productid" || c.contains("productcode")
-        default: return false
+        var blocks: [Block] = []
+        if previous == nil {
+            if guess.choices.isEmpty {
+                blocks.append(.note("No column could be guessed from the names and the first rows: choose them below."))
+            } else {
+                blocks.append(.note("Guessed from the column names and the first \(Words.plural(sample.rows.count, "row")), and preselected below: check each choice before loading."))
+                blocks.append(.bullets(guess.choices.map(\.reason)))
+            }
         }
+        blocks.append(.form(form))
+        if !sample.header.isEmpty && !sample.rows.isEmpty {
+            let keys = sample.header.indices.map { "c\($0)" }
+            blocks.append(.table(Table(id: "preview", title: "First rows of the file",
+                                       columns: zip(keys, sample.header).map { Table.Column(key: $0, label: $1) },
+                                       rows: sample.rows.prefix(5).map { row in row.map { Cell.text($0) } })))
+        }
+        return page("Map the columns of \(upload.original)", "The layout of this file was not recognised. Tell Clientele which column holds what: a customer id and an order date are required, and either quantity with unit price, or the line amount.",
+                    [Section(id: "mapping", title: "Columns", blocks: blocks)], message: message)
     }
 
     /// The form fields of a urlencoded POST, the session it belongs to, and the pending upload it names (marked in
