@@ -75,7 +75,7 @@ struct UploadController: Sendable {
         let upload = Form(action: "/upload", multipart: true, style: "upload", csrf: csrf,
                           fields: [.file(id: "file", label: "Order-line file (.csv or .csv.gz, at most \(limitText), also once decompressed)", name: "file", accept: ".csv,.gz,.txt,text/csv")],
                           submit: "Upload and check")
-        let note = Block.note("Built-in layouts are recognised from the header: Online Retail II, UCI Online Retail, CDNOW. For any other CSV you choose the columns after the upload. The file is stored in the server's data folder and is not used until you confirm; an upload that is not confirmed within an hour is deleted.")
+        let note = Block.note("Built-in layouts are recognised from the header: Online Retail II, UCI Online Retail, CDNOW, Shopify orders export. For any other CSV Clientele guesses the columns and asks you to confirm them after the upload. The file is stored in the server's data folder and is not used until you confirm; an upload that is not confirmed within an hour is deleted.")
         return page("Upload your data", "Analyse your own export: upload a file of order lines (one row per order line). Clientele detects the layout, checks every line and shows what it found before anything changes.",
                     [Section(id: "upload", title: "Choose a file", blocks: [.form(upload), note])], message: message, status: status)
     }
