@@ -87,8 +87,9 @@ public struct SHA256: Sendable {
         var s = SHA256()
         var size = 0
         while true {
-            guard let chunk = try? handle.read(upToCount: 1 << 20) else { return nil }
-            if chunk.isEmpty { break }
+            let read: Data?
+            do { read = try handle.read(upToCount: 1 << 20) } catch { return nil }
+            guard let chunk = read, !chunk.isEmpty else { break }
             size += chunk.count
             s.update(chunk)
         }

@@ -1,6 +1,7 @@
 import ClienteleCore
 import Foundation
 import Logging
+import NIOCore
 import SQLiteNIO
 import Synchronization
 
@@ -108,6 +109,8 @@ public final class DatasetLibrary: Sendable {
         var serving: Int?
     }
     private let state: Mutex<State>
+    /// The connection was closed (sqlite-nio asserts that a connection is closed before it goes away).
+    private let closed = Mutex(false)
 
     private init(dataDirectory: String, connection: SQLiteConnection?, state: State) {
         self.dataDirectory = dataDirectory
@@ -142,7 +145,13 @@ public final class DatasetLibrary: Sendable {
 
     /// Closes the database (the mirror stays readable; further changes are refused).
     public func close() async {
+        guard closed.withLock({ c in defer { c = true }; return !c }) else { return }
         try? await connection?.close()
+    }
+
+    deinit {
+        // Closed on the connection's thread pool; the pending close keeps the connection alive until it has run.
+        if closed.withLock({ !$0 }) { _ = connection?.close() as EventLoopFuture<Void>? }
     }
 
     static func migrate(_ c: SQLiteConnection) async throws {
