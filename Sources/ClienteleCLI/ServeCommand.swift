@@ -71,11 +71,14 @@ struct ServeCommand: AsyncTerminalCommand {
         // registers FILE (by content hash) and opens it. A library that fails never stops the server.
         let validDays = try input.validDates.map { try LoadOptions.parseValidDates($0).get() }
         let opener = DatasetOpener(demoLines: input.demoLines, validDays: validDays, rulesExclude: config.excludeProducts)
+        // Files are read before the data folder is touched: a missing file ends the command first.
+        var given: LoadedData?
+        if !input.files.isEmpty || input.demo { given = try input.load(rulesExclude: config.excludeProducts) }
         let library = await DatasetLibrary.open(dataDirectory: dataDir)
         if let problem = library.problem { terminal.err("Clientele: \(problem)\n") }
         let currency = input.currency.flatMap(CurrencyCode.init)?.code
         var reopened: Dataset?
-        if input.files.isEmpty && !input.demo, library.current != 0, var entry = library.entry(library.current) {
+        if given == nil, library.current != 0, var entry = library.entry(library.current) {
             if let currency { entry.currency = currency }
             switch opener.load(entry, library: library) {
             case .success(let d):
@@ -94,7 +97,7 @@ struct ServeCommand: AsyncTerminalCommand {
         if let reopened {
             dataset = reopened
         } else {
-            let loaded = try input.load(rulesExclude: config.excludeProducts)
+            let loaded = try given ?? input.load(rulesExclude: config.excludeProducts)
             let name = input.name
             let source = input.usesDemo ? opener.sourceText(opener.demoEntry)
                                        : "File\(input.files.count == 1 ? "" : "s") " + input.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
