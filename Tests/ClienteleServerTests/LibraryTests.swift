@@ -114,7 +114,10 @@ import Testing
             let page = try await R.get(client, "/datasets.json")
             let rows = R.rows(try R.json(page.body), "datasets")
             #expect(rows.map { $0["name"] as? String } == ["demo.csv", "Fjord & Co"])
-            #expect(rows.map { $0["in_use"] as? String } == ["", "in use"])
+            #expect(rows.map { $0["status"] as? String } == ["", "in use"])
+            #expect(rows.map { $0["currency"] as? String } == ["GBP", "SEK"])
+            let csv = try await R.get(client, "/datasets.csv")
+            #expect(csv.status == .ok && csv.body.hasPrefix("name,source,layout,currency,valid_lines,customers,dates,size,added,status"))
 
             // Deleting the upload in use removes its file and opens the demo.
             let deleted = try await browser.post(client, "/datasets/delete", "id=\(entry.id)")

@@ -23,11 +23,11 @@ struct DatasetsController: Sendable {
             if session.isNew { Sessions.setCookie(&r, id: session.id) }
             return r
         }
-        router.get("/datasets.json") { _, _ in
-            let text = (try? self.renderer.json(self.page(csrf: ""), request: PageRequest(filter: .none), dataset: self.store.dataset,
-                                                asOf: self.store.dataset.asOf, onlyTable: nil).text) ?? "{}"
-            return Response.text(text, contentType: "application/json")
-        }
+        // The tables as data, like every page (no forms, so no session).
+        router.get("/datasets.json") { _, _ in self.data(self.page(csrf: ""), json: true) }
+        router.get("/datasets.csv") { _, _ in self.data(self.page(csrf: ""), json: false) }
+        router.get("/views.json") { _, _ in self.data(self.views(csrf: ""), json: true) }
+        router.get("/views.csv") { _, _ in self.data(self.views(csrf: ""), json: false) }
         router.post("/datasets/use") { request, _ in await self.act(request) { fields, csrf in await self.use(fields, csrf: csrf) } }
         router.post("/datasets/rename") { request, _ in await self.act(request) { fields, csrf in await self.rename(fields, csrf: csrf) } }
         router.post("/datasets/currency") { request, _ in await self.act(request) { fields, csrf in await self.setCurrency(fields, csrf: csrf) } }
@@ -45,6 +45,16 @@ struct DatasetsController: Sendable {
     }
 
     typealias Fields = [(name: String, value: String)]
+
+    func data(_ page: Page, json: Bool) -> Response {
+        let dataset = store.dataset
+        if json {
+            let text = (try? renderer.json(page, request: PageRequest(filter: .none), dataset: dataset, asOf: dataset.asOf, onlyTable: nil).text) ?? "{}"
+            return .text(text, contentType: "application/json")
+        }
+        let text = (try? renderer.csv(page, table: nil).text) ?? ""
+        return .text(text, contentType: "text/csv; charset=utf-8")
+    }
 
     /// Checks the CSRF token of a urlencoded POST and runs `action` with its fields; 403 without a valid token.
     func act(_ request: Request, _ action: @Sendable (Fields, String) async -> Response) async -> Response {
@@ -86,21 +96,19 @@ struct DatasetsController: Sendable {
         let serving = library.serving
         let entries = allEntries
         let rows: [[Cell]] = entries.map { e in
-            [.text(e.name), .text(e.kind.label), .text(e.layout), .text(e.currency ?? "—"),
-             e.kind == .demo && serving != 0 ? .int(opener.demoLines) : .int(e.validLines),
-             e.kind == .demo && serving != 0 ? .empty : .int(e.invalidLines),
-             e.kind == .demo && serving != 0 ? .empty : .int(e.customers),
-             e.firstDay.map(Cell.date) ?? .empty, e.lastDay.map(Cell.date) ?? .empty,
-             e.kind == .demo ? .text("generated") : .figure(sizeText(e.fileSize)),
-             e.kind == .demo ? .empty : .date(Int((e.added.timeIntervalSince1970 / 86_400).rounded(.down))),
-             .text(e.id == serving ? "in use" : ""), .text(e.problem ?? "")]
+            let demoIdle = e.kind == .demo && serving != 0
+            let dates = e.firstDay.flatMap { f in e.lastDay.map { DisplayFormat.date(f) + " to " + DisplayFormat.date($0) } } ?? ""
+            let status = e.id == serving ? "in use" : (e.problem ?? "")
+            return [.text(e.name), .text(e.kind.label), .text(e.layout), .text(e.currency ?? "—"),
+                    demoIdle ? .int(opener.demoLines) : .int(e.validLines), demoIdle ? .empty : .int(e.customers), .text(dates),
+                    e.kind == .demo ? .text("generated") : .figure(sizeText(e.fileSize)),
+                    e.kind == .demo ? .empty : .date(Int((e.added.timeIntervalSince1970 / 86_400).rounded(.down))), .text(status)]
         }
         let table = Table(id: "datasets", title: "Data sets", columns: [
             .init(key: "name", label: "Name"), .init(key: "source", label: "Source"), .init(key: "layout", label: "Layout"),
             .init(key: "currency", label: "Currency"), .init(key: "valid_lines", label: "Lines", numeric: true),
-            .init(key: "invalid_lines", label: "Invalid", numeric: true), .init(key: "customers", label: "Customers", numeric: true),
-            .init(key: "first_day", label: "From"), .init(key: "last_day", label: "To"), .init(key: "size", label: "Size", numeric: true),
-            .init(key: "added", label: "Added"), .init(key: "in_use", label: "In use"), .init(key: "problem", label: "Problem"),
+            .init(key: "customers", label: "Customers", numeric: true), .init(key: "dates", label: "Dates"),
+            .init(key: "size", label: "Size", numeric: true), .init(key: "added", label: "Added"), .init(key: "status", label: "Status"),
         ], rows: rows)
         var blocks: [Block] = [.table(table)]
         if serving == nil {
@@ -271,6 +279,13 @@ struct DatasetsController: Sendable {
                 shown = ("error", "Only a page of this dashboard (its path and filters) can be saved as a view.")
             }
         }
+        var p = views(csrf: csrf)
+        if !blocks.isEmpty { p.sections.insert(Section(id: "save", title: "Save a view", blocks: blocks), at: 0) }
+        return .html(renderer.html(p, path: "/views", request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false,
+                                   message: shown, downloads: false), status: status)
+    }
+
+    func views(csrf: String) -> Page {
         let views = library.views
         let table = Table(id: "views", title: "Saved views", columns: [.init(key: "name", label: "Name"), .init(key: "path", label: "Address")],
                           rows: views.map { [.link($0.name, href: $0.path), .text($0.path)] }, note: views.isEmpty ? "No saved view yet: use “Save this view” under the filters of any page." : "")
@@ -279,10 +294,9 @@ struct DatasetsController: Sendable {
             list.append(.formGroup(FormGroup(legend: v.name, forms: [Form(action: "/views/delete", style: "delete", hidden: [("id", String(v.id))], csrf: csrf, fields: [], submit: "Delete")])))
         }
         var p = Page(id: "views", title: "Saved views", howToRead: "A saved view is a name for a page with its filters and options; saved views are listed in the Views menu at the top of every page and kept in the data-set library.")
-        p.sections = (blocks.isEmpty ? [] : [Section(id: "save", title: "Save a view", blocks: blocks)]) + [Section(id: "views", title: "Saved views", blocks: list)]
+        p.sections = [Section(id: "views", title: "Saved views", blocks: list)]
         if let problem = library.problem { p.insights = [problem] }
-        return .html(renderer.html(p, path: "/views", request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false,
-                                   message: shown, downloads: false), status: status)
+        return p
     }
 
     func saveView(_ fields: Fields, csrf: String) async -> Response {
