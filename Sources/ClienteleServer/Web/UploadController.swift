@@ -160,7 +160,7 @@ struct UploadController: Sendable {
         case .empty(let original):
             return form(for: request, message: ("error", "\(original) is empty: there are no order lines to analyse."), status: .badRequest)
         case .failed(.quota(let used)):
-            return form(for: request, message: ("error", "The uploads folder is full: the data sets in use take \(sizeText(used)) of its \(sizeText(options.uploadQuotaBytes)) quota. Delete old uploads from the server's data folder or ask the administrator to raise --uploads-quota-mb."), status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
+            return form(for: request, message: ("error", "The uploads folder is full: the uploaded data sets take \(sizeText(used)) of its \(sizeText(options.uploadQuotaBytes)) quota. Delete uploads you no longer need on the Data sets page (/datasets) or ask the administrator to raise --uploads-quota-mb."), status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
         case .failed(let error):
             return form(for: request, message: ("error", "The upload could not be stored in the data folder: \(error.message)"), status: .internalServerError)
         }
