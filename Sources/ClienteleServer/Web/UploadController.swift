@@ -351,7 +351,7 @@ struct UploadController: Sendable {
         func value(_ k: String) -> String { fields.last { $0.name == k }?.value.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
         let currencyText = value("currency")
         if !currencyText.isEmpty && CurrencyCode(currencyText) == nil {
-            return form(for: request, message: ("error", "The currency must be a three-letter ISO 4217 code such as GBP, EUR or USD, or empty; upload the file again."), status: .badRequest)
+            return form(for: request, message: ("error", "The currency must be a three-letter ISO 4217 code such as GBP, EUR or USD, or empty: go back and correct it (the file waits for an hour)."), status: .badRequest)
         }
         let name = DatasetsController.validName(value("name")) ?? upload.original
         // The same file (same content hash) already in the library: the pending copy goes, the entry is used.
