@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // zlib from the system (Debian: zlib1g-dev), used to read .csv.gz and to write PNG.
@@ -30,6 +31,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
         ], resources: [.copy("Templates"), .copy("Static")]),
         // The command-line commands, as a library so that tests can run them in-process.
         .target(name: "ClienteleCLI", dependencies: [

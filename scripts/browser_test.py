@@ -523,6 +523,62 @@ def crawl(links: set[str], base: str, report: Report, sources: dict[str, str]) -
 # upload
 
 
+def test_library(browser, base: str, report: Report, out: str | None, links: set[str]) -> None:
+    """The Data sets page (after the upload: the demo and the upload, the upload in use) and a saved view with a
+    hostile name: saved from a page, listed in the nav's Views menu as text, opened, at 1280 and 390 px."""
+    print("data sets and saved views test ...", flush=True)
+    for width in (1280, 390):
+        v = Visitor(browser, base, report, width, dark=False)
+        try:
+            check_page(v, "/datasets", empty_ok=True, links=links)
+            check_layout(v, "/datasets")
+            text = v.page.locator("main").inner_text()
+            if "demo.csv" not in text or UPLOAD_NAME not in text or "in use" not in text:
+                report.fail("/datasets", f"the Data sets page does not list the demo and {UPLOAD_NAME} (in use) ({v.tag})")
+            if out:
+                v.page.screenshot(path=os.path.join(out, f"datasets_{width}_light.png"), full_page=True)
+                report.shots += 1
+        finally:
+            v.close()
+    v = Visitor(browser, base, report, 1280, dark=False)
+    name = "Norway <b>view</b>"
+    try:
+        if v.goto("/value?tier=Gold") is None:
+            return
+        form = v.page.locator("form.save-view")
+        if form.count() == 0:
+            report.fail("/value", "no 'Save this view' form")
+            return
+        form.locator("input[name=name]").fill(name)
+        submit(v, "save view (GET /views)", lambda: form.locator("[type=submit]").click(), True, links)
+        submit(v, "save view (POST /views)", lambda: v.page.get_by_role("button", name="Save this view").first.click(), True, links)
+        v.goto("/")
+        menu = v.page.locator("details.views-menu")
+        menu.locator("summary").click()
+        link = menu.get_by_role("link", name=name)
+        if link.count() == 0:
+            report.fail("/ (Views menu)", f"the saved view {name!r} is not listed as text in the Views menu")
+            return
+        if v.page.locator("details.views-menu b").count():
+            report.fail("/ (Views menu)", "the view's name became markup")
+        submit(v, "open saved view", lambda: link.first.click(), False, links)
+        if "tier=Gold" not in v.page.url:
+            report.fail("saved view", f"opened {v.page.url}, expected /value?tier=Gold")
+    finally:
+        v.close()
+    v = Visitor(browser, base, report, 390, dark=False)
+    try:
+        v.goto("/")
+        menu = v.page.locator("details.views-menu")
+        menu.locator("summary").click()
+        box = menu.get_by_role("link", name=name).first.bounding_box()
+        if box is None or box["x"] < 0 or box["x"] + box["width"] > 391:
+            report.fail("/ (Views menu, 390 px)", f"the saved view's link is not fully on screen: {box}")
+        check_layout(v, "/ (Views menu open)")
+    finally:
+        v.close()
+
+
 def test_upload(browser, base: str, report: Report, out: str | None, links: set[str]) -> None:
     print("upload test ...", flush=True)
     v = Visitor(browser, base, report, 1280, dark=False)
@@ -778,6 +834,7 @@ def main() -> int:
                 # 4. upload, last: it replaces the data set
                 up_links: set[str] = set()
                 test_upload(browser, base, report, out, up_links)
+                test_library(browser, base, report, out, up_links)
                 crawl(up_links - links, base, report, {l: "pages on the uploaded data" for l in up_links})
             finally:
                 browser.close()

@@ -67,19 +67,56 @@ struct ServeCommand: AsyncTerminalCommand {
         let started = Date()
         var config = try rules.map { try RecommendationConfig.load(path: $0) } ?? RecommendationConfig()
         if let horizonDays { config.horizonDays = horizonDays }
-        let loaded = try input.load(rulesExclude: config.excludeProducts)
-        let name = input.name
-        let source = input.usesDemo ? "Built-in demo data: \(DisplayFormat.integer(input.demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
-                                   : "File\(input.files.count == 1 ? "" : "s") " + input.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
-        var dataset = Dataset(name: name, source: source, loaded: loaded)
-        dataset.loadSeconds = Date().timeIntervalSince(started)
+        // The data-set library in the data folder: `serve` without FILE reopens the data set chosen last; `serve FILE`
+        // registers FILE (by content hash) and opens it. A library that fails never stops the server.
+        let validDays = try input.validDates.map { try LoadOptions.parseValidDates($0).get() }
+        let opener = DatasetOpener(demoLines: input.demoLines, validDays: validDays, rulesExclude: config.excludeProducts)
+        // Files are read before the data folder is touched: a missing file ends the command first.
+        var given: LoadedData?
+        if !input.files.isEmpty || input.demo { given = try input.load(rulesExclude: config.excludeProducts) }
+        let library = await DatasetLibrary.open(dataDirectory: dataDir)
+        if let problem = library.problem { terminal.err("Clientele: \(problem)\n") }
+        let currency = input.currency.flatMap(CurrencyCode.init)?.code
+        var reopened: Dataset?
+        if given == nil, library.current != 0, var entry = library.entry(library.current) {
+            if let currency { entry.currency = currency }
+            switch opener.load(entry, library: library) {
+            case .success(let d):
+                reopened = d
+                entry.summarise(d)
+                entry.problem = nil
+                library.setServing(entry.id)
+            case .failure(let failure):
+                entry.problem = failure.message
+                library.setNotice("The data set chosen last, \(entry.name), could not be opened when the server started: \(failure.message) The dashboard opened the built-in demo.")
+                terminal.err("Clientele: \(entry.name) could not be opened (\(failure.message)); opening the built-in demo.\n")
+            }
+            try? await library.update(entry)
+        }
+        var dataset: Dataset
+        if let reopened {
+            dataset = reopened
+        } else {
+            let loaded = try given ?? input.load(rulesExclude: config.excludeProducts)
+            let name = input.name
+            let source = input.usesDemo ? opener.sourceText(opener.demoEntry)
+                                       : "File\(input.files.count == 1 ? "" : "s") " + input.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+            dataset = Dataset(name: name, source: source, loaded: loaded)
+            dataset.loadSeconds = Date().timeIntervalSince(started)
+            if input.usesDemo { library.setServing(0) }
+        }
+        if input.files.count == 1, input.files[0] != "-" {
+            await register(input.files[0], dataset: &dataset, library: library, currency: currency, opener: opener, terminal: terminal)
+        }
+        let name = dataset.name
+        let loaded = dataset.loaded
         let store = DataStore(dataset: dataset, rules: config, modelsInBackground: true, locale: input.locale.map(DisplayStyle.canonicalLocale))
         var server = ServerOptions()
         server.host = host
         server.port = port
         server.dataDirectory = dataDir
         server.maxUploadBytes = maxUploadMB << 20
-        server.validDays = try input.validDates.map { try LoadOptions.parseValidDates($0).get() }
+        server.validDays = validDays
         server.uploadQuotaBytes = uploadsQuotaMB << 20
         server.allowedHosts = allowedHosts
         if let maxComputations { server.maxComputations = maxComputations }
@@ -100,7 +137,7 @@ struct ServeCommand: AsyncTerminalCommand {
         let shownHost = server.displayHost
         do {
             // Announced only once the port is bound.
-            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true) { bound in
+            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener) { bound in
                 terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
                 // Compare the churn models of the whole data set in the background once the port is bound; pages
                 // say "comparing models..." until it is done.
@@ -116,5 +153,36 @@ struct ServeCommand: AsyncTerminalCommand {
             }
             throw InputError("the server stopped: \(error)")
         }
+    }
+
+    /// Adds the file given on the command line to the library (one entry per content hash; `--currency` sets the
+    /// entry's currency) and records it as the data set chosen. Failures are reported and change nothing else.
+    func register(_ file: String, dataset: inout Dataset, library: DatasetLibrary, currency: String?, opener: DatasetOpener, terminal: Terminal) async {
+        guard let (hash, size) = SHA256.file(atPath: file) else { return }
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        var entry: LibraryEntry
+        if var existing = library.entry(hash: hash) {
+            if existing.kind == .file { existing.path = absolute }
+            existing.currency = currency ?? existing.currency
+            existing.summarise(dataset)
+            existing.problem = nil
+            entry = existing
+            try? await library.update(entry)
+        } else {
+            entry = LibraryEntry(name: dataset.name, kind: .file, path: absolute, layout: dataset.report.layout, mapping: input.map,
+                                 dayFirst: input.dayFirst, currency: currency ?? dataset.loaded.currency,
+                                 excludedProducts: ExcludedProducts(parsing: input.excludeProducts ?? "").codes, contentHash: hash, fileSize: size)
+            entry.summarise(dataset)
+            do {
+                entry = try await library.add(entry)
+            } catch {
+                if library.problem == nil { terminal.err("Clientele: \("\(error)")\n") }
+                return
+            }
+        }
+        dataset.name = entry.name
+        if let c = entry.currency { dataset.currency = c }
+        library.setServing(entry.id)
+        try? await library.choose(entry.id)
     }
 }

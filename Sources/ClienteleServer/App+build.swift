@@ -47,9 +47,12 @@ public struct ServerOptions: Sendable {
 /// Builds the dashboard application around a data store.
 /// `onRunning` is called with the bound port once the server listens (so that nothing is announced before the
 /// port is really ours).
+/// `datasets` is the data-set library (nil: one in memory, forgotten when the server stops); `opener` loads its data
+/// sets.
 public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
+                             datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
                              onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads)
+    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
     let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
@@ -64,7 +67,9 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 /// The router with every route; used by the application and by in-process tests.
 /// `slots` bounds the pages computed at the same time (default: `options.maxComputations`; tests pass their own).
 /// `sweepUploads` starts the periodic removal of expired uploads (the server; tests call the sweep themselves).
-public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false) async throws -> Router<BasicRequestContext> {
+/// `datasets` is the data-set library (nil: one in memory).
+public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
+                        datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener()) async throws -> Router<BasicRequestContext> {
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
@@ -72,7 +77,10 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let library = try await MustacheLibrary(directory: templates)
     let css = try Data(contentsOf: staticDir.appendingPathComponent("app.css"))
     let script = try Data(contentsOf: staticDir.appendingPathComponent("app.js"))
-    let renderer = PageRenderer(library: library, version: options.version)
+    var given = datasets
+    if given == nil { given = await DatasetLibrary.open(dataDirectory: options.dataDirectory, inMemory: true) }
+    guard let datasets = given else { throw ServerSetupError("The data-set library could not be opened.") }
+    let renderer = PageRenderer(library: library, version: options.version, datasets: datasets)
     // HEAD is answered on every GET route (headers only).
     let router = Router(options: .autoGenerateHeadEndpoints)
     router.middlewares.add(AccessLogMiddleware())   // first, so that refused requests are logged too
@@ -83,8 +91,11 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)
     pages.addRoutes(to: router)
-    let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: Sessions(), slots: slots)
+    let sessions = Sessions()
+    let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: sessions, slots: slots, library: datasets, opener: opener)
     uploads.addRoutes(to: router)
+    DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: datasets, opener: opener,
+                       pagePaths: Set(pages.routes.map { $0.path })).addRoutes(to: router)
     if sweepUploads { _ = uploads.startSweeping() }
 
     router.get("/static/app.css") { _, _ in

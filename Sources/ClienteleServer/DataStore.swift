@@ -33,6 +33,11 @@ public final class DataStore: Sendable {
     /// The display style of the current data set: its currency in the workspace's locale.
     public var displayStyle: DisplayStyle { workspace.displayStyle }
 
+    /// Forgets the rendered responses (the nav's saved views changed); the analyses stay.
+    public func clearResponses() {
+        responses.withLock { $0 = ResponseCache(generation: $0.generation) }
+    }
+
     public func startModels() { workspace.startModels() }
     public func churn(_ filter: AnalysisFilter) throws(FilterError) -> ChurnResult? { try workspace.churn(filter) }
     public func analysis(_ filter: AnalysisFilter) throws(FilterError) -> (Dataset, FilteredAnalysis) { try workspace.analysis(filter) }

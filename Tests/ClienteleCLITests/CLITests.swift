@@ -410,7 +410,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         func serve(_ extra: [String]) throws -> (status: Int32, err: String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["serve", fixture, "--port", "\(port)", "--log-level", "error"] + extra
+            process.arguments = ["serve", fixture, "--port", "\(port)", "--log-level", "error", "--data-dir", dir.appendingPathComponent("data").path] + extra
             let stderr = Pipe()
             process.standardError = stderr
             process.standardOutput = FileHandle.nullDevice

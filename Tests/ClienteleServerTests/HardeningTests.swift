@@ -468,6 +468,12 @@ import Glibc
         return (String(decoding: received, as: UTF8.self), nil)
     }
 
+    /// ``raw(_:_:seconds:)`` on a thread of its own: its blocking reads must not hold one of the few threads of the
+    /// cooperative pool, which the server's handlers need to answer (with two cores and a busy test run, they starved).
+    static func rawOffPool(_ port: Int, _ request: String, seconds: Double) async -> (response: String, closedAfter: Double?) {
+        await onOwnThread { raw(port, request, seconds: seconds) }
+    }
+
     @Test func foreignHostsAndSlowClientsOnARealSocket() async throws {
         var options = ServerOptions()
         options.port = 0
@@ -479,23 +485,23 @@ import Glibc
         try await app.test(.live) { client in
             let port = try #require(client.port)
             // DNS rebinding: a request for another host name gets nothing but a refusal.
-            let evil = Self.raw(port, "GET /customers.csv HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", seconds: 60)
+            let evil = await Self.rawOffPool(port, "GET /customers.csv HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", seconds: 60)
             #expect(evil.response.hasPrefix("HTTP/1.1 421"))
             #expect(!evil.response.contains("customer_id"))
-            let own = Self.raw(port, "GET /customers.csv HTTP/1.1\r\nHost: localhost:\(port)\r\nConnection: close\r\n\r\n", seconds: 60)
+            let own = await Self.rawOffPool(port, "GET /customers.csv HTTP/1.1\r\nHost: localhost:\(port)\r\nConnection: close\r\n\r\n", seconds: 60)
             #expect(own.response.hasPrefix("HTTP/1.1 200"))
             #expect(own.response.contains("customer_id"))
-            #expect(Self.raw(port, "HEAD / HTTP/1.1\r\nHost: dashboard.example.com\r\nConnection: close\r\n\r\n", seconds: 60).response.hasPrefix("HTTP/1.1 200"))
+            #expect((await Self.rawOffPool(port, "HEAD / HTTP/1.1\r\nHost: dashboard.example.com\r\nConnection: close\r\n\r\n", seconds: 60)).response.hasPrefix("HTTP/1.1 200"))
             // A client that never finishes its request head is disconnected after the header time-out.
-            let slowHead = Self.raw(port, "GET / HTTP/1.1\r\nHost: localhost\r\n", seconds: 60)
+            let slowHead = await Self.rawOffPool(port, "GET / HTTP/1.1\r\nHost: localhost\r\n", seconds: 60)
             #expect(slowHead.response.isEmpty)
             let closed = try #require(slowHead.closedAfter)
             #expect(closed >= 0.9 && closed < 30)   // 1 s, with room for a loaded machine
             // A client that never finishes its body is disconnected after the body time-out.
-            let slowBody = Self.raw(port, "POST /upload/use HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=", seconds: 60)
+            let slowBody = await Self.rawOffPool(port, "POST /upload/use HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=", seconds: 60)
             #expect(slowBody.closedAfter != nil)
             // An idle keep-alive connection is closed after the idle time-out.
-            let idle = Self.raw(port, "GET /-/health HTTP/1.1\r\nHost: localhost\r\n\r\n", seconds: 60)
+            let idle = await Self.rawOffPool(port, "GET /-/health HTTP/1.1\r\nHost: localhost\r\n\r\n", seconds: 60)
             #expect(idle.response.hasPrefix("HTTP/1.1 200"))
             #expect(idle.closedAfter != nil)
         }

@@ -72,6 +72,8 @@ enum Block: Sendable {
     /// A recommended action's priority, value and explanation.
     case action(ActionCard)
     case form(Form)
+    /// Several small forms side by side under a legend (the actions on one data set).
+    case formGroup(FormGroup)
 
     /// A plain paragraph.
     static func text(_ s: String) -> Block { .paragraph(Paragraph(text: s)) }
@@ -161,6 +163,8 @@ struct Form: Sendable {
         case date(id: String, label: String, name: String, value: String)
         /// A search box whose label is for screen readers only.
         case search(id: String, label: String, name: String, value: String, placeholder: String)
+        /// A one-line text box (a name, a currency code).
+        case text(id: String, label: String, name: String, value: String, maxLength: Int)
     }
 
     struct Option: Sendable {
@@ -168,6 +172,14 @@ struct Form: Sendable {
         var label: String
         var selected: Bool
     }
+}
+
+/// Small forms acting on one thing (a data set, a saved view), under its name.
+struct FormGroup: Sendable {
+    var legend: String
+    /// A sentence under the legend (what the actions do, or why the thing cannot be opened).
+    var detail: String = ""
+    var forms: [Form]
 }
 
 struct Chart: Sendable {

@@ -6,6 +6,7 @@ import Mustache
 let navigation: [(path: String, label: String)] = [
     ("/", "Home"), ("/overview", "Overview"), ("/value", "Value"), ("/retention", "Retention"),
     ("/churn", "Churn"), ("/movement", "Movement"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data"), ("/upload", "Upload"),
+    ("/datasets", "Data sets"),
 ]
 
 /// A text for a Mustache section: false when empty. Mustache treats "" as true, and a name missing from the values
@@ -16,6 +17,8 @@ private func present(_ text: String) -> Any { text.isEmpty ? false : text }
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let version: String
+    /// The saved views listed in the nav (nil: none).
+    var datasets: DatasetLibrary? = nil
 
     /// Page context for the layout. `path` is the page's own path (for the filter form and nav highlighting).
     func html(_ page: Page, path: String, request: PageRequest, dataset: Dataset, showFilters: Bool = true,
@@ -44,11 +47,17 @@ struct PageRenderer: Sendable {
             "insights": page.insights,
             "showFilters": showFilters,
             "nav": navigation.map { item -> [String: Any] in
-                let carriesFilter = item.path != "/data-quality" && item.path != "/upload"
+                let carriesFilter = item.path != "/data-quality" && item.path != "/upload" && item.path != "/datasets"
                 return ["href": carriesFilter ? item.path + request.filterQuery : item.path, "label": item.label,
                         "active": item.path == path || (path == "/customer" && item.path == "/customers")]
             },
         ]
+        let views = datasets?.views ?? []
+        context["views"] = views.map { ["name": $0.name, "href": $0.path] }
+        context["hasViews"] = !views.isEmpty
+        // "Save this view": the page's own URL, named on /views (pages are cached and shared, so they carry no
+        // session's CSRF token: the POST is made from /views).
+        context["saveView"] = showFilters ? ["view": PageRequest.url(path, request.items)] as [String: Any] : false
         if downloads {
             let q = request.link("", request.items.filter { $0.name.hasPrefix("_") || $0.name == "id" }.map { ($0.name, Optional($0.value)) })
             context["downloads"] = ["json": pageData + ".json" + q, "csv": pageData + ".csv" + q]
@@ -135,6 +144,8 @@ struct PageRenderer: Sendable {
                                "formula": a.formula, "timing": a.timing, "success": a.success] as [String: Any]]
         case .form(let f):
             return ["form": Self.form(f)]
+        case .formGroup(let g):
+            return ["formGroup": ["legend": g.legend, "detail": present(g.detail), "forms": g.forms.map(Self.form)] as [String: Any]]
         case .chart(let c):
             return ["chart": [
                 "id": c.id, "svg": c.svg, "wide": c.wide || !beside,
@@ -185,7 +196,7 @@ struct PageRenderer: Sendable {
             "hiddenFields": f.hidden.map { ["name": $0.name, "value": $0.value] },
             "secondary": f.secondary.map { ["label": $0.label, "href": $0.href] } ?? false,
             "fields": f.fields.map { field -> [String: Any] in
-                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false, "date": false]
+                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false, "date": false, "text": false]
                 switch field {
                 case .file(let id, let label, let name, let accept):
                     d["file"] = ["id": id, "label": label, "name": name, "accept": accept]
@@ -198,6 +209,8 @@ struct PageRenderer: Sendable {
                     d["date"] = ["id": id, "label": label, "name": name, "value": value]
                 case .search(let id, let label, let name, let value, let placeholder):
                     d["search"] = ["id": id, "label": label, "name": name, "value": value, "placeholder": placeholder]
+                case .text(let id, let label, let name, let value, let maxLength):
+                    d["text"] = ["id": id, "label": label, "name": name, "value": value, "maxLength": maxLength] as [String: Any]
                 }
                 return d
             },

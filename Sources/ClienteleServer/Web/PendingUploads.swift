@@ -163,16 +163,19 @@ final class PendingUploads: Sendable {
     /// Moves a confirmed upload out of the pending folder into the uploads folder, where it is in use and not
     /// subject to expiry. The stored name carries the token, so two confirmations never collide. False (and the
     /// upload left pending) when the file could not be moved.
-    func confirm(_ upload: Upload) -> Bool {
+    func confirm(_ upload: Upload) -> Bool { confirmedPath(upload) != nil }
+
+    /// ``confirm(_:)``, returning where the file now is (nil when it could not be moved).
+    func confirmedPath(_ upload: Upload) -> URL? {
         let target = directory.appendingPathComponent("\(Int(Date().timeIntervalSince1970))-\(upload.token.prefix(8))-" + URL(fileURLWithPath: upload.path).lastPathComponent)
         do {
             try FileManager.default.moveItem(atPath: upload.path, toPath: target.path)
         } catch {
-            return false
+            return nil
         }
         _ = state.withLock { $0.uploads.removeValue(forKey: upload.token) }
         try? FileManager.default.removeItem(at: pendingDirectory.appendingPathComponent(upload.token))
-        return true
+        return target
     }
 
     /// Removes expired uploads (unless in use) and anything in the pending folder that no pending upload owns

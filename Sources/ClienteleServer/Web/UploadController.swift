@@ -19,8 +19,13 @@ struct UploadController: Sendable {
     let sessions: Sessions
     let slots: ComputeSlots
     let pending: PendingUploads
+    /// The data-set library a confirmed upload is added to.
+    let library: DatasetLibrary
+    let opener: DatasetOpener
 
-    init(store: DataStore, renderer: PageRenderer, options: ServerOptions, sessions: Sessions, slots: ComputeSlots) {
+    init(store: DataStore, renderer: PageRenderer, options: ServerOptions, sessions: Sessions, slots: ComputeSlots, library: DatasetLibrary, opener: DatasetOpener) {
+        self.library = library
+        self.opener = opener
         self.store = store
         self.renderer = renderer
         self.options = options
@@ -155,7 +160,7 @@ struct UploadController: Sendable {
         case .empty(let original):
             return form(for: request, message: ("error", "\(original) is empty: there are no order lines to analyse."), status: .badRequest)
         case .failed(.quota(let used)):
-            return form(for: request, message: ("error", "The uploads folder is full: the data sets in use take \(sizeText(used)) of its \(sizeText(options.uploadQuotaBytes)) quota. Delete old uploads from the server's data folder or ask the administrator to raise --uploads-quota-mb."), status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
+            return form(for: request, message: ("error", "The uploads folder is full: the uploaded data sets take \(sizeText(used)) of its \(sizeText(options.uploadQuotaBytes)) quota. Delete uploads you no longer need on the Data sets page (/datasets) or ask the administrator to raise --uploads-quota-mb."), status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
         case .failed(let error):
             return form(for: request, message: ("error", "The upload could not be stored in the data folder: \(error.message)"), status: .internalServerError)
         }
@@ -236,7 +241,9 @@ struct UploadController: Sendable {
         let examples = Table(id: "examples", title: "Examples of rejected lines", columns: [
             .init(key: "reason", label: "Reason"), .init(key: "line", label: "Line", numeric: true), .init(key: "field", label: "Field"), .init(key: "value", label: "Value"),
         ], rows: rows, note: rows.isEmpty ? "No line was rejected." : "")
-        let confirm = Form(action: "/upload/use", style: "confirm", hidden: [("token", upload.token)], csrf: csrf, fields: [],
+        let confirm = Form(action: "/upload/use", style: "confirm", hidden: [("token", upload.token)], csrf: csrf,
+                           fields: [.text(id: "dataset-name", label: "Name", name: "name", value: upload.original, maxLength: 120),
+                                    .text(id: "dataset-currency", label: "Currency (ISO code, e.g. GBP)", name: "currency", value: d.loaded.currency ?? "", maxLength: 3)],
                            submit: "Use this data set", secondary: Link(label: "Upload another file", href: "/upload"))
         var blocks: [Block] = [.table(examples)]
         if !r.productCodes.isEmpty { blocks.append(.form(Self.exclusionForm(r, upload: upload, csrf: csrf))) }
@@ -345,18 +352,48 @@ struct UploadController: Sendable {
     }
 
     func use(_ request: Request) async -> Response {
-        guard let (_, _, upload) = await formRequest(request) else {
+        guard let (fields, csrf, upload) = await formRequest(request) else {
             return form(for: request, message: ("error", "That upload is no longer waiting to be used (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
         defer { pending.release(upload.token) }
+        func value(_ k: String) -> String { fields.last { $0.name == k }?.value.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        let currencyText = value("currency")
+        if !currencyText.isEmpty && CurrencyCode(currencyText) == nil {
+            return form(for: request, message: ("error", "The currency must be a three-letter ISO 4217 code such as GBP, EUR or USD, or empty: go back and correct it (the file waits for an hour)."), status: .badRequest)
+        }
+        let name = DatasetsController.validName(value("name")) ?? upload.original
+        // The same file (same content hash) already in the library: the pending copy goes, the entry is used.
+        let path = upload.path
+        guard let (hash, size) = await onOwnThread({ SHA256.file(atPath: path) }) else {
+            return form(for: request, message: ("error", "The upload could not be read back from the data folder."), status: .internalServerError)
+        }
+        if let existing = library.entry(hash: hash), FileManager.default.fileExists(atPath: library.filePath(existing)) {
+            pending.remove(upload.token)
+            let controller = DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: library, opener: opener, pagePaths: [])
+            return await controller.switchTo(existing, csrf: csrf, success: "This file is already in your library as \(existing.name): no second copy was kept, and the dashboard now shows it.")
+        }
         guard let outcome = await loadInSlot(upload) else { return busyForm(request) }
         switch outcome {
         case .success(var dataset):
-            guard pending.confirm(upload) else {
+            guard let stored = pending.confirmedPath(upload) else {
                 return form(for: request, message: ("error", "The file could not be moved into the uploads folder; the data set was not changed. Try again, or upload the file again."), status: .internalServerError)
             }
             dataset.loadSeconds = 0
+            dataset.name = name
+            if let code = CurrencyCode(currencyText) { dataset.currency = code.code }
+            var entry = LibraryEntry(name: name, kind: .upload, path: "uploads/" + stored.lastPathComponent, layout: dataset.report.layout,
+                                     mapping: upload.mapping?.text, dayFirst: upload.dayFirst, currency: dataset.currency,
+                                     excludedProducts: upload.excludedProducts, contentHash: hash, fileSize: size)
+            entry.summarise(dataset)
+            dataset.source = opener.sourceText(entry)
             store.replace(with: dataset)
+            // The data set is in use even when the library cannot remember it (its page then says why).
+            if let added = try? await library.add(entry) {
+                library.setServing(added.id)
+                try? await library.choose(added.id)
+            } else {
+                library.setServing(nil)
+            }
             return Response(status: .seeOther, headers: [.location: "/"])
         case .failure(let error):
             return form(for: request, message: ("error", pending.scrub(error.description, upload: upload)), status: .badRequest)

@@ -1,0 +1,326 @@
+import ClienteleCore
+import ClienteleRender
+import Foundation
+import Hummingbird
+
+/// The Data sets page (`/datasets`, `/datasets.json`): every data set of the library with its actions (use, rename,
+/// set currency, delete), and the saved views (`/views`). Every change is a POST carrying the session's CSRF token.
+/// These pages are rendered per request (they carry the session's token), never cached.
+struct DatasetsController: Sendable {
+    let store: DataStore
+    let renderer: PageRenderer
+    let sessions: Sessions
+    let slots: ComputeSlots
+    let library: DatasetLibrary
+    let opener: DatasetOpener
+    /// Paths of the dashboard pages a saved view may name.
+    let pagePaths: Set<String>
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/datasets") { request, _ in
+            let session = self.sessions.session(for: request)
+            var r = self.datasetsPage(csrf: session.csrf)
+            if session.isNew { Sessions.setCookie(&r, id: session.id) }
+            return r
+        }
+        // The tables as data, like every page (no forms, so no session).
+        router.get("/datasets.json") { _, _ in self.data(self.page(csrf: ""), json: true) }
+        router.get("/datasets.csv") { _, _ in self.data(self.page(csrf: ""), json: false) }
+        router.get("/views.json") { _, _ in self.data(self.views(csrf: ""), json: true) }
+        router.get("/views.csv") { _, _ in self.data(self.views(csrf: ""), json: false) }
+        router.post("/datasets/use") { request, _ in await self.act(request) { fields, csrf in await self.use(fields, csrf: csrf) } }
+        router.post("/datasets/rename") { request, _ in await self.act(request) { fields, csrf in await self.rename(fields, csrf: csrf) } }
+        router.post("/datasets/currency") { request, _ in await self.act(request) { fields, csrf in await self.setCurrency(fields, csrf: csrf) } }
+        router.post("/datasets/delete") { request, _ in await self.act(request) { fields, csrf in await self.delete(fields, csrf: csrf) } }
+        router.get("/views") { request, _ in
+            let session = self.sessions.session(for: request)
+            let items = PageRequest.parse(request.uri.query ?? "")
+            var r = self.viewsPage(csrf: session.csrf, proposed: items.last { $0.name == "view" }?.value,
+                                   name: items.last { $0.name == "name" }?.value ?? "")
+            if session.isNew { Sessions.setCookie(&r, id: session.id) }
+            return r
+        }
+        router.post("/views") { request, _ in await self.act(request) { fields, csrf in await self.saveView(fields, csrf: csrf) } }
+        router.post("/views/delete") { request, _ in await self.act(request) { fields, csrf in await self.deleteView(fields, csrf: csrf) } }
+    }
+
+    typealias Fields = [(name: String, value: String)]
+
+    func data(_ page: Page, json: Bool) -> Response {
+        let dataset = store.dataset
+        if json {
+            let text = (try? renderer.json(page, request: PageRequest(filter: .none), dataset: dataset, asOf: dataset.asOf, onlyTable: nil).text) ?? "{}"
+            return .text(text, contentType: "application/json")
+        }
+        let text = (try? renderer.csv(page, table: nil).text) ?? ""
+        return .text(text, contentType: "text/csv; charset=utf-8")
+    }
+
+    /// Checks the CSRF token of a urlencoded POST and runs `action` with its fields; 403 without a valid token.
+    func act(_ request: Request, _ action: @Sendable (Fields, String) async -> Response) async -> Response {
+        var request = request
+        let body = try? await request.collectBody(upTo: 16 * 1024)
+        let fields = body.map { PageRequest.parse(String(buffer: $0)) } ?? []
+        let csrf = fields.last { $0.name == "_csrf" }?.value
+        guard sessions.verify(request, token: csrf) != nil, let csrf else {
+            let session = sessions.session(for: request)
+            var r = datasetsPage(csrf: session.csrf, message: ("error", "This form has expired or was not sent from this dashboard (the server may have restarted). Try again from this page."),
+                                 status: .forbidden)
+            if session.isNew { Sessions.setCookie(&r, id: session.id) }
+            return r
+        }
+        return await action(fields, csrf)
+    }
+
+    static func value(_ fields: Fields, _ name: String) -> String? {
+        fields.last { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    // MARK: The Data sets page
+
+    func datasetsPage(csrf: String, message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        var shown = message
+        if shown == nil, let notice = library.notice { shown = ("error", notice) }
+        return .html(renderer.html(page(csrf: csrf), path: "/datasets", request: PageRequest(filter: .none), dataset: store.dataset,
+                                   showFilters: false, message: shown, downloads: false), status: status)
+    }
+
+    /// The demo first, then the stored entries, oldest first.
+    var allEntries: [LibraryEntry] {
+        var demo = opener.demoEntry
+        if library.serving == 0 { demo.summarise(store.dataset); demo.layout = "Online Retail II" }
+        return [demo] + library.entries
+    }
+
+    func page(csrf: String) -> Page {
+        let serving = library.serving
+        let entries = allEntries
+        let rows: [[Cell]] = entries.map { e in
+            let demoIdle = e.kind == .demo && serving != 0
+            let dates = e.firstDay.flatMap { f in e.lastDay.map { DisplayFormat.date(f) + " to " + DisplayFormat.date($0) } } ?? ""
+            let status = e.id == serving ? "in use" : (e.problem ?? "")
+            return [.text(e.name), .text(e.kind.label), .text(e.layout), .text(e.currency ?? "—"),
+                    demoIdle ? .int(opener.demoLines) : .int(e.validLines), demoIdle ? .empty : .int(e.customers), .text(dates),
+                    e.kind == .demo ? .text("generated") : .figure(sizeText(e.fileSize)),
+                    e.kind == .demo ? .empty : .date(Int((e.added.timeIntervalSince1970 / 86_400).rounded(.down))), .text(status)]
+        }
+        let table = Table(id: "datasets", title: "Data sets", columns: [
+            .init(key: "name", label: "Name"), .init(key: "source", label: "Source"), .init(key: "layout", label: "Layout"),
+            .init(key: "currency", label: "Currency"), .init(key: "valid_lines", label: "Lines", numeric: true),
+            .init(key: "customers", label: "Customers", numeric: true), .init(key: "dates", label: "Dates"),
+            .init(key: "size", label: "Size", numeric: true), .init(key: "added", label: "Added"), .init(key: "status", label: "Status"),
+        ], rows: rows)
+        var blocks: [Block] = [.table(table)]
+        if serving == nil {
+            blocks.append(.note("The dashboard shows \(store.dataset.name), which is not in the library (several files or standard input); use a data set below to switch."))
+        }
+        var manage: [Block] = []
+        for e in entries {
+            var forms: [Form] = []
+            if e.id != serving {
+                forms.append(Form(action: "/datasets/use", style: "use", hidden: [("id", String(e.id))], csrf: csrf, fields: [], submit: "Use"))
+            }
+            var detail = ""
+            if e.kind != .demo {
+                forms.append(Form(action: "/datasets/rename", style: "rename", hidden: [("id", String(e.id))], csrf: csrf,
+                                  fields: [.text(id: "name-\(e.id)", label: "Name", name: "name", value: e.name, maxLength: 120)], submit: "Rename"))
+                forms.append(Form(action: "/datasets/currency", style: "currency", hidden: [("id", String(e.id))], csrf: csrf,
+                                  fields: [.text(id: "currency-\(e.id)", label: "Currency", name: "currency", value: e.currency ?? "", maxLength: 3)],
+                                  submit: "Set currency"))
+                forms.append(Form(action: "/datasets/delete", style: "delete", hidden: [("id", String(e.id))], csrf: csrf, fields: [], submit: "Delete"))
+                detail = e.kind == .upload ? "Delete removes the entry and the uploaded file from the data folder."
+                                           : "Delete removes the entry only: your file \(fileName(e.path)) stays where it is."
+            } else {
+                detail = "The built-in demo is always available and cannot be deleted."
+            }
+            if let p = e.problem { detail = p + " " + detail }
+            manage.append(.formGroup(FormGroup(legend: e.name + (e.id == serving ? " (in use)" : ""), detail: detail, forms: forms)))
+        }
+        var p = Page(id: "datasets", title: "Data sets",
+                     howToRead: "Every data set the dashboard knows: the built-in demo, uploads and files given to clientele serve. Use one to see every page on it; the choice is remembered when the server restarts. The library is kept in the data folder (\(DatasetLibrary.fileName)).")
+        p.sections = [Section(id: "library", title: "Library", blocks: blocks),
+                      Section(id: "manage", title: "Use, rename, set the currency or delete", blocks: manage)]
+        if let problem = library.problem { p.insights = [problem] }
+        return p
+    }
+
+    func entry(_ fields: Fields) -> LibraryEntry? {
+        guard let id = Self.value(fields, "id").flatMap(Int.init) else { return nil }
+        return id == 0 ? opener.demoEntry : library.entry(id)
+    }
+
+    func notFound(_ csrf: String) -> Response {
+        datasetsPage(csrf: csrf, message: ("error", "That data set is no longer in the library."), status: .notFound)
+    }
+
+    /// Loads `entry` in a compute slot and shows it; on failure the entry keeps the reason and the data set in use
+    /// stays.
+    func use(_ fields: Fields, csrf: String) async -> Response {
+        guard let e = entry(fields) else { return notFound(csrf) }
+        return await switchTo(e, csrf: csrf)
+    }
+
+    func switchTo(_ e: LibraryEntry, csrf: String, success: String? = nil) async -> Response {
+        let (opener, library) = (self.opener, self.library)
+        guard let outcome = try? await slots.run({ opener.load(e, library: library) }) else {
+            var r = datasetsPage(csrf: csrf, message: ("error", "The server is busy computing; try again in a few seconds."), status: .serviceUnavailable)
+            r.headers[.retryAfter] = ComputeSlots.retryAfter
+            return r
+        }
+        switch outcome {
+        case .success(let d):
+            store.replace(with: d)
+            library.setServing(e.id)
+            library.setNotice(nil)
+            var note = success ?? "Now showing \(e.name)."
+            if e.id != 0 {
+                var updated = e
+                updated.summarise(d)
+                updated.problem = nil
+                try? await library.update(updated)
+            }
+            do { try await library.choose(e.id) } catch { note += " " + "\(error)" }
+            return datasetsPage(csrf: csrf, message: ("info", note))
+        case .failure(let failure):
+            if e.id != 0 {
+                var updated = e
+                updated.problem = failure.message
+                try? await library.update(updated)
+            }
+            return datasetsPage(csrf: csrf, message: ("error", failure.message + " The dashboard still shows \(store.dataset.name)."), status: .unprocessableContent)
+        }
+    }
+
+    /// Replaces the data set in use by a copy with the entry's name and currency (when it is the one in use).
+    func relabel(_ e: LibraryEntry) {
+        guard library.serving == e.id else { return }
+        var d = store.dataset
+        d.name = e.name
+        d.currency = e.currency ?? d.loaded.currency
+        store.replace(with: d)
+    }
+
+    static func validName(_ s: String?) -> String? {
+        guard let s, !s.isEmpty, s.count <= 120, !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+        return s
+    }
+
+    func rename(_ fields: Fields, csrf: String) async -> Response {
+        guard var e = entry(fields), e.id != 0 else { return notFound(csrf) }
+        guard let name = Self.validName(Self.value(fields, "name")) else {
+            return datasetsPage(csrf: csrf, message: ("error", "A name is 1 to 120 characters, without control characters."), status: .badRequest)
+        }
+        let old = e.name
+        e.name = name
+        do { try await library.update(e) } catch { return datasetsPage(csrf: csrf, message: ("error", "\(error)"), status: .internalServerError) }
+        relabel(e)
+        return datasetsPage(csrf: csrf, message: ("info", "Renamed \(old) to \(name)."))
+    }
+
+    func setCurrency(_ fields: Fields, csrf: String) async -> Response {
+        guard var e = entry(fields), e.id != 0 else { return notFound(csrf) }
+        let text = Self.value(fields, "currency") ?? ""
+        if text.isEmpty {
+            e.currency = nil
+        } else {
+            guard let code = CurrencyCode(text) else {
+                return datasetsPage(csrf: csrf, message: ("error", "A currency is a three-letter ISO 4217 code such as GBP, EUR or USD (or empty when unknown)."), status: .badRequest)
+            }
+            e.currency = code.code
+        }
+        do { try await library.update(e) } catch { return datasetsPage(csrf: csrf, message: ("error", "\(error)"), status: .internalServerError) }
+        relabel(e)
+        return datasetsPage(csrf: csrf, message: ("info", e.currency.map { "\(e.name) is now in \($0)." } ?? "\(e.name) has no currency now."))
+    }
+
+    func delete(_ fields: Fields, csrf: String) async -> Response {
+        guard let id = Self.value(fields, "id").flatMap(Int.init) else { return notFound(csrf) }
+        if id == 0 { return datasetsPage(csrf: csrf, message: ("error", "The built-in demo cannot be deleted."), status: .badRequest) }
+        guard let e = library.entry(id) else { return notFound(csrf) }
+        do { try await library.remove(id) } catch { return datasetsPage(csrf: csrf, message: ("error", "\(error)"), status: .internalServerError) }
+        var note: String
+        if e.kind == .upload {
+            // Only a file inside the uploads folder is removed.
+            let uploads = URL(fileURLWithPath: library.dataDirectory).appendingPathComponent("uploads").standardizedFileURL.path + "/"
+            let file = URL(fileURLWithPath: library.filePath(e)).standardizedFileURL.path
+            if file.hasPrefix(uploads) { try? FileManager.default.removeItem(atPath: file) }
+            note = "Deleted \(e.name) and its uploaded file."
+        } else {
+            note = "Removed \(e.name) from the library; your file \(fileName(e.path)) was not touched."
+        }
+        if library.serving == id {
+            return await switchTo(opener.demoEntry, csrf: csrf, success: note + " The dashboard now shows the built-in demo.")
+        }
+        return datasetsPage(csrf: csrf, message: ("info", note))
+    }
+
+    // MARK: Saved views
+
+    /// A view's URL when it is a same-site relative URL of a dashboard page with a valid query (normalised), else nil.
+    func validView(_ text: String?) -> String? {
+        guard let text, text.utf8.count <= 2000, text.hasPrefix("/"), !text.hasPrefix("//"), !text.contains("\\"), !text.contains("#"),
+              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == " " }) else { return nil }
+        let parts = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts[0])
+        guard pagePaths.contains(path), let request = try? PageRequest(query: parts.count > 1 ? String(parts[1]) : nil) else { return nil }
+        return PageRequest.url(path, request.items)
+    }
+
+    func viewsPage(csrf: String, proposed: String? = nil, name: String = "", message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        var blocks: [Block] = []
+        var shown = message
+        if let proposed {
+            if let view = validView(proposed) {
+                blocks.append(.form(Form(action: "/views", style: "save", hidden: [("view", view)], csrf: csrf,
+                                         fields: [.text(id: "view-name", label: "Name of the view", name: "name", value: name, maxLength: 80)],
+                                         submit: "Save this view", secondary: Link(label: "Back to the page", href: view))))
+                blocks.append(.note("The view is \(view)"))
+            } else if shown == nil {
+                shown = ("error", "Only a page of this dashboard (its path and filters) can be saved as a view.")
+            }
+        }
+        var p = views(csrf: csrf)
+        if !blocks.isEmpty { p.sections.insert(Section(id: "save", title: "Save a view", blocks: blocks), at: 0) }
+        return .html(renderer.html(p, path: "/views", request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false,
+                                   message: shown, downloads: false), status: status)
+    }
+
+    func views(csrf: String) -> Page {
+        let views = library.views
+        let table = Table(id: "views", title: "Saved views", columns: [.init(key: "name", label: "Name"), .init(key: "path", label: "Address")],
+                          rows: views.map { [.link($0.name, href: $0.path), .text($0.path)] }, note: views.isEmpty ? "No saved view yet: use “Save this view” under the filters of any page." : "")
+        var list: [Block] = [.table(table)]
+        for v in views {
+            list.append(.formGroup(FormGroup(legend: v.name, forms: [Form(action: "/views/delete", style: "delete", hidden: [("id", String(v.id))], csrf: csrf, fields: [], submit: "Delete")])))
+        }
+        var p = Page(id: "views", title: "Saved views", howToRead: "A saved view is a name for a page with its filters and options; saved views are listed in the Views menu at the top of every page and kept in the data-set library.")
+        p.sections = [Section(id: "views", title: "Saved views", blocks: list)]
+        if let problem = library.problem { p.insights = [problem] }
+        return p
+    }
+
+    func saveView(_ fields: Fields, csrf: String) async -> Response {
+        guard let view = validView(Self.value(fields, "view")) else {
+            return viewsPage(csrf: csrf, message: ("error", "Only a page of this dashboard (its path and filters) can be saved as a view."), status: .badRequest)
+        }
+        guard let name = Self.validName(Self.value(fields, "name")), name.count <= 80 else {
+            return viewsPage(csrf: csrf, proposed: view, message: ("error", "A view's name is 1 to 80 characters."), status: .badRequest)
+        }
+        do { _ = try await library.addView(name: name, path: view) } catch {
+            return viewsPage(csrf: csrf, message: ("error", "\(error)"), status: .internalServerError)
+        }
+        store.clearResponses()
+        return viewsPage(csrf: csrf, message: ("info", "Saved the view \(name)."))
+    }
+
+    func deleteView(_ fields: Fields, csrf: String) async -> Response {
+        guard let id = Self.value(fields, "id").flatMap(Int.init), let v = library.views.first(where: { $0.id == id }) else {
+            return viewsPage(csrf: csrf, message: ("error", "That view no longer exists."), status: .notFound)
+        }
+        do { try await library.removeView(id) } catch {
+            return viewsPage(csrf: csrf, message: ("error", "\(error)"), status: .internalServerError)
+        }
+        store.clearResponses()
+        return viewsPage(csrf: csrf, message: ("info", "Deleted the view \(v.name)."))
+    }
+}
