@@ -138,7 +138,8 @@ struct DatasetsController: Sendable {
         }
         var p = Page(id: "datasets", title: "Data sets",
                      howToRead: "Every data set the dashboard knows: the built-in demo, uploads and files given to clientele serve. Use one to see every page on it; the choice is remembered when the server restarts. The library is kept in the data folder (\(DatasetLibrary.fileName)).")
-        p.sections = [Section(id: "library", title: "Library", blocks: blocks),
+        let add = Block.links(Links(style: .buttons, items: [.init(label: "Upload a file", href: "/upload")]))
+        p.sections = [Section(id: "library", title: "Library", blocks: [add] + blocks),
                       Section(id: "manage", title: "Use, rename, set the currency or delete", blocks: manage)]
         if let problem = library.problem { p.insights = [problem] }
         return p

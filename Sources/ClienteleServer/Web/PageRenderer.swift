@@ -5,8 +5,8 @@ import Mustache
 /// The pages in the navigation, in order.
 let navigation: [(path: String, label: String)] = [
     ("/", "Home"), ("/overview", "Overview"), ("/value", "Value"), ("/retention", "Retention"),
-    ("/churn", "Churn"), ("/movement", "Movement"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"), ("/data-quality", "Data"), ("/upload", "Upload"),
-    ("/datasets", "Data sets"),
+    ("/churn", "Churn"), ("/movement", "Movement"), ("/explain", "Why churn"), ("/recommendations", "Actions"), ("/report", "Report"), ("/customers", "Customers"),
+    ("/datasets", "Data sets"), ("/data-quality", "Quality"),
 ]
 
 /// A text for a Mustache section: false when empty. Mustache treats "" as true, and a name missing from the values
@@ -49,7 +49,7 @@ struct PageRenderer: Sendable {
             "nav": navigation.map { item -> [String: Any] in
                 let carriesFilter = item.path != "/data-quality" && item.path != "/upload" && item.path != "/datasets"
                 return ["href": carriesFilter ? item.path + request.filterQuery : item.path, "label": item.label,
-                        "active": item.path == path || (path == "/customer" && item.path == "/customers")]
+                        "active": item.path == path || (path == "/customer" && item.path == "/customers") || (path == "/upload" && item.path == "/datasets")]
             },
         ]
         let views = datasets?.views ?? []
