@@ -13,8 +13,14 @@ sub-resource, a broken same-origin link, or a chart with no marks (an empty
 chart is accepted only where a filter can legitimately empty it and only when
 it says so with data-empty="true").
 
+Layout rules (failures), on every main page at 1280 and 390 px (light theme):
+nothing wider than the viewport (a box may scroll sideways only on a phone
+and only with its visible cue), no text under 11 px (HTML, and SVG text as
+scaled to its box), no clipped table cell, no vertical scroller but the page,
+and every link of the page menu visible. See LAYOUT_RULES.
+
 Usage:
-    python3 scripts/browser_test.py [BINARY] [--out DIR] [--no-shots]
+    python3 scripts/browser_test.py [BINARY] [--out DIR] [--no-shots] [--layout-only]
 
 BINARY defaults to $CLIENTELE_BIN, else .build/debug/clientele.
 Needs: pip install playwright; Debian's chromium at /usr/bin/chromium
@@ -87,6 +93,7 @@ class Report:
         self.links = 0
         self.charts = 0
         self.shots = 0
+        self.layout_checks = 0
 
     def fail(self, where: str, what: str) -> None:
         msg = f"{where}: {what}"
@@ -230,43 +237,141 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll('figure.chart')).map((
 
 LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"""
 
-LAYOUT_JS = """() => {
-  const de = document.documentElement;
-  const wide = [];
-  if (de.scrollWidth > window.innerWidth + 1) {
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > window.innerWidth + 1 && r.width > 0 && !el.closest('.table-scroll')) {
-        let p = el.parentElement, inner = false;
-        while (p) { const s = getComputedStyle(p);
-          if (s.overflowX === 'auto' || s.overflowX === 'scroll' || s.overflowX === 'hidden') { inner = true; break; }
-          p = p.parentElement; }
-        if (!inner) wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' (' + Math.round(r.right) + 'px)');
+# The layout rules (issue 12), checked on every main page at 1280 and 390 px; each returns a list of problems.
+PHONE_MAX = 600  # below this viewport width a wide table or chart may scroll sideways inside its own box
+
+# Shared helpers: a short name for an element, whether it is rendered, its nearest clipping ancestor.
+LAYOUT_HELPERS = r"""
+const name = el => { let s = el.tagName.toLowerCase();
+  if (el.id) s += '#' + el.id;
+  const c = typeof el.className === 'string' ? el.className.trim() : (el.className && el.className.baseVal) || '';
+  if (c) s += '.' + c.split(/\s+/).join('.');
+  const fig = el.closest && el.closest('[data-chart]'); if (fig && fig !== el) s += ' in chart ' + fig.dataset.chart;
+  const sec = el.closest && el.closest('section[id]'); if (sec) s += ' in #' + sec.id;
+  return s; };
+const shown = el => { if (!el.getClientRects().length) return false;
+  const st = getComputedStyle(el); return st.visibility !== 'hidden' && st.display !== 'none'; };
+const clipsX = st => st.overflowX !== 'visible';
+const clipsY = st => st.overflowY !== 'visible';
+const scrollsX = el => { const st = getComputedStyle(el);
+  return (st.overflowX === 'auto' || st.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1; };
+const ownText = el => Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+"""
+
+# Rule 1: nothing wider than the viewport. The document must not scroll sideways; an element may reach past the
+# viewport only inside a box that scrolls sideways (overflow-x auto), and such a box is allowed only on a phone and
+# only when it says so: it has the class scroll-x and its cue (.scroll-cue, "scroll →") is visible beside it.
+OVERFLOW_JS = """() => {""" + LAYOUT_HELPERS + """
+  const W = window.innerWidth, out = [], de = document.documentElement;
+  if (de.scrollWidth > W + 1) out.push('the page scrolls sideways: ' + de.scrollWidth + 'px of content in ' + W + 'px');
+  for (const el of document.querySelectorAll('body *')) {
+    if (out.length >= 8) break;
+    if (!shown(el)) continue;
+    if (scrollsX(el)) {
+      if (W > """ + str(PHONE_MAX) + """) { out.push(name(el) + ' scrolls sideways (' + el.scrollWidth + 'px in ' + el.clientWidth + 'px) at desktop width'); continue; }
+      if (!el.classList.contains('scroll-x')) { out.push(name(el) + ' scrolls sideways without the scroll-x cue'); continue; }
+      const cue = el.parentElement && el.parentElement.querySelector(':scope > .scroll-cue');
+      const r = cue && cue.getBoundingClientRect();
+      if (!cue || !shown(cue) || r.width < 1 || r.left < -1 || r.right > W + 1)
+        out.push(name(el) + ' scrolls sideways but its "scroll" cue is not visible');
+    }
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || (r.right <= W + 1 && r.left >= -1)) continue;
+    let inside = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+      if (clipsX(getComputedStyle(p))) { inside = true; break; }
+    if (!inside) out.push(name(el) + ' is wider than the viewport (' + Math.round(r.left) + '..' + Math.round(r.right) + 'px of ' + W + ')');
+  }
+  return out;
+}"""
+
+# Rule 2: no rendered text under 11 px: HTML text (computed font size of every rendered element with its own text)
+# and SVG text after the SVG is scaled to its box (the text's screen transform).
+SMALL_TEXT_JS = """() => {""" + LAYOUT_HELPERS + """
+  const out = new Map();
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg') || !ownText(el) || !shown(el)) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    if (px < 11 - 0.05) { const k = name(el); if (!out.has(k)) out.set(k, k + ' "' + el.textContent.trim().slice(0, 24) + '" ' + px.toFixed(1) + 'px'); }
+  }
+  for (const t of document.querySelectorAll('svg text')) {
+    if (!t.textContent.trim() || !shown(t)) continue;
+    const m = t.getScreenCTM(); if (!m) continue;
+    const px = parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(m.a * m.a + m.b * m.b);
+    if (px < 11 - 0.05) { const k = name(t.closest('svg')) + ' text';
+      if (!out.has(k) || parseFloat(out.get(k).split(' ').pop()) > px) out.set(k, k + ' "' + t.textContent.trim().slice(0, 24) + '" ' + px.toFixed(1) + 'px'); }
+  }
+  return Array.from(out.values()).slice(0, 8);
+}"""
+
+# Rule 3: no clipped table cell: a th/td whose content overflows it (scrollWidth > clientWidth + 1: cut when its
+# overflow is hidden or ellipsis, spilling over its neighbour when visible), or that a box with a max-height or
+# hidden overflow cuts off.
+CLIPPED_CELLS_JS = """() => {""" + LAYOUT_HELPERS + """
+  const out = [];
+  for (const c of document.querySelectorAll('td, th')) {
+    if (out.length >= 8) break;
+    if (!shown(c)) continue;
+    const st = getComputedStyle(c), txt = '"' + c.textContent.trim().slice(0, 30) + '"';
+    if (c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1) {
+      out.push(name(c) + ' ' + txt + ' overflows its cell (' + c.scrollWidth + 'x' + c.scrollHeight + ' in ' + c.clientWidth + 'x' + c.clientHeight +
+               (clipsX(st) || st.textOverflow === 'ellipsis' ? ', cut)' : ', over its neighbour)'));
+      continue;
+    }
+    const r = c.getBoundingClientRect();
+    for (let p = c.parentElement; p && p !== document.body; p = p.parentElement) {
+      const ps = getComputedStyle(p);
+      if (!clipsY(ps)) continue;
+      const b = p.getBoundingClientRect();
+      if (r.bottom > b.bottom + 1 || r.top < b.top - 1) {
+        out.push(name(c) + ' ' + txt + ' is cut off by ' + name(p) + (ps.maxHeight !== 'none' ? ' (max-height ' + ps.maxHeight + ')' : ''));
+        break;
       }
-      if (wide.length >= 4) break;
     }
   }
-  return {scrollWidth: de.scrollWidth, innerWidth: window.innerWidth, wide: wide,
-          theme: de.dataset.theme || ''};
+  return out;
 }"""
+
+# Rule 4: one page scroll: no element but the document scrolls vertically.
+SCROLLERS_JS = """() => {""" + LAYOUT_HELPERS + """
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!shown(el)) continue;
+    const st = getComputedStyle(el);
+    if ((st.overflowY === 'auto' || st.overflowY === 'scroll') && el.scrollHeight > el.clientHeight + 1)
+      out.push(name(el) + ' scrolls vertically (' + el.scrollHeight + 'px in ' + el.clientHeight + 'px)');
+    if (out.length >= 6) break;
+  }
+  return out;
+}"""
+
+# Rule 5: a nav that shows every page: every link of the page menu is rendered, inside the viewport, not clipped
+# by a box and not behind a sideways scroll.
+NAV_JS = """() => {""" + LAYOUT_HELPERS + """
+  const W = window.innerWidth, out = [], links = Array.from(document.querySelectorAll('header nav a'));
+  if (!links.length) return ['no page menu (header nav a)'];
+  for (const a of links) {
+    const label = '"' + a.textContent.trim() + '"', r = a.getBoundingClientRect();
+    if (!shown(a) || r.width < 1 || r.height < 1) { out.push(label + ' is not shown'); continue; }
+    if (r.left < -1 || r.right > W + 1) { out.push(label + ' is outside the viewport (' + Math.round(r.left) + '..' + Math.round(r.right) + 'px)'); continue; }
+    for (let p = a.parentElement; p && p !== document.body; p = p.parentElement) {
+      const ps = getComputedStyle(p);
+      if (!clipsX(ps) && !clipsY(ps)) continue;
+      const b = p.getBoundingClientRect();
+      if (p.scrollWidth > p.clientWidth + 1) { out.push(label + ' is behind a sideways scroll in ' + name(p)); break; }
+      if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1) { out.push(label + ' is clipped by ' + name(p)); break; }
+    }
+  }
+  return out;
+}"""
+
+# The theme in use (the dark screenshots must be dark).
+THEME_JS = """() => document.documentElement.dataset.theme || ''"""
 
 
 TABLES_JS = """() => Array.from(document.querySelectorAll('.table-block')).filter(b =>
   b.querySelector('h3') && !b.querySelector('table') && !(b.querySelector('.note') && b.querySelector('.note').textContent.trim())
 ).map(b => (b.querySelector('h3') || b).textContent.trim().slice(0, 60))"""
-
-# Smallest rendered chart text (px) per chart, after the SVG is scaled to its box.
-CHART_TEXT_JS = """() => Array.from(document.querySelectorAll('figure.chart svg')).map(svg => {
-  const vb = svg.viewBox && svg.viewBox.baseVal, w = svg.getBoundingClientRect().width;
-  const scale = vb && vb.width ? w / vb.width : 1;
-  let min = Infinity;
-  for (const t of svg.querySelectorAll('text')) {
-    if (!t.textContent.trim()) continue;
-    const fs = parseFloat(getComputedStyle(t).fontSize);
-    if (fs) min = Math.min(min, fs * scale);
-  }
-  return {id: svg.closest('figure').dataset.chart || '?', px: min === Infinity ? null : Math.round(min * 10) / 10};
-})"""
 
 # Text whose colour is too close to its background (WCAG contrast < 3).
 CONTRAST_JS = """() => {
@@ -448,20 +553,30 @@ def inspect(v: Visitor, resp, empty_ok: bool, links: set[str]) -> None:
             r.warn(where, f"external link {href}")
 
 
-def check_layout(v: Visitor, where: str) -> None:
-    info = v.page.evaluate(LAYOUT_JS)
+LAYOUT_RULES = [
+    ("OVERFLOW_JS", OVERFLOW_JS, "wider than the viewport"),
+    ("SMALL_TEXT_JS", SMALL_TEXT_JS, "text under 11 px"),
+    ("CLIPPED_CELLS_JS", CLIPPED_CELLS_JS, "clipped table cell"),
+    ("SCROLLERS_JS", SCROLLERS_JS, "more than one page scroll"),
+    ("NAV_JS", NAV_JS, "page menu does not show every page"),
+]
+
+
+def check_layout(v: Visitor, where: str, rules: bool = True) -> None:
+    """The theme and contrast (warnings) in every context; with `rules`, the layout rules, each a failure."""
+    theme = v.page.evaluate(THEME_JS)
     want = "dark" if v.dark else "light"
-    if info["theme"] != want:
-        v.report.fail(where, f"data-theme is {info['theme']!r} in the {v.tag} context, expected {want!r}")
-    small = [f"{c['id']} {c['px']}px" for c in v.page.evaluate(CHART_TEXT_JS)
-             if c["px"] is not None and c["px"] < 8]
-    if small:
-        v.report.warn(where, f"chart text below 8 px at {v.tag} (unreadable): {', '.join(small)}")
+    if theme != want:
+        v.report.fail(where, f"data-theme is {theme!r} in the {v.tag} context, expected {want!r}")
     for c in v.page.evaluate(CONTRAST_JS):
         v.report.warn(where, f"low contrast at {v.tag}: {c}")
-    if info["scrollWidth"] > info["innerWidth"] + 1:
-        v.report.warn(where, f"page scrolls sideways at {v.tag}: {info['scrollWidth']}px content in "
-                             f"{info['innerWidth']}px; too wide: {', '.join(info['wide']) or '?'}")
+    if not rules:
+        return
+    v.report.layout_checks += 1
+    for check, js, what in LAYOUT_RULES:
+        problems = v.page.evaluate(js)
+        if problems:
+            v.report.fail(where, f"layout ({check}, {what}) at {v.tag}: " + "; ".join(problems))
 
 
 def shot_name(path: str) -> str:
@@ -672,6 +787,14 @@ def test_upload(browser, base: str, report: Report, out: str | None, links: set[
 # main
 
 
+def nav_pages(base: str) -> list[str]:
+    """The paths of the page menu (header nav), as the home page lists them."""
+    _, _, body = http_get(base + "/")
+    nav = re.search(rb"<nav[^>]*>(.*?)</nav>", body, re.S)
+    paths = re.findall(r'href="([^"?#]*)', nav.group(1).decode()) if nav else []
+    return list(dict.fromkeys(p for p in paths if p.startswith("/"))) or list(NAV_PAGES)
+
+
 def data_span(base: str) -> tuple[dt.date, dt.date]:
     _, _, body = http_get(base + "/index.json")
     d = json.loads(body)
@@ -690,6 +813,8 @@ def main() -> int:
     ap.add_argument("--out", default="browser-shots", help="screenshot folder (default browser-shots/)")
     ap.add_argument("--no-shots", action="store_true", help="skip screenshots")
     ap.add_argument("--demo-lines", type=int, default=20000)
+    ap.add_argument("--layout-only", action="store_true",
+                    help="only the layout rules and screenshots (no variants, forms, link crawl or upload)")
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     args = ap.parse_args()
 
@@ -741,13 +866,14 @@ def main() -> int:
         links: set[str] = set()
         cust: str | None = None
         sources: dict[str, str] = {}
-        shot_pages: list[str] = []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
             try:
                 # 1. every page at 1280 px, light theme, with all checks
                 v = Visitor(browser, base, report, 1280, dark=False)
                 print(f"visiting {len(main_pages) + len(variants) + 1} pages ...", flush=True)
+                if args.layout_only:
+                    main_pages, variants = [("/customers", False)], []
                 for path, empty_ok in main_pages + variants:
                     before = set(links)
                     check_page(v, path, empty_ok, links)
@@ -764,12 +890,11 @@ def main() -> int:
                     check_page(v, cust, True, links)
                     for l in links - before:
                         sources.setdefault(l, v.current)
-                    shot_pages.append(cust)
                 # forms and controls: the filter bar's Apply on every page,
                 # the customer search, a sort header, the pager
                 # (/data-quality and /upload describe files, they have no filter bar)
-                for path in [p for p in NAV_PAGES if p not in ("/upload", "/data-quality")] + \
-                        ([cust] if cust else []):
+                for path in [] if args.layout_only else \
+                        [p for p in NAV_PAGES if p not in ("/upload", "/data-quality")] + ([cust] if cust else []):
                     if v.goto(path) is None:
                         continue
                     if v.page.locator("form.filters button[type=submit]").count() == 0:
@@ -783,59 +908,67 @@ def main() -> int:
                         form.locator("details.multi:has(input[name=tier]) > summary").click()
                     submit(v, f"Apply filters on {path}",
                            lambda: form.locator("button[type=submit]").click(), True, links)
-                def control(selector: str, what: str, text: str | None = None):
-                    loc = v.page.locator(selector, has_text=text) if text else v.page.locator(selector)
-                    if loc.count() == 0:
-                        report.fail(v.current, f"no {what} ({selector})")
-                        return None
-                    return loc.first
+                if not args.layout_only:
+                    def control(selector: str, what: str, text: str | None = None):
+                        loc = v.page.locator(selector, has_text=text) if text else v.page.locator(selector)
+                        if loc.count() == 0:
+                            report.fail(v.current, f"no {what} ({selector})")
+                            return None
+                        return loc.first
 
-                if v.goto("/customers") and (box := control("form.search input[name=_q]", "search box")):
-                    box.fill("Germany")
-                    submit(v, "search 'Germany' on /customers", lambda: box.press("Enter"), True, links)
-                    if "Germany" not in v.page.locator("main").inner_text():
-                        report.fail(v.current, "search for 'Germany' shows no German customer")
-                if v.goto("/customers") and (th := control("main th a", "sort header", "Country")):
-                    submit(v, "sort header 'Country' on /customers", th.click, False, links)
-                if v.goto("/customers") and (nxt := control("nav.pager a", "pager link", "Next")):
-                    submit(v, "pager 'Next' on /customers", nxt.click, False, links)
-                    if "page 2" not in v.page.locator("main").inner_text():
-                        report.fail(v.current, "the pager does not say page 2")
-                # the theme toggle flips the theme and remembers it
-                if v.goto("/overview") and control("#theme", "theme button"):
-                    v.page.click("#theme")
-                    if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
-                        report.fail("/overview", "the theme button did not switch to dark")
-                    v.page.reload()
-                    if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
-                        report.fail("/overview", "the dark theme was not remembered after reload")
+                    if v.goto("/customers") and (box := control("form.search input[name=_q]", "search box")):
+                        box.fill("Germany")
+                        submit(v, "search 'Germany' on /customers", lambda: box.press("Enter"), True, links)
+                        if "Germany" not in v.page.locator("main").inner_text():
+                            report.fail(v.current, "search for 'Germany' shows no German customer")
+                    if v.goto("/customers") and (th := control("main th a", "sort header", "Country")):
+                        submit(v, "sort header 'Country' on /customers", th.click, False, links)
+                    if v.goto("/customers") and (nxt := control("nav.pager a", "pager link", "Next")):
+                        submit(v, "pager 'Next' on /customers", nxt.click, False, links)
+                        if "page 2" not in v.page.locator("main").inner_text():
+                            report.fail(v.current, "the pager does not say page 2")
+                    # the theme toggle flips the theme and remembers it
+                    if v.goto("/overview") and control("#theme", "theme button"):
+                        v.page.click("#theme")
+                        if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                            report.fail("/overview", "the theme button did not switch to dark")
+                        v.page.reload()
+                        if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                            report.fail("/overview", "the dark theme was not remembered after reload")
                 v.close()
 
-                # 2. screenshots: main pages x {1280, 390} x {light, dark}
-                shot_pages = NAV_PAGES + shot_pages + [f"/overview?from={frm}&to={last}",
-                                                        "/retention?_period=week&_metric=revenue"]
-                if out:
-                    for width in (1280, 390):
-                        for dark in (False, True):
-                            sv = Visitor(browser, base, report, width, dark)
-                            for path in shot_pages:
-                                if sv.goto(path) is None:
-                                    continue
-                                check_layout(sv, sv.current)
+                # 2. the layout rules on every main page (the pages of the menu, a customer profile, weekly
+                # cohorts by revenue, a date range) at 1280 and 390 px in the light theme (failures); screenshots
+                # of the same pages in light and dark (the dark pass checks the theme and contrast only)
+                layout_pages = nav_pages(base)
+                layout_pages += [p for p in NAV_PAGES if p not in layout_pages]
+                layout_pages += ([cust] if cust else []) + [f"/overview?from={frm}&to={last}",
+                                                            "/retention?_period=week&_metric=revenue"]
+                print(f"layout rules on {len(layout_pages)} pages at 1280 and 390 px ...", flush=True)
+                for width in (1280, 390):
+                    for dark in ((False, True) if out else (False,)):
+                        sv = Visitor(browser, base, report, width, dark)
+                        for path in layout_pages:
+                            if sv.goto(path) is None:
+                                continue
+                            check_layout(sv, sv.current, rules=not dark)
+                            if out:
                                 fn = f"{shot_name(path)}_{width}_{'dark' if dark else 'light'}.png"
                                 sv.page.screenshot(path=os.path.join(out, fn), full_page=True)
                                 report.shots += 1
-                            sv.close()
+                        sv.close()
+                if out:
                     print(f"{report.shots} screenshots written to {out}", flush=True)
 
-                # 3. every same-origin link
-                crawl(links, base, report, sources)
+                if not args.layout_only:
+                    # 3. every same-origin link
+                    crawl(links, base, report, sources)
 
-                # 4. upload, last: it replaces the data set
-                up_links: set[str] = set()
-                test_upload(browser, base, report, out, up_links)
-                test_library(browser, base, report, out, up_links)
-                crawl(up_links - links, base, report, {l: "pages on the uploaded data" for l in up_links})
+                    # 4. upload, last: it replaces the data set
+                    up_links: set[str] = set()
+                    test_upload(browser, base, report, out, up_links)
+                    test_library(browser, base, report, out, up_links)
+                    crawl(up_links - links, base, report, {l: "pages on the uploaded data" for l in up_links})
             finally:
                 browser.close()
         if not server.alive():
@@ -852,6 +985,7 @@ def main() -> int:
     print(f"pages visited:      {report.pages}")
     print(f"links checked:      {report.links}")
     print(f"charts checked:     {report.charts}")
+    print(f"layout checks:      {report.layout_checks} page views (1280 and 390 px)")
     print(f"screenshots:        {report.shots}" + (f" in {out}" if out else ""))
     print(f"time:               {secs:.1f} s")
     if report.warnings:
