@@ -12,6 +12,15 @@
       if (f && !f.querySelector("summary").textContent.includes("active")) f.removeAttribute("open");
       document.querySelectorAll("details.how").forEach(function (d) { d.removeAttribute("open"); });
     }
+    // A table or chart wider than the screen scrolls sideways inside its box: its cue says so.
+    var cues = function () {
+      document.querySelectorAll(".scroll-x").forEach(function (box) {
+        var cue = box.previousElementSibling;
+        if (cue && cue.classList.contains("scroll-cue")) cue.hidden = box.scrollWidth <= box.clientWidth + 1;
+      });
+    };
+    cues();
+    window.addEventListener("resize", cues);
     // Churn models still being compared on the server: look again in a few seconds.
     if (document.querySelector("[data-models-pending]")) setTimeout(function () { location.reload(); }, 5000);
     var b = document.getElementById("theme");

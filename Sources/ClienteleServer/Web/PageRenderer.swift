@@ -114,6 +114,15 @@ struct PageRenderer: Sendable {
         return library.render(context, withTemplate: "layout") ?? "<!DOCTYPE html><title>Template error</title><p>The page template could not be rendered.</p>"
     }
 
+    /// The width of a chart's viewBox (0 when it has none): the chart's box is at least this wide in CSS pixels, so
+    /// that its text (at least 11 units) is never drawn under 11 px; narrower screens scroll the box sideways.
+    static func viewBoxWidth(_ svg: String) -> Int {
+        guard let start = svg.range(of: "viewBox=\"") else { return 0 }
+        let numbers = svg[start.upperBound...].prefix { $0 != "\"" }.split(separator: " ")
+        guard numbers.count == 4, let width = Double(numbers[2]), width.isFinite, width > 0 else { return 0 }
+        return Int(width.rounded(.up))
+    }
+
     /// The template values of one block (`Templates/block.mustache`). `beside`: a chart has another chart next
     /// to it (the two share a row). Every optional key is present (false when absent): a Mustache name that is
     /// missing would be looked up in the enclosing contexts.
@@ -148,7 +157,7 @@ struct PageRenderer: Sendable {
             return ["formGroup": ["legend": g.legend, "detail": present(g.detail), "forms": g.forms.map(Self.form)] as [String: Any]]
         case .chart(let c):
             return ["chart": [
-                "id": c.id, "svg": c.svg, "wide": c.wide || !beside,
+                "id": c.id, "svg": c.svg, "wide": c.wide || !beside, "minWidth": Self.viewBoxWidth(c.svg),
                 "svgHref": request.link(base + ".svg", optionPairs + [("_chart", c.id)]),
                 "csvHref": c.dataTable.map { request.link(base + ".csv", optionPairs + [("_table", $0)]) } ?? false,
             ] as [String: Any]]
