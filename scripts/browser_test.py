@@ -817,7 +817,7 @@ def main() -> int:
     ap.add_argument("--no-shots", action="store_true", help="skip screenshots")
     ap.add_argument("--demo-lines", type=int, default=20000)
     ap.add_argument("--layout-only", action="store_true",
-                    help="only the layout rules and screenshots (no variants, forms, link crawl or upload)")
+                    help="only the layout rules and screenshots (no filtered variants, filter forms, link crawl or upload)")
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     args = ap.parse_args()
 
@@ -911,33 +911,32 @@ def main() -> int:
                         form.locator("details.multi:has(input[name=tier]) > summary").click()
                     submit(v, f"Apply filters on {path}",
                            lambda: form.locator("button[type=submit]").click(), True, links)
-                if not args.layout_only:
-                    def control(selector: str, what: str, text: str | None = None):
-                        loc = v.page.locator(selector, has_text=text) if text else v.page.locator(selector)
-                        if loc.count() == 0:
-                            report.fail(v.current, f"no {what} ({selector})")
-                            return None
-                        return loc.first
+                def control(selector: str, what: str, text: str | None = None):
+                    loc = v.page.locator(selector, has_text=text) if text else v.page.locator(selector)
+                    if loc.count() == 0:
+                        report.fail(v.current, f"no {what} ({selector})")
+                        return None
+                    return loc.first
 
-                    if v.goto("/customers") and (box := control("form.search input[name=_q]", "search box")):
-                        box.fill("Germany")
-                        submit(v, "search 'Germany' on /customers", lambda: box.press("Enter"), True, links)
-                        if "Germany" not in v.page.locator("main").inner_text():
-                            report.fail(v.current, "search for 'Germany' shows no German customer")
-                    if v.goto("/customers") and (th := control("main th a", "sort header", "Country")):
-                        submit(v, "sort header 'Country' on /customers", th.click, False, links)
-                    if v.goto("/customers") and (nxt := control("nav.pager a", "pager link", "Next")):
-                        submit(v, "pager 'Next' on /customers", nxt.click, False, links)
-                        if "page 2" not in v.page.locator("main").inner_text():
-                            report.fail(v.current, "the pager does not say page 2")
-                    # the theme toggle flips the theme and remembers it
-                    if v.goto("/overview") and control("#theme", "theme button"):
-                        v.page.click("#theme")
-                        if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
-                            report.fail("/overview", "the theme button did not switch to dark")
-                        v.page.reload()
-                        if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
-                            report.fail("/overview", "the dark theme was not remembered after reload")
+                if v.goto("/customers") and (box := control("form.search input[name=_q]", "search box")):
+                    box.fill("Germany")
+                    submit(v, "search 'Germany' on /customers", lambda: box.press("Enter"), True, links)
+                    if "Germany" not in v.page.locator("main").inner_text():
+                        report.fail(v.current, "search for 'Germany' shows no German customer")
+                if v.goto("/customers") and (th := control("main th a", "sort header", "Country")):
+                    submit(v, "sort header 'Country' on /customers", th.click, False, links)
+                if v.goto("/customers") and (nxt := control("nav.pager a", "pager link", "Next")):
+                    submit(v, "pager 'Next' on /customers", nxt.click, False, links)
+                    if "page 2" not in v.page.locator("main").inner_text():
+                        report.fail(v.current, "the pager does not say page 2")
+                # the theme toggle flips the theme and remembers it
+                if v.goto("/overview") and control("#theme", "theme button"):
+                    v.page.click("#theme")
+                    if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                        report.fail("/overview", "the theme button did not switch to dark")
+                    v.page.reload()
+                    if v.page.evaluate("document.documentElement.dataset.theme") != "dark":
+                        report.fail("/overview", "the dark theme was not remembered after reload")
                 v.close()
 
                 # 2. the layout rules on every main page (the pages of the menu, a customer profile, weekly

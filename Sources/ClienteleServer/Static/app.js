@@ -13,14 +13,20 @@
       document.querySelectorAll("details.how").forEach(function (d) { d.removeAttribute("open"); });
     }
     // A table or chart wider than the screen scrolls sideways inside its box: its cue says so.
+    // Its right edge fades while there is more to the right.
+    var more = function (box) { box.classList.toggle("more", box.scrollLeft + box.clientWidth < box.scrollWidth - 1); };
     var cues = function () {
       document.querySelectorAll(".scroll-x").forEach(function (box) {
         var cue = box.previousElementSibling;
         if (cue && cue.classList.contains("scroll-cue")) cue.hidden = box.scrollWidth <= box.clientWidth + 1;
+        more(box);
       });
     };
     cues();
     window.addEventListener("resize", cues);
+    document.querySelectorAll(".scroll-x").forEach(function (box) {
+      box.addEventListener("scroll", function () { more(box); }, { passive: true });
+    });
     // Churn models still being compared on the server: look again in a few seconds.
     if (document.querySelector("[data-models-pending]")) setTimeout(function () { location.reload(); }, 5000);
     var b = document.getElementById("theme");
