@@ -14,8 +14,8 @@ chart is accepted only where a filter can legitimately empty it and only when
 it says so with data-empty="true").
 
 Layout rules (failures), on every main page at 1280 and 390 px (light theme):
-nothing wider than the viewport (a box may scroll sideways only on a phone
-and only with its visible cue), no text under 11 px (HTML, and SVG text as
+nothing wider than the viewport (a box may scroll sideways only with its
+visible cue, a chart's box only on a phone), no text under 11 px (HTML, and SVG text as
 scaled to its box), no clipped table cell, no vertical scroller but the page,
 and every link of the page menu visible. See LAYOUT_RULES.
 
