@@ -368,6 +368,24 @@ NAV_JS = """() => {""" + LAYOUT_HELPERS + """
   return out;
 }"""
 
+# Numbers right-aligned (a warning: a raw value shown as text may rightly be left-aligned): table columns
+# whose cells all read as numbers ("£1,234.56", "12.5%", "−3 pts", "42") but are not right-aligned.
+NUMBERS_JS = """() => {""" + LAYOUT_HELPERS + """
+  const num = /^[−+\\-]?[£$€¥]?\\d[\\d,]*(\\.\\d+)?(%| pts?|[KMB])?$/, out = [];
+  for (const t of document.querySelectorAll('table')) {
+    if (!shown(t)) continue;
+    const rows = Array.from(t.tBodies).flatMap(b => Array.from(b.rows));
+    const cols = Math.max(0, ...rows.map(r => r.cells.length));
+    for (let i = 0; i < cols; i++) {
+      const cells = rows.map(r => r.cells[i]).filter(c => c && c.textContent.trim() && c.textContent.trim() !== '—');
+      if (!cells.length || cells.some(c => c.querySelector('a')) || !cells.every(c => num.test(c.textContent.trim()))) continue;
+      const left = cells.find(c => !['right', 'end'].includes(getComputedStyle(c).textAlign));
+      if (left) out.push(name(left) + ' "' + left.textContent.trim() + '" (column ' + (i + 1) + ') is a number not right-aligned');
+    }
+  }
+  return out.slice(0, 4);
+}"""
+
 # The theme in use (the dark screenshots must be dark).
 THEME_JS = """() => document.documentElement.dataset.theme || ''"""
 
@@ -576,6 +594,8 @@ def check_layout(v: Visitor, where: str, rules: bool = True) -> None:
     if not rules:
         return
     v.report.layout_checks += 1
+    for w in v.page.evaluate(NUMBERS_JS):
+        v.report.warn(where, f"number not right-aligned at {v.tag}: {w}")
     for check, js, what in LAYOUT_RULES:
         problems = v.page.evaluate(js)
         if problems:
