@@ -369,7 +369,8 @@ NAV_JS = """() => {""" + LAYOUT_HELPERS + """
 }"""
 
 # Numbers right-aligned (a warning: a raw value shown as text may rightly be left-aligned): table columns
-# whose cells all read as numbers ("£1,234.56", "12.5%", "−3 pts", "42") but are not right-aligned.
+# whose cells all read as numbers ("£1,234.56", "12.5%", "−3 pts", "42") but are not right-aligned; links (customer
+# ids, counts that list customers) and ungrouped numbers of 5 digits or more (order numbers) are identifiers.
 NUMBERS_JS = """() => {""" + LAYOUT_HELPERS + """
   const num = /^[−+\\-]?[£$€¥]?\\d[\\d,]*(\\.\\d+)?(%| pts?|[KMB])?$/, out = [];
   for (const t of document.querySelectorAll('table')) {
@@ -379,6 +380,7 @@ NUMBERS_JS = """() => {""" + LAYOUT_HELPERS + """
     for (let i = 0; i < cols; i++) {
       const cells = rows.map(r => r.cells[i]).filter(c => c && c.textContent.trim() && c.textContent.trim() !== '—');
       if (!cells.length || cells.some(c => c.querySelector('a')) || !cells.every(c => num.test(c.textContent.trim()))) continue;
+      if (cells.every(c => /^\\d{5,}$/.test(c.textContent.trim()))) continue;  // identifiers (order numbers), not amounts
       const left = cells.find(c => !['right', 'end'].includes(getComputedStyle(c).textAlign));
       if (left) out.push(name(left) + ' "' + left.textContent.trim() + '" (column ' + (i + 1) + ') is a number not right-aligned');
     }
