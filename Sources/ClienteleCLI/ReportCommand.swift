@@ -30,6 +30,13 @@ struct ReportCommand: TerminalCommand {
     @Option(name: .customLong("horizon-days"), help: CommandInput.horizonDaysHelp) var horizonDays: Int?
 
     enum Format: String, ExpressibleByArgument { case pdf, html, md }
+
+    /// The selection in words, without the dates (the report's period line gives them).
+    func selectionWords(_ f: AnalysisFilter) -> String {
+        var g = f
+        (g.from, g.to) = (nil, nil)
+        return g.isEmpty ? "All customers" : g.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+    }
     enum Paper: String, ExpressibleByArgument { case a4, letter }
 
     func validate() throws {
@@ -48,7 +55,7 @@ struct ReportCommand: TerminalCommand {
         let loaded = try input.load(rulesExclude: config.excludeProducts)
         guard let span = loaded.lines.daySpan, let dataAsOf = CustomerTable.defaultAsOf(loaded.lines) else { throw InputError("no valid order line.") }
         if !allData, let recent = filter.withDefaultPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf) { filter = recent }
-        let current: FilteredAnalysis, previous: FilteredAnalysis?, yearEarlier: (filter: AnalysisFilter, analysis: Analysis)?
+        let current: FilteredAnalysis, previous: FilteredAnalysis?, yearEarlier: (filter: AnalysisFilter, analysis: Analysis)?, history: FilteredAnalysis?
         let previousFilter = filter.previousPeriod(dataStart: span.lowerBound, dataAsOf: dataAsOf)
         do {
             current = try FilteredAnalysis(lines: loaded.lines, filter: filter, dataAsOf: dataAsOf)
@@ -56,6 +63,11 @@ struct ReportCommand: TerminalCommand {
             if let y = filter.yearEarlier(dataStart: span.lowerBound) {
                 yearEarlier = (y, try FilteredAnalysis(lines: loaded.lines, filter: y, dataAsOf: dataAsOf).analysis)
             } else { yearEarlier = nil }
+            // Findings, actions and churn risk describe the customer base as of the period's end (as the dashboard's).
+            var sinceStart = filter
+            sinceStart.from = nil
+            if sinceStart.to == dataAsOf - 1 { sinceStart.to = nil }
+            history = filter.from == nil ? nil : try FilteredAnalysis(lines: loaded.lines, filter: sinceStart, dataAsOf: dataAsOf)
         } catch { throw InputError(error.message) }
         guard current.analysis.table.count > 0 else {
             throw InputError("no customer in the selection (\(filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "))): the data runs from \(CivilDate.format(span.lowerBound)) to \(CivilDate.format(span.upperBound)). Widen the filters.")
@@ -63,15 +75,16 @@ struct ReportCommand: TerminalCommand {
         // Money in the data set's currency, numbers and dates in --locale.
         try DisplayFormat.$style.withValue(DisplayStyle(locale: input.locale.map(DisplayStyle.canonicalLocale), currency: loaded.currency)) {
             let name = input.name
-            let churn = ChurnResult.forFilter(filter, current: current, lines: loaded.lines,
-                                              baseAnalysis: filter.isEmpty ? current.analysis : Analysis(lines: loaded.lines, asOf: dataAsOf),
+            let base = history ?? current
+            let churn = ChurnResult.forFilter(base.filter, current: base, lines: loaded.lines,
+                                              baseAnalysis: base.filter.isEmpty ? base.analysis : Analysis(lines: loaded.lines, asOf: dataAsOf),
                                               horizonDays: horizonDays ?? config.horizonDays)
             var rules = config
             rules.horizonDays = horizonDays ?? config.horizonDays
             let report = ExecutiveReport.build(
-                analysis: current.analysis, previous: previous.map { (previousFilter, $0.analysis) }, yearEarlier: yearEarlier, datasetName: name,
+                analysis: current.analysis, previous: previous.map { (previousFilter, $0.analysis) }, yearEarlier: yearEarlier, history: history?.analysis, datasetName: name,
                 periodStart: filter.from ?? span.lowerBound,
-                selection: filter.isEmpty ? "All customers" : filter.queryItems.map { "\($0.name) \($0.value)" }.joined(separator: ", "),
+                selection: selectionWords(filter),
                 rules: rules, churn: churn,
                 movement: filter.segments.isEmpty && filter.tiers.isEmpty
                     ? SegmentMovement.recentWindow(end: current.analysis.asOf, dataStart: span.lowerBound).flatMap { w in

@@ -254,6 +254,11 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(gbp.contains("**Compared with:** 2011-06-04 to 2011-09-01"))
         #expect(gbp.contains("**A year earlier:** 2010-09-02 to 2010-11-30"))
         #expect(gbp.contains("| Metric | This period | Previous period | Change | A year earlier | Change on a year earlier |"))
+        // Findings, actions and churn risk describe the customer base as of the period's end, not the 90 days alone:
+        // the trend is year on year over the whole history, and the churn model fits on it.
+        #expect(gbp.contains("on the same months a year earlier"))
+        #expect(gbp.contains("Churn risk is the chance of no order in the next 90 days, from "))
+        #expect(!gbp.contains("No churn risk is shown"))
         #expect(await run(["report", "--demo", "--demo-lines", "20000", "--all-data", "--currency", "EUR", "--locale", "de_DE", "--format", "md", "--out", md]).status == 0)
         let eur = try String(contentsOfFile: md, encoding: .utf8)
         #expect(eur.contains("**Period:** 01.12.2009 to 30.11.2011"))

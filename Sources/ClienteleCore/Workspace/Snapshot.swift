@@ -16,8 +16,11 @@ public final class Snapshot: Sendable {
     public struct Providers: Sendable {
         public var analysis: @Sendable (AnalysisFilter) -> FilteredAnalysis?
         public var churn: @Sendable () -> ChurnResult?
-        public init(analysis: @escaping @Sendable (AnalysisFilter) -> FilteredAnalysis?, churn: @escaping @Sendable () -> ChurnResult?) {
-            self.analysis = analysis; self.churn = churn
+        /// Another filter's churn result (the history's, for the report); nil while the models are compared.
+        public var churnOf: @Sendable (AnalysisFilter) -> ChurnResult?
+        public init(analysis: @escaping @Sendable (AnalysisFilter) -> FilteredAnalysis?, churn: @escaping @Sendable () -> ChurnResult?,
+                    churnOf: @escaping @Sendable (AnalysisFilter) -> ChurnResult? = { _ in nil }) {
+            self.analysis = analysis; self.churn = churn; self.churnOf = churnOf
         }
     }
     private let providers: Providers
@@ -65,6 +68,26 @@ public final class Snapshot: Sendable {
         }
         memo.withLock { $0.yearEarlier = .some(value) }
         return value
+    }
+
+    /// The selection from the data's first day to the end of its range (same countries, segments, tiers; no `to` when
+    /// the range ends on the data's last day): the customer base as of the period's end, which the report's findings,
+    /// actions and churn risk describe. Nil without a start date (the selection is its own history).
+    public var historyFilter: AnalysisFilter? {
+        guard filter.from != nil else { return nil }
+        var f = filter
+        f.from = nil
+        if f.to == dataset.asOf - 1 { f.to = nil }
+        return f
+    }
+
+    /// The analysis of ``historyFilter``.
+    public var history: Analysis? { historyFilter.flatMap { providers.analysis($0)?.analysis } }
+
+    /// The churn result of ``historyFilter`` (nil while the models are compared); this snapshot's own without a start date.
+    public var historyChurn: ChurnResult? {
+        guard let f = historyFilter else { return churn }
+        return modelsPending ? nil : providers.churnOf(f)
     }
 
     /// Customers moving between segments from the as-of date `start` to `end` on this filter's countries (the date

@@ -162,7 +162,8 @@ public final class Workspace: Sendable {
                 guard let (d, a) = try? self.analysis(f), d.generation == dataset.generation else { return nil }
                 return a
             },
-            churn: { [self] in try? self.churn(filter) ?? nil })
+            churn: { [self] in try? self.churn(filter) ?? nil },
+            churnOf: { [self] f in try? self.churn(f) ?? nil })
         return Snapshot(dataset: dataset, current: current, rules: rules, modelsPending: pending, providers: providers)
     }
 

@@ -57,7 +57,7 @@ public struct ExecutiveReport: Sendable {
 
     /// Builds the report. `previous` is the analysis of the period of equal length before (nil: no comparison).
     public init(analysis a: Analysis, previous: Analysis?, datasetName: String, periodStart: Int, selection: String,
-                previousPeriod: (from: Int, to: Int)?, generatedOn: Int, recommendations: [Recommendation]) {
+                previousPeriod: (from: Int, to: Int)?, generatedOn: Int, recommendations: [Recommendation], history: Analysis? = nil) {
         let k = a.kpis
         title = "Customer intelligence report"
         self.datasetName = datasetName
@@ -82,7 +82,7 @@ public struct ExecutiveReport: Sendable {
         if let mid = a.midHistoryStart { summary.append(mid.sentence) }
         if let warning = a.shortSpanWarning { summary.append(warning) }
         self.summary = summary
-        findings = ExecutiveReport.findings(a)
+        findings = ExecutiveReport.findings(history.flatMap { $0.table.count > 0 ? $0 : nil } ?? a)
         actions = recommendations.prefix(5).enumerated().map { i, r in
             Action(rank: i + 1, title: r.title, priority: r.priority.name, value: DisplayFormat.money(r.value), customers: r.rows.count,
                    why: r.why.first ?? "", formula: r.valueFormula, timing: r.timing)
@@ -162,14 +162,16 @@ public struct ExecutiveReport: Sendable {
     ]
 
     /// The findings, each only when the data supports it.
+    /// The findings of `a`, the customer base as of the period's end (see ``build``).
     static func findings(_ a: Analysis) -> [Finding] {
         var out: [Finding] = []
         let k = a.kpis
         guard a.table.count > 0 else { return out }
-        // 1. Revenue trend and new vs returning revenue.
-        let s = PeriodSeries(analysis: a, period: .month)
+        let h = a
+        // 1. Revenue trend and new vs returning revenue (on the history).
+        let s = PeriodSeries(analysis: h, period: .month)
         if s.count >= 2 {
-            let lastComplete = a.monthlyCohorts.isIncomplete(index: s.index.last!, asOf: a.asOf) ? s.count - 2 : s.count - 1
+            let lastComplete = h.monthlyCohorts.isIncomplete(index: s.index.last!, asOf: h.asOf) ? s.count - 2 : s.count - 1
             var details: [String] = []
             var headline = "Revenue averaged \(DisplayFormat.money(s.revenue.reduce(0, +) / Int64(s.count))) a month over \(countNoun(s.count, "month"))."
             if lastComplete >= 14 {
@@ -187,7 +189,7 @@ public struct ExecutiveReport: Sendable {
                 }
             }
             // A first month inflated by data that starts mid-history is left out: its "new" customers were already buying.
-            let mid = a.midHistoryStart
+            let mid = h.midHistoryStart
             let months = s.revenue.indices.filter { s.labels[$0] != mid?.month }
             let newTotal = months.reduce(Int64(0)) { $0 + s.newRevenue[$1] }, retTotal = months.reduce(Int64(0)) { $0 + s.returningRevenue[$1] }
             if newTotal + retTotal > 0, retTotal >= 0, newTotal >= 0 {
@@ -222,10 +224,10 @@ public struct ExecutiveReport: Sendable {
         // 3. Retention.
         // As on the Retention page: without the first cohort of data that starts mid-history, and only offsets
         // observed in at least CohortMatrix.minCohortsPerOffset cohorts.
-        let inflated = a.midHistoryStart?.inflatedRows(a.monthlyCohorts) ?? []
+        let inflated = h.midHistoryStart?.inflatedRows(h.monthlyCohorts) ?? []
         let minCohorts = CohortMatrix.minCohortsPerOffset
-        let avg = a.monthlyCohorts.averageRetention(asOf: a.asOf, minCohorts: minCohorts, excluding: inflated)
-        if avg.count >= 3, avg[1].offset == 1, let drop = a.monthlyCohorts.biggestDropOff(asOf: a.asOf, minCohorts: minCohorts, excluding: inflated) {
+        let avg = h.monthlyCohorts.averageRetention(asOf: h.asOf, minCohorts: minCohorts, excluding: inflated)
+        if avg.count >= 3, avg[1].offset == 1, let drop = h.monthlyCohorts.biggestDropOff(asOf: h.asOf, minCohorts: minCohorts, excluding: inflated) {
             let chart = LineChart(title: "Average retention by months since first order", x: .categories(avg.map { "+\($0.offset)" }),
                                   series: [ChartSeries(name: "Customers active", values: avg.map { $0.rate.map { $0 * 100 } })],
                                   xAxisTitle: "Months since first order", yAxisTitle: "Customers active (%)",

@@ -5,10 +5,10 @@ import Foundation
 /// The executive report: shown as a page, downloadable as PDF, HTML and Markdown with the same filters.
 enum ReportPage {
     static func report(_ ctx: PageContext) -> ExecutiveReport {
-        ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), yearEarlier: ctx.snapshot.yearEarlier, datasetName: ctx.dataset.name,
+        ExecutiveReport.build(analysis: ctx.analysis, previous: ctx.previousPeriod(), yearEarlier: ctx.snapshot.yearEarlier, history: ctx.snapshot.history, datasetName: ctx.dataset.name,
                               periodStart: ctx.filter.from ?? ctx.dataset.span.lowerBound,
                               selection: ctx.filter.isEmpty ? "All customers" : ctx.selectionDescription,
-                              rules: ctx.snapshot.rules, churn: ctx.snapshot.churn, modelsPending: ctx.snapshot.modelsPending,
+                              rules: ctx.snapshot.rules, churn: ctx.snapshot.historyChurn, modelsPending: ctx.snapshot.modelsPending,
                               movement: movement(ctx))
     }
 
