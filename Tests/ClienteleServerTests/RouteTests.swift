@@ -122,6 +122,11 @@ import Testing
             #expect(card(page) == yearCustomers)
             let vsBefore = try Self.json(try await Self.get(client, "/overview.json?_compare=previous").body)
             #expect(card(vsBefore) == beforeCustomers)
+            // The monthly charts and table read the default period against its trend: every month of the history
+            // (24 here, at most 25), while a chosen range shows its own months.
+            #expect(Self.rows(page, "monthly").count == 24)
+            #expect(Self.rows(page, "monthly").last?["month"] as? String == String(CivilDate.format(last).prefix(7)))
+            #expect(Self.rows(ranged, "monthly").count == 3)
             let html = try await Self.get(client, "/overview").body
             #expect(html.contains("Showing the latest complete period of the data, its last 90 days"))
             #expect(html.contains("vs a year earlier"))

@@ -113,29 +113,36 @@ enum OverviewPage {
         }
         page.insights = insights
 
-        // Monthly table and charts.
+        // Monthly table and charts. On the default period (a few months) they show the last 25 months up to its end
+        // (the same selection from the data's first day), so that the window is read against its trend.
+        let onHistory = ctx.request.defaultPeriod ? ctx.snapshot.history : nil
+        let shown = onHistory.map { PeriodSeries(analysis: $0, period: .month) } ?? series
+        let mid = onHistory?.midHistoryStart ?? a.midHistoryStart
+        let months = max(0, shown.count - 25)..<shown.count
         var rows: [[Cell]] = []
-        for i in 0..<series.count {
-            rows.append([.text(series.labels[i]), .money(series.revenue[i]), .money(series.newRevenue[i]),
-                         .money(series.returningRevenue[i]), .int(series.activeCustomers[i]), .int(series.newCustomers[i]),
-                         .int(series.orders[i])])
+        for i in months {
+            rows.append([.text(shown.labels[i]), .money(shown.revenue[i]), .money(shown.newRevenue[i]),
+                         .money(shown.returningRevenue[i]), .int(shown.activeCustomers[i]), .int(shown.newCustomers[i]),
+                         .int(shown.orders[i])])
         }
-        let monthly = Table(id: "monthly", title: "Revenue and customers by month", columns: [
+        let context = onHistory == nil ? "" : " (last \(Words.plural(months.count, "month")))"
+        let monthly = Table(id: "monthly", title: "Revenue and customers by month" + context, columns: [
             .init(key: "month", label: "Month"), .init(key: "revenue", label: "Revenue", numeric: true),
             .init(key: "new_revenue", label: "New-customer revenue", numeric: true),
             .init(key: "returning_revenue", label: "Returning-customer revenue", numeric: true),
             .init(key: "active_customers", label: "Active customers", numeric: true),
             .init(key: "new_customers", label: "New customers", numeric: true), .init(key: "orders", label: "Orders", numeric: true),
-        ], rows: rows, note: [monthNote(ctx, series), a.midHistoryStart.map { "\($0.month) is the data's first month: its \(DisplayFormat.integer($0.newCustomers)) new customers are mostly customers who were buying before the data begins (the data starts mid-history)." } ?? ""].filter { !$0.isEmpty }.joined(separator: " "))
+        ], rows: rows, note: [monthNote(ctx, shown), months.contains(0) ? mid.map { "\($0.month) is the data's first month: its \(DisplayFormat.integer($0.newCustomers)) new customers are mostly customers who were buying before the data begins (the data starts mid-history)." } ?? "" : ""].filter { !$0.isEmpty }.joined(separator: " "))
+        let labels = months.map { shown.labels[$0] }
         let revenueChart = StackedBarChart(
-            title: "Revenue by month, new vs returning customers", categories: series.labels,
-            series: [ChartSeries(name: "New customers (first month)", values: series.newRevenue.map { Double($0) / 10_000 }),
-                     ChartSeries(name: "Returning customers", values: series.returningRevenue.map { Double($0) / 10_000 })],
+            title: "Revenue by month, new vs returning customers" + context, categories: labels,
+            series: [ChartSeries(name: "New customers (first month)", values: months.map { Double(shown.newRevenue[$0]) / 10_000 }),
+                     ChartSeries(name: "Returning customers", values: months.map { Double(shown.returningRevenue[$0]) / 10_000 })],
             categoryAxisTitle: "Month", valueAxisTitle: DisplayFormat.moneyTitle("Net revenue"), showTotals: false, format: DisplayFormat.compactAmount)
         let customersChart = LineChart(
-            title: "Customers by month", x: .categories(series.labels),
-            series: [ChartSeries(name: "Active customers", values: series.activeCustomers.map { Double($0) }),
-                     ChartSeries(name: "New customers", values: series.newCustomers.map { Double($0) })],
+            title: "Customers by month" + context, x: .categories(labels),
+            series: [ChartSeries(name: "Active customers", values: months.map { Double(shown.activeCustomers[$0]) }),
+                     ChartSeries(name: "New customers", values: months.map { Double(shown.newCustomers[$0]) })],
             xAxisTitle: "Month", yAxisTitle: "Customers", format: DisplayFormat.compact)
 
         // Both comparisons side by side, every value written in full (right-aligned).
