@@ -48,29 +48,26 @@ public struct DisplayStyle: Sendable, Hashable {
             let sample = f.string(from: 1234.5) ?? ""
             let scalars = Array(sample.unicodeScalars)
             let digit: (Unicode.Scalar) -> Bool = { $0.properties.numericType != nil }
+            let mark = Array((f.currencyDecimalSeparator ?? f.decimalSeparator ?? ".").unicodeScalars)
             if let first = scalars.firstIndex(where: digit), let last = scalars.lastIndex(where: digit) {
                 moneyPrefix = String(String.UnicodeScalarView(scalars[..<first]))
                 moneySuffix = String(String.UnicodeScalarView(scalars[(last + 1)...]))
-            } else {
-                moneyPrefix = code + "\u{00A0}"; moneySuffix = ""
-            }
-            // The currency's decimals as the locale writes 1234.5 ("£1,234.50": 2; "¥1,234": 0).
-            let mark = Array((f.currencyDecimalSeparator ?? f.decimalSeparator ?? ".").unicodeScalars)
-            if let first = scalars.firstIndex(where: digit), let last = scalars.lastIndex(where: digit) {
+                // The currency's decimals as the locale writes 1234.5 ("£1,234.50": 2; "¥1,234": 0).
                 let number = Array(scalars[first...last])
                 var decimals = 0
                 if !mark.isEmpty, let at = (0...(max(0, number.count - mark.count))).last(where: { Array(number[$0..<min(number.count, $0 + mark.count)]) == mark }) {
                     decimals = number[(at + mark.count)...].filter(digit).count
                 }
                 moneyDecimals = max(0, min(4, decimals))
+            } else {
+                moneyPrefix = code + "\u{00A0}"; moneySuffix = ""
             }
         }
     }
 
     /// Whether `identifier` names a locale Foundation knows ("en_GB", "de-DE", "fr").
     public static func isKnownLocale(_ identifier: String) -> Bool {
-        let wanted = identifier.replacingOccurrences(of: "-", with: "_")
-        return Locale.availableIdentifiers.contains(wanted)
+        Locale.availableIdentifiers.contains(canonicalLocale(identifier))
     }
 
     /// The locale identifier Foundation uses for `identifier` ("de-DE" → "de_DE").

@@ -167,11 +167,10 @@ public struct ExecutiveReport: Sendable {
         var out: [Finding] = []
         let k = a.kpis
         guard a.table.count > 0 else { return out }
-        let h = a
-        // 1. Revenue trend and new vs returning revenue (on the history).
-        let s = PeriodSeries(analysis: h, period: .month)
+        // 1. Revenue trend and new vs returning revenue.
+        let s = PeriodSeries(analysis: a, period: .month)
         if s.count >= 2 {
-            let lastComplete = h.monthlyCohorts.isIncomplete(index: s.index.last!, asOf: h.asOf) ? s.count - 2 : s.count - 1
+            let lastComplete = a.monthlyCohorts.isIncomplete(index: s.index.last!, asOf: a.asOf) ? s.count - 2 : s.count - 1
             var details: [String] = []
             var headline = "Revenue averaged \(DisplayFormat.money(s.revenue.reduce(0, +) / Int64(s.count))) a month over \(countNoun(s.count, "month"))."
             if lastComplete >= 14 {
@@ -189,7 +188,7 @@ public struct ExecutiveReport: Sendable {
                 }
             }
             // A first month inflated by data that starts mid-history is left out: its "new" customers were already buying.
-            let mid = h.midHistoryStart
+            let mid = a.midHistoryStart
             let months = s.revenue.indices.filter { s.labels[$0] != mid?.month }
             let newTotal = months.reduce(Int64(0)) { $0 + s.newRevenue[$1] }, retTotal = months.reduce(Int64(0)) { $0 + s.returningRevenue[$1] }
             if newTotal + retTotal > 0, retTotal >= 0, newTotal >= 0 {
@@ -224,10 +223,10 @@ public struct ExecutiveReport: Sendable {
         // 3. Retention.
         // As on the Retention page: without the first cohort of data that starts mid-history, and only offsets
         // observed in at least CohortMatrix.minCohortsPerOffset cohorts.
-        let inflated = h.midHistoryStart?.inflatedRows(h.monthlyCohorts) ?? []
+        let inflated = a.midHistoryStart?.inflatedRows(a.monthlyCohorts) ?? []
         let minCohorts = CohortMatrix.minCohortsPerOffset
-        let avg = h.monthlyCohorts.averageRetention(asOf: h.asOf, minCohorts: minCohorts, excluding: inflated)
-        if avg.count >= 3, avg[1].offset == 1, let drop = h.monthlyCohorts.biggestDropOff(asOf: h.asOf, minCohorts: minCohorts, excluding: inflated) {
+        let avg = a.monthlyCohorts.averageRetention(asOf: a.asOf, minCohorts: minCohorts, excluding: inflated)
+        if avg.count >= 3, avg[1].offset == 1, let drop = a.monthlyCohorts.biggestDropOff(asOf: a.asOf, minCohorts: minCohorts, excluding: inflated) {
             let chart = LineChart(title: "Average retention by months since first order", x: .categories(avg.map { "+\($0.offset)" }),
                                   series: [ChartSeries(name: "Customers active", values: avg.map { $0.rate.map { $0 * 100 } })],
                                   xAxisTitle: "Months since first order", yAxisTitle: "Customers active (%)",

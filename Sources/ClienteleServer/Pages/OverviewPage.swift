@@ -33,12 +33,13 @@ enum OverviewPage {
         let prev = ctx.previousPeriod().flatMap { $0.analysis.kpis.totalCustomers > 0 ? $0 : nil }
         let year = ctx.snapshot.yearEarlier
         let compare = Compare(rawValue: ctx.request.option("_compare") ?? "") ?? (year != nil ? .year : .previous)
-        let against = compare == .year ? year : prev
+        // The cards against each comparison, computed once: the cards show the chosen one, the table both.
+        let vsPrevious = cards(k, against: prev?.analysis.kpis), vsYear = cards(k, against: year?.analysis.kpis)
         let againstWords = compare == .year ? "the same dates a year earlier" : "the period of equal length just before it"
 
         var page = Page(id: "overview", title: "Executive overview",
                         howToRead: "The headline numbers for the selection (\(ctx.selectionDescription)). Without a chosen date range the page opens on the latest complete period of the data, its last \(AnalysisFilter.defaultPeriodDays) days, when the data also holds the \(AnalysisFilter.defaultPeriodDays) days before them. Each card compares with \(againstWords), with the same country, segment and tier filters (a year earlier is the default when the data reaches back that far, since it leaves out the season; switch under Comparison); green is better, red is worse. A customer is anyone with at least one order in the period; revenue is net of cancellations and returns, guests excluded. Below, revenue is split each month into revenue from customers in their first month (new) and from customers who came back (returning).")
-        page.kpis = cards(k, against: against?.analysis.kpis).map { var c = $0; c.against = compare == .year ? "a year earlier" : "previous period"; return c }
+        page.kpis = (compare == .year ? vsYear : vsPrevious).map { var c = $0; c.against = compare == .year ? "a year earlier" : "previous period"; return c }
         // Which comparison the cards show, and which period is shown.
         let q = ctx.request
         var chips = [ChipGroup(label: "Compare with", chips: [
@@ -146,7 +147,6 @@ enum OverviewPage {
             xAxisTitle: "Month", yAxisTitle: "Customers", format: DisplayFormat.compact)
 
         // Both comparisons side by side, every value written in full (right-aligned).
-        let vsPrevious = cards(k, against: prev?.analysis.kpis), vsYear = cards(k, against: year?.analysis.kpis)
         var columns: [Table.Column] = [.init(key: "metric", label: "Metric"), .init(key: "value", label: "This period", numeric: true)]
         if prev != nil { columns += [.init(key: "previous", label: "Previous period", numeric: true), .init(key: "change", label: "Change", numeric: true)] }
         if year != nil { columns += [.init(key: "year_earlier", label: "A year earlier", numeric: true), .init(key: "change_year", label: "Change on a year earlier", numeric: true)] }
