@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // zlib from the system (Debian: zlib1g-dev), used to read .csv.gz and to write PNG.
@@ -25,9 +27,16 @@ let package = Package(
         .target(name: "ClienteleRender", dependencies: [
             "ClienteleCore", "CZlib", .product(name: "Mustache", package: "swift-mustache"),
         ], resources: [.copy("Templates")]),
+        // The live PostgreSQL source: the push-down SQL, the connection (URL, password, TLS) and the snapshot load.
+        .target(name: "ClientelePostgres", dependencies: [
+            "ClienteleCore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The web dashboard: the Hummingbird application, page builders and templates.
         .target(name: "ClienteleServer", dependencies: [
-            "ClienteleCore", "ClienteleRender",
+            "ClienteleCore", "ClienteleRender", "ClientelePostgres",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
@@ -35,14 +44,14 @@ let package = Package(
         ], resources: [.copy("Templates"), .copy("Static")]),
         // The command-line commands, as a library so that tests can run them in-process.
         .target(name: "ClienteleCLI", dependencies: [
-            "ClienteleCore", "ClienteleRender", "ClienteleServer",
+            "ClienteleCore", "ClienteleRender", "ClienteleServer", "ClientelePostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .testTarget(name: "ClienteleCoreTests", dependencies: ["ClienteleCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ClienteleRenderTests", dependencies: ["ClienteleRender", "ClienteleCore"]),
-        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "ClienteleCore"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "ClienteleCore", "ClientelePostgres"]),
         .testTarget(name: "ClienteleServerTests", dependencies: [
             "ClienteleServer", "ClienteleCore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -69,7 +69,9 @@ struct AnalyzeCommand: TerminalCommand {
         let analysis = Analysis(lines: loaded.lines, asOf: asOfDay)
         let analysedAt = Date()
         var report = loaded.report
-        report.linesAfterAsOf = analysis.table.linesAfterAsOf
+        // A database's compact lines stand for several lines each: count the lines themselves.
+        report.linesAfterAsOf = loaded.linesByDay.map { days in days.reduce(0) { $0 + (Int($1.key) >= analysis.asOf ? $1.value : 0) } }
+            ?? analysis.table.linesAfterAsOf
         report.excludedCustomers = analysis.table.excludedCustomers
         report.excludedCustomerRevenue = Money.format(analysis.table.excludedCustomerRevenue)
         if analysis.table.count == 0 {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClienteleCore
+import ClientelePostgres
 import Foundation
 
 /// The input options every command that reads order lines shares (`@OptionGroup`), with one validation.
@@ -28,6 +29,21 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "Locale of numbers and dates in pages, reports and terminal output, e.g. en_GB, de_DE, fr_FR (default: 1,234.56 and ISO dates 2011-12-09). Data files (CSV, JSON) are never localised.")
     var locale: String?
 
+    @Option(name: .long, help: "A live PostgreSQL source instead of files: postgres://USER@HOST:PORT/DATABASE[?sslmode=require] (no password in the URL: PGPASSWORD, --password-file or ~/.pgpass). With --table or --query.")
+    var postgres: String?
+
+    @Option(name: .long, help: "With --postgres: the table (or view) of order lines, optionally schema-qualified (sales.order_lines). Columns: invoice, customer_id, timestamp, quantity, unit_price (or revenue), country, or --map.")
+    var table: String?
+
+    @Option(name: .long, help: "With --postgres: a SELECT of your own instead of --table (run as a subquery, read-only).")
+    var query: String?
+
+    @Option(name: .customLong("password-file"), help: "With --postgres: a file whose first line is the password (default: PGPASSWORD, then ~/.pgpass).")
+    var passwordFile: String?
+
+    @Option(name: .customLong("statement-timeout"), help: "With --postgres: seconds each query may run before the database cancels it.")
+    var statementTimeout: Int = 300
+
     @Option(name: .long, help: "Currency of the money amounts, an ISO 4217 code such as GBP, EUR or USD (default: the export's currency column where it has one, GBP for the demo data).")
     var currency: String?
 
@@ -35,6 +51,14 @@ struct InputOptions: ParsableArguments {
         try CommandInput.validateDemoLines(demoLines)
         try CommandInput.validateValidDates(validDates)
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }
+        if postgres != nil {
+            if demo || !files.isEmpty { throw ValidationError("give files, --demo or --postgres, not several.") }
+            if (table == nil) == (query == nil) { throw ValidationError("--postgres needs --table NAME or --query \"SELECT ...\" (one of them).") }
+            if dayFirst { throw ValidationError("--day-first is for text dates in files; a database's timestamps are typed.") }
+            guard (1...86_400).contains(statementTimeout) else { throw ValidationError("--statement-timeout must be between 1 and 86400 seconds.") }
+        } else if table != nil || query != nil || passwordFile != nil {
+            throw ValidationError("--table, --query and --password-file go with --postgres URL.")
+        }
         if let locale, !DisplayStyle.isKnownLocale(locale) {
             throw ValidationError("--locale takes a locale such as en_GB, en_US, de_DE or fr_FR, not '\(locale)'.")
         }
@@ -45,14 +69,36 @@ struct InputOptions: ParsableArguments {
 
     /// For the commands that need an input (all but serve, which opens on the demo data without files).
     func requireInput() throws {
-        if files.isEmpty && !demo { throw ValidationError("give at least one file (or - for standard input, or --demo).") }
+        if files.isEmpty && !demo && postgres == nil { throw ValidationError("give at least one file (or - for standard input, or --demo, or --postgres URL --table NAME).") }
     }
 
     /// True when the demo data is read: `--demo`, or no file at all (serve).
-    var usesDemo: Bool { demo || files.isEmpty }
+    var usesDemo: Bool { demo || (files.isEmpty && postgres == nil) }
+
+    /// The database source of `--postgres` (the password resolved), nil without it.
+    func postgresSource(rulesExclude: [String] = []) throws(IngestError) -> PostgresSource? {
+        guard let postgres else { return nil }
+        let mapping = try map.map { text throws(IngestError) in try UserMapping(parsing: text) }
+        let validDays = try validDates.map { text throws(IngestError) in try LoadOptions.parseValidDates(text).get() }
+        do throws(PostgresSourceError) {
+            var settings = try PostgresSettings(url: postgres)
+            try settings.resolvePassword(file: passwordFile)
+            let relation: PostgresSource.Relation = table.map { .table($0) } ?? .query(query ?? "")
+            return PostgresSource(settings: settings, relation: relation, mapping: mapping, validDays: validDays,
+                                  excludedProducts: ExcludedProducts(parsing: excludeProducts ?? "").adding(rulesExclude),
+                                  statementTimeout: statementTimeout)
+        } catch {
+            throw .database(error.description)
+        }
+    }
 
     /// Loads the input; `rulesExclude` is the rules file's `exclude_products`; `configure` adjusts the load options.
     func load(rulesExclude: [String] = [], configure: (inout LoadOptions) -> Void = { _ in }) throws(IngestError) -> LoadedData {
+        if let source = try postgresSource(rulesExclude: rulesExclude) {
+            var loaded = try CommandInput.blocking(source)
+            if let code = currency.flatMap(CurrencyCode.init) { loaded.currency = code.code }
+            return loaded
+        }
         var loaded = try CommandInput.load(files: files, demo: usesDemo, demoLines: demoLines, map: map, dayFirst: dayFirst, validDates: validDates,
                                            excludeProducts: excludeProducts, rulesExclude: rulesExclude, configure: configure)
         if let code = currency.flatMap(CurrencyCode.init) { loaded.currency = code.code }
@@ -60,7 +106,7 @@ struct InputOptions: ParsableArguments {
     }
 
     /// The name shown for the data.
-    var name: String { CommandInput.name(files: files, demo: usesDemo) }
+    var name: String { postgres != nil ? (table ?? "query") : CommandInput.name(files: files, demo: usesDemo) }
 }
 
 /// The order lines a command works on: the built-in demo data or files, read with the command's mapping options.
@@ -105,6 +151,29 @@ enum CommandInput {
         options.excludedProducts = ExcludedProducts(parsing: excludeProducts ?? "").adding(rulesExclude)
         configure(&options)
         return demo ? try DemoData.load(lines: demoLines, options: options) : try OrderLineLoader.load(paths: files, options: options)
+    }
+
+    /// Loads a database source from synchronous code (the commands other than serve).
+    static func blocking(_ source: PostgresSource) throws(IngestError) -> LoadedData {
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do throws(PostgresSourceError) {
+                box.set(.success(try await source.load().loaded))
+            } catch {
+                box.set(.failure(.database(error.description)))
+            }
+            done.signal()
+        }
+        done.wait()
+        return try box.get()
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        private var value: Result<LoadedData, IngestError>?
+        private let lock = NSLock()
+        func set(_ r: Result<LoadedData, IngestError>) { lock.lock(); value = r; lock.unlock() }
+        func get() throws(IngestError) -> LoadedData { lock.lock(); defer { lock.unlock() }; return try value!.get() }
     }
 
     /// The name shown for the data: the demo file name, or the files' names joined by " + ".

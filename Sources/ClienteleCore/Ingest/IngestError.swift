@@ -9,6 +9,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case olistIncomplete(found: [String])
     /// A settings file (recommendation rules) that cannot be used.
     case invalidSettings(String)
+    /// A database source that cannot be read (the message names the table, column or reason).
+    case database(String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .noValidLines(file, linesRead, summary):
             return "\(file): no valid order line among \(linesRead) line\(linesRead == 1 ? "" : "s") read. \(summary)"
         case let .invalidSettings(message):
+            return message
+        case let .database(message):
             return message
         case let .olistIncomplete(found):
             return "Olist data needs three files: olist_orders_dataset.csv, olist_customers_dataset.csv and olist_order_items_dataset.csv; got: \(found.joined(separator: ", "))."

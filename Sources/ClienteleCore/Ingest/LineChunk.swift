@@ -24,7 +24,7 @@ public struct LineChunk: Sendable {
     }
 
     @inline(__always)
-    mutating func append(customer c: Int32, day d: Int32, invoice i: Int32, revenue r: Int64, country k: Int32, cancelled x: Bool) {
+    public mutating func append(customer c: Int32, day d: Int32, invoice i: Int32, revenue r: Int64, country k: Int32, cancelled x: Bool) {
         customer.append(c); day.append(d); invoice.append(i); revenue.append(r); country.append(k); cancelled.append(x)
     }
 }

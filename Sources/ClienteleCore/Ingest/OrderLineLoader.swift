@@ -63,6 +63,19 @@ public struct LoadedData: Sendable {
     /// The ISO 4217 code of the export's currency column (the most frequent value on the valid lines) when the
     /// layout has one; nil otherwise.
     public var currency: String? = nil
+    /// Valid lines per day, when the lines are a database's compact lines (a `PostgresSource`): what counts "lines after
+    /// the as-of date" there. nil for files, whose lines are the lines.
+    public var linesByDay: [Int32: Int]? = nil
+
+    public init(lines: OrderLines, report: DataQualityReport, currency: String? = nil) {
+        self.lines = lines
+        self.report = report
+        self.currency = currency
+    }
+
+    /// The most frequent ISO 4217 code among currency column values (lines per value; ties: the alphabetically first
+    /// code), and the lines in any other value.
+    public static func mainCurrency(_ lines: [String: Int]) -> (String?, Int) { OrderLineLoader.mainCurrency(lines) }
 }
 
 /// Streams order-line files into columnar ``OrderLines`` and a ``DataQualityReport`` (ANALYTICS.md section 1).

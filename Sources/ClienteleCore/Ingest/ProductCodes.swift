@@ -156,6 +156,15 @@ public struct ExcludedProducts: Sendable, Equatable {
         return keys.contains(Self.upper(UnsafeBufferPointer(start: p, count: n)))
     }
 
+    /// Whether `code` (trimmed) names an excluded code.
+    public func contains(_ code: String) -> Bool {
+        guard !keys.isEmpty else { return false }
+        return keys.contains(Self.upper(code.trimmingASCIISpaces().utf8))
+    }
+
+    /// A code in the form compared (trimmed, ASCII letters in upper case).
+    public static func normalizedCode(_ code: String) -> String { normalized(code) }
+
     /// The union of two lists (the command line's and the rules file's), in order.
     public func adding(_ other: [String]) -> ExcludedProducts { ExcludedProducts(codes + other) }
 }
