@@ -105,21 +105,11 @@ public struct PostgresSource: Sendable, Equatable {
                     + (reasons.isEmpty ? "The table is empty." : "Rejected: " + reasons.joined(separator: "; ") + "."))
             }
             var builder = LineBuilder()
-            for try await (c, d, k, net, n) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.revenue, binds: binds), logger: logger)
-                .decode((String?, Int32, String?, String, Int64).self) {
+            for try await (c, o, d, k, cancelled, net, n) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.activity, binds: binds), logger: logger)
+                .decode((String?, String?, Int32, String?, Bool, String, Int64).self) {
                 rows += 1
-                builder.revenue.append((c, d, k, try Self.units(net)))
+                builder.rows.append(ActivityRow(customer: c, invoice: o, day: d, country: k, cancelled: cancelled, units: try Self.units(net)))
                 builder.linesByDay[d, default: 0] += Int(n)
-            }
-            for try await (c, d, k, n) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.orders, binds: binds), logger: logger)
-                .decode((String, Int32, String?, Int64).self) {
-                rows += 1
-                builder.orders.append((c, d, k, Int(n)))
-            }
-            for try await (c, i, d, k) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.splitOrders, binds: binds), logger: logger)
-                .decode((String, String, Int32, String?).self) {
-                rows += 1
-                builder.split.append((c, i, d, k))
             }
             if plan.columns["product"] != nil {
                 var stats: [String: ProductCodeStats] = [:]
@@ -459,55 +449,50 @@ public struct PostgresSource: Sendable, Equatable {
     }
 }
 
-/// Turns the push-down rows into compact order lines (codes in code-point order of the ids, so the result does not
-/// depend on the order the database sends rows in).
+/// One activity row: a customer's valid lines of one order (invoice), day, country and cancelled flag, summed.
+struct ActivityRow: Sendable {
+    var customer: String?
+    var invoice: String?
+    var day: Int32
+    var country: String?
+    var cancelled: Bool
+    var units: Int64
+}
+
+/// Turns the activity rows into compact order lines: one line per row, which every analysis reads as it reads the
+/// lines themselves (an order is a distinct customer and invoice among non-cancelled lines, dated by its earliest
+/// line; amounts are summed by customer, day, country or order). Codes are in code-point order of the ids and rows
+/// sorted, so the result does not depend on the order the database sends rows in.
 struct LineBuilder {
-    var revenue: [(String?, Int32, String?, Int64)] = []
-    var orders: [(String, Int32, String?, Int)] = []
-    var split: [(String, String, Int32, String?)] = []
+    var rows: [ActivityRow] = []
     var linesByDay: [Int32: Int] = [:]
 
     func build() -> OrderLines {
         var lines = OrderLines()
         func bytesOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
         var customerCode: [String: Int32] = [:]
-        for id in Set(revenue.compactMap(\.0)).sorted(by: bytesOrder) { customerCode[id] = lines.customers.intern(id) }
+        for id in Set(rows.compactMap(\.customer)).sorted(by: bytesOrder) { customerCode[id] = lines.customers.intern(id) }
         var countryCode: [String: Int32] = [:]
-        let allCountries = Set(revenue.compactMap(\.2)).union(orders.compactMap(\.2)).union(split.compactMap(\.3))
-        for k in allCountries.sorted(by: bytesOrder) { countryCode[k] = lines.countries.intern(k) }
-        func country(_ k: String?) -> Int32 { k.flatMap { countryCode[$0] } ?? -1 }
-        // kind: 0 net amount (a cancelled line: no order), 1 orders of one day and country, 2 one day of a split order.
-        struct Entry { var code: Int32; var day: Int32; var kind: UInt8; var country: Int32; var value: Int64; var invoice: String? }
+        for k in Set(rows.compactMap(\.country)).sorted(by: bytesOrder) { countryCode[k] = lines.countries.intern(k) }
+        struct Entry { var code: Int32; var day: Int32; var invoice: Int32; var country: Int32; var cancelled: Bool; var units: Int64 }
+        let none = lines.invoices.intern("")
         var entries: [Entry] = []
-        entries.reserveCapacity(revenue.count + orders.count + split.count)
-        for (c, d, k, net) in revenue { entries.append(Entry(code: c.flatMap { customerCode[$0] } ?? -1, day: d, kind: 0, country: country(k), value: net, invoice: nil)) }
-        for (c, d, k, n) in orders { if let code = customerCode[c] { entries.append(Entry(code: code, day: d, kind: 1, country: country(k), value: Int64(n), invoice: nil)) } }
-        for (c, i, d, k) in split { if let code = customerCode[c] { entries.append(Entry(code: code, day: d, kind: 2, country: country(k), value: 0, invoice: i)) } }
+        entries.reserveCapacity(rows.count)
+        for r in rows {
+            entries.append(Entry(code: r.customer.flatMap { customerCode[$0] } ?? -1, day: r.day,
+                                 invoice: r.invoice.map { lines.invoices.intern($0) } ?? none,
+                                 country: r.country.flatMap { countryCode[$0] } ?? -1, cancelled: r.cancelled, units: r.units))
+        }
         entries.sort { a, b in
             if a.code != b.code { return a.code < b.code }
             if a.day != b.day { return a.day < b.day }
-            if a.kind != b.kind { return a.kind < b.kind }
+            if a.invoice != b.invoice { return lines.invoices.precedes(a.invoice, b.invoice) }
             if a.country != b.country { return a.country < b.country }
-            return (a.invoice ?? "").utf8.lexicographicallyPrecedes((b.invoice ?? "").utf8)
+            return !a.cancelled && b.cancelled
         }
-        let amountInvoice = lines.invoices.intern("~")
-        var synthetic: [Int32] = []
-        var counter = 0, lastCode: Int32 = -2
         var chunk = LineChunk()
         for e in entries {
-            if e.code != lastCode { counter = 0; lastCode = e.code }
-            switch e.kind {
-            case 0:
-                chunk.append(customer: e.code, day: e.day, invoice: amountInvoice, revenue: e.value, country: e.country, cancelled: true)
-            case 1:
-                for _ in 0..<Int(e.value) {
-                    while synthetic.count <= counter { synthetic.append(lines.invoices.intern("~\(synthetic.count)")) }
-                    chunk.append(customer: e.code, day: e.day, invoice: synthetic[counter], revenue: 0, country: e.country, cancelled: false)
-                    counter += 1
-                }
-            default:
-                chunk.append(customer: e.code, day: e.day, invoice: lines.invoices.intern("=" + e.invoice!), revenue: 0, country: e.country, cancelled: false)
-            }
+            chunk.append(customer: e.code, day: e.day, invoice: e.invoice, revenue: e.units, country: e.country, cancelled: e.cancelled)
             if chunk.count >= 1 << 16 { lines.chunks.append(chunk); chunk = LineChunk() }
         }
         if chunk.count > 0 { lines.chunks.append(chunk) }

@@ -1,7 +1,8 @@
 import ClienteleCore
 
 /// The SQL that computes, inside PostgreSQL, what Clientele needs of a table of order lines (ANALYTICS.md section 1
-/// applied line by line, then grouped): only per-customer-and-day rows, per-order exceptions and counts travel.
+/// applied line by line, then grouped): only rows per customer order (invoice) and day, per product code, and counts
+/// travel; never the lines.
 ///
 /// Every statement is a plain `GROUP BY` over the lines (no cursor over every line, no window function, no
 /// temporary object), so PostgreSQL can run it with parallel workers and a distributed PostgreSQL (Citus) can run it
@@ -88,26 +89,14 @@ public struct PushDownSQL: Sendable {
         "SELECT reason, cancelled, c IS NULL AS guest, ex, count(*) AS n, CAST(COALESCE(sum(units), 0) AS text) AS net FROM (\(lines)) AS x GROUP BY reason, cancelled, c IS NULL, ex"
     }
 
-    /// Net amount and lines per customer (NULL: guests), day and country of the valid lines.
-    public var revenue: String {
-        "SELECT c, d, k, CAST(sum(units) AS text) AS net, count(*) AS n FROM (\(lines)) AS x WHERE reason IS NULL AND NOT ex GROUP BY c, d, k"
-    }
-
-    static let orderLines = "reason IS NULL AND NOT ex AND NOT cancelled AND c IS NOT NULL"
-    /// An order (customer, invoice) whose non-cancelled lines share one day and one country (or all have none).
-    static let simple = "min(d) = max(d) AND (count(k) = 0 OR (count(k) = count(*) AND min(k COLLATE \"C\") = max(k COLLATE \"C\")))"
-
-    /// Orders per customer, day and country, for the orders of one day and one country (almost all of them).
-    public var orders: String {
-        "SELECT c, d, k, count(*) AS n FROM (SELECT c, min(d) AS d, min(k) AS k FROM (\(lines)) AS x WHERE \(PushDownSQL.orderLines) GROUP BY c, i HAVING \(PushDownSQL.simple)) AS o GROUP BY c, d, k"
-    }
-
-    /// The days and countries of the other orders (lines on several days or in several countries), one row each.
-    public var splitOrders: String {
+    /// The activity rows: net amount and lines of the valid lines per customer, order (invoice), day, country and
+    /// cancelled flag; guests' lines per day and country only (their orders are not customer figures). About one row
+    /// per order: what cohorts, segments over time, the models and the churn reasons need, never one row per line.
+    public var activity: String {
         """
-        SELECT c, i, d, k FROM (\(lines)) AS x WHERE \(PushDownSQL.orderLines) AND (c, i) IN (
-          SELECT c, i FROM (\(lines)) AS y WHERE \(PushDownSQL.orderLines) GROUP BY c, i HAVING NOT (\(PushDownSQL.simple)))
-        GROUP BY c, i, d, k
+        SELECT c, CASE WHEN c IS NULL THEN NULL ELSE i END AS o, d, k, cancelled, CAST(sum(units) AS text) AS net, count(*) AS n
+        FROM (\(lines)) AS x WHERE reason IS NULL AND NOT ex
+        GROUP BY c, CASE WHEN c IS NULL THEN NULL ELSE i END, d, k, cancelled
         """
     }
 
