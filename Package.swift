@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "ClienteleRenderTests", dependencies: ["ClienteleRender", "ClienteleCore"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "ClienteleCore", "ClientelePostgres"]),
         .testTarget(name: "ClienteleServerTests", dependencies: [
-            "ClienteleServer", "ClienteleCore",
+            "ClienteleServer", "ClienteleCore", "ClientelePostgres",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClienteleCore
 import ClienteleServer
+import ClientelePostgres
 import Foundation
 import Logging
 
@@ -46,6 +47,9 @@ struct ServeCommand: AsyncTerminalCommand {
     @Option(name: .customLong("horizon-days"), help: CommandInput.horizonDaysHelp)
     var horizonDays: Int?
 
+    @Option(name: .long, help: "With --postgres: refresh the snapshot every INTERVAL (30s, 15m, 1h; a number alone is minutes). Default: only from the Data sets page's button.")
+    var refresh: String?
+
     @Option(name: .customLong("log-level"), help: "Request log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -60,6 +64,10 @@ struct ServeCommand: AsyncTerminalCommand {
             throw ValidationError("--allowed-host takes a host name such as dashboard.example.com, not '\(h)'.")
         }
         try CommandInput.validateHorizonDays(horizonDays)
+        if let refresh {
+            guard input.postgres != nil else { throw ValidationError("--refresh goes with --postgres URL.") }
+            guard LiveSource.parseInterval(refresh) != nil else { throw ValidationError("--refresh takes an interval such as 30s, 15m or 1h (10 seconds to a week), not '\(refresh)'.") }
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
     }
 
@@ -74,11 +82,33 @@ struct ServeCommand: AsyncTerminalCommand {
         // Files are read before the data folder is touched: a missing file ends the command first.
         var given: LoadedData?
         if !input.files.isEmpty || input.demo { given = try input.load(rulesExclude: config.excludeProducts) }
+        // A live PostgreSQL source: the first snapshot is read now; when the database cannot be read the server starts
+        // anyway, says so on every page and in /-/health, and retries with backoff.
+        var live: LiveSource?
+        var liveDataset: Dataset?
+        if let source = try input.postgresSource(rulesExclude: config.excludeProducts) {
+            let l = LiveSource(source: source, interval: refresh.flatMap(LiveSource.parseInterval))
+            switch await l.loadDataset() {
+            case .success(let loaded):
+                guard var d = loaded else { break }
+                if let c = input.currency.flatMap(CurrencyCode.init) { d.currency = c.code }
+                liveDataset = d
+            case .failure(let e):
+                terminal.err("Clientele: \(e.description)\nThe dashboard starts and retries with backoff; its pages say so until the database can be read.\n")
+                l.recordStartFailure(e)
+                var placeholder = Dataset(name: source.name, source: source.sourceText,
+                                          loaded: LoadedData(lines: OrderLines.build([(customer: "-", invoice: "-", day: 0, revenueUnits: 0, country: nil, cancelled: false)]),
+                                                             report: DataQualityReport()))
+                placeholder.currency = input.currency.flatMap(CurrencyCode.init)?.code
+                liveDataset = placeholder
+            }
+            live = l
+        }
         let library = await DatasetLibrary.open(dataDirectory: dataDir)
         if let problem = library.problem { terminal.err("Clientele: \(problem)\n") }
         let currency = input.currency.flatMap(CurrencyCode.init)?.code
         var reopened: Dataset?
-        if given == nil, library.current != 0, var entry = library.entry(library.current) {
+        if given == nil, live == nil, library.current != 0, var entry = library.entry(library.current) {
             if let currency { entry.currency = currency }
             switch opener.load(entry, library: library) {
             case .success(let d):
@@ -94,7 +124,9 @@ struct ServeCommand: AsyncTerminalCommand {
             try? await library.update(entry)
         }
         var dataset: Dataset
-        if let reopened {
+        if let liveDataset {
+            dataset = liveDataset
+        } else if let reopened {
             dataset = reopened
         } else {
             let loaded = try given ?? input.load(rulesExclude: config.excludeProducts)
@@ -122,7 +154,11 @@ struct ServeCommand: AsyncTerminalCommand {
         if let maxComputations { server.maxComputations = maxComputations }
         server.bodyTimeout = Int64(requestTimeout)
         server.version = ClienteleVersion.string
-        terminal.err("Clientele: \(name): \(DisplayFormat.integer(loaded.report.validLines)) valid lines, \(DisplayFormat.integer(dataset.base.table.count)) customers, ready in \(String(format: "%.2f", dataset.loadSeconds)) s\n")
+        if live?.status.waiting == true {
+            terminal.err("Clientele: waiting for the database (\(name)).\n")
+        } else {
+            terminal.err("Clientele: \(name): \(DisplayFormat.integer(loaded.report.validLines)) valid lines, \(DisplayFormat.integer(dataset.base.table.count)) customers, ready in \(String(format: "%.2f", dataset.loadSeconds)) s\n")
+        }
         if !server.isLoopbackOnly {
             terminal.err("""
 
@@ -135,13 +171,15 @@ struct ServeCommand: AsyncTerminalCommand {
         var logger = Logger(label: "clientele")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let shownHost = server.displayHost
+        let liveSource = live
         do {
             // Announced only once the port is bound.
-            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener) { bound in
+            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener, live: liveSource) { bound in
                 terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
                 // Compare the churn models of the whole data set in the background once the port is bound; pages
                 // say "comparing models..." until it is done.
-                store.startModels()
+                if liveSource?.status.waiting != true { store.startModels() }
+                if let liveSource { _ = liveSource.start(store: store) }
             }
             try await app.runService()
         } catch {

@@ -26,6 +26,8 @@ public struct PostgresSource: Sendable, Equatable {
     public var excludedProducts: ExcludedProducts
     /// Seconds each statement may run (`statement_timeout`).
     public var statementTimeout: Int
+    /// The connection's `application_name` (what a DBA sees in `pg_stat_activity`).
+    public var applicationName = "clientele"
 
     public init(settings: PostgresSettings, relation: Relation, mapping: UserMapping? = nil, validDays: ClosedRange<Int>? = nil,
                 excludedProducts: ExcludedProducts = ExcludedProducts(), statementTimeout: Int = 300) {
@@ -68,6 +70,9 @@ public struct PostgresSource: Sendable, Equatable {
         public var seconds: Double
         /// The SQL of the push-down, for `EXPLAIN` and the README.
         public var sql: PushDownSQL
+        /// Identifies the snapshot's content within this process (equal rows and counts: equal fingerprint), so that
+        /// a refresh that finds nothing new keeps the analyses and models it has.
+        public var fingerprint: Int
     }
 
     /// Runs the push-down and assembles the lines. Throws a ``PostgresSourceError`` in words.
@@ -139,7 +144,12 @@ public struct PostgresSource: Sendable, Equatable {
             }
             var loaded = LoadedData(lines: builder.build(), report: report, currency: report.currency)
             loaded.linesByDay = builder.linesByDay
-            return Load(loaded: loaded, rowsReceived: rows, seconds: Date().timeIntervalSince(started), sql: plan.sql)
+            var h = Hasher()
+            h.combine(builder.fingerprint())
+            h.combine(report.linesRead); h.combine(report.invalidLines); h.combine(report.validLines); h.combine(report.netUnits)
+            h.combine(report.excludedProductLines); h.combine(report.currencyLines.count)
+            for p in report.productCodes { h.combine(p.code); h.combine(p.lines); h.combine(p.netUnits) }
+            return Load(loaded: loaded, rowsReceived: rows, seconds: Date().timeIntervalSince(started), sql: plan.sql, fingerprint: h.finalize())
         }
     }
 
@@ -354,7 +364,7 @@ public struct PostgresSource: Sendable, Equatable {
             throw .settings("cannot set up TLS (\(s.sslMode.rawValue)): \(error)")
         }
         config.options.connectTimeout = .seconds(Int64(s.connectTimeout))
-        config.options.additionalStartupParameters = [("application_name", "clientele")]
+        config.options.additionalStartupParameters = [("application_name", applicationName)]
         let configuration = config
         do {
             // The connection attempt has its own deadline: a server that accepts and never answers cannot hang a load.
@@ -466,6 +476,17 @@ struct ActivityRow: Sendable {
 struct LineBuilder {
     var rows: [ActivityRow] = []
     var linesByDay: [Int32: Int] = [:]
+
+    /// A hash of the rows, whatever their order.
+    func fingerprint() -> Int {
+        var total = 0
+        for r in rows {
+            var h = Hasher()
+            h.combine(r.customer); h.combine(r.invoice); h.combine(r.day); h.combine(r.country); h.combine(r.cancelled); h.combine(r.units)
+            total = total &+ h.finalize()
+        }
+        return total &+ rows.count
+    }
 
     func build() -> OrderLines {
         var lines = OrderLines()

@@ -50,9 +50,9 @@ public struct ServerOptions: Sendable {
 /// `datasets` is the data-set library (nil: one in memory, forgotten when the server stops); `opener` loads its data
 /// sets.
 public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
-                             datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
+                             datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(), live: LiveSource? = nil,
                              onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener)
+    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener, live: live)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
     let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
@@ -69,7 +69,8 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 /// `sweepUploads` starts the periodic removal of expired uploads (the server; tests call the sweep themselves).
 /// `datasets` is the data-set library (nil: one in memory).
 public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
-                        datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener()) async throws -> Router<BasicRequestContext> {
+                        datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
+                        live: LiveSource? = nil) async throws -> Router<BasicRequestContext> {
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
@@ -80,7 +81,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     var given = datasets
     if given == nil { given = await DatasetLibrary.open(dataDirectory: options.dataDirectory, inMemory: true) }
     guard let datasets = given else { throw ServerSetupError("The data-set library could not be opened.") }
-    let renderer = PageRenderer(library: library, version: options.version, datasets: datasets)
+    let renderer = PageRenderer(library: library, version: options.version, datasets: datasets, live: live)
     // HEAD is answered on every GET route (headers only).
     let router = Router(options: .autoGenerateHeadEndpoints)
     router.middlewares.add(AccessLogMiddleware())   // first, so that refused requests are logged too
@@ -88,6 +89,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
     router.middlewares.add(DisplayStyleMiddleware(store: store))
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
+    if let live { router.middlewares.add(LiveSourceMiddleware(live: live)) }
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)
     pages.addRoutes(to: router)
@@ -95,7 +97,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: sessions, slots: slots, library: datasets, opener: opener)
     uploads.addRoutes(to: router)
     DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: datasets, opener: opener,
-                       pagePaths: Set(pages.routes.map { $0.path })).addRoutes(to: router)
+                       pagePaths: Set(pages.routes.map { $0.path }), live: live).addRoutes(to: router)
     if sweepUploads { _ = uploads.startSweeping() }
 
     router.get("/static/app.css") { _, _ in
@@ -108,10 +110,31 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     }
     router.get("/-/health") { _, _ in
         let d = store.dataset
-        let body = JSONValue.object([("ok", .bool(true)), ("dataset", .string(d.name)), ("lines", .int(d.report.validLines)),
-                                     ("customers", .int(d.base.table.count)),
-                                     ("models", .string(store.modelsPending ? "comparing" : "ready"))]).text
-        return Response.text(body, contentType: "application/json")
+        var fields: [(String, JSONValue)] = [("ok", .bool(true)), ("status", .string("ok")), ("dataset", .string(d.name)), ("lines", .int(d.report.validLines)),
+                                             ("customers", .int(d.base.table.count)),
+                                             ("models", .string(store.modelsPending ? "comparing" : "ready"))]
+        var status = HTTPResponse.Status.ok
+        if let live {
+            // A failed refresh keeps the last snapshot serving: degraded, not down. No snapshot yet: waiting (503).
+            let s = live.status
+            let word = s.waiting ? "waiting" : (s.lastError == nil ? "ok" : "degraded")
+            fields[1] = ("status", .string(word))
+            if s.waiting {
+                status = .serviceUnavailable
+                fields[0] = ("ok", .bool(false))
+                fields.removeSubrange(2...)
+            }
+            let iso = ISO8601DateFormatter()
+            var src: [(String, JSONValue)] = [("kind", .string("postgres")), ("name", .string(live.source.name)),
+                                              ("data_as_of", s.dataAsOf.map { .string(iso.string(from: $0)) } ?? .null),
+                                              ("last_attempt", s.lastAttempt.map { .string(iso.string(from: $0)) } ?? .null),
+                                              ("refresh_failed", s.lastError.map { .string($0) } ?? .null),
+                                              ("next_attempt", s.nextAttempt.map { .string(iso.string(from: $0)) } ?? .null),
+                                              ("refresh_seconds", live.interval.map { .int($0) } ?? .null)]
+            if let rows = s.rowsReceived { src.append(("rows_received", .int(rows))) }
+            fields.append(("source", .object(src)))
+        }
+        return Response.text(JSONValue.object(fields).text, status: status, contentType: "application/json")
     }
     router.get("/-/version.json") { _, _ in
         Response.text(JSONValue.object([("ok", .bool(true)), ("version", .string(options.version))]).text, contentType: "application/json")

@@ -23,6 +23,11 @@ public struct Dataset: Sendable {
     /// Rank of each customer code in code-point order of the ids (fast sorting with ties by id).
     public var idRank: [Int32]
 
+    /// For a database source: reads one customer's own lines where they live (a bounded query), for the profile's
+    /// order history, whose lines the compact lines of a database do not keep. nil for files. The failure is a
+    /// sentence.
+    public var customerLineSource: (@Sendable (String) -> Result<[SourceLine], SourceLineError>)? = nil
+
     /// Day of each customer code's first order in the whole data set (Int32.max: none); computed once, read by every
     /// date-filtered overview.
     public var firstOrderDayByCode: [Int32]
@@ -55,4 +60,38 @@ public struct Dataset: Sendable {
     public var lines: OrderLines { loaded.lines }
     public var report: DataQualityReport { loaded.report }
     public var asOf: Int { base.asOf }
+}
+
+/// One valid order line of one customer, as read from a database source for the profile.
+public struct SourceLine: Sendable, Equatable {
+    public var invoice: String
+    public var day: Int
+    public var country: String?
+    public var units: Int64
+    public var cancelled: Bool
+
+    public init(invoice: String, day: Int, country: String?, units: Int64, cancelled: Bool) {
+        self.invoice = invoice; self.day = day; self.country = country; self.units = units; self.cancelled = cancelled
+    }
+}
+
+/// Why a customer's lines could not be read (a sentence).
+public struct SourceLineError: Error, Sendable { public var message: String; public init(_ m: String) { message = m } }
+
+extension OrderLines {
+    /// The lines of one customer, with the codes of `base` (customers and countries keep their meaning, so an analysis
+    /// of `base` reads them): what a profile of a database source is built on.
+    public static func oneCustomer(_ id: String, lines source: [SourceLine], like base: OrderLines) -> OrderLines {
+        var out = OrderLines()
+        out.customers = base.customers
+        out.countries = base.countries
+        guard let code = base.customers.lookup(id) else { return out }
+        var chunk = LineChunk()
+        for l in source {
+            let k = l.country.map { out.countries.lookup($0) ?? out.countries.intern($0) } ?? -1
+            chunk.append(customer: code, day: Int32(clamping: l.day), invoice: out.invoices.intern(l.invoice), revenue: l.units, country: k, cancelled: l.cancelled)
+        }
+        out.chunks = [chunk]
+        return out
+    }
 }

@@ -78,7 +78,23 @@ enum CustomersPage {
     /// A customer's profile; nil when the id is not a customer of the selection.
     static func profile(_ ctx: PageContext, id: String) -> Page? {
         let a = ctx.analysis
-        guard let p = CustomerProfile(analysis: a, lines: ctx.lines, customerID: id) else { return nil }
+        var lines = ctx.lines
+        var historyNote: String?
+        if let fetch = ctx.dataset.customerLineSource, ctx.lines.customers.lookup(id) != nil {
+            // A database source keeps no lines: the customer's own are read there (one bounded query), then filtered as
+            // the selection's lines are.
+            switch fetch(id) {
+            case .success(let source):
+                let own = OrderLines.oneCustomer(id, lines: source, like: ctx.lines)
+                let f = ctx.filter
+                let codes: Set<Int32>? = f.countries.isEmpty ? nil : Set(f.countries.compactMap { own.countries.lookup($0) })
+                lines = f.hasLineFilter ? own.filtered(from: f.from, to: f.to, countryCodes: codes) : own
+            case .failure(let e):
+                lines = OrderLines.oneCustomer(id, lines: [], like: ctx.lines)
+                historyNote = "The order history could not be read from the database (\(e.message)); the figures above come from the last snapshot."
+            }
+        }
+        guard let p = CustomerProfile(analysis: a, lines: lines, customerID: id) else { return nil }
         let seg = a.segments.first { $0.segment == p.segment }
         var page = Page(id: "customer", title: "Customer \(p.id)",
                         howToRead: "One customer's orders, scores and value. Scores run from 1 to 5 and rank the customer among all customers of the selection: R for recency, F for number of orders, M for revenue. The segment comes from R and F; the tier from revenue.")
@@ -118,6 +134,7 @@ enum CustomersPage {
                 }
             }
         }
+        if let historyNote { insights.append(historyNote) }
         page.insights = insights
         let spend = BarChart(title: "Net revenue by month", labels: p.monthlySpend.map(\.month),
                              values: p.monthlySpend.map { Double($0.revenue) / 10_000 }, categoryAxisTitle: "Month",

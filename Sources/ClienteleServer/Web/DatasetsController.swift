@@ -15,6 +15,8 @@ struct DatasetsController: Sendable {
     let opener: DatasetOpener
     /// Paths of the dashboard pages a saved view may name.
     let pagePaths: Set<String>
+    /// The live database source (`serve --postgres`), refreshed from this page.
+    var live: LiveSource? = nil
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/datasets") { request, _ in
@@ -32,6 +34,17 @@ struct DatasetsController: Sendable {
         router.post("/datasets/rename") { request, _ in await self.act(request) { fields, csrf in await self.rename(fields, csrf: csrf) } }
         router.post("/datasets/currency") { request, _ in await self.act(request) { fields, csrf in await self.setCurrency(fields, csrf: csrf) } }
         router.post("/datasets/delete") { request, _ in await self.act(request) { fields, csrf in await self.delete(fields, csrf: csrf) } }
+        router.post("/datasets/refresh") { request, _ in
+            await self.act(request) { _, csrf in
+                guard let live = self.live else { return self.notFound(csrf) }
+                if live.status.refreshing {
+                    return self.datasetsPage(csrf: csrf, message: ("info", "A refresh of \(live.source.name) is already running."))
+                }
+                // The refresh runs on; the page says so at once and shows the outcome when reloaded.
+                Task.detached { await live.refresh() }
+                return self.datasetsPage(csrf: csrf, message: ("info", "Refreshing \(live.source.name) from the database: reload this page in a moment. The current data keeps serving until the new snapshot is ready."))
+            }
+        }
         router.get("/views") { request, _ in
             let session = self.sessions.session(for: request)
             let items = PageRequest.parse(request.uri.query ?? "")
@@ -136,10 +149,23 @@ struct DatasetsController: Sendable {
             if let p = e.problem { detail = p + " " + detail }
             manage.append(.formGroup(FormGroup(legend: e.name + (e.id == serving ? " (in use)" : ""), detail: detail, forms: forms)))
         }
+        var liveBlocks: [Block] = []
+        if let live {
+            let s = live.status
+            let line = live.statusLine
+            var facts = [line.text + "."]
+            if let seconds = s.loadSeconds, let rows = s.rowsReceived {
+                facts.append("The last load took \(DisplayFormat.decimal(seconds, digits: 1)) s and received \(DisplayFormat.integer(rows)) aggregated rows (the lines stay in the database).")
+            }
+            facts.append("Source: \(live.source.sourceText); read-only, statement timeout \(live.source.statementTimeout) s.")
+            liveBlocks.append(.text(facts.joined(separator: " ")))
+            liveBlocks.append(.formGroup(FormGroup(legend: "Refresh from the database", detail: s.refreshing ? "A refresh is running." : "Reads a new snapshot now; the current data keeps serving until it is ready.",
+                                                   forms: [Form(action: "/datasets/refresh", style: "use", hidden: [], csrf: csrf, fields: [], submit: "Refresh now")])))
+        }
         var p = Page(id: "datasets", title: "Data sets",
                      howToRead: "Every data set the dashboard knows: the built-in demo, uploads and files given to clientele serve. Use one to see every page on it; the choice is remembered when the server restarts. The library is kept in the data folder (\(DatasetLibrary.fileName)).")
         let add = Block.links(Links(style: .buttons, items: [.init(label: "Upload a file", href: "/upload")]))
-        p.sections = [Section(id: "library", title: "Library", blocks: [add] + blocks),
+        p.sections = (liveBlocks.isEmpty ? [] : [Section(id: "source", title: "Live PostgreSQL source", blocks: liveBlocks)]) + [Section(id: "library", title: "Library", blocks: [add] + blocks),
                       Section(id: "manage", title: "Use, rename, set the currency or delete", blocks: manage)]
         if let problem = library.problem { p.insights = [problem] }
         return p

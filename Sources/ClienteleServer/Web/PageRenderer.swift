@@ -19,6 +19,8 @@ struct PageRenderer: Sendable {
     let version: String
     /// The saved views listed in the nav (nil: none).
     var datasets: DatasetLibrary? = nil
+    /// The live database source (`serve --postgres`), whose status every page shows.
+    var live: LiveSource? = nil
 
     /// Page context for the layout. `path` is the page's own path (for the filter form and nav highlighting).
     func html(_ page: Page, path: String, request: PageRequest, dataset: Dataset, showFilters: Bool = true,
@@ -63,6 +65,12 @@ struct PageRenderer: Sendable {
             context["downloads"] = ["json": pageData + ".json" + q, "csv": pageData + ".csv" + q]
         }
         if let message { context["message"] = ["kind": message.kind, "text": message.text] }
+        if let live {
+            let line = live.statusLine
+            context["sourceStatus"] = ["text": line.text, "failed": line.failed] as [String: Any]
+        } else {
+            context["sourceStatus"] = false
+        }
         if showFilters {
             let span = dataset.span
             let last = dataset.asOf - 1
