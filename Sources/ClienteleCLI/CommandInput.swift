@@ -48,6 +48,8 @@ struct InputOptions: ParsableArguments {
     var currency: String?
 
     func validate() throws {
+        // A misspelt option lands among the files: name it rather than complain about the inputs.
+        if let bad = files.first(where: { $0.hasPrefix("--") }) { throw ValidationError("Unknown option '\(bad)'.") }
         try CommandInput.validateDemoLines(demoLines)
         try CommandInput.validateValidDates(validDates)
         if demo && !files.isEmpty { throw ValidationError("give files or --demo, not both.") }

@@ -108,7 +108,25 @@ struct ServeCommand: AsyncTerminalCommand {
         if let problem = library.problem { terminal.err("Clientele: \(problem)\n") }
         let currency = input.currency.flatMap(CurrencyCode.init)?.code
         var reopened: Dataset?
-        if given == nil, live == nil, library.current != 0, var entry = library.entry(library.current) {
+        // The data set chosen last is a database source: open it live (as --postgres would).
+        if given == nil, live == nil, library.current != 0, let entry = library.entry(library.current), entry.kind == .postgres {
+            do throws(PostgresSourceError) {
+                let l = LiveSource(source: try opener.postgresSource(entry), interval: entry.database?.refreshSeconds)
+                if case .success(let loaded?) = await l.loadDataset() {
+                    var d = loaded
+                    d.name = entry.name
+                    if let c = entry.currency { d.currency = c }
+                    liveDataset = d
+                    live = l
+                    library.setServing(entry.id)
+                } else {
+                    terminal.err("Clientele: \(entry.name) could not be read (\(l.status.lastError ?? "")); opening the built-in demo.\n")
+                    library.setNotice("The data set chosen last, \(entry.name), could not be read when the server started: \(l.status.lastError ?? "") The dashboard opened the built-in demo.")
+                }
+            } catch {
+                terminal.err("Clientele: \(entry.name) cannot be opened (\(error.description)); opening the built-in demo.\n")
+            }
+        } else if given == nil, live == nil, library.current != 0, var entry = library.entry(library.current) {
             if let currency { entry.currency = currency }
             switch opener.load(entry, library: library) {
             case .success(let d):
@@ -172,14 +190,15 @@ struct ServeCommand: AsyncTerminalCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let shownHost = server.displayHost
         let liveSource = live
+        let slot = LiveSlot(live)
         do {
             // Announced only once the port is bound.
-            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener, live: liveSource) { bound in
+            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener, liveSlot: slot) { bound in
                 terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
                 // Compare the churn models of the whole data set in the background once the port is bound; pages
                 // say "comparing models..." until it is done.
                 if liveSource?.status.waiting != true { store.startModels() }
-                if let liveSource { _ = liveSource.start(store: store) }
+                if let liveSource { slot.set(liveSource, store: store) }
             }
             try await app.runService()
         } catch {

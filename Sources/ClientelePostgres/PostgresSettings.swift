@@ -55,6 +55,25 @@ public struct PostgresSettings: Sendable, Equatable {
         user = components.user.flatMap { $0.isEmpty ? nil : $0 } ?? env("PGUSER") ?? ProcessInfo.processInfo.userName
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? (env("PGDATABASE") ?? user) : path
+        if components.queryItems?.contains(where: { $0.name == "user" }) == true && path.isEmpty && env("PGDATABASE") == nil {
+            database = components.queryItems?.last(where: { $0.name == "user" })?.value ?? database
+        }
+        // libpq also takes the connection's parts as parameters (host=, port=, user=, dbname=), as Metabase and
+        // Superset may write them.
+        for item in components.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "host":
+                if value.hasPrefix("/") { throw .settings("Unix-socket hosts are not supported: give a host name or address (such as 127.0.0.1).") }
+                host = value
+            case "port":
+                guard let n = Int(value), (1...65535).contains(n) else { throw .settings("port must be between 1 and 65535, not '\(PostgresSourceError.shorten(value))'.") }
+                port = n
+            case "user": user = value
+            case "dbname": database = value
+            default: continue
+            }
+        }
         var mode = env("PGSSLMODE") ?? "prefer"
         var rootCert: String? = env("PGSSLROOTCERT")
         var timeout = 10
@@ -68,7 +87,7 @@ public struct PostgresSettings: Sendable, Equatable {
                     throw .settings("connect_timeout must be a number of seconds between 1 and 600, not '\(PostgresSourceError.shorten(value))'.")
                 }
                 timeout = n
-            case "application_name", "options": continue
+            case "application_name", "options", "host", "port", "user", "dbname": continue
             case "password":
                 throw .settings("the database URL holds a password: remove it, and give it in PGPASSWORD, a password file (--password-file) or ~/.pgpass.")
             default:

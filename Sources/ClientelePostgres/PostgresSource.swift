@@ -226,7 +226,7 @@ public struct PostgresSource: Sendable, Equatable {
         case .query(let sql):
             let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
             let body = trimmed.hasSuffix(";") ? String(trimmed.dropLast()) : trimmed
-            from = "(\(body))"
+            from = "(\n\(body)\n)"   // on lines of their own: a trailing -- comment cannot hide the parenthesis
         }
         // The relation's columns and types (no row is read).
         var found: [(name: String, type: PostgresDataType)] = []

@@ -51,8 +51,8 @@ public struct ServerOptions: Sendable {
 /// sets.
 public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                              datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(), live: LiveSource? = nil,
-                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener, live: live)
+                             liveSlot: LiveSlot? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener, live: live, liveSlot: liveSlot)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
     let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
@@ -70,7 +70,9 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 /// `datasets` is the data-set library (nil: one in memory).
 public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                         datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
-                        live: LiveSource? = nil) async throws -> Router<BasicRequestContext> {
+                        live: LiveSource? = nil, liveSlot: LiveSlot? = nil) async throws -> Router<BasicRequestContext> {
+    // The live database source shown now (serve --postgres, or a database entry of the library used later).
+    let slot = liveSlot ?? LiveSlot(live)
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
@@ -81,7 +83,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     var given = datasets
     if given == nil { given = await DatasetLibrary.open(dataDirectory: options.dataDirectory, inMemory: true) }
     guard let datasets = given else { throw ServerSetupError("The data-set library could not be opened.") }
-    let renderer = PageRenderer(library: library, version: options.version, datasets: datasets, live: live)
+    let renderer = PageRenderer(library: library, version: options.version, datasets: datasets, live: slot)
     // HEAD is answered on every GET route (headers only).
     let router = Router(options: .autoGenerateHeadEndpoints)
     router.middlewares.add(AccessLogMiddleware())   // first, so that refused requests are logged too
@@ -89,7 +91,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
     router.middlewares.add(DisplayStyleMiddleware(store: store))
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
-    if let live { router.middlewares.add(LiveSourceMiddleware(live: live)) }
+    router.middlewares.add(LiveSourceMiddleware(slot: slot))
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)
     pages.addRoutes(to: router)
@@ -97,7 +99,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: sessions, slots: slots, library: datasets, opener: opener)
     uploads.addRoutes(to: router)
     DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: datasets, opener: opener,
-                       pagePaths: Set(pages.routes.map { $0.path }), live: live).addRoutes(to: router)
+                       pagePaths: Set(pages.routes.map { $0.path }), live: slot).addRoutes(to: router)
     if sweepUploads { _ = uploads.startSweeping() }
 
     router.get("/static/app.css") { _, _ in
@@ -114,7 +116,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
                                              ("customers", .int(d.base.table.count)),
                                              ("models", .string(store.modelsPending ? "comparing" : "ready"))]
         var status = HTTPResponse.Status.ok
-        if let live {
+        if let live = slot.current {
             // A failed refresh keeps the last snapshot serving: degraded, not down. No snapshot yet: waiting (503).
             let s = live.status
             let word = s.waiting ? "waiting" : (s.lastError == nil ? "ok" : "degraded")

@@ -167,6 +167,61 @@ struct PostgresServerTests {
         }
     }
 
+    /// The Data sets page's form: a connection test that saves nothing, clear refusals, an entry that opens live and
+    /// persists (password only when asked), switching back to a file stops the live source; CSRF required.
+    @Test func databaseSourceFromTheDataSetsPage() async throws {
+        _ = try Self.setUp()
+        let dir = LibraryTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let library = await DatasetLibrary.open(dataDirectory: dir.path)
+        let store = try R.store()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = try await buildApplication(store: store, options: HardeningTests.uploadOptions(dir), logger: logger, datasets: library, opener: LibraryTests.opener)
+        let url = Self.url!.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        try await app.test(.router) { client in
+            let browser = try await R.Browser.open(client)
+            var r = try await browser.post(client, "/datasets/postgres", "url=mysql%3A%2F%2Fx&table=srv_lines")
+            #expect(r.status == .badRequest && r.body.contains("the database URL must look like postgres://"))
+            r = try await browser.post(client, "/datasets/postgres", "url=\(url)&table=no_such_table&test=1")
+            #expect(r.status == .unprocessableContent && r.body.contains("table no_such_table was not found"))
+            r = try await browser.post(client, "/datasets/postgres", "url=\(url)&table=srv_lines&test=1")
+            #expect(r.status == .ok && r.body.contains("Connected to postgres://") && r.body.contains("Nothing was saved."))
+            #expect(library.entries.isEmpty)
+            // Without the token: refused.
+            let forged = try await client.execute(uri: "/datasets/postgres", method: .post,
+                                                  headers: [.contentType: "application/x-www-form-urlencoded", .cookie: browser.cookie, .origin: "http://localhost"],
+                                                  body: ByteBuffer(string: "url=\(url)&table=srv_lines")) { $0.status }
+            #expect(forged == .forbidden)
+            #expect(library.entries.isEmpty)
+            // Added with a password that is not to be remembered, a currency and a refresh interval: used at once.
+            r = try await browser.post(client, "/datasets/postgres", "name=Shop+%3Cdb%3E&url=\(url)&table=srv_lines&password=not-kept-pw&refresh=15m&currency=EUR")
+            #expect(r.status == .ok && r.body.contains("Now showing Shop &lt;db&gt;, read from PostgreSQL"))
+            #expect(!r.body.contains("not-kept-pw"))
+            let e = try #require(library.entries.first)
+            #expect(e.kind == .postgres && e.database?.table == "srv_lines" && e.database?.password == nil && e.database?.refreshSeconds == 900)
+            #expect(store.dataset.name == "Shop <db>" && store.dataset.currency == "EUR")
+            var health = try R.json(try await R.get(client, "/-/health").body)
+            #expect((health["source"] as? [String: Any])?["refresh_seconds"] as? Int == 900)
+            #expect(try await R.get(client, "/customers.csv").body.contains("C1"))
+            #expect(try await R.get(client, "/overview").body.contains("refreshed every 15 min"))
+            // Back to the demo: the live source stops.
+            r = try await browser.post(client, "/datasets/use", "id=0")
+            #expect(r.status == .ok)
+            health = try R.json(try await R.get(client, "/-/health").body)
+            #expect(health["source"] == nil)
+            #expect(!(try await R.get(client, "/overview").body.contains("from PostgreSQL")))
+            // And to the database entry again, from the library.
+            r = try await browser.post(client, "/datasets/use", "id=\(e.id)")
+            #expect(r.status == .ok && store.dataset.name == "Shop <db>")
+        }
+        await library.close()
+        let reopened = await DatasetLibrary.open(dataDirectory: dir.path)
+        #expect(reopened.entries.first?.database?.url.hasPrefix("postgres://postgres@127.0.0.1:") == true)
+        #expect(reopened.entries.first?.kind == .postgres && reopened.current == reopened.entries.first?.id)
+        await reopened.close()
+    }
+
     @Test func databaseDownAtStartWaitsAndSaysWhy() async throws {
         let live = LiveSource(source: try Self.source(.table("x"), url: "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2"), interval: nil)
         guard case .failure(let e) = await live.loadDataset() else { Issue.record("a load from port 1 succeeded"); return }

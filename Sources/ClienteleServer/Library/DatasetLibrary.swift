@@ -14,12 +14,15 @@ public enum DatasetSourceKind: String, Sendable, CaseIterable {
     case upload
     /// A file given on the command line (`clientele serve FILE`): the user's own file, never deleted.
     case file
+    /// A live PostgreSQL table or query (added on the Data sets page): its settings are in ``LibraryEntry/database``.
+    case postgres
 
     public var label: String {
         switch self {
         case .demo: return "Built-in demo"
         case .upload: return "Upload"
         case .file: return "File (command line)"
+        case .postgres: return "PostgreSQL (live)"
         }
     }
 }
@@ -51,6 +54,8 @@ public struct LibraryEntry: Sendable, Equatable {
     public var lastDay: Int?
     /// Why the entry could not be opened the last time it was tried (kept in the database); nil when it loaded.
     public var problem: String?
+    /// A database source's connection (kind `postgres`), nil otherwise.
+    public var database: DatabaseSourceSettings?
 
     public init(id: Int = 0, name: String, kind: DatasetSourceKind, path: String, layout: String, mapping: String? = nil, dayFirst: Bool = false,
                 currency: String? = nil, excludedProducts: [String] = [], added: Date = Date(), contentHash: String = "", fileSize: Int = 0,
@@ -72,6 +77,25 @@ public struct LibraryEntry: Sendable, Equatable {
     }
 }
 
+/// How a library entry reaches its PostgreSQL source. The URL never holds a password; the password is stored only
+/// when the user asked for it (in the library file, readable by whoever can read the data folder), and never shown.
+public struct DatabaseSourceSettings: Sendable, Equatable {
+    /// `postgres://user@host:port/database?sslmode=...`
+    public var url: String
+    /// A table name, or nil when ``query`` is given.
+    public var table: String?
+    public var query: String?
+    public var password: String?
+    public var statementTimeout: Int
+    /// Seconds between refreshes (nil: on request only).
+    public var refreshSeconds: Int?
+
+    public init(url: String, table: String?, query: String?, password: String? = nil, statementTimeout: Int = 300, refreshSeconds: Int? = nil) {
+        self.url = url; self.table = table; self.query = query; self.password = password
+        self.statementTimeout = statementTimeout; self.refreshSeconds = refreshSeconds
+    }
+}
+
 /// A saved view: a name for a dashboard URL (a same-site path and query string of a known page).
 public struct SavedView: Sendable, Equatable {
     public var id: Int
@@ -86,11 +110,12 @@ public struct SavedView: Sendable, Equatable {
 /// A database that cannot be opened, read or written never stops the dashboard: the library then holds only the
 /// demo, `problem` says why (shown on the Data sets page), and changes are refused with that message.
 ///
-/// Schema version 1 (`PRAGMA user_version`): `datasets`, `settings` (key/value: `current_dataset`), `views`. A later
-/// version adds its tables in ``migrate()`` (accounts, database sources).
+/// Schema version 2 (`PRAGMA user_version`): `datasets`, `settings` (key/value: `current_dataset`), `views` (version
+/// 1), and `database_sources` (one row per `postgres` entry: URL, table or query, password if asked, statement
+/// timeout, refresh interval). A later version adds its tables in ``migrate()`` (accounts).
 public final class DatasetLibrary: Sendable {
     public static let fileName = "clientele.sqlite"
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// The data folder (uploads are relative to it).
     public let dataDirectory: String
@@ -172,6 +197,16 @@ public final class DatasetLibrary: Sendable {
                 "PRAGMA user_version = 1",
             ] { _ = try await c.query(sql) }
         }
+        if version < 2 {
+            for sql in [
+                """
+                CREATE TABLE IF NOT EXISTS database_sources (
+                  dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE, url TEXT NOT NULL, table_name TEXT,
+                  query TEXT, password TEXT, statement_timeout INTEGER NOT NULL, refresh_seconds INTEGER)
+                """,
+                "PRAGMA user_version = 2",
+            ] { _ = try await c.query(sql) }
+        }
     }
 
     private static let dateFormat = Date.ISO8601FormatStyle()
@@ -181,6 +216,13 @@ public final class DatasetLibrary: Sendable {
         for row in try await c.query("SELECT * FROM datasets ORDER BY id") {
             guard let id = row.column("id")?.integer, let kindText = row.column("kind")?.string, let kind = DatasetSourceKind(rawValue: kindText) else { continue }
             s.entries.append(entry(row, id: Int(id), kind: kind))
+        }
+        for row in try await c.query("SELECT * FROM database_sources") {
+            guard let id = row.column("dataset_id")?.integer, let i = s.entries.firstIndex(where: { $0.id == Int(id) }) else { continue }
+            s.entries[i].database = DatabaseSourceSettings(
+                url: row.column("url")?.string ?? "", table: row.column("table_name")?.string, query: row.column("query")?.string,
+                password: row.column("password")?.string, statementTimeout: row.column("statement_timeout")?.integer.map { Int($0) } ?? 300,
+                refreshSeconds: row.column("refresh_seconds")?.integer.map { Int($0) })
         }
         for row in try await c.query("SELECT id, name, path FROM views ORDER BY id") {
             guard let id = row.column("id")?.integer else { continue }
@@ -274,6 +316,13 @@ public final class DatasetLibrary: Sendable {
         guard let id = rows.first?.column("id")?.integer else { throw Unavailable(description: "The data-set library did not store the entry.") }
         var stored = e
         stored.id = Int(id)
+        if let db = e.database {
+            _ = try await write("""
+                INSERT INTO database_sources (dataset_id, url, table_name, query, password, statement_timeout, refresh_seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [.integer(Int(id)), .text(db.url), Self.text(db.table), Self.text(db.query), Self.text(db.password),
+                      .integer(db.statementTimeout), Self.int(db.refreshSeconds)])
+        }
         state.withLock { $0.entries.append(stored) }
         return stored
     }
@@ -290,6 +339,7 @@ public final class DatasetLibrary: Sendable {
 
     /// Removes an entry (its file is the caller's business); when it was the chosen one, the demo is chosen.
     public func remove(_ id: Int) async throws(Unavailable) {
+        _ = try await write("DELETE FROM database_sources WHERE dataset_id = ?", [.integer(id)])
         _ = try await write("DELETE FROM datasets WHERE id = ?", [.integer(id)])
         let wasCurrent = state.withLock { s -> Bool in
             s.entries.removeAll { $0.id == id }

@@ -1,4 +1,5 @@
 import ClienteleCore
+import ClientelePostgres
 import Foundation
 
 /// Loads the data sets of the library: the demo, an upload or a command-line file, with the entry's mapping,
@@ -30,11 +31,30 @@ public struct DatasetOpener: Sendable {
         case .demo: return "Built-in demo data: \(DisplayFormat.integer(demoLines)) generated order lines of a fictional gift shop (Online Retail II layout, seed 42)"
         case .upload: return "Uploaded file \(e.name) (in the data-set library)"
         case .file: return "File \(fileName(e.path)) (in the data-set library)"
+        case .postgres: return "PostgreSQL \(e.database?.table.map { "table \($0)" } ?? "query") at \(e.database?.url ?? e.path) (in the data-set library)"
         }
     }
 
+    /// The database source of a `postgres` entry: its stored password, else PGPASSWORD or ~/.pgpass of the server.
+    public func postgresSource(_ entry: LibraryEntry) throws(PostgresSourceError) -> PostgresSource {
+        guard let db = entry.database else { throw .settings("the entry \(entry.name) has no database settings.") }
+        var settings = try PostgresSettings(url: db.url)
+        if let p = db.password { settings.password = p } else { try settings.resolvePassword() }
+        var mapping: UserMapping?
+        if let text = entry.mapping {
+            do throws(IngestError) { mapping = try UserMapping(parsing: text) } catch { throw .settings(error.description) }
+        }
+        return PostgresSource(settings: settings, relation: db.table.map { .table($0) } ?? .query(db.query ?? ""), mapping: mapping,
+                              validDays: validDays, excludedProducts: ExcludedProducts(entry.excludedProducts).adding(rulesExclude),
+                              statementTimeout: db.statementTimeout)
+    }
+
     /// Loads `entry` (files through `library` for the data folder). The failure is a sentence without server paths.
+    /// A `postgres` entry is opened as a live source instead (``postgresSource(_:)`` and ``LiveSource``).
     public func load(_ entry: LibraryEntry, library: DatasetLibrary) -> Result<Dataset, LoadFailure> {
+        if entry.kind == .postgres {
+            return .failure(LoadFailure(message: "\(entry.name) is a live database source: use it from the Data sets page.", missing: false))
+        }
         let started = Date()
         var options = LoadOptions(dayFirst: entry.dayFirst, validDays: validDays)
         options.excludedProducts = ExcludedProducts(entry.excludedProducts).adding(rulesExclude)

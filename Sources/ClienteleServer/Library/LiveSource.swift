@@ -87,6 +87,8 @@ public final class LiveSource: Sendable {
             store.clearResponses()   // same data: the analyses and models stay; only the status line changes
             logger.info("refreshed \(source.name): no change")
         case .success(let d?):
+            // Another data set was chosen meanwhile (this source's loop was cancelled): keep it.
+            if Task.isCancelled { return false }
             var d = d
             // A currency given on the command line stays.
             if let c = store.dataset.currency, d.currency == nil || d.currency != c, store.dataset.source == d.source { d.currency = c }
@@ -192,6 +194,31 @@ extension PostgresSource {
             }
             if done.wait(timeout: .now() + 30) == .timedOut { return .failure(SourceLineError("the database did not answer within 30 seconds")) }
             return box.withLock { $0 } ?? .failure(SourceLineError("no answer"))
+        }
+    }
+}
+
+/// The live source the dashboard shows now, if any: set by `serve --postgres` or when a database entry of the library
+/// is used, cleared when another data set is used (its refresh loop stops).
+public final class LiveSlot: Sendable {
+    private let state = Mutex<(live: LiveSource?, task: Task<Void, Never>?)>((nil, nil))
+
+    public init(_ live: LiveSource? = nil) { state.withLock { $0.live = live } }
+
+    public var current: LiveSource? { state.withLock { $0.live } }
+
+    /// Shows `live` (nil: none); the previous source's refresh loop stops. `store` starts the new one's loop.
+    public func set(_ live: LiveSource?, store: DataStore?) {
+        let old = state.withLock { s -> Task<Void, Never>? in
+            let t = s.task
+            s.live = live
+            s.task = nil
+            return t
+        }
+        old?.cancel()
+        if let live, let store {
+            let task = live.start(store: store)
+            state.withLock { $0.task = task }
         }
     }
 }

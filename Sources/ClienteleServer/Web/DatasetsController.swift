@@ -1,4 +1,5 @@
 import ClienteleCore
+import ClientelePostgres
 import ClienteleRender
 import Foundation
 import Hummingbird
@@ -16,7 +17,7 @@ struct DatasetsController: Sendable {
     /// Paths of the dashboard pages a saved view may name.
     let pagePaths: Set<String>
     /// The live database source (`serve --postgres`), refreshed from this page.
-    var live: LiveSource? = nil
+    var live: LiveSlot? = nil
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/datasets") { request, _ in
@@ -34,9 +35,16 @@ struct DatasetsController: Sendable {
         router.post("/datasets/rename") { request, _ in await self.act(request) { fields, csrf in await self.rename(fields, csrf: csrf) } }
         router.post("/datasets/currency") { request, _ in await self.act(request) { fields, csrf in await self.setCurrency(fields, csrf: csrf) } }
         router.post("/datasets/delete") { request, _ in await self.act(request) { fields, csrf in await self.delete(fields, csrf: csrf) } }
+        router.get("/datasets/postgres") { request, _ in
+            let session = self.sessions.session(for: request)
+            var r = self.postgresForm(csrf: session.csrf, values: [:])
+            if session.isNew { Sessions.setCookie(&r, id: session.id) }
+            return r
+        }
+        router.post("/datasets/postgres") { request, _ in await self.act(request) { fields, csrf in await self.addPostgres(fields, csrf: csrf) } }
         router.post("/datasets/refresh") { request, _ in
             await self.act(request) { _, csrf in
-                guard let live = self.live else { return self.notFound(csrf) }
+                guard let live = self.live?.current else { return self.notFound(csrf) }
                 if live.status.refreshing {
                     return self.datasetsPage(csrf: csrf, message: ("info", "A refresh of \(live.source.name) is already running."))
                 }
@@ -114,7 +122,7 @@ struct DatasetsController: Sendable {
             let status = e.id == serving ? "in use" : (e.problem ?? "")
             return [.text(e.name), .text(e.kind.label), .text(e.layout), .text(e.currency ?? "—"),
                     demoIdle ? .int(opener.demoLines) : .int(e.validLines), demoIdle ? .empty : .int(e.customers), .text(dates),
-                    e.kind == .demo ? .text("generated") : .figure(sizeText(e.fileSize)),
+                    e.kind == .demo ? .text("generated") : e.kind == .postgres ? .text("live") : .figure(sizeText(e.fileSize)),
                     e.kind == .demo ? .empty : .date(Int((e.added.timeIntervalSince1970 / 86_400).rounded(.down))), .text(status)]
         }
         let table = Table(id: "datasets", title: "Data sets", columns: [
@@ -142,7 +150,8 @@ struct DatasetsController: Sendable {
                                   submit: "Set currency"))
                 forms.append(Form(action: "/datasets/delete", style: "delete", hidden: [("id", String(e.id))], csrf: csrf, fields: [], submit: "Delete"))
                 detail = e.kind == .upload ? "Delete removes the entry and the uploaded file from the data folder."
-                                           : "Delete removes the entry only: your file \(fileName(e.path)) stays where it is."
+                    : e.kind == .postgres ? "Delete removes the entry and its stored password, if any; the database is not touched."
+                    : "Delete removes the entry only: your file \(fileName(e.path)) stays where it is."
             } else {
                 detail = "The built-in demo is always available and cannot be deleted."
             }
@@ -150,7 +159,7 @@ struct DatasetsController: Sendable {
             manage.append(.formGroup(FormGroup(legend: e.name + (e.id == serving ? " (in use)" : ""), detail: detail, forms: forms)))
         }
         var liveBlocks: [Block] = []
-        if let live {
+        if let live = live?.current {
             let s = live.status
             let line = live.statusLine
             var facts = [line.text + "."]
@@ -164,7 +173,7 @@ struct DatasetsController: Sendable {
         }
         var p = Page(id: "datasets", title: "Data sets",
                      howToRead: "Every data set the dashboard knows: the built-in demo, uploads and files given to clientele serve. Use one to see every page on it; the choice is remembered when the server restarts. The library is kept in the data folder (\(DatasetLibrary.fileName)).")
-        let add = Block.links(Links(style: .buttons, items: [.init(label: "Upload a file", href: "/upload")]))
+        let add = Block.links(Links(style: .buttons, items: [.init(label: "Upload a file", href: "/upload"), .init(label: "Add a database source", href: "/datasets/postgres")]))
         p.sections = (liveBlocks.isEmpty ? [] : [Section(id: "source", title: "Live PostgreSQL source", blocks: liveBlocks)]) + [Section(id: "library", title: "Library", blocks: [add] + blocks),
                       Section(id: "manage", title: "Use, rename, set the currency or delete", blocks: manage)]
         if let problem = library.problem { p.insights = [problem] }
@@ -184,7 +193,117 @@ struct DatasetsController: Sendable {
     /// stays.
     func use(_ fields: Fields, csrf: String) async -> Response {
         guard let e = entry(fields) else { return notFound(csrf) }
+        if e.kind == .postgres { return await switchToPostgres(e, source: nil, csrf: csrf) }
         return await switchTo(e, csrf: csrf)
+    }
+
+    // MARK: Database sources
+
+    /// The form that adds a PostgreSQL source: connection, table or query, mapping, password (stored only when asked),
+    /// refresh interval and currency; "Test the connection" checks it without saving, "Add and use" tests and saves.
+    func postgresForm(csrf: String, values: [String: String], message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        func v(_ k: String) -> String { values[k] ?? "" }
+        let form = Form(action: "/datasets/postgres", style: "database", csrf: csrf, fields: [
+            .text(id: "pg-name", label: "Name", name: "name", value: v("name"), maxLength: 120),
+            .text(id: "pg-url", label: "URL (postgres://user@host:5432/database?sslmode=require, no password)", name: "url", value: v("url"), maxLength: 500),
+            .text(id: "pg-table", label: "Table or view (schema.table)", name: "table", value: v("table"), maxLength: 200),
+            .textarea(id: "pg-query", label: "Or a SELECT of your own (instead of a table)", name: "query", value: v("query"), maxLength: 8000),
+            .text(id: "pg-map", label: "Column mapping (optional: customer=COL,timestamp=COL,quantity=COL,unit_price=COL,...)", name: "map", value: v("map"), maxLength: 500),
+            .password(id: "pg-password", label: "Password (empty: the server's PGPASSWORD or ~/.pgpass)", name: "password"),
+            .checkbox(name: "remember", value: "1", checked: values["remember"] != nil, label: "Remember the password (kept in the library file in the data folder, never shown again)"),
+            .text(id: "pg-refresh", label: "Refresh every (15m, 1h; empty: on request)", name: "refresh", value: v("refresh"), maxLength: 10),
+            .text(id: "pg-currency", label: "Currency (ISO 4217, e.g. EUR)", name: "currency", value: v("currency"), maxLength: 3),
+        ], submit: "Add and use", alternative: ("test", "1", "Test the connection"))
+        var p = Page(id: "datasets-postgres", title: "Add a database source",
+                     howToRead: "Clientele reads a PostgreSQL table (or your own SELECT) of order lines in a read-only transaction and computes the per-customer figures inside the database: only aggregated rows travel. Columns default to invoice, customer_id, timestamp, quantity, unit_price (or revenue) and country; give a mapping for other names. The connection is tested before anything is saved.")
+        p.sections = [Section(id: "connection", title: "Connection", blocks: [.formGroup(FormGroup(legend: "PostgreSQL source", detail: "", forms: [form]))])]
+        return .html(renderer.html(p, path: "/datasets", request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false,
+                                   message: message, downloads: false), status: status)
+    }
+
+    func addPostgres(_ fields: Fields, csrf: String) async -> Response {
+        var values: [String: String] = [:]
+        for k in ["name", "url", "table", "query", "map", "refresh", "currency", "remember"] { if let x = Self.value(fields, k), !x.isEmpty { values[k] = x } }
+        let password = fields.last { $0.name == "password" }?.value ?? ""
+        let testOnly = Self.value(fields, "test") != nil
+        func fail(_ text: String, _ status: HTTPResponse.Status = .badRequest) -> Response {
+            postgresForm(csrf: csrf, values: values, message: ("error", text), status: status)
+        }
+        var settings: PostgresSettings
+        do throws(PostgresSourceError) { settings = try PostgresSettings(url: values["url"] ?? "") } catch { return fail(error.description) }
+        let table = values["table"], query = values["query"]
+        guard (table == nil) != (query == nil) else { return fail("Give a table name or a query (one of them).") }
+        var mapping: UserMapping?
+        if let text = values["map"] {
+            do throws(IngestError) { mapping = try UserMapping(parsing: text) } catch { return fail(error.description) }
+        }
+        var refresh: Int?
+        if let text = values["refresh"] {
+            guard let r = LiveSource.parseInterval(text) else { return fail("Refresh every takes an interval such as 30s, 15m or 1h (10 seconds to a week), or nothing.") }
+            refresh = r
+        }
+        var currency: String?
+        if let text = values["currency"] {
+            guard let c = CurrencyCode(text) else { return fail("A currency is a three-letter ISO 4217 code such as GBP, EUR or USD (or empty when unknown).") }
+            currency = c.code
+        }
+        if password.isEmpty {
+            do throws(PostgresSourceError) { try settings.resolvePassword() } catch { return fail(error.description) }
+        } else {
+            settings.password = password
+        }
+        let source = PostgresSource(settings: settings, relation: table.map { .table($0) } ?? .query(query ?? ""), mapping: mapping,
+                                    validDays: opener.validDays, excludedProducts: ExcludedProducts(opener.rulesExclude))
+        let tested: String
+        do throws(PostgresSourceError) { tested = try await source.test() } catch { return fail(error.description, .unprocessableContent) }
+        if testOnly { return postgresForm(csrf: csrf, values: values, message: ("info", tested + " Nothing was saved.")) }
+        let name = Self.validName(values["name"]) ?? source.name
+        var entry = LibraryEntry(name: name, kind: .postgres, path: settings.displayURL, layout: table == nil ? "PostgreSQL query" : "PostgreSQL table",
+                                 mapping: values["map"], currency: currency)
+        entry.database = DatabaseSourceSettings(url: settings.displayURL, table: table, query: query,
+                                                password: values["remember"] != nil && !password.isEmpty ? password : nil,
+                                                statementTimeout: source.statementTimeout, refreshSeconds: refresh)
+        do { entry = try await library.add(entry) } catch { return fail("\(error)", .internalServerError) }
+        return await switchToPostgres(entry, source: source, csrf: csrf)
+    }
+
+    /// Opens a database entry as the live source: the first snapshot must load; then it replaces the data set and its
+    /// refresh loop starts (the previous live source's stops).
+    func switchToPostgres(_ e: LibraryEntry, source given: PostgresSource?, csrf: String) async -> Response {
+        let source: PostgresSource
+        if let given { source = given } else {
+            do throws(PostgresSourceError) { source = try opener.postgresSource(e) } catch {
+                return datasetsPage(csrf: csrf, message: ("error", "\(e.name) cannot be opened: \(error.description)"), status: .unprocessableContent)
+            }
+        }
+        let candidate = LiveSource(source: source, interval: e.database?.refreshSeconds)
+        switch await candidate.loadDataset(generation: store.nextGeneration) {
+        case .success(let loaded):
+            guard var d = loaded else { return notFound(csrf) }
+            d.name = e.name
+            if let c = e.currency { d.currency = c }
+            store.replace(with: d)
+            store.startModels()
+            live?.set(candidate, store: store)
+            library.setServing(e.id)
+            library.setNotice(nil)
+            var updated = e
+            updated.summarise(d)
+            updated.problem = nil
+            try? await library.update(updated)
+            var note = "Now showing \(e.name), read from PostgreSQL (\(DisplayFormat.integer(d.report.validLines)) valid lines, \(DisplayFormat.integer(d.base.table.count)) customers)."
+            if e.database?.password == nil && source.settings.password != nil && given != nil {
+                note += " The password was not remembered: after a restart the server needs PGPASSWORD or ~/.pgpass to open it."
+            }
+            do { try await library.choose(e.id) } catch { note += " " + "\(error)" }
+            return datasetsPage(csrf: csrf, message: ("info", note))
+        case .failure(let error):
+            var updated = e
+            updated.problem = error.description
+            try? await library.update(updated)
+            return datasetsPage(csrf: csrf, message: ("error", "\(e.name) could not be read: \(error.description) The dashboard still shows \(store.dataset.name)."),
+                                status: .unprocessableContent)
+        }
     }
 
     func switchTo(_ e: LibraryEntry, csrf: String, success: String? = nil) async -> Response {
@@ -197,6 +316,7 @@ struct DatasetsController: Sendable {
         switch outcome {
         case .success(let d):
             store.replace(with: d)
+            live?.set(nil, store: nil)   // a file now: the database's refresh loop stops
             library.setServing(e.id)
             library.setNotice(nil)
             var note = success ?? "Now showing \(e.name)."
@@ -272,6 +392,8 @@ struct DatasetsController: Sendable {
             let file = URL(fileURLWithPath: library.filePath(e)).standardizedFileURL.path
             if file.hasPrefix(uploads) { try? FileManager.default.removeItem(atPath: file) }
             note = "Deleted \(e.name) and its uploaded file."
+        } else if e.kind == .postgres {
+            note = "Removed \(e.name) from the library; the database was not touched."
         } else {
             note = "Removed \(e.name) from the library; your file \(fileName(e.path)) was not touched."
         }

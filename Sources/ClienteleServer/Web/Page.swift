@@ -154,6 +154,8 @@ struct Form: Sendable {
     var submit: String
     /// A link beside the button ("Upload another file").
     var secondary: Link? = nil
+    /// A second submit button sending `name=value` ("Test the connection" beside "Add").
+    var alternative: (name: String, value: String, label: String)? = nil
 
     enum Field: Sendable {
         case file(id: String, label: String, name: String, accept: String)
@@ -165,6 +167,10 @@ struct Form: Sendable {
         case search(id: String, label: String, name: String, value: String, placeholder: String)
         /// A one-line text box (a name, a currency code).
         case text(id: String, label: String, name: String, value: String, maxLength: Int)
+        /// A password box (never prefilled).
+        case password(id: String, label: String, name: String)
+        /// A text area (an SQL query).
+        case textarea(id: String, label: String, name: String, value: String, maxLength: Int)
     }
 
     struct Option: Sendable {

@@ -20,7 +20,7 @@ struct PageRenderer: Sendable {
     /// The saved views listed in the nav (nil: none).
     var datasets: DatasetLibrary? = nil
     /// The live database source (`serve --postgres`), whose status every page shows.
-    var live: LiveSource? = nil
+    var live: LiveSlot? = nil
 
     /// Page context for the layout. `path` is the page's own path (for the filter form and nav highlighting).
     func html(_ page: Page, path: String, request: PageRequest, dataset: Dataset, showFilters: Bool = true,
@@ -65,7 +65,7 @@ struct PageRenderer: Sendable {
             context["downloads"] = ["json": pageData + ".json" + q, "csv": pageData + ".csv" + q]
         }
         if let message { context["message"] = ["kind": message.kind, "text": message.text] }
-        if let live {
+        if let live = live?.current {
             let line = live.statusLine
             context["sourceStatus"] = ["text": line.text, "failed": line.failed] as [String: Any]
         } else {
@@ -212,8 +212,10 @@ struct PageRenderer: Sendable {
             "csrf": f.csrf ?? false, "legend": f.legend ?? false, "submit": f.submit,
             "hiddenFields": f.hidden.map { ["name": $0.name, "value": $0.value] },
             "secondary": f.secondary.map { ["label": $0.label, "href": $0.href] } ?? false,
+            "alternative": f.alternative.map { ["name": $0.name, "value": $0.value, "label": $0.label] } ?? false,
             "fields": f.fields.map { field -> [String: Any] in
-                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false, "date": false, "text": false]
+                var d: [String: Any] = ["file": false, "select": false, "checkbox": false, "search": false, "date": false, "text": false,
+                                        "password": false, "textarea": false]
                 switch field {
                 case .file(let id, let label, let name, let accept):
                     d["file"] = ["id": id, "label": label, "name": name, "accept": accept]
@@ -228,6 +230,10 @@ struct PageRenderer: Sendable {
                     d["search"] = ["id": id, "label": label, "name": name, "value": value, "placeholder": placeholder]
                 case .text(let id, let label, let name, let value, let maxLength):
                     d["text"] = ["id": id, "label": label, "name": name, "value": value, "maxLength": maxLength] as [String: Any]
+                case .password(let id, let label, let name):
+                    d["password"] = ["id": id, "label": label, "name": name]
+                case .textarea(let id, let label, let name, let value, let maxLength):
+                    d["textarea"] = ["id": id, "label": label, "name": name, "value": value, "maxLength": maxLength] as [String: Any]
                 }
                 return d
             },
