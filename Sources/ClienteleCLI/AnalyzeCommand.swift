@@ -92,6 +92,9 @@ struct AnalyzeCommand: TerminalCommand {
         if timings {
             let f = { (x: Double) in String(format: "%.3f s", x) }
             terminal.err("timings: load \(f(loadedAt.timeIntervalSince(started))), analyse \(f(analysedAt.timeIntervalSince(loadedAt))), write \(f(Date().timeIntervalSince(analysedAt)))\n")
+            if !loaded.loadPhases.isEmpty {
+                terminal.err("database: " + loaded.loadPhases.map { "\($0.0) \(f($0.1))" }.joined(separator: ", ") + "\n")
+            }
         }
         switch format {
         case .json:

@@ -144,6 +144,7 @@ struct ServeCommand: AsyncTerminalCommand {
         var dataset: Dataset
         if let liveDataset {
             dataset = liveDataset
+            if input.postgres != nil { library.setServing(nil) }   // --postgres: not a library entry
         } else if let reopened {
             dataset = reopened
         } else {

@@ -79,7 +79,11 @@ public struct PostgresSource: Sendable, Equatable {
     public func load(logger: Logger = Logger(label: "clientele.postgres")) async throws(PostgresSourceError) -> Load {
         let started = Date()
         return try await withReadOnlyTransaction(logger: logger) { conn in
+            var mark = Date()
+            var phases: [(String, Double)] = []
+            func lap(_ what: String) { phases.append((what, Date().timeIntervalSince(mark))); mark = Date() }
             let plan = try await self.plan(conn, logger: logger)
+            lap("plan")
             var rows = 0
             let binds = self.binds()
             // Quality counts.
@@ -87,10 +91,22 @@ public struct PostgresSource: Sendable, Equatable {
             report.files = [self.name]
             report.layout = self.relation == .table(self.name) ? "PostgreSQL table" : "PostgreSQL query"
             report.productColumn = self.mappedColumn("product", plan: plan)
-            for try await (reason, cancelled, guest, ex, n, net) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.quality, binds: binds), logger: logger)
-                .decode((String?, Bool, Bool, Bool, Int64, String).self) {
+            var stats: [String: ProductCodeStats] = [:]
+            for try await (reason, cancelled, guest, ex, s, n, net, abs) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.quality, binds: binds), logger: logger)
+                .decode((String?, Bool, Bool, Bool, String?, Int64, String, String).self) {
                 rows += 1
                 let count = Int(n)
+                if let s, reason == nil {
+                    let units = try Self.units(net)
+                    var st = stats[s] ?? ProductCodeStats()
+                    st.lines += count
+                    if cancelled { st.returnLines += count }
+                    if guest { st.guestLines += count } else { st.customerNet += units }
+                    st.net += units
+                    st.absolute += try Self.units(abs)
+                    st.excluded = ex
+                    stats[s] = st
+                }
                 report.linesRead += count
                 if let reason {
                     report.invalidLines += count
@@ -104,6 +120,7 @@ public struct PostgresSource: Sendable, Equatable {
                     report.netUnits += try Self.units(net)
                 }
             }
+            lap("quality")
             if report.validLines == 0 {
                 let reasons = report.invalidSummaryLines
                 throw PostgresSourceError.schema("\(self.name): no valid order line among \(report.linesRead) row\(report.linesRead == 1 ? "" : "s"). "
@@ -116,17 +133,8 @@ public struct PostgresSource: Sendable, Equatable {
                 builder.rows.append(ActivityRow(customer: c, invoice: o, day: d, country: k, cancelled: cancelled, units: try Self.units(net)))
                 builder.linesByDay[d, default: 0] += Int(n)
             }
+            lap("activity")
             if plan.columns["product"] != nil {
-                var stats: [String: ProductCodeStats] = [:]
-                for try await (s, n, returns, guests, net, abs, customerNet) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.products, binds: binds), logger: logger)
-                    .decode((String, Int64, Int64, Int64, String, String, String).self) {
-                    rows += 1
-                    var st = ProductCodeStats()
-                    st.lines = Int(n); st.returnLines = Int(returns); st.guestLines = Int(guests)
-                    st.net = try Self.units(net); st.absolute = try Self.units(abs); st.customerNet = try Self.units(customerNet)
-                    st.excluded = self.excludedProducts.contains(s)
-                    stats[s] = st
-                }
                 for code in self.excludedProducts.codes where !stats.keys.contains(where: { ExcludedProducts([code]).contains($0) }) {
                     var st = ProductCodeStats(); st.excluded = true; stats[code] = st
                 }
@@ -142,13 +150,16 @@ public struct PostgresSource: Sendable, Equatable {
                 }
                 (report.currency, report.otherCurrencyLines) = LoadedData.mainCurrency(report.currencyLines)
             }
+            if plan.columns["currency"] != nil { lap("currencies") }
             var loaded = LoadedData(lines: builder.build(), report: report, currency: report.currency)
+            lap("assemble")
             loaded.linesByDay = builder.linesByDay
             var h = Hasher()
             h.combine(builder.fingerprint())
             h.combine(report.linesRead); h.combine(report.invalidLines); h.combine(report.validLines); h.combine(report.netUnits)
             h.combine(report.excludedProductLines); h.combine(report.currencyLines.count)
             for p in report.productCodes { h.combine(p.code); h.combine(p.lines); h.combine(p.netUnits) }
+            loaded.loadPhases = phases
             return Load(loaded: loaded, rowsReceived: rows, seconds: Date().timeIntervalSince(started), sql: plan.sql, fingerprint: h.finalize())
         }
     }
@@ -439,7 +450,14 @@ public struct PostgresSource: Sendable, Equatable {
             case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
                 return connecting ? .connection("the server at \(s.host):\(s.port) closed the connection.")
                                   : .query("the connection to \(s.host):\(s.port) was lost in the middle of the load.")
-            case .connectionError:
+            case .connectionError, .failedToAddSSLHandler:
+                let u = e.underlying.map { "\($0)" } ?? ""
+                if u.contains("CERTIFICATE_VERIFY_FAILED") || u.lowercased().contains("certificate") {
+                    return .connection("the TLS certificate of \(s.host):\(s.port) could not be verified (sslmode=\(s.sslMode.rawValue)): give its certificate authority with sslrootcert=FILE in the URL, or use sslmode=require to encrypt without checking it.")
+                }
+                if u.contains("handshakeFailed") || u.contains("NIOSSL") {
+                    return .connection("the TLS handshake with \(s.host):\(s.port) failed (sslmode=\(s.sslMode.rawValue)).")
+                }
                 return .connection("\(s.host):\(s.port) cannot be reached (\(PostgresSource.underlying(e))).")
             default:
                 return connecting ? .connection("\(e.code)") : .query("\(e.code)")
@@ -455,6 +473,7 @@ public struct PostgresSource: Sendable, Equatable {
         guard let u = e.underlying else { return "no reason given" }
         let t = "\(u)"
         if t.lowercased().contains("refused") { return "connection refused: is the server running?" }
+        if t.contains("/") { return "network error" }   // never a path of the server's files
         return PostgresSourceError.shorten(t, 160)
     }
 }

@@ -85,8 +85,12 @@ public struct PushDownSQL: Sendable {
     }
 
     /// Lines read by reason, cancelled, guest and excluded flag, with their net amount: the data-quality counts.
+    /// With a product column, also per product code of the valid lines (the Data quality page's non-product codes:
+    /// lines, return lines, guest lines, net, absolute and customers' net amounts are sums of these rows), in the same
+    /// pass over the table.
     public var quality: String {
-        "SELECT reason, cancelled, c IS NULL AS guest, ex, count(*) AS n, CAST(COALESCE(sum(units), 0) AS text) AS net FROM (\(lines)) AS x GROUP BY reason, cancelled, c IS NULL, ex"
+        let s = columns["product"] != nil ? "CASE WHEN reason IS NULL THEN s END" : "NULL::text"
+        return "SELECT reason, cancelled, c IS NULL AS guest, ex, \(s) AS s, count(*) AS n, CAST(COALESCE(sum(units), 0) AS text) AS net, CAST(COALESCE(sum(abs(units)), 0) AS text) AS abs FROM (\(lines)) AS x GROUP BY reason, cancelled, c IS NULL, ex, \(s)"
     }
 
     /// The activity rows: net amount and lines of the valid lines per customer, order (invoice), day, country and
@@ -97,16 +101,6 @@ public struct PushDownSQL: Sendable {
         SELECT c, CASE WHEN c IS NULL THEN NULL ELSE i END AS o, d, k, cancelled, CAST(sum(units) AS text) AS net, count(*) AS n
         FROM (\(lines)) AS x WHERE reason IS NULL AND NOT ex
         GROUP BY c, CASE WHEN c IS NULL THEN NULL ELSE i END, d, k, cancelled
-        """
-    }
-
-    /// Per product code of the valid lines (those left out included): lines, return lines, guest lines, net,
-    /// absolute and customers' net amounts (the Data quality page's non-product codes).
-    public var products: String {
-        """
-        SELECT s, count(*) AS n, count(*) FILTER (WHERE cancelled) AS returns, count(*) FILTER (WHERE c IS NULL) AS guests,
-          CAST(sum(units) AS text), CAST(sum(abs(units)) AS text), CAST(COALESCE(sum(units) FILTER (WHERE c IS NOT NULL), 0) AS text)
-        FROM (\(lines)) AS x WHERE reason IS NULL AND s IS NOT NULL GROUP BY s
         """
     }
 

@@ -66,6 +66,8 @@ public struct LoadedData: Sendable {
     /// Valid lines per day, when the lines are a database's compact lines (a `PostgresSource`): what counts "lines after
     /// the as-of date" there. nil for files, whose lines are the lines.
     public var linesByDay: [Int32: Int]? = nil
+    /// Seconds of each step of a database load (`plan`, `quality`, `activity`, `assemble`), for `--timings`.
+    public var loadPhases: [(String, Double)] = []
 
     public init(lines: OrderLines, report: DataQualityReport, currency: String? = nil) {
         self.lines = lines

@@ -133,7 +133,7 @@ struct DatasetsController: Sendable {
         ], rows: rows)
         var blocks: [Block] = [.table(table)]
         if serving == nil {
-            blocks.append(.note("The dashboard shows \(store.dataset.name), which is not in the library (several files or standard input); use a data set below to switch."))
+            blocks.append(.note("The dashboard shows \(store.dataset.name), which is not in the library (several files, standard input or --postgres given to clientele serve); use a data set below to switch."))
         }
         var manage: [Block] = []
         for e in entries {
