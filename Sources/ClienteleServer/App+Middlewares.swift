@@ -34,7 +34,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
             if path.hasSuffix(".json") || path.hasPrefix("/-/") {
                 return Response.jsonError(message, status: status)
             }
-            let page = Page(id: "error", title: status == .notFound ? "Page not found" : "Something went wrong", howToRead: "")
+            let title = status == .notFound ? "Page not found" : status == .serviceUnavailable ? "Not available yet" : "Something went wrong"
+            let page = Page(id: "error", title: title, howToRead: "")
             let html = renderer.html(page, path: path, request: PageRequest(filter: .none), dataset: store.dataset,
                                      showFilters: false, message: ("error", message), downloads: false)
             return Response.html(html, status: status)

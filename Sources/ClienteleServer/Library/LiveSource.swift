@@ -144,7 +144,8 @@ public final class LiveSource: Sendable {
         let s = status
         guard let asOf = s.dataAsOf else {
             let next = s.nextAttempt.map { " Next try at \(LiveSource.clock($0)) (attempt \(s.failures + 1))." } ?? ""
-            return ("No data yet: the database \(source.name) could not be read: \(s.lastError ?? "connecting…").\(next)", true)
+            let reason = (s.lastError ?? "connecting…").trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            return ("No data yet: the database \(source.name) could not be read: \(reason).\(next)", true)
         }
         if let e = s.lastError {
             return ("Data as of \(LiveSource.clock(asOf)), refresh failed: \(e)", true)

@@ -39,7 +39,7 @@ struct PageRenderer: Sendable {
                 : "\(dataset.name)\(currencyPart) · selection \(DisplayFormat.date(f.from ?? dataset.span.lowerBound)) to \(DisplayFormat.date(f.asOf(default: dataset.asOf) - 1)) (data \(DisplayFormat.date(dataset.span.lowerBound)) to \(DisplayFormat.date(dataset.span.upperBound))) · as of \(DisplayFormat.date(f.asOf(default: dataset.asOf)))")
                 + " (dates in the data's own time zone)",
             "filterQuery": request.filterQuery,
-            "howToRead": page.howToRead,
+            "howToRead": present(page.howToRead),
             "hasKPIs": !page.kpis.isEmpty,
             "kpis": page.kpis.map { k -> [String: Any] in
                 ["label": k.label, "value": k.value, "tone": k.tone.rawValue, "hint": present(k.hint),
@@ -68,6 +68,8 @@ struct PageRenderer: Sendable {
         if let live = live?.current {
             let line = live.statusLine
             context["sourceStatus"] = ["text": line.text, "failed": line.failed] as [String: Any]
+            // No snapshot yet: the data set behind the page is a placeholder, whose dates mean nothing.
+            if live.status.waiting { context["datasetLine"] = "\(dataset.name) · PostgreSQL · no data yet" }
         } else {
             context["sourceStatus"] = false
         }
