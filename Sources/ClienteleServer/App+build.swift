@@ -91,7 +91,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
     router.middlewares.add(DisplayStyleMiddleware(store: store))
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
-    router.middlewares.add(LiveSourceMiddleware(slot: slot))
+    router.middlewares.add(LiveSourceMiddleware(slot: slot, store: store))
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots)
     pages.addRoutes(to: router)
@@ -116,7 +116,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
                                              ("customers", .int(d.base.table.count)),
                                              ("models", .string(store.modelsPending ? "comparing" : "ready"))]
         var status = HTTPResponse.Status.ok
-        if let live = slot.current {
+        if let live = slot.active(for: d) {
             // A failed refresh keeps the last snapshot serving: degraded, not down. No snapshot yet: waiting (503).
             let s = live.status
             let word = s.waiting ? "waiting" : (s.lastError == nil ? "ok" : "degraded")

@@ -164,6 +164,14 @@ struct PostgresServerTests {
             #expect(health["status"] as? String == "ok")
             #expect(try await R.get(client, "/customers.csv").body.contains("C9"))
             #expect(!(try await R.get(client, "/overview").body.contains("refresh failed")))
+
+            // Another data set is served (an upload confirmed, say): the database no longer replaces it, and pages and
+            // health say nothing of it.
+            store.replace(with: fileStore.dataset)
+            #expect(await live.refresh() == false)
+            #expect(store.dataset.name == "srv.csv")
+            #expect(try R.json(try await R.get(client, "/-/health").body)["source"] == nil)
+            #expect(!(try await R.get(client, "/overview").body.contains("from PostgreSQL")))
         }
     }
 
@@ -226,7 +234,7 @@ struct PostgresServerTests {
         let live = LiveSource(source: try Self.source(.table("x"), url: "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2"), interval: nil)
         guard case .failure(let e) = await live.loadDataset() else { Issue.record("a load from port 1 succeeded"); return }
         live.recordStartFailure(e)
-        let store = DataStore(dataset: Dataset(name: "x", source: "PostgreSQL", loaded: LoadedData(
+        let store = DataStore(dataset: Dataset(name: "x", source: live.source.sourceText, loaded: LoadedData(
             lines: OrderLines.build([(customer: "-", invoice: "-", day: 0, revenueUnits: 0, country: nil, cancelled: false)]), report: DataQualityReport())))
         let app = try await Self.app(store, live: live)
         try await app.test(.router) { client in

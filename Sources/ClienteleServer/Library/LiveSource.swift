@@ -80,6 +80,8 @@ public final class LiveSource: Sendable {
     @discardableResult
     public func refresh() async -> Bool {
         guard let store = storeRef.withLock({ $0 }) else { return false }
+        // Another data set is served (an upload was confirmed, say): this source no longer replaces it.
+        guard store.dataset.source == source.sourceText else { return false }
         if status.refreshing { return false }
         let result = await loadDataset(generation: store.nextGeneration, unlessFingerprint: status.fingerprint)
         switch result {
@@ -88,7 +90,7 @@ public final class LiveSource: Sendable {
             logger.info("refreshed \(source.name): no change")
         case .success(let d?):
             // Another data set was chosen meanwhile (this source's loop was cancelled): keep it.
-            if Task.isCancelled { return false }
+            if Task.isCancelled || store.dataset.source != source.sourceText { return false }
             var d = d
             // A currency given on the command line stays.
             if let c = store.dataset.currency, d.currency == nil || d.currency != c, store.dataset.source == d.source { d.currency = c }
@@ -110,6 +112,7 @@ public final class LiveSource: Sendable {
         storeRef.withLock { $0 = store }
         return Task.detached { [self] in
             while !Task.isCancelled {
+                if store.dataset.source != self.source.sourceText { return }   // another data set is served
                 let s = self.status
                 let backoff = min(300, 2 << min(s.failures, 8))
                 let wait: Int
@@ -207,6 +210,13 @@ public final class LiveSlot: Sendable {
     public init(_ live: LiveSource? = nil) { state.withLock { $0.live = live } }
 
     public var current: LiveSource? { state.withLock { $0.live } }
+
+    /// The live source when `dataset` is its snapshot (an upload confirmed meanwhile, say, is not: then pages say
+    /// nothing of the database and its refreshes stop).
+    public func active(for dataset: Dataset) -> LiveSource? {
+        guard let live = current, dataset.source == live.source.sourceText else { return nil }
+        return live
+    }
 
     /// Shows `live` (nil: none); the previous source's refresh loop stops. `store` starts the new one's loop.
     public func set(_ live: LiveSource?, store: DataStore?) {

@@ -18,9 +18,9 @@ enum HomePage {
         ]
         let years = Double(d.span.upperBound - d.span.lowerBound + 1) / 365.25
         page.insights = [
-            "\(d.name) (\(r.layout) layout) holds \(DisplayFormat.integer(r.linesRead)) order lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)) (\(DisplayFormat.decimal(years, digits: 1)) years), of which \(DisplayFormat.percent(validShare)) are usable.",
+            "\(d.name) (\(r.layout.hasPrefix("PostgreSQL") ? "a live " + r.layout : r.layout + " layout")) holds \(DisplayFormat.integer(r.linesRead)) order lines from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)) (\(DisplayFormat.decimal(years, digits: 1)) years), of which \(DisplayFormat.percent(validShare)) are usable.",
             "They describe \(Words.plural(a.kpis.totalCustomers, "customer")) and \(Words.plural(a.kpis.orders, "order")) in \(Words.plural(d.countries.count, "country", "countries")); the as-of date for recency is \(DisplayFormat.date(d.asOf)).",
-        ] + (r.invalidLines > 0 ? ["\(Words.plural(r.invalidLines, "line")) could not be used; the most common reason: \(topReason(r))."] : ["Every line of the file could be used."])
+        ] + (r.invalidLines > 0 ? ["\(Words.plural(r.invalidLines, "line")) could not be used; the most common reason: \(topReason(r))."] : ["Every line of the \(r.layout.hasPrefix("PostgreSQL") ? "table" : "file") could be used."])
         // One source for the excluded customers, shared with the Data quality page: the whole data set's customer table.
         let excluded = d.base.table.excludedCustomers
         if excluded > 0 {

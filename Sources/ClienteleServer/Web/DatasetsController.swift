@@ -44,7 +44,7 @@ struct DatasetsController: Sendable {
         router.post("/datasets/postgres") { request, _ in await self.act(request) { fields, csrf in await self.addPostgres(fields, csrf: csrf) } }
         router.post("/datasets/refresh") { request, _ in
             await self.act(request) { _, csrf in
-                guard let live = self.live?.current else { return self.notFound(csrf) }
+                guard let live = self.live?.active(for: self.store.dataset) else { return self.notFound(csrf) }
                 if live.status.refreshing {
                     return self.datasetsPage(csrf: csrf, message: ("info", "A refresh of \(live.source.name) is already running."))
                 }
@@ -159,7 +159,7 @@ struct DatasetsController: Sendable {
             manage.append(.formGroup(FormGroup(legend: e.name + (e.id == serving ? " (in use)" : ""), detail: detail, forms: forms)))
         }
         var liveBlocks: [Block] = []
-        if let live = live?.current {
+        if let live = live?.active(for: store.dataset) {
             let s = live.status
             let line = live.statusLine
             var facts = [line.text + "."]

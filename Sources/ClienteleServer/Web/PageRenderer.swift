@@ -65,7 +65,7 @@ struct PageRenderer: Sendable {
             context["downloads"] = ["json": pageData + ".json" + q, "csv": pageData + ".csv" + q]
         }
         if let message { context["message"] = ["kind": message.kind, "text": message.text] }
-        if let live = live?.current {
+        if let live = live?.active(for: dataset) {
             let line = live.statusLine
             context["sourceStatus"] = ["text": line.text, "failed": line.failed] as [String: Any]
             // No snapshot yet: the data set behind the page is a placeholder, whose dates mean nothing.
