@@ -230,6 +230,79 @@ struct PostgresServerTests {
         await reopened.close()
     }
 
+    /// Runs `scripts/pg-throwaway` for a second throwaway server of this test's own (so that killing it touches no other
+    /// suite); returns its standard output.
+    static func throwaway(_ args: [String], state: String) -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/pg-throwaway").path
+        // system(3), not Process: the script leaves a server running in the background, which Foundation's Process
+        // did not reap the script beside (the test hung in waitUntilExit).
+        let output = state + ".out"
+        let quoted = ([script] + args).map { "'" + $0 + "'" }.joined(separator: " ")
+        let status = system("PG_THROWAWAY_STATE='\(state)' /bin/bash \(quoted) > '\(output)' 2>&1 < /dev/null")
+        #expect(status == 0, "pg-throwaway \(args): \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: output)
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func psql(_ url: String, _ script: String) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["psql", url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", script]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try? p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The database server itself dies in the middle of a refresh (`pg_ctl stop -m immediate`, a crash): the last
+    /// snapshot keeps serving, health says degraded; once the server is started again the next refresh succeeds.
+    @Test func theServerKilledMidRefreshThenRestarted() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-pg-kill-\(UUID().uuidString)").path
+        let url = Self.throwaway(["start", "54349"], state: state)
+        defer { _ = Self.throwaway(["stop"], state: state) }
+        #expect(url.hasPrefix("postgres://"))
+        _ = Self.psql(url, """
+            CREATE TABLE k_lines (invoice text, customer_id text, "timestamp" timestamp, quantity int, unit_price numeric);
+            INSERT INTO k_lines VALUES ('1', 'A', '2024-01-02 10:00', 2, 5.25), ('2', 'B', '2024-02-03 11:00', 1, 3);
+            CREATE TABLE k_flag (slow boolean); INSERT INTO k_flag VALUES (false);
+            """)
+        var source = try Self.source(.query("SELECT l.* FROM k_lines l WHERE (SELECT count(*) FROM (SELECT pg_sleep(CASE WHEN slow THEN 5 ELSE 0 END) FROM k_flag) s) = 1"), url: url)
+        source.applicationName = "clientele-crash-test"
+        let live = LiveSource(source: source, interval: nil)
+        guard case .success(let first?) = await live.loadDataset() else { Issue.record("first load failed: \(live.status.lastError ?? "")"); return }
+        let store = DataStore(dataset: first)
+        live.attach(store)
+        let app = try await Self.app(store, live: live)
+        try await app.test(.router) { client in
+            _ = Self.psql(url, "UPDATE k_flag SET slow = true; INSERT INTO k_lines VALUES ('3', 'C', '2024-03-01 09:00', 1, 7.5);")
+            let refresh = Task { await live.refresh() }
+            var running = ""
+            for _ in 0..<100 where running != "1" {
+                try await Task.sleep(for: .milliseconds(100))
+                running = Self.psql(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clientele-crash-test' AND state = 'active'")
+            }
+            #expect(running == "1")
+            _ = Self.throwaway(["kill"], state: state)
+            #expect(await refresh.value == false)
+            let health = try R.json(try await R.get(client, "/-/health").body)
+            #expect(health["status"] as? String == "degraded")
+            let page = try await R.get(client, "/customers.csv")
+            #expect(page.status == .ok && !page.body.contains("\nC,"))
+            #expect(try await R.get(client, "/overview").body.contains("refresh failed:"))
+            // Started again (its data intact): the next refresh succeeds and shows customer C.
+            _ = Self.throwaway(["resume"], state: state)
+            _ = Self.psql(url, "UPDATE k_flag SET slow = false")
+            #expect(await live.refresh())
+            #expect(try R.json(try await R.get(client, "/-/health").body)["status"] as? String == "ok")
+            #expect(try await R.get(client, "/customers.csv").body.contains("\nC,"))
+        }
+    }
+
     @Test func databaseDownAtStartWaitsAndSaysWhy() async throws {
         let live = LiveSource(source: try Self.source(.table("x"), url: "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2"), interval: nil)
         guard case .failure(let e) = await live.loadDataset() else { Issue.record("a load from port 1 succeeded"); return }

@@ -172,7 +172,7 @@ struct DatasetsController: Sendable {
                                                    forms: [Form(action: "/datasets/refresh", style: "use", hidden: [], csrf: csrf, fields: [], submit: "Refresh now")])))
         }
         var p = Page(id: "datasets", title: "Data sets",
-                     howToRead: "Every data set the dashboard knows: the built-in demo, uploads and files given to clientele serve. Use one to see every page on it; the choice is remembered when the server restarts. The library is kept in the data folder (\(DatasetLibrary.fileName)).")
+                     howToRead: "Every data set the dashboard knows: the built-in demo, uploads, files given to clientele serve and live PostgreSQL sources. Use one to see every page on it; the choice is remembered when the server restarts. The library is kept in the data folder (\(DatasetLibrary.fileName)).")
         let add = Block.links(Links(style: .buttons, items: [.init(label: "Upload a file", href: "/upload"), .init(label: "Add a database source", href: "/datasets/postgres")]))
         p.sections = (liveBlocks.isEmpty ? [] : [Section(id: "source", title: "Live PostgreSQL source", blocks: liveBlocks)]) + [Section(id: "library", title: "Library", blocks: [add] + blocks),
                       Section(id: "manage", title: "Use, rename, set the currency or delete", blocks: manage)]
