@@ -326,6 +326,21 @@ struct PostgresServerTests {
 }
 
 @Suite struct LiveSourceIntervalTests {
+    /// A database's report has invalid lines but no line-numbered examples: the page says why, not "No invalid line".
+    @Test func qualityPageOfATableWithInvalidLines() async throws {
+        var loaded = try OrderLineLoader.load(paths: [RouteTests.fixture])
+        loaded.report.layout = "PostgreSQL table"
+        loaded.report.examples = [:]
+        #expect(loaded.report.invalidLines > 0)
+        let store = DataStore(dataset: Dataset(name: "order_lines", source: "test", loaded: loaded))
+        let app = try await RouteTests.app(store)
+        try await app.test(.router) { client in
+            let page = try await RouteTests.get(client, "/data-quality").body
+            #expect(page.contains("A database table has no line numbers, so no example is shown"))
+            #expect(!page.contains("No invalid line."))
+        }
+    }
+
     @Test func refreshIntervals() {
         #expect(LiveSource.parseInterval("15m") == 900 && LiveSource.parseInterval("30s") == 30 && LiveSource.parseInterval("1h") == 3600)
         #expect(LiveSource.parseInterval("5") == 300)

@@ -33,7 +33,7 @@ enum DataQualityPage {
         let examples = Table(id: "examples", title: "First examples of each reason", columns: [
             .init(key: "reason", label: "Reason"), .init(key: "file", label: "File"), .init(key: "line", label: "Line", numeric: true),
             .init(key: "field", label: "Field"), .init(key: "value", label: "Value"),
-        ], rows: exampleRows, note: exampleRows.isEmpty ? "No invalid line." : "Line numbers count the header as line 1.")
+        ], rows: exampleRows, note: exampleRows.isEmpty ? emptyExamplesNote(r) : "Line numbers count the header as line 1.")
         page.insights = [
             "\(DisplayFormat.percent(r.linesRead > 0 ? Double(r.validLines) / Double(r.linesRead) : nil)) of \(DisplayFormat.integer(r.linesRead)) lines are valid; \(Words.plural(r.cancelledLines, "valid line")) \(Words.verb(r.cancelledLines, "is a cancellation or return", "are cancellations or returns")) and \(Words.plural(r.guestLines, "is a guest line", "are guest lines")).",
             HomePage.excludedSentence(d),
@@ -68,5 +68,14 @@ enum DataQualityPage {
             .init(key: "customer_net", label: "On customers' lines", numeric: true),
             .init(key: "average_line", label: "Average line (absolute)", numeric: true),
         ], rows: rows, note: note)
+    }
+
+    /// Why the examples table is empty: no invalid line, or a database table (no line numbers to show).
+    static func emptyExamplesNote(_ r: DataQualityReport) -> String {
+        if r.invalidLines == 0 { return "No invalid line." }
+        if r.layout.hasPrefix("PostgreSQL") {
+            return "A database table has no line numbers, so no example is shown: each reason above is a condition on its columns (a NULL or infinite timestamp, a quantity of 0 or NULL, a unit price of 0 or less or NULL) that a query on the table selects."
+        }
+        return "No example was kept."
     }
 }
