@@ -157,25 +157,14 @@ enum CommandInput {
 
     /// Loads a database source from synchronous code (the commands other than serve).
     static func blocking(_ source: PostgresSource) throws(IngestError) -> LoadedData {
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        let result = PostgresSource.waitBlocking { () async -> Result<LoadedData, IngestError> in
             do throws(PostgresSourceError) {
-                box.set(.success(try await source.load().loaded))
+                return .success(try await source.load().loaded)
             } catch {
-                box.set(.failure(.database(error.description)))
+                return .failure(.database(error.description))
             }
-            done.signal()
         }
-        done.wait()
-        return try box.get()
-    }
-
-    final class ResultBox: @unchecked Sendable {
-        private var value: Result<LoadedData, IngestError>?
-        private let lock = NSLock()
-        func set(_ r: Result<LoadedData, IngestError>) { lock.lock(); value = r; lock.unlock() }
-        func get() throws(IngestError) -> LoadedData { lock.lock(); defer { lock.unlock() }; return try value!.get() }
+        return try result!.get()   // no timeout: always a value
     }
 
     /// The name shown for the data: the demo file name, or the files' names joined by " + ".

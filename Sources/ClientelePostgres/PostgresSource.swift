@@ -3,12 +3,13 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// A live PostgreSQL table (or query) of order lines. ``load()`` runs the push-down SQL (``PushDownSQL``) in one
-/// read-only, repeatable-read transaction with a statement timeout, and turns the per-customer-and-day rows into the
-/// compact lines every analysis reads: one line per customer, day and country carrying the net amount, and one line
-/// per order (revenue 0) on the day and country of its lines. Every figure of ANALYTICS.md computed from them equals
-/// the figure computed from the table's lines themselves (the tests compare the seed exports byte for byte).
+/// read-only, repeatable-read transaction with a statement timeout, and turns its activity rows (one per customer
+/// order, day, country and cancelled flag, with their net amount) into the compact lines every analysis reads
+/// (``LineBuilder``). Every figure of ANALYTICS.md computed from them equals the figure computed from the table's lines
+/// themselves (the tests compare the seed exports byte for byte).
 public struct PostgresSource: Sendable, Equatable {
     public enum Relation: Sendable, Equatable {
         /// A table or view name, optionally schema-qualified (`sales.order_lines`).
@@ -65,11 +66,9 @@ public struct PostgresSource: Sendable, Equatable {
     /// The result of a load: the lines and report as from a file, with what the database sent.
     public struct Load: Sendable {
         public var loaded: LoadedData
-        /// Rows received (all queries together) and lines they stand for.
+        /// Rows received (all queries together).
         public var rowsReceived: Int
         public var seconds: Double
-        /// The SQL of the push-down, for `EXPLAIN` and the README.
-        public var sql: PushDownSQL
         /// Identifies the snapshot's content within this process (equal rows and counts: equal fingerprint), so that
         /// a refresh that finds nothing new keeps the analyses and models it has.
         public var fingerprint: Int
@@ -89,15 +88,15 @@ public struct PostgresSource: Sendable, Equatable {
             // Quality counts.
             var report = DataQualityReport()
             report.files = [self.name]
-            report.layout = self.relation == .table(self.name) ? "PostgreSQL table" : "PostgreSQL query"
-            report.productColumn = self.mappedColumn("product", plan: plan)
+            if case .table = self.relation { report.layout = "PostgreSQL table" } else { report.layout = "PostgreSQL query" }
+            report.productColumn = plan.names["product"]
             var stats: [String: ProductCodeStats] = [:]
             for try await (reason, cancelled, guest, ex, s, n, net, abs) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.quality, binds: binds), logger: logger)
                 .decode((String?, Bool, Bool, Bool, String?, Int64, String, String).self) {
                 rows += 1
                 let count = Int(n)
+                let units = try Self.units(net)
                 if let s, reason == nil {
-                    let units = try Self.units(net)
                     var st = stats[s] ?? ProductCodeStats()
                     st.lines += count
                     if cancelled { st.returnLines += count }
@@ -117,7 +116,7 @@ public struct PostgresSource: Sendable, Equatable {
                     report.validLines += count
                     if cancelled { report.cancelledLines += count }
                     if guest { report.guestLines += count }
-                    report.netUnits += try Self.units(net)
+                    report.netUnits += units
                 }
             }
             lap("quality")
@@ -135,9 +134,7 @@ public struct PostgresSource: Sendable, Equatable {
             }
             lap("activity")
             if plan.columns["product"] != nil {
-                for code in self.excludedProducts.codes where !stats.keys.contains(where: { ExcludedProducts([code]).contains($0) }) {
-                    var st = ProductCodeStats(); st.excluded = true; stats[code] = st
-                }
+                // (Codes asked to be left out that no line has are listed by summarize, as for files.)
                 (report.productCodes, report.nonProductCodeCount) = NonProductCodes.summarize(stats, requested: self.excludedProducts.codes)
                 let coded = stats.values.reduce((0, Int64(0))) { ($0.0 + $1.lines, $0.1 + $1.absolute) }
                 report.averageLineUnits = coded.0 > 0 ? coded.1 / Int64(coded.0) : 0
@@ -149,8 +146,8 @@ public struct PostgresSource: Sendable, Equatable {
                     report.currencyLines[cur] = Int(n)
                 }
                 (report.currency, report.otherCurrencyLines) = LoadedData.mainCurrency(report.currencyLines)
+                lap("currencies")
             }
-            if plan.columns["currency"] != nil { lap("currencies") }
             var loaded = LoadedData(lines: builder.build(), report: report, currency: report.currency)
             lap("assemble")
             loaded.linesByDay = builder.linesByDay
@@ -160,29 +157,20 @@ public struct PostgresSource: Sendable, Equatable {
             h.combine(report.excludedProductLines); h.combine(report.currencyLines.count)
             for p in report.productCodes { h.combine(p.code); h.combine(p.lines); h.combine(p.netUnits) }
             loaded.loadPhases = phases
-            return Load(loaded: loaded, rowsReceived: rows, seconds: Date().timeIntervalSince(started), sql: plan.sql, fingerprint: h.finalize())
+            return Load(loaded: loaded, rowsReceived: rows, seconds: Date().timeIntervalSince(started), fingerprint: h.finalize())
         }
     }
 
-    /// One valid line of a customer, as the profile shows it.
-    public struct CustomerLine: Sendable, Equatable {
-        public var invoice: String
-        public var day: Int
-        public var country: String?
-        public var units: Int64
-        public var cancelled: Bool
-    }
-
     /// The valid lines of one customer (a bounded query: the profile's order history).
-    public func customerLines(_ customerID: String, logger: Logger = Logger(label: "clientele.postgres")) async throws(PostgresSourceError) -> [CustomerLine] {
+    public func customerLines(_ customerID: String, logger: Logger = Logger(label: "clientele.postgres")) async throws(PostgresSourceError) -> [SourceLine] {
         try await withReadOnlyTransaction(logger: logger) { conn in
             let plan = try await self.plan(conn, logger: logger)
             var binds = self.binds()
             binds.append(customerID)
-            var out: [CustomerLine] = []
+            var out: [SourceLine] = []
             for try await (i, d, k, units, cancelled) in try await conn.query(PostgresQuery(unsafeSQL: plan.sql.customerLines, binds: binds), logger: logger)
                 .decode((String, Int32, String?, String, Bool).self) {
-                out.append(CustomerLine(invoice: i, day: Int(d), country: k, units: try Self.units(units), cancelled: cancelled))
+                out.append(SourceLine(invoice: i, day: Int(d), country: k, units: try Self.units(units), cancelled: cancelled))
             }
             return out
         }
@@ -205,8 +193,6 @@ public struct PostgresSource: Sendable, Equatable {
         var columns: [String: String]
         var names: [String: String]
     }
-
-    func mappedColumn(_ field: String, plan: Plan) -> String? { plan.names[field] }
 
     func binds() -> PostgresBindings {
         var b = PostgresBindings()
@@ -341,6 +327,24 @@ public struct PostgresSource: Sendable, Equatable {
             throw .query("an amount (\(PostgresSourceError.shorten(text, 30)) in 1/10,000) is too large to represent exactly; narrow the data with --query.")
         }
         return v
+    }
+
+    /// Waits for `work` from synchronous code (the commands, page builders on threads of their own); nil when
+    /// `timeout` seconds pass first. Never call it from a task of the cooperative pool.
+    public static func waitBlocking<T: Sendable>(timeout: Double? = nil, _ work: @escaping @Sendable () async -> T) -> T? {
+        let box = Mutex<T?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let value = await work()
+            box.withLock { $0 = value }
+            done.signal()
+        }
+        if let timeout {
+            if done.wait(timeout: .now() + timeout) == .timedOut { return nil }
+        } else {
+            done.wait()
+        }
+        return box.withLock { $0 }
     }
 
     // MARK: - Connection

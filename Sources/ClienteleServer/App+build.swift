@@ -50,9 +50,9 @@ public struct ServerOptions: Sendable {
 /// `datasets` is the data-set library (nil: one in memory, forgotten when the server stops); `opener` loads its data
 /// sets.
 public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
-                             datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(), live: LiveSource? = nil,
+                             datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
                              liveSlot: LiveSlot? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener, live: live, liveSlot: liveSlot)
+    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener, liveSlot: liveSlot)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
     let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
@@ -70,9 +70,9 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 /// `datasets` is the data-set library (nil: one in memory).
 public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                         datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
-                        live: LiveSource? = nil, liveSlot: LiveSlot? = nil) async throws -> Router<BasicRequestContext> {
+                        liveSlot: LiveSlot? = nil) async throws -> Router<BasicRequestContext> {
     // The live database source shown now (serve --postgres, or a database entry of the library used later).
-    let slot = liveSlot ?? LiveSlot(live)
+    let slot = liveSlot ?? LiveSlot()
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
@@ -112,20 +112,18 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     }
     router.get("/-/health") { _, _ in
         let d = store.dataset
-        var fields: [(String, JSONValue)] = [("ok", .bool(true)), ("status", .string("ok")), ("dataset", .string(d.name)), ("lines", .int(d.report.validLines)),
-                                             ("customers", .int(d.base.table.count)),
-                                             ("models", .string(store.modelsPending ? "comparing" : "ready"))]
-        var status = HTTPResponse.Status.ok
-        if let live = slot.active(for: d) {
-            // A failed refresh keeps the last snapshot serving: degraded, not down. No snapshot yet: waiting (503).
+        // A failed refresh keeps the last snapshot serving: degraded, not down. No snapshot yet: waiting (503), and no
+        // figures of the placeholder behind the pages.
+        let live = slot.active(for: d)
+        let waiting = live?.status.waiting == true
+        let word = waiting ? "waiting" : (live?.status.lastError == nil ? "ok" : "degraded")
+        var fields: [(String, JSONValue)] = [("ok", .bool(!waiting)), ("status", .string(word))]
+        if !waiting {
+            fields += [("dataset", .string(d.name)), ("lines", .int(d.report.validLines)), ("customers", .int(d.base.table.count)),
+                       ("models", .string(store.modelsPending ? "comparing" : "ready"))]
+        }
+        if let live {
             let s = live.status
-            let word = s.waiting ? "waiting" : (s.lastError == nil ? "ok" : "degraded")
-            fields[1] = ("status", .string(word))
-            if s.waiting {
-                status = .serviceUnavailable
-                fields[0] = ("ok", .bool(false))
-                fields.removeSubrange(2...)
-            }
             let iso = ISO8601DateFormatter()
             var src: [(String, JSONValue)] = [("kind", .string("postgres")), ("name", .string(live.source.name)),
                                               ("data_as_of", s.dataAsOf.map { .string(iso.string(from: $0)) } ?? .null),
@@ -136,7 +134,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
             if let rows = s.rowsReceived { src.append(("rows_received", .int(rows))) }
             fields.append(("source", .object(src)))
         }
-        return Response.text(JSONValue.object(fields).text, status: status, contentType: "application/json")
+        return Response.text(JSONValue.object(fields).text, status: waiting ? .serviceUnavailable : .ok, contentType: "application/json")
     }
     router.get("/-/version.json") { _, _ in
         Response.text(JSONValue.object([("ok", .bool(true)), ("version", .string(options.version))]).text, contentType: "application/json")

@@ -211,6 +211,26 @@ extension OrderLines {
         return out
     }
 
+    /// The lines `filter`'s date range and countries select (all of them when it has neither); its segments and tiers
+    /// are not applied. Unknown countries are an error (the message lists a few known ones).
+    public func selected(by filter: AnalysisFilter) throws(FilterError) -> OrderLines {
+        guard filter.hasLineFilter else { return self }
+        var countryCodes: Set<Int32>?
+        if !filter.countries.isEmpty {
+            var codes = Set<Int32>()
+            for name in filter.countries {
+                guard let code = countries.lookup(name) else {
+                    let known = (0..<Int32(countries.count)).map { countries.string($0) }.sorted()
+                    let list = known.prefix(12).joined(separator: ", ") + (known.count > 12 ? ", ..." : "")
+                    throw FilterError("Unknown country '\(name)'. Countries in this data set: \(list.isEmpty ? "none" : list).")
+                }
+                codes.insert(code)
+            }
+            countryCodes = codes
+        }
+        return filtered(from: filter.from, to: filter.to, countryCodes: countryCodes)
+    }
+
     /// First and last day of the lines, nil when there are none.
     public var daySpan: ClosedRange<Int>? {
         var lo = Int32.max, hi = Int32.min
@@ -232,21 +252,8 @@ public struct FilteredAnalysis: Sendable {
     /// no date or country part).
     public init(lines all: OrderLines, filter: AnalysisFilter, dataAsOf: Int, base given: Analysis? = nil) throws(FilterError) {
         self.filter = filter
-        var countryCodes: Set<Int32>?
-        if !filter.countries.isEmpty {
-            var codes = Set<Int32>()
-            for name in filter.countries {
-                guard let code = all.countries.lookup(name) else {
-                    let known = (0..<Int32(all.countries.count)).map { all.countries.string($0) }.sorted()
-                    let list = known.prefix(12).joined(separator: ", ") + (known.count > 12 ? ", ..." : "")
-                    throw FilterError("Unknown country '\(name)'. Countries in this data set: \(list.isEmpty ? "none" : list).")
-                }
-                codes.insert(code)
-            }
-            countryCodes = codes
-        }
         let asOf = filter.asOf(default: dataAsOf)
-        lines = filter.hasLineFilter ? all.filtered(from: filter.from, to: filter.to, countryCodes: countryCodes) : all
+        lines = try all.selected(by: filter)
         let base = (!filter.hasLineFilter ? given : nil) ?? Analysis(lines: lines, asOf: asOf)
         if filter.hasCustomerFilter {
             let segments = Set(filter.segments), tiers = Set(filter.tiers)

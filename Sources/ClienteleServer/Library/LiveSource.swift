@@ -52,19 +52,17 @@ public final class LiveSource: Sendable {
         let result: Result<Dataset?, PostgresSourceError>
         do throws(PostgresSourceError) {
             let load = try await source.load(logger: logger)
-            if let served, served == load.fingerprint {
-                state.withLock { s in
-                    s.dataAsOf = Date(); s.lastError = nil; s.failures = 0; s.refreshing = false; s.unchangedRefreshes += 1
-                    s.loadSeconds = load.seconds; s.rowsReceived = load.rowsReceived
-                }
-                return .success(nil)
+            let unchanged = served == load.fingerprint
+            var d: Dataset?
+            if !unchanged {
+                let source = self.source
+                d = await onOwnThread { Dataset(name: source.name, source: source.sourceText, loaded: load.loaded, loadSeconds: load.seconds, generation: generation) }
+                d?.customerLineSource = source.customerLineReader()
             }
-            let source = self.source
-            var d = await onOwnThread { Dataset(name: source.name, source: source.sourceText, loaded: load.loaded, loadSeconds: load.seconds, generation: generation) }
-            d.customerLineSource = source.customerLineReader()
             state.withLock { s in
                 s.dataAsOf = Date(); s.lastError = nil; s.failures = 0; s.refreshing = false
                 s.loadSeconds = load.seconds; s.rowsReceived = load.rowsReceived; s.fingerprint = load.fingerprint
+                if unchanged { s.unchangedRefreshes += 1 }
             }
             result = .success(d)
         } catch {
@@ -92,8 +90,8 @@ public final class LiveSource: Sendable {
             // Another data set was chosen meanwhile (this source's loop was cancelled): keep it.
             if Task.isCancelled || store.dataset.source != source.sourceText { return false }
             var d = d
-            // A currency given on the command line stays.
-            if let c = store.dataset.currency, d.currency == nil || d.currency != c, store.dataset.source == d.source { d.currency = c }
+            // A currency given on the command line, the Data sets page or the library entry stays.
+            if let c = store.dataset.currency { d.currency = c }
             store.replace(with: d)
             store.startModels()
             logger.info("refreshed \(source.name): \(d.report.validLines) valid lines, \(d.base.table.count) customers")
@@ -182,22 +180,14 @@ extension PostgresSource {
     public func customerLineReader() -> @Sendable (String) -> Result<[SourceLine], SourceLineError> {
         let source = self
         return { id in
-            let box = Mutex<Result<[SourceLine], SourceLineError>?>(nil)
-            let done = DispatchSemaphore(value: 0)
-            Task.detached {
-                let r: Result<[SourceLine], SourceLineError>
+            let result = PostgresSource.waitBlocking(timeout: 30) { () async -> Result<[SourceLine], SourceLineError> in
                 do throws(PostgresSourceError) {
-                    r = .success(try await source.customerLines(id).map {
-                        SourceLine(invoice: $0.invoice, day: $0.day, country: $0.country, units: $0.units, cancelled: $0.cancelled)
-                    })
+                    return .success(try await source.customerLines(id))
                 } catch {
-                    r = .failure(SourceLineError(error.description))
+                    return .failure(SourceLineError(error.description))
                 }
-                box.withLock { $0 = r }
-                done.signal()
             }
-            if done.wait(timeout: .now() + 30) == .timedOut { return .failure(SourceLineError("the database did not answer within 30 seconds")) }
-            return box.withLock { $0 } ?? .failure(SourceLineError("no answer"))
+            return result ?? .failure(SourceLineError("the database did not answer within 30 seconds"))
         }
     }
 }

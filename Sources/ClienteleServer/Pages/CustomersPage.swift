@@ -85,10 +85,9 @@ enum CustomersPage {
             // the selection's lines are.
             switch fetch(id) {
             case .success(let source):
+                // (The page's analysis has accepted the filter's countries, and these lines share its country codes.)
                 let own = OrderLines.oneCustomer(id, lines: source, like: ctx.lines)
-                let f = ctx.filter
-                let codes: Set<Int32>? = f.countries.isEmpty ? nil : Set(f.countries.compactMap { own.countries.lookup($0) })
-                lines = f.hasLineFilter ? own.filtered(from: f.from, to: f.to, countryCodes: codes) : own
+                lines = (try? own.selected(by: ctx.filter)) ?? OrderLines.oneCustomer(id, lines: [], like: ctx.lines)
             case .failure(let e):
                 lines = OrderLines.oneCustomer(id, lines: [], like: ctx.lines)
                 historyNote = "The order history could not be read from the database (\(e.message)); the figures above come from the last snapshot."
