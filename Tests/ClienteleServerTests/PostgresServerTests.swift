@@ -213,6 +213,15 @@ struct PostgresServerTests {
             #expect((health["source"] as? [String: Any])?["refresh_seconds"] as? Int == 900)
             #expect(try await R.get(client, "/customers.csv").body.contains("C1"))
             #expect(try await R.get(client, "/overview").body.contains("refreshed every 15 min"))
+            // A refresh with new lines keeps the entry's name and currency (it read "srv_lines" and no currency).
+            let before = store.dataset.generation
+            _ = Self.psql("INSERT INTO srv_lines VALUES ('3001', 'A1', 1, '2024-06-02 10:00', 4, 'C10', 'Italy');")
+            r = try await browser.post(client, "/datasets/refresh", "")
+            #expect(r.status == .ok && r.body.contains("Refreshing srv_lines from the database"))
+            for _ in 0..<100 where store.dataset.generation == before { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(store.dataset.generation != before)
+            #expect(store.dataset.name == "Shop <db>" && store.dataset.currency == "EUR")
+            #expect(try await R.get(client, "/customers.csv").body.contains("C10"))
             // Back to the demo: the live source stops.
             r = try await browser.post(client, "/datasets/use", "id=0")
             #expect(r.status == .ok)

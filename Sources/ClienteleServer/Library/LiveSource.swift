@@ -90,7 +90,9 @@ public final class LiveSource: Sendable {
             // Another data set was chosen meanwhile (this source's loop was cancelled): keep it.
             if Task.isCancelled || store.dataset.source != source.sourceText { return false }
             var d = d
-            // A currency given on the command line, the Data sets page or the library entry stays.
+            // The name and currency the served snapshot carries stay (a library entry's name, a currency given on the
+            // command line or the Data sets page); the database only knows the table's name.
+            d.name = store.dataset.name
             if let c = store.dataset.currency { d.currency = c }
             store.replace(with: d)
             store.startModels()
