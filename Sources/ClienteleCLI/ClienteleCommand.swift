@@ -49,7 +49,7 @@ public struct ClienteleCommand: AsyncParsableCommand {
         abstract: "Customer intelligence for e-commerce order lines: KPIs, RFM segments, value tiers, concentration, cohorts.",
         discussion: "Exit status: 0 ok, 2 bad input (unreadable file, unknown layout, missing column, no valid line, bad option), 1 internal error.",
         version: ClienteleVersion.string,
-        subcommands: [AnalyzeCommand.self, ServeCommand.self, ReportCommand.self, PredictCommand.self, GenerateCommand.self])
+        subcommands: [AnalyzeCommand.self, ServeCommand.self, ReportCommand.self, PredictCommand.self, GenerateCommand.self, UsersCommand.self])
     public init() {}
 
     /// Parses and runs a command line; returns the process exit status (0 ok, 2 bad input, 1 internal error).

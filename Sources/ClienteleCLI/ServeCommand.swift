@@ -11,8 +11,9 @@ struct ServeCommand: AsyncTerminalCommand {
         abstract: "Start the web dashboard on the built-in demo data or on order-line files.",
         discussion: """
         Without FILE, the dashboard opens on the built-in demo data. FILE accepts the same layouts as analyze \
-        (and --map / --day-first for other CSVs). The server listens on 127.0.0.1 unless --host says otherwise; it \
-        has no login yet, so do not expose it to an untrusted network. Stop it with Ctrl-C (graceful shutdown).
+        (and --map / --day-first for other CSVs). The server listens on 127.0.0.1 unless --host says otherwise. \
+        Everyone signs in (accounts: clientele users, or the one-time set-up link printed on the first start); \
+        --no-accounts runs it for yourself on this machine only. Stop it with Ctrl-C (graceful shutdown).
         """)
 
     @OptionGroup var input: InputOptions
@@ -53,6 +54,15 @@ struct ServeCommand: AsyncTerminalCommand {
     @Option(name: .customLong("log-level"), help: "Request log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    @Flag(name: .customLong("no-accounts"), help: "No sign-in: you are the administrator (listening on 127.0.0.1 or ::1 only).")
+    var noAccounts = false
+
+    @Flag(name: .customLong("trust-proxy"), help: "Behind a reverse proxy: trust its X-Forwarded-Proto (Secure cookies over HTTPS) and X-Forwarded-For (client addresses).")
+    var trustProxy = false
+
+    @Option(name: .customLong("session-idle"), help: "A signed-in session ends after this long without a request (30m, 8h; a number alone is minutes).")
+    var sessionIdle = "8h"
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535.") }
         guard (1...1_048_576).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be between 1 and 1048576.") }
@@ -67,6 +77,12 @@ struct ServeCommand: AsyncTerminalCommand {
         if let refresh {
             guard input.postgres != nil else { throw ValidationError("--refresh goes with --postgres URL.") }
             guard LiveSource.parseInterval(refresh) != nil else { throw ValidationError("--refresh takes an interval such as 30s, 15m or 1h (10 seconds to a week), not '\(refresh)'.") }
+        }
+        if noAccounts && !{ var o = ServerOptions(); o.host = host; return o.isLoopbackOnly }() {
+            throw ValidationError("--no-accounts is for this machine only: listen on 127.0.0.1 or ::1, or sign in with accounts.")
+        }
+        guard let idle = LiveSource.parseInterval(sessionIdle), idle >= 60 else {
+            throw ValidationError("--session-idle takes a duration such as 30m or 8h (at least a minute), not '\(sessionIdle)'.")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
     }
@@ -173,17 +189,26 @@ struct ServeCommand: AsyncTerminalCommand {
         if let maxComputations { server.maxComputations = maxComputations }
         server.bodyTimeout = Int64(requestTimeout)
         server.version = ClienteleVersion.string
+        server.accounts = !noAccounts
+        server.trustProxy = trustProxy
+        server.sessionIdleSeconds = TimeInterval(LiveSource.parseInterval(sessionIdle) ?? 8 * 3600)
+        // No account yet: a one-time link (valid one hour) creates the first administrator, as Jupyter and Metabase do.
+        let noAccountYet = library.isAvailable ? (try? await library.hasAccounts()) == false : false
+        let setup: SetupLink? = server.accounts && noAccountYet ? SetupLink() : nil
+        if server.accounts, !library.isAvailable {
+            terminal.err("Clientele: accounts are kept in the library, which is unavailable: nobody can sign in until it is repaired.\n")
+        }
         if live?.status.waiting == true {
             terminal.err("Clientele: waiting for the database (\(name)).\n")
         } else {
             terminal.err("Clientele: \(name): \(DisplayFormat.integer(loaded.report.validLines)) valid lines, \(DisplayFormat.integer(dataset.base.table.count)) customers, ready in \(String(format: "%.2f", dataset.loadSeconds)) s\n")
         }
-        if !server.isLoopbackOnly {
+        if !server.isLoopbackOnly && !trustProxy {
             terminal.err("""
 
-            WARNING: listening on \(host), beyond this machine, and Clientele has no accounts yet: anyone who can reach \
-            port \(port) sees every customer's orders and can replace the data. Keep it on 127.0.0.1, or put it behind a \
-            reverse proxy that authenticates users. Clients must use an IP address or a name given with --allowed-host.
+            Note: listening on \(host), beyond this machine, over plain HTTP: passwords and pages cross the network \
+            unencrypted. Put a reverse proxy with TLS in front (see deploy/ and the README's "Run it for your team") and \
+            start with --trust-proxy. Clients must use an IP address or a name given with --allowed-host.
 
             """)
         }
@@ -194,8 +219,13 @@ struct ServeCommand: AsyncTerminalCommand {
         let slot = LiveSlot(live)
         do {
             // Announced only once the port is bound.
-            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener, liveSlot: slot) { bound in
+            let app = try await buildApplication(store: store, options: server, logger: logger, sweepUploads: true, datasets: library, opener: opener,
+                                                 liveSlot: slot, setup: setup) { bound in
                 terminal.err("Dashboard at http://\(shownHost):\(bound)/ (Ctrl-C to stop)\n")
+                if let setup {
+                    let minutes = Int(setup.expires.timeIntervalSinceNow / 60)
+                    terminal.err("No account yet. Create the first administrator within \(minutes) minutes (this link works once):\n  http://\(shownHost):\(bound)\(setup.path)\n")
+                }
                 // Compare the churn models of the whole data set in the background once the port is bound; pages
                 // say "comparing models..." until it is done.
                 if liveSource?.status.waiting != true { store.startModels() }

@@ -34,6 +34,14 @@ public struct ServerOptions: Sendable {
     /// Days an uploaded line's date may take (nil: 1970-01-01 to one day after the upload, as for files).
     public var validDays: ClosedRange<Int>?
     public var version = "dev"
+    /// Accounts and roles (the default). False (`--no-accounts`, loopback addresses only): everyone is the local
+    /// administrator, as before accounts existed.
+    public var accounts = true
+    /// Behind a reverse proxy: `X-Forwarded-Proto: https` makes cookies Secure, `X-Forwarded-For` is the client's
+    /// address in the audit log and the login throttle.
+    public var trustProxy = false
+    /// Seconds a signed-in session may stay unused.
+    public var sessionIdleSeconds: TimeInterval = 8 * 3600
 
     public init() {}
 
@@ -51,8 +59,9 @@ public struct ServerOptions: Sendable {
 /// sets.
 public func buildApplication(store: DataStore, options: ServerOptions, logger: Logger? = nil, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                              datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
-                             liveSlot: LiveSlot? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener, liveSlot: liveSlot)
+                             liveSlot: LiveSlot? = nil, setup: SetupLink? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(store: store, options: options, slots: slots, sweepUploads: sweepUploads, datasets: datasets, opener: opener,
+                                       liveSlot: liveSlot, setup: setup)
     var log = logger ?? Logger(label: "clientele")
     if logger == nil { log.logLevel = .info }
     let header = TimeAmount.seconds(options.headerTimeout), body = TimeAmount.seconds(options.bodyTimeout)
@@ -70,12 +79,16 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 /// `datasets` is the data-set library (nil: one in memory).
 public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                         datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
-                        liveSlot: LiveSlot? = nil) async throws -> Router<BasicRequestContext> {
+                        liveSlot: LiveSlot? = nil, setup: SetupLink? = nil, sessions: Sessions? = nil,
+                        throttle: LoginThrottle = LoginThrottle()) async throws -> Router<BasicRequestContext> {
     // The live database source shown now (serve --postgres, or a database entry of the library used later).
     let slot = liveSlot ?? LiveSlot()
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
           let staticDir = Bundle.module.resourceURL?.appendingPathComponent("Static") else {
         throw ServerSetupError("The dashboard's templates are missing from the installation.")
+    }
+    if !options.accounts && !options.isLoopbackOnly {
+        throw ServerSetupError("Without accounts (--no-accounts) the dashboard listens on this machine only (127.0.0.1 or ::1), not on \(options.host).")
     }
     let library = try await MustacheLibrary(directory: templates)
     let css = try Data(contentsOf: staticDir.appendingPathComponent("app.css"))
@@ -90,12 +103,15 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     router.middlewares.add(SecurityMiddleware(hosts: HostPolicy(listenHost: options.host, extra: options.allowedHosts),
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
     router.middlewares.add(DisplayStyleMiddleware(store: store))
+    let sessions = sessions ?? Sessions(idleTimeout: options.sessionIdleSeconds)
+    router.middlewares.add(AccessMiddleware(library: datasets, sessions: sessions, open: !options.accounts, trustProxy: options.trustProxy,
+                                            renderer: renderer, store: store))
     router.middlewares.add(ErrorPageMiddleware(renderer: renderer, store: store))
     router.middlewares.add(LiveSourceMiddleware(slot: slot, store: store))
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
-    let pages = PagesController(store: store, renderer: renderer, slots: slots)
+    let pages = PagesController(store: store, renderer: renderer, slots: slots, library: datasets)
     pages.addRoutes(to: router)
-    let sessions = Sessions()
+    AccountsController(store: store, renderer: renderer, sessions: sessions, library: datasets, throttle: throttle, setup: setup).addRoutes(to: router)
     let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: sessions, slots: slots, library: datasets, opener: opener)
     uploads.addRoutes(to: router)
     DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: datasets, opener: opener,
@@ -118,6 +134,10 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
         let waiting = live?.status.waiting == true
         let word = waiting ? "waiting" : (live?.status.lastError == nil ? "ok" : "degraded")
         var fields: [(String, JSONValue)] = [("ok", .bool(!waiting)), ("status", .string(word))]
+        // The data set and the source are for analysts (signed in, every country); anyone else sees the status only.
+        guard let p = Access.current, p.role.managesData, !p.isScoped else {
+            return Response.text(JSONValue.object(fields).text, status: waiting ? .serviceUnavailable : .ok, contentType: "application/json")
+        }
         if !waiting {
             fields += [("dataset", .string(d.name)), ("lines", .int(d.report.validLines)), ("customers", .int(d.base.table.count)),
                        ("models", .string(store.modelsPending ? "comparing" : "ready"))]

@@ -62,6 +62,8 @@ struct CachedResponse: Sendable {
     var body: ByteBuffer
     var contentType: String
     var disposition: String?
+    /// The response lists customers one by one (a download of it is written to the audit log).
+    var customerList = false
 }
 
 /// Rendered responses by URL, least recently used dropped first, bounded in bytes.

@@ -391,6 +391,9 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(await run(["serve", "--help"]).out.contains("--host"))
         #expect(await run(["serve", "--uploads-quota-mb", "10", "--max-upload-mb", "20"]).err.contains("--uploads-quota-mb must be at least --max-upload-mb (20)."))
         #expect(await run(["serve", "--allowed-host", "http://x/"]).status == 2)
+        // Without accounts, on this machine only; a session idle time is a duration.
+        #expect(await run(["serve", "--no-accounts", "--host", "0.0.0.0"]).err.contains("--no-accounts is for this machine only"))
+        #expect(await run(["serve", "--session-idle", "5s"]).status == 2)
     }
 
     @Test func servePortInUseFailsBeforeAnnouncingTheDashboard() async throws {
@@ -431,11 +434,11 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(local.status == 2)
         #expect(local.err.contains("error: port \(port) on 127.0.0.1 is already in use by another program: stop it or choose another port with --port"))
         #expect(!local.err.contains("Dashboard at"))
-        #expect(!local.err.contains("WARNING"))
-        // Every interface: a loud warning first (no accounts yet), and the same refusal of the taken port.
+        #expect(!local.err.contains("plain HTTP"))
+        // Every interface: a note about plain HTTP first (passwords cross the network), and the same refusal of the taken port.
         let everywhere = try serve(["--host", "0.0.0.0"])
         #expect(everywhere.status == 2)
-        #expect(everywhere.err.contains("WARNING: listening on 0.0.0.0, beyond this machine, and Clientele has no accounts yet"))
+        #expect(everywhere.err.contains("Note: listening on 0.0.0.0, beyond this machine, over plain HTTP"))
         #expect(everywhere.err.contains("error: port \(port) on 0.0.0.0 is already in use"))
         #expect(!everywhere.err.contains("Dashboard at"))
     }

@@ -17,7 +17,7 @@ import Glibc
     typealias Browser = RouteTests.Browser
 
     static func uploadOptions(_ dir: URL, maxUpload: Int = 64 * 1024) -> ServerOptions {
-        var options = ServerOptions()
+        var options = ServerOptions.openForTests
         options.dataDirectory = dir.path
         options.maxUploadBytes = maxUpload
         return options
@@ -414,7 +414,7 @@ import Glibc
         let slots = ComputeSlots(limit: 1, maxWaiting: 1, maxWait: .seconds(3))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = try await buildApplication(store: try R.store(), options: ServerOptions(), logger: logger, slots: slots)
+        let app = try await buildApplication(store: try R.store(), options: ServerOptions.openForTests, logger: logger, slots: slots)
         try await app.test(.router) { client in
             #expect(try await R.get(client, "/overview").status == .ok)   // computed and cached
             #expect(slots.occupy())
@@ -475,7 +475,7 @@ import Glibc
     }
 
     @Test func foreignHostsAndSlowClientsOnARealSocket() async throws {
-        var options = ServerOptions()
+        var options = ServerOptions.openForTests
         options.port = 0
         options.headerTimeout = 1
         options.bodyTimeout = 1

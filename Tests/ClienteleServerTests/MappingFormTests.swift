@@ -9,7 +9,7 @@ import Testing
     @Test func mappingFormPreselectsTheGuesses() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-mapping-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var options = ServerOptions()
+        var options = ServerOptions.openForTests
         options.dataDirectory = dir.path
         let store = try RouteTests.store()
         let app = try await RouteTests.app(store, options: options)

@@ -22,7 +22,7 @@ import Testing
     @Test func tickReloadUseAndTheDataPage() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-np-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var options = ServerOptions()
+        var options = ServerOptions.openForTests
         options.dataDirectory = dir.path
         let store = try RouteTests.store()
         let app = try await RouteTests.app(store, options: options)

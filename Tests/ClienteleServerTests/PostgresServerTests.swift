@@ -77,7 +77,7 @@ struct PostgresServerTests {
     static func app(_ store: DataStore, live: LiveSource) async throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return try await buildApplication(store: store, options: ServerOptions(), logger: logger, liveSlot: LiveSlot(live))
+        return try await buildApplication(store: store, options: ServerOptions.openForTests, logger: logger, liveSlot: LiveSlot(live))
     }
 
     /// A JSON page without what names its source (the data set's name), for comparing a file's page with a table's.

@@ -17,7 +17,7 @@ import Testing
         return DataStore(dataset: Dataset(name: text == nil ? "small_retail.csv" : "hostile.csv", source: "test", loaded: loaded))
     }
 
-    static func app(_ store: DataStore, options: ServerOptions = ServerOptions()) async throws -> some ApplicationProtocol {
+    static func app(_ store: DataStore, options: ServerOptions = ServerOptions.openForTests) async throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return try await buildApplication(store: store, options: options, logger: logger)
@@ -358,7 +358,7 @@ import Testing
     @Test func uploadReviewUseAndLimits() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-upload-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var options = ServerOptions()
+        var options = ServerOptions.openForTests
         options.dataDirectory = dir.path
         options.maxUploadBytes = 4096
         let store = try Self.store()
@@ -418,5 +418,15 @@ import Testing
             #expect(bad.status == .badRequest)
             #expect(bad.body.contains("no longer waiting"))
         }
+    }
+}
+
+extension ServerOptions {
+    /// The dashboard without accounts (everyone is the local administrator): the page tests are about pages; the
+    /// access tests (AccessTests) sign in.
+    static var openForTests: ServerOptions {
+        var o = ServerOptions()
+        o.accounts = false
+        return o
     }
 }

@@ -110,12 +110,12 @@ public struct SavedView: Sendable, Equatable {
 /// A database that cannot be opened, read or written never stops the dashboard: the library then holds only the
 /// demo, `problem` says why (shown on the Data sets page), and changes are refused with that message.
 ///
-/// Schema version 2 (`PRAGMA user_version`): `datasets`, `settings` (key/value: `current_dataset`), `views` (version
+/// Schema version 3 (`PRAGMA user_version`): `datasets`, `settings` (key/value: `current_dataset`), `views` (version
 /// 1), and `database_sources` (one row per `postgres` entry: URL, table or query, password if asked, statement
-/// timeout, refresh interval). A later version adds its tables in ``migrate()`` (accounts).
+/// timeout, refresh interval). Version 3 adds `accounts`, `api_tokens` and `audit_log` (Library/Accounts.swift).
 public final class DatasetLibrary: Sendable {
     public static let fileName = "clientele.sqlite"
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     /// The data folder (uploads are relative to it).
     public let dataDirectory: String
@@ -154,6 +154,8 @@ public final class DatasetLibrary: Sendable {
             logger.logLevel = .critical
             let c = try await SQLiteConnection.open(storage: inMemory ? .memory : .file(path: path), logger: logger)
             connection = c
+            // The command line (`clientele users ...`) may write while the server runs: wait for its lock.
+            _ = try await c.query("PRAGMA busy_timeout = 5000")
             try await migrate(c)
             let state = try await read(c)
             return DatasetLibrary(dataDirectory: dataDirectory, connection: c, state: state)
@@ -207,9 +209,12 @@ public final class DatasetLibrary: Sendable {
                 "PRAGMA user_version = 2",
             ] { _ = try await c.query(sql) }
         }
+        if version < 3 {
+            for sql in accountsSchema + ["PRAGMA user_version = 3"] { _ = try await c.query(sql) }
+        }
     }
 
-    private static let dateFormat = Date.ISO8601FormatStyle()
+    static let dateFormat = Date.ISO8601FormatStyle()
 
     private static func read(_ c: SQLiteConnection) async throws -> State {
         var s = State()
@@ -291,7 +296,7 @@ public final class DatasetLibrary: Sendable {
         public var description: String
     }
 
-    private func write(_ sql: String, _ binds: [SQLiteData] = []) async throws(Unavailable) -> [SQLiteRow] {
+    func write(_ sql: String, _ binds: [SQLiteData] = []) async throws(Unavailable) -> [SQLiteRow] {
         guard let connection else { throw Unavailable(description: problem ?? "The data-set library is unavailable.") }
         do {
             return try await connection.query(sql, binds)
@@ -300,8 +305,8 @@ public final class DatasetLibrary: Sendable {
         }
     }
 
-    private static func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
-    private static func int(_ i: Int?) -> SQLiteData { i.map { .integer($0) } ?? .null }
+    static func text(_ s: String?) -> SQLiteData { s.map { .text($0) } ?? .null }
+    static func int(_ i: Int?) -> SQLiteData { i.map { .integer($0) } ?? .null }
 
     /// Adds an entry and returns it with its id.
     public func add(_ e: LibraryEntry) async throws(Unavailable) -> LibraryEntry {

@@ -57,10 +57,30 @@ enum HomePage {
             .init(label: "Data quality", href: "/data-quality", detail: "what was read, what was rejected and why, with examples."),
             .init(label: "Upload", href: "/upload", detail: "analyse your own export."),
         ])
+        var shown = questions
+        shown.items = questions.items.filter { PageRenderer.allows(String($0.href.prefix { $0 != "?" })) || Access.current == nil }
         page.sections = [
-            Section(id: "questions", title: "What each page answers", blocks: [.links(questions)]),
+            Section(id: "questions", title: "What each page answers", blocks: [.links(shown)]),
             Section(id: "dataset", title: "This data set", blocks: [.table(info), .paragraph(Paragraph(text: "", link: Link(label: "Data-quality details →", href: "/data-quality")))]),
         ]
+        // An account that does not manage the data, or sees only some countries: the selection's figures, no facts
+        // about the whole file (lines read, invalid lines, product codes are the analysts' Data quality page).
+        if let p = Access.current, !p.role.managesData || p.isScoped {
+            page.kpis = [
+                KPI(key: "customers", label: "Customers", value: DisplayFormat.integer(a.kpis.totalCustomers), raw: .int(a.kpis.totalCustomers)),
+                KPI(key: "orders", label: "Orders", value: DisplayFormat.integer(a.kpis.orders), raw: .int(a.kpis.orders)),
+                .money("revenue", "Revenue", a.kpis.totalRevenue, previous: nil),
+            ]
+            let scope = p.isScoped ? " in \(p.countries.joined(separator: ", "))" : ""
+            page.insights = ["\(d.name) runs from \(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound)); the as-of date for recency is \(DisplayFormat.date(d.asOf)).",
+                             "The selection\(scope) holds \(Words.plural(a.kpis.totalCustomers, "customer")), \(Words.plural(a.kpis.orders, "order")) and \(DisplayFormat.money(a.kpis.totalRevenue)) of net revenue."]
+            let selection = Table(id: "selection", title: "The selection", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
+                [.text("Customers"), .int(a.kpis.totalCustomers)], [.text("Orders"), .int(a.kpis.orders)], [.text("Revenue"), .money(a.kpis.totalRevenue)],
+                [.text("First day of the data"), .date(d.span.lowerBound)], [.text("Last day of the data"), .date(d.span.upperBound)], [.text("As-of date"), .date(d.asOf)],
+            ])
+            page.sections = [Section(id: "questions", title: "What each page answers", blocks: [.links(shown)]),
+                             Section(id: "selection", title: "The selection", blocks: [.table(selection)])]
+        }
         return page
     }
 }

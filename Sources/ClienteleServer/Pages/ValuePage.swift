@@ -87,7 +87,9 @@ enum ValuePage {
                 insights.append("\(Words.plural(plat.customers, "Platinum customer")) (\(Words.pct(plat.customerShare))) \(Words.verb(plat.customers, "brings", "bring")) \(Words.pct(plat.revenueShare)) of revenue; a Platinum customer spends \(DisplayFormat.money(Money.divideRoundingHalfEven(plat.revenue, by: Int64(plat.customers)))) on average.")
             }
             if let first = top.first, total > 0, let share = ExactRatio.value(t.monetary[first], total), share <= 1 {
-                insights.append("The largest customer, \(t.id(first)), accounts for \(Words.pct(share)) of revenue (\(DisplayFormat.money(t.monetary[first]))).")
+                // An executive sees aggregates: the customer is not named.
+                let named = Access.current?.role.seesCustomers == false ? "" : ", \(t.id(first)),"
+                insights.append("The largest customer\(named) accounts for \(Words.pct(share)) of revenue (\(DisplayFormat.money(t.monetary[first]))).")
             }
             if let best = gaps.max(by: { $0.nearRows.count < $1.nearRows.count }), !best.nearRows.isEmpty {
                 insights.append("\(Words.plural(best.nearRows.count, "\(best.from.rawValue) customer")) \(Words.verb(best.nearRows.count, "is", "are")) within 20% of \(best.to.rawValue) (entry revenue \(DisplayFormat.money(best.threshold))): \(DisplayFormat.money(best.revenueToLift)) more revenue would move \(best.nearRows.count == 1 ? "it" : "them all") up.")

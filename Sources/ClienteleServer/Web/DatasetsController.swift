@@ -79,6 +79,23 @@ struct DatasetsController: Sendable {
 
     /// Checks the CSRF token of a urlencoded POST and runs `action` with its fields; 403 without a valid token.
     func act(_ request: Request, _ action: @Sendable (Fields, String) async -> Response) async -> Response {
+        let path = request.uri.path
+        return await audited(path) { await actChecked(request, action) }
+    }
+
+    /// Writes a change that succeeded (status below 400) to the audit log: what was asked, never a password.
+    func audited(_ path: String, _ run: () async -> (Response, Fields)) async -> Response {
+        let (response, fields) = await run()
+        guard response.status.code < 400, !fields.isEmpty, !fields.contains(where: { $0.name == "test" }) else { return response }
+        let shown = fields.filter { ["id", "name", "currency", "table", "url", "refresh"].contains($0.name) && !$0.value.isEmpty }
+            .map { "\($0.name)=\($0.value.prefix(120))" }.joined(separator: " ")
+        await library.audit(path.hasPrefix("/views") ? "view_changed" : "dataset_changed", account: Access.current?.name,
+                            detail: path + (shown.isEmpty ? "" : " " + shown),
+                            address: Access.address)
+        return response
+    }
+
+    func actChecked(_ request: Request, _ action: @Sendable (Fields, String) async -> Response) async -> (Response, Fields) {
         var request = request
         let body = try? await request.collectBody(upTo: 16 * 1024)
         let fields = body.map { PageRequest.parse(String(buffer: $0)) } ?? []
@@ -88,9 +105,9 @@ struct DatasetsController: Sendable {
             var r = datasetsPage(csrf: session.csrf, message: ("error", "This form has expired or was not sent from this dashboard (the server may have restarted). Try again from this page."),
                                  status: .forbidden)
             if session.isNew { Sessions.setCookie(&r, id: session.id) }
-            return r
+            return (r, [])
         }
-        return await action(fields, csrf)
+        return (await action(fields, csrf), fields)
     }
 
     static func value(_ fields: Fields, _ name: String) -> String? {

@@ -9,6 +9,17 @@ let navigation: [(path: String, label: String)] = [
     ("/datasets", "Data sets"), ("/data-quality", "Quality"),
 ]
 
+extension PageRenderer {
+    /// Whether the account of the request may open `path` (the menu shows only those).
+    static func allows(_ path: String) -> Bool {
+        guard let p = Access.current else { return false }
+        switch AccessPolicy.requirement(method: .get, path: path) {
+        case .open: return true
+        case .role(let role, let unscoped): return p.role >= role && !(unscoped && p.isScoped)
+        }
+    }
+}
+
 /// A text for a Mustache section: false when empty. Mustache treats "" as true, and a name missing from the values
 /// would be looked up in the enclosing contexts, so every optional value is given, as false when absent.
 private func present(_ text: String) -> Any { text.isEmpty ? false : text }
@@ -48,18 +59,28 @@ struct PageRenderer: Sendable {
             "hasInsights": !page.insights.isEmpty,
             "insights": page.insights,
             "showFilters": showFilters,
-            "nav": navigation.map { item -> [String: Any] in
+            "nav": navigation.filter { Self.allows($0.path) }.map { item -> [String: Any] in
                 let carriesFilter = item.path != "/data-quality" && item.path != "/upload" && item.path != "/datasets"
                 return ["href": carriesFilter ? item.path + request.filterQuery : item.path, "label": item.label,
                         "active": item.path == path || (path == "/customer" && item.path == "/customers") || (path == "/upload" && item.path == "/datasets")]
             },
         ]
-        let views = datasets?.views ?? []
+        let principal = Access.current
+        let views = principal == nil ? [] : (datasets?.views ?? []).filter { Self.allows(String($0.path.prefix { $0 != "?" })) }
         context["views"] = views.map { ["name": $0.name, "href": $0.path] }
         context["hasViews"] = !views.isEmpty
+        context["signedIn"] = principal != nil
+        let managesViews = principal.map { $0.role.managesData && !$0.isScoped } ?? false
+        context["manageViews"] = managesViews
+        if let p = principal {
+            context["user"] = ["name": p.name, "role": p.role.rawValue, "admin": p.role == .admin,
+                               "scope": p.countries.isEmpty ? false : p.countries.joined(separator: ", "), "accounts": p.via != .open] as [String: Any]
+        } else {
+            context["user"] = false
+        }
         // "Save this view": the page's own URL, named on /views (pages are cached and shared, so they carry no
         // session's CSRF token: the POST is made from /views).
-        context["saveView"] = showFilters ? ["view": PageRequest.url(path, request.items)] as [String: Any] : false
+        context["saveView"] = showFilters && managesViews ? ["view": PageRequest.url(path, request.items)] as [String: Any] : false
         if downloads {
             let q = request.link("", request.items.filter { $0.name.hasPrefix("_") || $0.name == "id" }.map { ($0.name, Optional($0.value)) })
             context["downloads"] = ["json": pageData + ".json" + q, "csv": pageData + ".csv" + q]
@@ -88,7 +109,8 @@ struct PageRenderer: Sendable {
                         "options": all.map { ["name": $0, "field": field, "selected": selected.contains($0)] as [String: Any] }]
             }
             context["choices"] = [
-                choice("Country", "country", dataset.countries, f.countries, none: "All countries"),
+                choice("Country", "country", principal.map { p in p.isScoped ? dataset.countries.filter { p.countries.contains($0) } : dataset.countries } ?? dataset.countries,
+                       f.countries, none: "All countries"),
                 choice("Segment", "segment", Segment.allCases.map(\.rawValue), f.segments.map(\.rawValue), none: "All segments"),
                 choice("Tier", "tier", ValueTier.allCases.map(\.rawValue), f.tiers.map(\.rawValue), none: "All tiers"),
             ]

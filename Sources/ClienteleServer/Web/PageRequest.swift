@@ -27,7 +27,8 @@ struct PageRequest: Sendable {
             let shown = unknown.name.count > 40 ? String(unknown.name.prefix(40)) + "…" : unknown.name
             throw FilterError("Unknown option '\(shown)'. Options: \(PageRequest.knownOptions.sorted().joined(separator: ", ")).")
         }
-        filter = try AnalysisFilter(queryItems: items)
+        // An account limited to countries: its countries, whatever the URL says (a wider one was refused already).
+        filter = Access.scoped(try AnalysisFilter(queryItems: items))
     }
 
     init(filter: AnalysisFilter, options: [(String, String)] = []) {

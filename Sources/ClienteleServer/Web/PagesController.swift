@@ -9,6 +9,8 @@ struct PagesController: Sendable {
     let renderer: PageRenderer
     /// Every page that is not in the response cache is computed in one of these slots (503 when all are busy).
     let slots: ComputeSlots
+    /// The audit log (downloads of customer lists).
+    var library: DatasetLibrary? = nil
 
     enum Format: String { case html, json, csv, svg }
 
@@ -74,15 +76,32 @@ struct PagesController: Sendable {
     /// Serves a page, from the response cache when the same URL was rendered before on this data set.
     func respond(_ route: Route, _ format: Format, _ request: Request) async -> Response {
         let query = request.uri.query
-        let key = route.dataPath + "." + format.rawValue + "?" + (query ?? "")
-        if let hit = store.cachedResponse(key) { return Self.response(hit) }
+        // One copy per account: the header names it, and roles and country scopes see different pages.
+        let key = (Access.current?.cacheKey ?? "-") + "|" + route.dataPath + "." + format.rawValue + "?" + (query ?? "")
+        if let hit = store.cachedResponse(key) {
+            await auditDownload(hit.customerList, format, request)
+            return Self.response(hit)
+        }
         // A URL that cannot be used is refused at once, even when every compute slot is busy.
         do throws(FilterError) { _ = try PageRequest(query: query) } catch { return badRequest(format, route, error.message) }
-        return await computed(json: format == .json) {
-            let (response, cacheable, generation) = self.render(route, format, query)
+        let (response, customerList) = await computedPair(json: format == .json) {
+            let (response, cacheable, generation, customerList) = self.render(route, format, query)
             if let cacheable { self.store.storeResponse(key, cacheable, generation: generation) }
-            return response
+            return (response, customerList)
         }
+        await auditDownload(customerList, format, request)
+        return response
+    }
+
+    func computedPair(json: Bool, _ work: @escaping @Sendable () -> (Response, Bool)) async -> (Response, Bool) {
+        do { return try await slots.run(work) } catch { return (ComputeSlots.busyResponse(json: json), false) }
+    }
+
+    /// A download (JSON or CSV) that lists customers one by one goes to the audit log.
+    func auditDownload(_ customerList: Bool, _ format: Format, _ request: Request) async {
+        guard customerList, format == .csv || format == .json, let library, let p = Access.current else { return }
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        await library.audit("download", account: p.name, detail: String(target.prefix(300)) + (p.via == .token ? " (API token)" : ""), address: Access.address)
     }
 
     static func response(_ c: CachedResponse) -> Response {
@@ -91,7 +110,7 @@ struct PagesController: Sendable {
         return r
     }
 
-    func render(_ route: Route, _ format: Format, _ query: String?) -> (Response, CachedResponse?, Int) {
+    func render(_ route: Route, _ format: Format, _ query: String?) -> (Response, CachedResponse?, Int, Bool) {
         do throws(FilterError) {
             var pageRequest = try PageRequest(query: query)
             if !route.filters { pageRequest.filter = .none }
@@ -103,9 +122,24 @@ struct PagesController: Sendable {
             let ctx = PageContext(snapshot: snapshot, request: pageRequest)
             guard let builtPage = try route.build(ctx, format) else {
                 return (notFound(format, route, pageRequest, dataset,
-                                 "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters."), nil, 0)
+                                 "No customer '\(pageRequest.items.last { $0.name == "id" }?.value ?? "")' in this selection. It may be a guest id, a customer with cancellations only, or outside the filters."), nil, 0, false)
             }
             var page = builtPage
+            // An executive sees aggregates only; a download of a removed table or chart is refused, not replaced.
+            if Access.current?.role.seesCustomers == false {
+                let removed = page.removeCustomerLevel()
+                for name in ["_table", "_chart"] {
+                    if let asked = pageRequest.option(name), removed.contains(asked) {
+                        return (errorResponse(format, route, status: .forbidden, title: "Not part of your role",
+                                              message: "'\(asked)' lists customers one by one; your role (executive) sees aggregates only.",
+                                              request: pageRequest, dataset: dataset, showFilters: false), nil, 0, false)
+                    }
+                }
+            }
+            let customerList: Bool = {
+                if let t = pageRequest.option("_table") { return page.tables.contains { $0.id == t && Page.isCustomerLevel($0) } }
+                return page.tables.contains(where: Page.isCustomerLevel)
+            }()
             if format == .html, route.filters, route.path != "/", ctx.analysis.table.count == 0 {
                 // Nothing to show: say so plainly instead of a page of zeros.
                 page.kpis = []
@@ -132,9 +166,9 @@ struct PagesController: Sendable {
                     // Every customer of a large store: written row by row as it is sent, not kept in the cache.
                     var r = Response(status: .ok, headers: [.contentType: contentType], body: text.body)
                     if let disposition { r.headers[.contentDisposition] = disposition }
-                    return (r, nil, dataset.generation)
+                    return (r, nil, dataset.generation, customerList)
                 }
-                cached = CachedResponse(body: ByteBuffer(string: text.text), contentType: contentType, disposition: disposition)
+                cached = CachedResponse(body: ByteBuffer(string: text.text), contentType: contentType, disposition: disposition, customerList: customerList)
             case .svg:
                 let id = pageRequest.option("_chart")
                 guard let chart = id.map({ id in page.charts.first { $0.id == id } }) ?? page.charts.first else {
@@ -143,9 +177,9 @@ struct PagesController: Sendable {
                 cached = CachedResponse(body: ByteBuffer(string: chart.svg), contentType: "image/svg+xml",
                                         disposition: "attachment; filename=\"\(safeFileName((route.dataPath == "/index" ? "index" : String(route.dataPath.dropFirst())) + "-" + chart.id)).svg\"")
             }
-            return (Self.response(cached), pending ? nil : cached, dataset.generation)
+            return (Self.response(cached), pending ? nil : cached, dataset.generation, customerList)
         } catch {
-            return (badRequest(format, route, error.message), nil, 0)
+            return (badRequest(format, route, error.message), nil, 0, false)
         }
     }
 

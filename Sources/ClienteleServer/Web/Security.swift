@@ -205,38 +205,67 @@ struct SecurityMiddleware: RouterMiddleware {
     }
 }
 
-/// Browser sessions, only to bind forms to the browser that loaded them: a random session id in an HttpOnly,
-/// SameSite=Strict cookie and a random CSRF token per session. Kept in memory (at most `capacity` sessions, the
-/// least recently used dropped first; a restart forgets them and the forms ask to reload).
-final class Sessions: Sendable {
+/// Browser sessions: a random session id in an HttpOnly, SameSite=Lax cookie (Secure over HTTPS), a random CSRF
+/// token per session for every form, and, once signed in, the account. Kept in memory (at most `capacity` sessions,
+/// the least recently used dropped first; a restart signs everyone out and the forms ask to reload). A signed-in
+/// session ends after `idleTimeout` without a request, when its account is disabled, or when its password changes.
+public final class Sessions: Sendable {
     static let cookieName = "clientele_session"
-    struct Entry { var csrf: String; var lastUsed: UInt64 }
+    struct Entry {
+        var csrf: String
+        var lastUsed: UInt64
+        var lastSeen: Date
+        var accountID: Int?
+        var signedIn: Date?
+    }
     private let state = Mutex<(entries: [String: Entry], clock: UInt64)>(([:], 0))
     let capacity: Int
+    /// Seconds a signed-in session may stay unused.
+    let idleTimeout: TimeInterval
+    /// The clock (tests move it forward).
+    let now: @Sendable () -> Date
 
-    init(capacity: Int = 10_000) { self.capacity = capacity }
+    public init(capacity: Int = 10_000, idleTimeout: TimeInterval = 8 * 3600, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.capacity = capacity
+        self.idleTimeout = idleTimeout
+        self.now = now
+    }
 
-    /// The session of `request`, or a new one (`isNew`: the response must set the cookie).
-    func session(for request: Request) -> (id: String, csrf: String, isNew: Bool) {
-        if let id = request.cookies[Self.cookieName]?.value, let csrf = csrfToken(id) { return (id, csrf, false) }
-        let id = SecureToken.make(), csrf = SecureToken.make()
+    private func insert(_ entry: Entry) -> String {
+        let id = SecureToken.make()
         state.withLock { s in
             s.clock += 1
-            s.entries[id] = Entry(csrf: csrf, lastUsed: s.clock)
+            var e = entry
+            e.lastUsed = s.clock
+            s.entries[id] = e
             if s.entries.count > capacity, let oldest = s.entries.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
                 s.entries[oldest] = nil
             }
         }
+        return id
+    }
+
+    /// The session of `request`, or a new one (`isNew`: the response must set the cookie).
+    func session(for request: Request) -> (id: String, csrf: String, isNew: Bool) {
+        if let id = request.cookies[Self.cookieName]?.value, let csrf = csrfToken(id) { return (id, csrf, false) }
+        let csrf = SecureToken.make()
+        let id = insert(Entry(csrf: csrf, lastUsed: 0, lastSeen: now()))
         return (id, csrf, true)
     }
 
-    /// The CSRF token of a known session id.
+    /// The CSRF token of a known session id (a signed-in session past its idle time is gone).
     func csrfToken(_ id: String) -> String? {
         guard SecureToken.isWellFormed(id) else { return nil }
+        let t = now()
         return state.withLock { s in
             guard var e = s.entries[id] else { return nil }
+            if e.accountID != nil, t.timeIntervalSince(e.lastSeen) > idleTimeout {
+                s.entries[id] = nil
+                return nil
+            }
             s.clock += 1
             e.lastUsed = s.clock
+            e.lastSeen = t
             s.entries[id] = e
             return e.csrf
         }
@@ -254,8 +283,37 @@ final class Sessions: Sendable {
         return SecureToken.equal(expected, token)
     }
 
+    /// A new signed-in session for an account (a new id, so that a session id known before signing in is worthless).
+    func signIn(accountID: Int, replacing old: String?) -> (id: String, csrf: String) {
+        if let old { state.withLock { _ = $0.entries.removeValue(forKey: old) } }
+        let csrf = SecureToken.make()
+        let t = now()
+        return (insert(Entry(csrf: csrf, lastUsed: 0, lastSeen: t, accountID: accountID, signedIn: t)), csrf)
+    }
+
+    func signOut(_ id: String) { state.withLock { _ = $0.entries.removeValue(forKey: id) } }
+
+    /// Ends every session of an account (disabled, password changed).
+    func signOutEverywhere(accountID: Int) { state.withLock { s in s.entries = s.entries.filter { $0.value.accountID != accountID } } }
+
+    /// The account signed in on the request's session, if still allowed (not idle too long, not disabled, password
+    /// unchanged since signing in: `clientele users` may change it from another process).
+    func principal(for request: Request, library: DatasetLibrary) async -> Principal? {
+        guard let id = request.cookies[Self.cookieName]?.value, csrfToken(id) != nil,
+              let entry = state.withLock({ $0.entries[id] }), let accountID = entry.accountID, let signedIn = entry.signedIn else { return nil }
+        guard let a = try? await library.account(id: accountID), !a.disabled, a.passwordChanged <= signedIn else {
+            signOut(id)
+            return nil
+        }
+        return Principal(a, via: .session)
+    }
+
     static func setCookie(_ response: inout Response, id: String) {
-        response.headers[values: .setCookie].append("\(cookieName)=\(id); Path=/; HttpOnly; SameSite=Strict")
+        response.headers[values: .setCookie].append("\(cookieName)=\(id); Path=/; HttpOnly; SameSite=Lax\(Access.secure ? "; Secure" : "")")
+    }
+
+    static func clearCookie(_ response: inout Response) {
+        response.headers[values: .setCookie].append("\(cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0\(Access.secure ? "; Secure" : "")")
     }
 }
 
@@ -263,8 +321,11 @@ final class Sessions: Sendable {
 /// style in effect (currency, locale) goes with it.
 func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     let style = DisplayFormat.style
+    let principal = Access.current
     return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-        let thread = Thread { continuation.resume(returning: DisplayFormat.$style.withValue(style) { work() }) }
+        let thread = Thread {
+            continuation.resume(returning: DisplayFormat.$style.withValue(style) { Access.$current.withValue(principal) { work() } })
+        }
         thread.stackSize = 8 << 20
         thread.start()
     }

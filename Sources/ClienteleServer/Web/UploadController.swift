@@ -369,6 +369,7 @@ struct UploadController: Sendable {
         }
         if let existing = library.entry(hash: hash), FileManager.default.fileExists(atPath: library.filePath(existing)) {
             pending.remove(upload.token)
+            await library.audit("upload", account: Access.current?.name, detail: "\(existing.name): same file as the library's; now in use", address: Access.address)
             let controller = DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: library, opener: opener, pagePaths: [])
             return await controller.switchTo(existing, csrf: csrf, success: "This file is already in your library as \(existing.name): no second copy was kept, and the dashboard now shows it.")
         }
@@ -394,6 +395,8 @@ struct UploadController: Sendable {
             } else {
                 library.setServing(nil)
             }
+            await library.audit("upload", account: Access.current?.name,
+                                detail: "\(name): \(DisplayFormat.integer(dataset.report.validLines)) valid lines, \(sizeText(size)); now in use", address: Access.address)
             return Response(status: .seeOther, headers: [.location: "/"])
         case .failure(let error):
             return form(for: request, message: ("error", pending.scrub(error.description, upload: upload)), status: .badRequest)

@@ -1,0 +1,230 @@
+import ClienteleCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// Who is asking: the account behind the request's session or API token.
+public struct Principal: Sendable, Equatable {
+    public var accountID: Int
+    public var name: String
+    public var role: Role
+    /// The countries the account's figures are computed on (empty: every country).
+    public var countries: [String]
+    public var via: Via
+
+    public enum Via: String, Sendable { case session, token, open }
+
+    public var isScoped: Bool { !countries.isEmpty }
+
+    init(_ a: Account, via: Via) {
+        accountID = a.id; name = a.name; role = a.role; countries = a.countries; self.via = via
+    }
+
+    init(accountID: Int, name: String, role: Role, countries: [String], via: Via) {
+        self.accountID = accountID; self.name = name; self.role = role; self.countries = countries; self.via = via
+    }
+
+    /// The one user of a dashboard started with `--no-accounts` (on a loopback address only).
+    static let local = Principal(accountID: 0, name: "local", role: .admin, countries: [], via: .open)
+
+    /// The response cache keeps one copy of a page per account (the header names it; roles and scopes differ).
+    var cacheKey: String { "\(accountID)|\(name)|\(role.rawValue)|\(countries.joined(separator: ","))" }
+}
+
+/// The request's principal and connection facts, for everything that answers it (pages, forms, the cache).
+public enum Access {
+    @TaskLocal public static var current: Principal?
+    /// The request came over HTTPS (a trusted proxy's `X-Forwarded-Proto: https`): cookies get `Secure`.
+    @TaskLocal static var secure = false
+    /// The client's address (the proxy's `X-Forwarded-For` with `--trust-proxy`), for the audit log.
+    @TaskLocal static var address: String?
+
+    /// Applies the account's country scope to a filter: no country asked means the scope's countries. A country
+    /// outside the scope never reaches here (``AccessMiddleware`` refuses the request).
+    static func scoped(_ filter: AnalysisFilter) -> AnalysisFilter {
+        guard let p = current, p.isScoped else { return filter }
+        var f = filter
+        f.countries = f.countries.isEmpty ? p.countries : f.countries.filter { p.countries.contains($0) }
+        if f.countries.isEmpty { f.countries = p.countries }
+        return f
+    }
+}
+
+/// What a route needs.
+enum Requirement: Equatable {
+    /// Anyone (the login and set-up forms, the style sheet, health).
+    case open
+    /// A signed-in account of at least this role; `unscoped`: not restricted to countries (the route is about the
+    /// whole data: quality, uploads, data sets).
+    case role(Role, unscoped: Bool = false)
+}
+
+/// Which role each route needs (enforced for every format: the path's extension does not matter).
+enum AccessPolicy {
+    static func requirement(method: HTTPRequest.Method, path: String) -> Requirement {
+        if path == "/login" || path == "/setup" || path.hasPrefix("/static/") || path == "/-/health" || path == "/-/version.json" || path == "/favicon.ico" {
+            return .open
+        }
+        if path == "/-/metrics" || path == "/admin" || path.hasPrefix("/admin/") || path.hasPrefix("/admin.") { return .role(.admin) }
+        let base = stem(path)
+        switch base {
+        case "/customers", "/customer":
+            return .role(.marketing)
+        case "/data-quality", "/datasets", "/upload":
+            return .role(.analyst, unscoped: true)
+        case "/views":
+            return method == .get || method == .head ? .role(.executive) : .role(.analyst, unscoped: true)
+        default:
+            if path.hasPrefix("/datasets/") || path.hasPrefix("/upload/") || path.hasPrefix("/views/") { return .role(.analyst, unscoped: true) }
+            return .role(.executive)
+        }
+    }
+
+    /// `/value.csv` → `/value`; `/report.pdf` → `/report`; `/index.json` → `/`.
+    static func stem(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        let last = path[path.index(after: slash)...]
+        guard let dot = last.firstIndex(of: ".") else { return path }
+        let s = String(path[..<dot])
+        return s == "/index" ? "/" : s
+    }
+
+    /// The format a response to `path` is in, to answer a refusal in kind.
+    static func isData(_ path: String) -> Bool {
+        let s = stem(path)
+        return s != path || path.hasPrefix("/-/")
+    }
+}
+
+/// Remembers failed logins and refuses further attempts for a while: 5 failures for a user name or 20 from one
+/// address within 15 minutes lock that name or address for 15 minutes (a refused attempt does not check the password).
+public final class LoginThrottle: Sendable {
+    let window: TimeInterval
+    let perName: Int
+    let perAddress: Int
+    private let failures = Mutex<[String: [Date]]>([:])
+
+    public init(window: TimeInterval = 900, perName: Int = 5, perAddress: Int = 20) {
+        self.window = window; self.perName = perName; self.perAddress = perAddress
+    }
+
+    private func keys(_ name: String, _ address: String?) -> [(String, Int)] {
+        [("n:" + name.lowercased(), perName)] + (address.map { [("a:" + $0, perAddress)] } ?? [])
+    }
+
+    /// Seconds to wait before another attempt, or nil when one is allowed now.
+    func wait(name: String, address: String?, now: Date = Date()) -> Int? {
+        failures.withLock { f in
+            var longest: TimeInterval?
+            for (k, limit) in keys(name, address) {
+                let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
+                f[k] = recent.isEmpty ? nil : recent
+                if recent.count >= limit, let first = recent.suffix(limit).first {
+                    longest = max(longest ?? 0, window - now.timeIntervalSince(first))
+                }
+            }
+            return longest.map { max(1, Int($0.rounded(.up))) }
+        }
+    }
+
+    func fail(name: String, address: String?, now: Date = Date()) {
+        failures.withLock { f in
+            for (k, _) in keys(name, address) { f[k, default: []].append(now) }
+            if f.count > 100_000 { f.removeAll() }   // a flood of names: forget rather than grow without bound
+        }
+    }
+
+    func succeed(name: String) { failures.withLock { $0["n:" + name.lowercased()] = nil } }
+}
+
+/// Decides who is asking (session cookie or `Authorization: Bearer` token) and whether the route is allowed for
+/// them: not signed in → the login page (HTML) or 401 (data); a role that does not include the route, or a
+/// country outside the account's scope → 403 in the route's format.
+struct AccessMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let library: DatasetLibrary
+    let sessions: Sessions
+    /// `--no-accounts`: everyone is the local administrator (loopback addresses only).
+    let open: Bool
+    let trustProxy: Bool
+    let renderer: PageRenderer
+    let store: DataStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let secure = trustProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased().hasPrefix("https") == true
+        let address = trustProxy
+            ? request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            : nil
+        return try await Access.$secure.withValue(secure) {
+            try await Access.$address.withValue(address) {
+                try await authorise(request, context: context, next: next)
+            }
+        }
+    }
+
+    func authorise(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let principal: Principal?
+        if open {
+            principal = .local
+        } else if let auth = request.headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer",
+                  let a = try? await library.account(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+                var r = refusal(path, status: .unauthorized, "The API token is unknown, revoked, or its account is disabled. Create a token on your Account page.")
+                r.headers[.wwwAuthenticate] = "Bearer"
+                return r
+            }
+            principal = Principal(a, via: .token)
+        } else {
+            principal = await sessions.principal(for: request, library: library)
+        }
+        switch AccessPolicy.requirement(method: request.method, path: path) {
+        case .open:
+            break
+        case .role(let role, let unscoped):
+            guard let p = principal else {
+                if request.method == .get, !AccessPolicy.isData(path) {
+                    let target = path + (request.uri.query.map { "?" + $0 } ?? "")
+                    return Response(status: .seeOther, headers: [.location: path == "/" ? "/login" : "/login?next=" + PageRequest.encode(target)])
+                }
+                var r = refusal(path, status: .unauthorized, "Sign in first: open /login in a browser, or send an API token (Authorization: Bearer …).")
+                r.headers[.wwwAuthenticate] = "Bearer"
+                return r
+            }
+            if let refused = Access.$current.withValue(p, operation: { check(p, role: role, unscoped: unscoped, request: request, path: path) }) {
+                return refused
+            }
+        }
+        return try await Access.$current.withValue(principal) { try await next(request, context) }
+    }
+
+    /// Why a signed-in account may not have this route, as a response; nil when it may.
+    func check(_ p: Principal, role: Role, unscoped: Bool, request: Request, path: String) -> Response? {
+        if p.role < role {
+                return refusal(path, status: .forbidden, "Your role (\(p.role.rawValue)) does not include this page: it needs \(role == .marketing ? "marketing, analyst or admin" : role == .analyst ? "analyst or admin" : "admin").")
+            }
+            if unscoped && p.isScoped {
+                return refusal(path, status: .forbidden, "This page is about the whole data set; your account sees only \(p.countries.joined(separator: ", ")).")
+            }
+            if p.isScoped {
+                let asked = PageRequest.parse(request.uri.query ?? "").filter { $0.name == "country" }
+                    .map { $0.value.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                if let outside = asked.first(where: { !p.countries.contains($0) }) {
+                    return refusal(path, status: .forbidden, "Your account sees only \(p.countries.joined(separator: ", ")); '\(outside.prefix(60))' is outside it.")
+                }
+        }
+        return nil
+    }
+
+    /// A refusal in the route's format: JSON for `.json` and `/-/` routes, plain text for other data formats, the
+    /// dashboard's layout with the message for HTML.
+    func refusal(_ path: String, status: HTTPResponse.Status, _ message: String) -> Response {
+        if path.hasSuffix(".json") || path.hasPrefix("/-/") { return .jsonError(message, status: status) }
+        if AccessPolicy.isData(path) { return .text(message + "\n", status: status, contentType: "text/plain; charset=utf-8") }
+        let page = Page(id: "error", title: status == .forbidden ? "Not part of your role" : "Sign in", howToRead: "")
+        return .html(renderer.html(page, path: path, request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false,
+                                   message: ("error", message), downloads: false), status: status)
+    }
+}
