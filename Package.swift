@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // zlib from the system (Debian: zlib1g-dev), used to read .csv.gz and to write PNG.
@@ -44,6 +45,7 @@ let package = Package(
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             // bcrypt for account passwords (only this product: sessions and tokens are the dashboard's own).
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Templates"), .copy("Static")]),
         // The command-line commands, as a library so that tests can run them in-process.
         .target(name: "ClienteleCLI", dependencies: [

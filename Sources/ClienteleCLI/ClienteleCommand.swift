@@ -53,10 +53,17 @@ public struct ClienteleCommand: AsyncParsableCommand {
     public init() {}
 
     /// Parses and runs a command line; returns the process exit status (0 ok, 2 bad input, 1 internal error).
-    public static func run(arguments: [String], terminal: Terminal = .standard) async -> Int32 {
+    public static func run(arguments: [String], terminal: Terminal = .standard, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         let command: ParsableCommand
+        let expanded: [String]
+        do throws(ConfigFile.Problem) {
+            expanded = try ConfigFile.expand(arguments, environment: environment)
+        } catch {
+            terminal.err("Error: \(error.description)\n")
+            return 2
+        }
         do {
-            command = try parseAsRoot(arguments)
+            command = try parseAsRoot(expanded)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -54,11 +54,26 @@ struct ServeCommand: AsyncTerminalCommand {
     @Option(name: .customLong("log-level"), help: "Request log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    @Option(name: .long, help: "A TOML file of settings: any option of serve under its long name with _ (max_upload_mb = 500); CLIENTELE_* environment variables override it, the command line overrides both.")
+    var config: String?
+
     @Flag(name: .customLong("no-accounts"), help: "No sign-in: you are the administrator (listening on 127.0.0.1 or ::1 only).")
     var noAccounts = false
 
     @Flag(name: .customLong("trust-proxy"), help: "Behind a reverse proxy: trust its X-Forwarded-Proto (Secure cookies over HTTPS) and X-Forwarded-For (client addresses).")
     var trustProxy = false
+
+    @Option(name: .customLong("reports-dir"), help: "Folder for the scheduled reports' PDFs (default: DATA-DIR/reports).")
+    var reportsDir: String?
+
+    @Option(name: .customLong("smtp-host"), help: "SMTP relay that mails the scheduled reports (no authentication: the host's mail server or a company relay).")
+    var smtpHost: String?
+
+    @Option(name: .customLong("smtp-port"), help: "Port of the SMTP relay.")
+    var smtpPort = 25
+
+    @Option(name: .customLong("smtp-from"), help: "Sender address of the scheduled reports' mail.")
+    var smtpFrom = "clientele@localhost"
 
     @Option(name: .customLong("session-idle"), help: "A signed-in session ends after this long without a request (30m, 8h; a number alone is minutes).")
     var sessionIdle = "8h"
@@ -80,6 +95,10 @@ struct ServeCommand: AsyncTerminalCommand {
         }
         if noAccounts && !{ var o = ServerOptions(); o.host = host; return o.isLoopbackOnly }() {
             throw ValidationError("--no-accounts is for this machine only: listen on 127.0.0.1 or ::1, or sign in with accounts.")
+        }
+        guard (1...65535).contains(smtpPort) else { throw ValidationError("--smtp-port must be between 1 and 65535.") }
+        if smtpHost != nil, !ReportSchedule.validRecipient(smtpFrom) {
+            throw ValidationError("--smtp-from takes an e-mail address such as reports@example.com, not '\(smtpFrom)'.")
         }
         guard let idle = LiveSource.parseInterval(sessionIdle), idle >= 60 else {
             throw ValidationError("--session-idle takes a duration such as 30m or 8h (at least a minute), not '\(sessionIdle)'.")
@@ -192,6 +211,8 @@ struct ServeCommand: AsyncTerminalCommand {
         server.accounts = !noAccounts
         server.trustProxy = trustProxy
         server.sessionIdleSeconds = TimeInterval(LiveSource.parseInterval(sessionIdle) ?? 8 * 3600)
+        server.reportsDirectory = reportsDir
+        server.smtp = smtpHost.map { SMTPRelay(host: $0, port: smtpPort, from: smtpFrom) }
         // No account yet: a one-time link (valid one hour) creates the first administrator, as Jupyter and Metabase do.
         let noAccountYet = library.isAvailable ? (try? await library.hasAccounts()) == false : false
         let setup: SetupLink? = server.accounts && noAccountYet ? SetupLink() : nil

@@ -59,6 +59,7 @@ struct DisplayStyleMiddleware: RouterMiddleware {
 /// One log line per request with method, path, status and duration (at info level; errors at warning).
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
+    var metrics: ServerMetrics? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -74,6 +75,7 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     func log(_ request: Request, _ context: Context, _ status: Int, _ start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        metrics?.record(path: request.uri.path, status: status, elapsed: elapsed)
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let line: Logger.Message = "\(request.method) \(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "") \(status) \(String(format: "%.1f", ms)) ms"
         if status >= 500 { context.logger.warning(line) } else { context.logger.info(line) }

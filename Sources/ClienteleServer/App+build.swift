@@ -42,6 +42,9 @@ public struct ServerOptions: Sendable {
     public var trustProxy = false
     /// Seconds a signed-in session may stay unused.
     public var sessionIdleSeconds: TimeInterval = 8 * 3600
+    /// Where scheduled reports are written (nil: `<dataDirectory>/reports`) and the SMTP relay that mails them.
+    public var reportsDirectory: String?
+    public var smtp: SMTPRelay?
 
     public init() {}
 
@@ -73,6 +76,15 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
                        logger: log)
 }
 
+extension PageRenderer {
+    static func templates(_ directory: String? = nil) async throws -> MustacheLibrary {
+        guard let dir = directory ?? Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
+            throw ServerSetupError("The dashboard's templates are missing from the installation.")
+        }
+        return try await MustacheLibrary(directory: dir)
+    }
+}
+
 /// The router with every route; used by the application and by in-process tests.
 /// `slots` bounds the pages computed at the same time (default: `options.maxComputations`; tests pass their own).
 /// `sweepUploads` starts the periodic removal of expired uploads (the server; tests call the sweep themselves).
@@ -80,7 +92,7 @@ public func buildApplication(store: DataStore, options: ServerOptions, logger: L
 public func buildRouter(store: DataStore, options: ServerOptions, slots: ComputeSlots? = nil, sweepUploads: Bool = false,
                         datasets: DatasetLibrary? = nil, opener: DatasetOpener = DatasetOpener(),
                         liveSlot: LiveSlot? = nil, setup: SetupLink? = nil, sessions: Sessions? = nil,
-                        throttle: LoginThrottle = LoginThrottle()) async throws -> Router<BasicRequestContext> {
+                        throttle: LoginThrottle = LoginThrottle(), metrics: ServerMetrics? = nil) async throws -> Router<BasicRequestContext> {
     // The live database source shown now (serve --postgres, or a database entry of the library used later).
     let slot = liveSlot ?? LiveSlot()
     guard let templates = Bundle.module.resourceURL?.appendingPathComponent("Templates").path,
@@ -90,7 +102,7 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     if !options.accounts && !options.isLoopbackOnly {
         throw ServerSetupError("Without accounts (--no-accounts) the dashboard listens on this machine only (127.0.0.1 or ::1), not on \(options.host).")
     }
-    let library = try await MustacheLibrary(directory: templates)
+    let library = try await PageRenderer.templates(templates)
     let css = try Data(contentsOf: staticDir.appendingPathComponent("app.css"))
     let script = try Data(contentsOf: staticDir.appendingPathComponent("app.js"))
     var given = datasets
@@ -99,7 +111,8 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let renderer = PageRenderer(library: library, version: options.version, datasets: datasets, live: slot)
     // HEAD is answered on every GET route (headers only).
     let router = Router(options: .autoGenerateHeadEndpoints)
-    router.middlewares.add(AccessLogMiddleware())   // first, so that refused requests are logged too
+    let metrics = metrics ?? ServerMetrics()
+    router.middlewares.add(AccessLogMiddleware(metrics: metrics))   // first, so that refused requests are logged and counted too
     router.middlewares.add(SecurityMiddleware(hosts: HostPolicy(listenHost: options.host, extra: options.allowedHosts),
                                               limits: RequestLimits(maxURIBytes: options.maxURIBytes)))
     router.middlewares.add(DisplayStyleMiddleware(store: store))
@@ -111,7 +124,13 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
     let slots = slots ?? ComputeSlots(limit: options.maxComputations)
     let pages = PagesController(store: store, renderer: renderer, slots: slots, library: datasets)
     pages.addRoutes(to: router)
-    AccountsController(store: store, renderer: renderer, sessions: sessions, library: datasets, throttle: throttle, setup: setup).addRoutes(to: router)
+    let scheduler = ReportScheduler(library: datasets, pages: pages,
+                                    delivery: ReportDelivery(folder: options.reportsDirectory ?? URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("reports").path,
+                                                             smtp: options.smtp))
+    // The server runs the schedules (tests run them themselves).
+    if sweepUploads { scheduler.start() }
+    AccountsController(store: store, renderer: renderer, sessions: sessions, library: datasets, throttle: throttle, setup: setup,
+                       metrics: metrics, scheduler: scheduler).addRoutes(to: router)
     let uploads = UploadController(store: store, renderer: renderer, options: options, sessions: sessions, slots: slots, library: datasets, opener: opener)
     uploads.addRoutes(to: router)
     DatasetsController(store: store, renderer: renderer, sessions: sessions, slots: slots, library: datasets, opener: opener,
@@ -155,6 +174,10 @@ public func buildRouter(store: DataStore, options: ServerOptions, slots: Compute
             fields.append(("source", .object(src)))
         }
         return Response.text(JSONValue.object(fields).text, status: waiting ? .serviceUnavailable : .ok, contentType: "application/json")
+    }
+    // Prometheus text format (administrators and their API tokens: AccessPolicy).
+    router.get("/-/metrics") { _, _ in
+        Response.text(metrics.text(store: store, live: slot.active(for: store.dataset)), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     router.get("/-/version.json") { _, _ in
         Response.text(JSONValue.object([("ok", .bool(true)), ("version", .string(options.version))]).text, contentType: "application/json")

@@ -116,7 +116,7 @@ import Testing
               ("/customer?id=\(customer)", .marketing), ("/customer.json?id=\(customer)", .marketing), ("/customer.csv?id=\(customer)", .marketing),
               ("/data-quality", .analyst), ("/data-quality.json", .analyst), ("/data-quality.csv", .analyst), ("/datasets", .analyst),
               ("/datasets.json", .analyst), ("/datasets.csv", .analyst), ("/datasets/postgres", .analyst), ("/upload", .analyst), ("/views", .executive),
-              ("/admin", .admin), ("/admin.json", .admin), ("/admin.csv", .admin)]
+              ("/admin", .admin), ("/admin.json", .admin), ("/admin.csv", .admin), ("/-/metrics", .admin)]
         return r
     }
 
@@ -133,12 +133,12 @@ import Testing
                     } else {
                         #expect(r.status == .forbidden, "\(name) \(route): \(r.status)")
                         if route.contains(".json") { #expect(r.body.contains("\"ok\":false")) }
-                        if !route.contains(".") && !route.contains("?") || route.hasPrefix("/customer?") { #expect(r.body.contains("Not part of your role"), "\(route)") }
+                        if (!route.contains(".") && !route.contains("?") && !route.hasPrefix("/-/")) || route.hasPrefix("/customer?") { #expect(r.body.contains("Not part of your role"), "\(route)") }
                     }
                 }
                 // Not signed in: a page sends to the login form (and back), data answers 401.
                 let anonymous = try await Self.get(client, route)
-                let isData = route.split(separator: "?")[0].contains(".")
+                let isData = route.split(separator: "?")[0].contains(".") || route.hasPrefix("/-/")
                 if isData {
                     #expect(anonymous.status == .unauthorized, "\(route)")
                     #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
@@ -228,6 +228,30 @@ import Testing
         let start = body.index(r.lowerBound, offsetBy: -150, limitedBy: body.startIndex) ?? body.startIndex
         let end = body.index(r.lowerBound, offsetBy: 60, limitedBy: body.endIndex) ?? body.endIndex
         return String(body[start..<end])
+    }
+
+    /// Prometheus text: the requests counted by route, format and status class, latencies, sign-ins, the data set's size.
+    @Test func metricsCountRequests() async throws {
+        let s = try await Self.setup()
+        let app = try await Self.app(s)
+        try await app.test(.router) { client in
+            for _ in 0..<3 { _ = try await Self.get(client, "/value.csv", token: s.tokens["ana"]) }
+            _ = try await Self.get(client, "/customers", token: s.tokens["exec"])
+            _ = try await Self.get(client, "/no/such/page?x=1", token: s.tokens["ana"])
+            _ = try await Self.signIn(client, "ana", "wrong-password-here")
+            let text = try await Self.get(client, "/-/metrics", token: s.tokens["boss"])
+            #expect(text.status == .ok && text.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let lines = text.body.split(separator: "\n").map(String.init)
+            func value(_ prefix: String) -> Double? { lines.first { $0.hasPrefix(prefix + " ") }.flatMap { Double($0.split(separator: " ").last!) } }
+            #expect(value(#"clientele_http_requests_total{route="/value",format="csv",status="2xx"}"#) == 3)
+            #expect(value(#"clientele_http_requests_total{route="/customers",format="html",status="4xx"}"#) == 1)
+            #expect(value(#"clientele_http_requests_total{route="other",format="html",status="4xx"}"#) == 1)
+            #expect(value(#"clientele_http_request_duration_seconds_count{route="/value"}"#) == 3)
+            #expect(value(#"clientele_logins_total{outcome="failed"}"#) == 1)
+            #expect(value("clientele_dataset_customers") == Double(s.store.dataset.base.table.count))
+            #expect(value("clientele_dataset_valid_lines") == Double(s.store.dataset.report.validLines))
+            #expect(!text.body.contains("no/such"))   // unknown paths do not become labels
+        }
     }
 
     // MARK: Country scope

@@ -110,12 +110,13 @@ public struct SavedView: Sendable, Equatable {
 /// A database that cannot be opened, read or written never stops the dashboard: the library then holds only the
 /// demo, `problem` says why (shown on the Data sets page), and changes are refused with that message.
 ///
-/// Schema version 3 (`PRAGMA user_version`): `datasets`, `settings` (key/value: `current_dataset`), `views` (version
+/// Schema version 4 (`PRAGMA user_version`): `datasets`, `settings` (key/value: `current_dataset`), `views` (version
 /// 1), and `database_sources` (one row per `postgres` entry: URL, table or query, password if asked, statement
-/// timeout, refresh interval). Version 3 adds `accounts`, `api_tokens` and `audit_log` (Library/Accounts.swift).
+/// timeout, refresh interval). Version 3 adds `accounts`, `api_tokens` and `audit_log` (Library/Accounts.swift), version 4
+/// `report_schedules` (Library/Schedules.swift).
 public final class DatasetLibrary: Sendable {
     public static let fileName = "clientele.sqlite"
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
 
     /// The data folder (uploads are relative to it).
     public let dataDirectory: String
@@ -211,6 +212,9 @@ public final class DatasetLibrary: Sendable {
         }
         if version < 3 {
             for sql in accountsSchema + ["PRAGMA user_version = 3"] { _ = try await c.query(sql) }
+        }
+        if version < 4 {
+            for sql in schedulesSchema + ["PRAGMA user_version = 4"] { _ = try await c.query(sql) }
         }
     }
 

@@ -31,6 +31,9 @@ public final class LiveSource: Sendable {
         public var fingerprint: Int?
         /// Refreshes that found the same data as the snapshot served (kept, with its models).
         public var unchangedRefreshes = 0
+        /// Loads that succeeded and failed since the server started (the metrics' counters).
+        public var loads = 0
+        public var failedLoads = 0
         /// No snapshot has loaded yet: pages wait (503) and say why.
         public var waiting: Bool { dataAsOf == nil }
     }
@@ -63,10 +66,11 @@ public final class LiveSource: Sendable {
                 s.dataAsOf = Date(); s.lastError = nil; s.failures = 0; s.refreshing = false
                 s.loadSeconds = load.seconds; s.rowsReceived = load.rowsReceived; s.fingerprint = load.fingerprint
                 if unchanged { s.unchangedRefreshes += 1 }
+                s.loads += 1
             }
             result = .success(d)
         } catch {
-            state.withLock { s in s.lastError = error.description; s.failures += 1; s.refreshing = false }
+            state.withLock { s in s.lastError = error.description; s.failures += 1; s.refreshing = false; s.failedLoads += 1 }
             result = .failure(error)
         }
         return result

@@ -37,6 +37,9 @@ struct AccountsController: Sendable {
     let library: DatasetLibrary
     let throttle: LoginThrottle
     let setup: SetupLink?
+    var metrics: ServerMetrics? = nil
+    /// The scheduled reports (nil: none can be scheduled, e.g. in tests that do not need them).
+    var scheduler: ReportScheduler? = nil
 
     typealias Fields = [(name: String, value: String)]
 
@@ -77,6 +80,9 @@ struct AccountsController: Sendable {
         router.post("/admin/accounts/password") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.resetPassword(f, csrf: csrf) } }
         router.post("/admin/accounts/disable") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.setDisabled(f, csrf: csrf, true) } }
         router.post("/admin/accounts/enable") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.setDisabled(f, csrf: csrf, false) } }
+        router.post("/admin/schedules") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.addSchedule(f, csrf: csrf) } }
+        router.post("/admin/schedules/run") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.runSchedule(f, csrf: csrf) } }
+        router.post("/admin/schedules/delete") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.deleteSchedule(f, csrf: csrf) } }
     }
 
     /// A `next` target that stays on this dashboard (a path, not `//host` or a scheme).
@@ -158,6 +164,7 @@ struct AccountsController: Sendable {
             }
         }
         if let wait = throttle.wait(name: name, address: address) {
+            metrics?.recordLogin("throttled")
             await library.audit("login_refused", account: nil, detail: "'\(name.prefix(64))': too many failed attempts", address: address)
             var r = loginPage(csrf: csrf, next: next, message: ("error", "Too many failed attempts for this account or from this address. Try again in \(wait >= 60 ? "\((wait + 59) / 60) minutes" : "\(wait) seconds")."),
                               status: .tooManyRequests, name: name)
@@ -172,10 +179,12 @@ struct AccountsController: Sendable {
         }
         guard let account else {
             throttle.fail(name: name, address: address)
+            metrics?.recordLogin("failed")
             await library.audit("login_failed", account: nil, detail: "user name '\(name.prefix(64))'", address: address)
             return loginPage(csrf: csrf, next: next, message: ("error", "Wrong user name or password, or the account is disabled."), status: .unauthorized, name: name)
         }
         throttle.succeed(name: name)
+        metrics?.recordLogin("ok")
         await library.audit("login", account: account.name, detail: account.role.rawValue, address: address)
         let session = sessions.signIn(accountID: account.id, replacing: old)
         var r = Response(status: .seeOther, headers: [.location: Self.safeNext(next) ?? account.role.home])
@@ -369,7 +378,8 @@ struct AccountsController: Sendable {
     }()
 
     static let auditKinds = ["login", "login_failed", "login_refused", "logout", "account_added", "account_changed", "password_changed",
-                             "account_disabled", "account_enabled", "token_created", "token_revoked", "upload", "dataset_changed", "view_changed", "download"]
+                             "account_disabled", "account_enabled", "token_created", "token_revoked", "upload", "dataset_changed", "view_changed", "download",
+                             "schedule_changed", "report_sent", "report_failed"]
 
     func adminPage(csrf: String, kind: String?, message: (String, String)? = nil, status: HTTPResponse.Status = .ok) async -> Response {
         let tables = await adminTables(kind: kind)
@@ -399,6 +409,7 @@ struct AccountsController: Sendable {
                 .password(id: "new-password", label: "Initial password (10 characters or more)", name: "password"),
             ], submit: "Add the account"))]),
             Section(id: "manage", title: "Change an account", blocks: manage.isEmpty ? [.text("No account.")] : manage),
+            Section(id: "schedules", title: "Scheduled reports", blocks: await scheduleBlocks(csrf: csrf, roleOptions: roleOptions)),
             Section(id: "audit", title: "Audit log", blocks: [
                 .links(Links(style: .inline(label: "Show"), items: [.init(label: "all", href: "/admin#audit")] + Self.auditKinds.map { .init(label: $0, href: "/admin?kind=\($0)#audit") })),
                 .table(tables[1]),
@@ -416,6 +427,68 @@ struct AccountsController: Sendable {
             return .text(text, contentType: "application/json")
         }
         return .text((try? renderer.csv(p, table: nil).text) ?? "", contentType: "text/csv; charset=utf-8")
+    }
+
+    // MARK: Scheduled reports
+
+    func scheduleBlocks(csrf: String, roleOptions: (Role?) -> [Form.Option]) async -> [Block] {
+        guard let scheduler else { return [.text("Scheduled reports are not available on this server.")] }
+        let schedules = (try? await library.schedules()) ?? []
+        let d = scheduler.delivery
+        var blocks: [Block] = [.text("The executive report as PDF, weekly (Mondays) or monthly (the 1st), at 07:00 UTC, as an account of the chosen role and countries would download it: written to the server's reports folder and mailed to the recipients \(d.smtp.map { "through the SMTP relay \($0.host):\($0.port)" } ?? "once an SMTP relay is configured (--smtp-host; until then the reports are only written to the folder)").")]
+        blocks.append(.table(Table(id: "schedules", title: "Schedules", columns: [
+            .init(key: "name", label: "Name"), .init(key: "cadence", label: "Every"), .init(key: "role", label: "As role"), .init(key: "countries", label: "Countries"),
+            .init(key: "recipients", label: "Recipients"), .init(key: "next_run", label: "Next run"), .init(key: "last_run", label: "Last run"), .init(key: "last_status", label: "Last result"),
+        ], rows: schedules.map { s in
+            [.text(s.name), .text(s.cadence == .weekly ? "week" : "month"), .text(s.role.rawValue), .text(s.countries.isEmpty ? "all" : s.countries.joined(separator: ", ")),
+             .text(s.recipients.isEmpty ? "—" : s.recipients.joined(separator: ", ")), .text(Self.time(s.nextRun)), .text(s.lastRun.map(Self.time) ?? "never"), .text(s.lastStatus ?? "—")]
+        }, note: schedules.isEmpty ? "No report is scheduled." : "")))
+        blocks.append(.form(Form(action: "/admin/schedules", style: "mapping", csrf: csrf, fields: [
+            .text(id: "schedule-name", label: "Name", name: "name", value: "", maxLength: 80),
+            .select(label: "Every", name: "cadence", required: true, options: [.init(value: "weekly", label: "Week (Monday)", selected: true), .init(value: "monthly", label: "Month (the 1st)", selected: false)]),
+            .select(label: "As role", name: "role", required: true, options: roleOptions(.executive)),
+            .text(id: "schedule-countries", label: "Countries (comma-separated; empty: all)", name: "countries", value: "", maxLength: 400),
+            .text(id: "schedule-recipients", label: "Recipients (comma-separated e-mail addresses)", name: "recipients", value: "", maxLength: 1000),
+        ], submit: "Schedule the report")))
+        for s in schedules {
+            blocks.append(.formGroup(FormGroup(legend: s.name, forms: [
+                Form(action: "/admin/schedules/run", style: "use", hidden: [("id", String(s.id))], csrf: csrf, fields: [], submit: "Run now"),
+                Form(action: "/admin/schedules/delete", style: "delete", hidden: [("id", String(s.id))], csrf: csrf, fields: [], submit: "Delete"),
+            ])))
+        }
+        return blocks
+    }
+
+    func addSchedule(_ fields: Fields, csrf: String) async -> Response {
+        guard let cadence = Self.value(fields, "cadence").flatMap(ReportSchedule.Cadence.init(rawValue:)),
+              let role = Self.value(fields, "role").flatMap(Role.init(rawValue:)) else {
+            return await adminPage(csrf: csrf, kind: nil, message: ("error", "Choose how often and as which role."), status: .badRequest)
+        }
+        let recipients = (Self.value(fields, "recipients") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        do {
+            let s = try await library.addSchedule(name: Self.value(fields, "name") ?? "", cadence: cadence, role: role, countries: Self.countries(fields), recipients: recipients)
+            await library.audit("schedule_changed", account: Access.current?.name, detail: "added \(s.name): \(s.cadence.rawValue), \(s.role.rawValue), \(s.recipients.count) recipients", address: Access.address)
+            return await adminPage(csrf: csrf, kind: nil, message: ("info", "\(s.name) is scheduled; the first run is \(Self.time(s.nextRun))."))
+        } catch {
+            return await adminPage(csrf: csrf, kind: nil, message: ("error", "\(error)"), status: .badRequest)
+        }
+    }
+
+    func runSchedule(_ fields: Fields, csrf: String) async -> Response {
+        guard let scheduler, let id = Self.value(fields, "id").flatMap(Int.init),
+              let s = ((try? await library.schedules()) ?? []).first(where: { $0.id == id }) else {
+            return await adminPage(csrf: csrf, kind: nil, message: ("error", "That schedule no longer exists."), status: .notFound)
+        }
+        let status = await scheduler.run(s, by: Access.current?.name)
+        return await adminPage(csrf: csrf, kind: nil, message: (status.hasPrefix("Written") && !status.contains("not mailed") ? "info" : "error", "\(s.name): \(status)."))
+    }
+
+    func deleteSchedule(_ fields: Fields, csrf: String) async -> Response {
+        guard let id = Self.value(fields, "id").flatMap(Int.init), (try? await library.removeSchedule(id)) == true else {
+            return await adminPage(csrf: csrf, kind: nil, message: ("error", "That schedule no longer exists."), status: .notFound)
+        }
+        await library.audit("schedule_changed", account: Access.current?.name, detail: "deleted schedule \(id)", address: Access.address)
+        return await adminPage(csrf: csrf, kind: nil, message: ("info", "The schedule was deleted; reports already written stay in the folder."))
     }
 
     static func countries(_ fields: Fields) -> [String] {

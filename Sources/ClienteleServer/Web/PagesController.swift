@@ -214,33 +214,35 @@ struct PagesController: Sendable {
     /// The executive report as a file (self-contained HTML or Markdown), with the request's filters.
     func reportDownload(_ format: ReportFormat, _ query: String?) -> Response {
         do throws(FilterError) {
-            var pageRequest = try PageRequest(query: query)
-            pageRequest.applyDefaultPeriod(store.dataset)
-            let snapshot = try store.snapshot(pageRequest.filter, prefetchPrevious: true)   // the report compares periods
-            let dataset = snapshot.dataset
-            let report = ReportPage.report(PageContext(snapshot: snapshot, request: pageRequest))
-            // The file name says what the selection is: data set, then the filters.
-            let selection = pageRequest.filter.queryItems.map { $0.value }.joined(separator: "-")
-            let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: "") + (selection.isEmpty ? "" : "-" + selection))
-            switch format {
-            case .html:
-                var r = Response.text(report.html(), contentType: "text/html; charset=utf-8")
-                r.headers[.contentDisposition] = "attachment; filename=\"\(stem).html\""
-                return r
-            case .md:
-                var r = Response.text(report.markdown(), contentType: "text/markdown; charset=utf-8")
-                r.headers[.contentDisposition] = "attachment; filename=\"\(stem).md\""
-                return r
-            case .pdf:
-                let paper = pageRequest.option("_paper") ?? "a4"
-                guard paper == "a4" || paper == "letter" else { throw FilterError("'_paper' must be a4 or letter, not '\(paper)'.") }
-                var r = Response(status: .ok, headers: [.contentType: "application/pdf"],
-                                 body: .init(byteBuffer: ByteBuffer(bytes: report.pdf(letter: paper == "letter"))))
-                r.headers[.contentDisposition] = "attachment; filename=\"\(stem)-\(paper).pdf\""
-                return r
-            }
+            let file = try reportFile(format, query)
+            var r = Response(status: .ok, headers: [.contentType: file.contentType], body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+            r.headers[.contentDisposition] = "attachment; filename=\"\(file.name)\""
+            return r
         } catch {
             return .text(error.message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
+        }
+    }
+
+    /// The report's bytes, content type and file name (the download and the scheduled reports). The account's role
+    /// and country scope in effect apply (``Access/current``).
+    func reportFile(_ format: ReportFormat, _ query: String?) throws(FilterError) -> (bytes: [UInt8], contentType: String, name: String) {
+        var pageRequest = try PageRequest(query: query)
+        pageRequest.applyDefaultPeriod(store.dataset)
+        let snapshot = try store.snapshot(pageRequest.filter, prefetchPrevious: true)   // the report compares periods
+        let dataset = snapshot.dataset
+        let report = ReportPage.report(PageContext(snapshot: snapshot, request: pageRequest))
+        // The file name says what the selection is: data set, then the filters.
+        let selection = pageRequest.filter.queryItems.map { $0.value }.joined(separator: "-")
+        let stem = "clientele-report-" + safeFileName(dataset.name.replacingOccurrences(of: ".csv", with: "") + (selection.isEmpty ? "" : "-" + selection))
+        switch format {
+        case .html:
+            return (Array(report.html().utf8), "text/html; charset=utf-8", stem + ".html")
+        case .md:
+            return (Array(report.markdown().utf8), "text/markdown; charset=utf-8", stem + ".md")
+        case .pdf:
+            let paper = pageRequest.option("_paper") ?? "a4"
+            guard paper == "a4" || paper == "letter" else { throw FilterError("'_paper' must be a4 or letter, not '\(paper)'.") }
+            return (report.pdf(letter: paper == "letter"), "application/pdf", "\(stem)-\(paper).pdf")
         }
     }
 
