@@ -90,6 +90,10 @@ import Testing
         }
         do { _ = try ConfigFile.expand(["serve"], environment: ["CLIENTELE_TRUST_PROXY": "maybe"]) } catch { #expect(error.description.contains("CLIENTELE_TRUST_PROXY") && error.description.contains("true or false")) }
         #expect(try ConfigFile.expand(["analyze", "x.csv"], environment: ["CLIENTELE_PORT": "1"]) == ["analyze", "x.csv"])
+        // The example shipped in deploy/ is valid.
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/clientele.toml.example").standardized.path
+        let shipped = try ConfigFile.expand(["serve", "--config", example], environment: [:])
+        #expect(shipped.contains("--trust-proxy") && shipped.contains("/var/lib/clientele") && shipped.contains("dashboard.example.com"))
     }
 
     @Test func serveReadsItsConfiguration() async {

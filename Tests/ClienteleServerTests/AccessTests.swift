@@ -534,6 +534,15 @@ import Testing
             #expect(events.first { $0.kind == "upload" }?.detail.hasPrefix("Mine: 2 valid lines") == true)
             // Nothing secret in the log: no password, no token.
             #expect(!events.contains { $0.detail.contains("a-long-enough-pass") || $0.detail.contains("yet-another-pass") || $0.detail.range(of: "clt_[0-9a-f]{20}", options: .regularExpression) != nil })
+            // The log and the accounts as data, one table at a time; an unknown table is refused; the account page offers no
+            // download of its own tables (there is no /account.csv).
+            let auditCSV = try await Self.get(client, "/admin.csv?_table=audit", cookie: boss)
+            #expect(auditCSV.body.contains("login_failed") && !auditCSV.body.contains("newbie,analyst"))
+            #expect(try await Self.get(client, "/admin.csv?_table=accounts", cookie: boss).body.contains("newbie,analyst"))
+            #expect(try await Self.get(client, "/admin.json?_table=nope", cookie: boss).status == .badRequest)
+            let own = try await Self.get(client, "/account", cookie: boss).body
+            #expect(!own.contains("/account.csv") && !own.contains("/account.json"))
+            #expect(own.contains("autocomplete=\"current-password\"") && own.contains("autocomplete=\"new-password\""))
             // The Admin page shows the log; its filter by kind works.
             let page = try await Self.get(client, "/admin?kind=download", cookie: boss).body
             #expect(page.contains("/customers.csv?segment=Champions") && !page.contains("token_created</td>"))

@@ -154,7 +154,8 @@ struct AccessMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let secure = trustProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased().hasPrefix("https") == true
         let address = trustProxy
-            ? request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            // The right-most address: the one our proxy added (those before it are whatever the client sent).
+            ? request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
             : nil
         return try await Access.$secure.withValue(secure) {
             try await Access.$address.withValue(address) {

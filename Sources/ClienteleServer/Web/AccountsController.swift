@@ -73,8 +73,8 @@ struct AccountsController: Sendable {
             let kind = PageRequest.parse(request.uri.query ?? "").last { $0.name == "kind" }?.value
             return await self.withSessionAsync(request) { csrf in await self.adminPage(csrf: csrf, kind: kind) }
         }
-        router.get("/admin.json") { _, _ in await self.adminData(json: true) }
-        router.get("/admin.csv") { _, _ in await self.adminData(json: false) }
+        router.get("/admin.json") { request, _ in await self.adminData(json: true, table: PageRequest.parse(request.uri.query ?? "").last { $0.name == "_table" }?.value) }
+        router.get("/admin.csv") { request, _ in await self.adminData(json: false, table: PageRequest.parse(request.uri.query ?? "").last { $0.name == "_table" }?.value) }
         router.post("/admin/accounts") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.addAccount(f, csrf: csrf) } }
         router.post("/admin/accounts/role") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.changeRole(f, csrf: csrf) } }
         router.post("/admin/accounts/password") { request, _ in await self.act(request, page: .admin) { f, csrf in await self.resetPassword(f, csrf: csrf) } }
@@ -268,14 +268,14 @@ struct AccountsController: Sendable {
         ], submit: "Change the password"))]))
         var tokenBlocks: [Block] = [.text("A token lets a script read every JSON and CSV address your role allows: send it as Authorization: Bearer TOKEN. It is shown once; revoke it when the script no longer needs it.")]
         if let newToken {
-            tokenBlocks.append(.table(Table(id: "new_token", title: "Your new token (copy it now: it is not shown again)", columns: [.init(key: "token", label: "Token")], rows: [[.text(newToken)]])))
+            tokenBlocks.append(.table(Table(id: "new_token", title: "Your new token (copy it now: it is not shown again)", columns: [.init(key: "token", label: "Token")], rows: [[.text(newToken)]], downloadable: false)))
         }
         let tokens = (try? await library.tokens(accountID: me.accountID)) ?? []
         tokenBlocks.append(.table(Table(id: "tokens", title: "Your tokens", columns: [
             .init(key: "name", label: "Name"), .init(key: "prefix", label: "Starts with"), .init(key: "created", label: "Created"), .init(key: "last_used", label: "Last used"),
         ], rows: tokens.map { [.text($0.name), .text($0.prefix + "…"), .text(Self.time($0.created)), .text($0.lastUsed.map(Self.time) ?? "never")] },
-            note: tokens.isEmpty ? "No token yet." : "")))
-        tokenBlocks.append(.form(Form(action: "/account/tokens", style: "rename", csrf: csrf, fields: [
+            note: tokens.isEmpty ? "No token yet." : "", downloadable: false)))
+        tokenBlocks.append(.form(Form(action: "/account/tokens", style: "login", csrf: csrf, fields: [
             .text(id: "token-name", label: "Name (what uses it)", name: "name", value: "", maxLength: 80),
         ], submit: "Create a token")))
         for t in tokens {
@@ -387,24 +387,26 @@ struct AccountsController: Sendable {
         var p = Page(id: "admin", title: "Admin", howToRead: "Accounts and what they may see: executives see aggregates only, marketing adds customer lists and profiles, analysts add data quality, uploads and data sets, administrators add this page. An account limited to countries sees every figure computed on those countries only. The audit log records sign-ins, failed sign-ins, uploads, data-set changes, account changes and downloads of customer lists.")
         let roleOptions = { (selected: Role?) in Role.allCases.map { Form.Option(value: $0.rawValue, label: $0.label, selected: $0 == selected) } }
         var manage: [Block] = []
+        let me = Access.current?.accountID
         for a in accounts {
             manage.append(.formGroup(FormGroup(legend: "\(a.name) (\(a.role.rawValue)\(a.disabled ? ", disabled" : ""))", forms: [
-                Form(action: "/admin/accounts/role", style: "mapping", hidden: [("name", a.name)], csrf: csrf, fields: [
-                    .select(label: "Role", name: "role", required: true, options: roleOptions(a.role)),
+                Form(action: "/admin/accounts/role", style: "account", hidden: [("name", a.name)], csrf: csrf, fields: [
+                    .select(label: "Role", name: "role", required: false, options: roleOptions(a.role)),
                     .text(id: "countries-\(a.id)", label: "Countries (comma-separated; empty: all)", name: "countries", value: a.countries.joined(separator: ", "), maxLength: 400),
                 ], submit: "Save role"),
-                Form(action: "/admin/accounts/password", style: "rename", hidden: [("name", a.name)], csrf: csrf, fields: [
+                Form(action: "/admin/accounts/password", style: "account", hidden: [("name", a.name)], csrf: csrf, fields: [
                     .password(id: "password-\(a.id)", label: "New password", name: "password"),
                 ], submit: "Set password"),
+            ] + (a.id == me ? [] : [
                 a.disabled ? Form(action: "/admin/accounts/enable", style: "use", hidden: [("name", a.name)], csrf: csrf, fields: [], submit: "Enable")
                            : Form(action: "/admin/accounts/disable", style: "delete", hidden: [("name", a.name)], csrf: csrf, fields: [], submit: "Disable"),
-            ])))
+            ]))))
         }
         p.sections = [
             Section(id: "accounts", title: "Accounts", blocks: [.table(tables[0])]),
-            Section(id: "add", title: "Add an account", blocks: [.form(Form(action: "/admin/accounts", style: "mapping", csrf: csrf, fields: [
+            Section(id: "add", title: "Add an account", blocks: [.form(Form(action: "/admin/accounts", style: "login", csrf: csrf, fields: [
                 .text(id: "new-name", label: "User name", name: "username", value: "", maxLength: 64),
-                .select(label: "Role", name: "role", required: true, options: roleOptions(nil)),
+                .select(label: "Role", name: "role", required: false, options: roleOptions(nil)),
                 .text(id: "new-countries", label: "Countries (comma-separated; empty: all)", name: "countries", value: "", maxLength: 400),
                 .password(id: "new-password", label: "Initial password (10 characters or more)", name: "password"),
             ], submit: "Add the account"))]),
@@ -418,15 +420,23 @@ struct AccountsController: Sendable {
         return render(p, path: "/admin", message: message, status: status)
     }
 
-    func adminData(json: Bool) async -> Response {
+    func adminData(json: Bool, table: String?) async -> Response {
         var p = Page(id: "admin", title: "Admin", howToRead: "")
-        p.sections = [Section(id: "admin", title: "Admin", blocks: await adminTables(kind: nil).map { .table($0) })]
+        var tables = await adminTables(kind: nil)
+        if scheduler != nil { tables.append(scheduleTable((try? await library.schedules()) ?? [])) }
+        p.sections = [Section(id: "admin", title: "Admin", blocks: tables.map { .table($0) })]
         let dataset = store.dataset
+        if let table, !tables.contains(where: { $0.id == table }) {
+            let message = "Unknown table '\(table.prefix(40))'. Tables: \(tables.map(\.id).joined(separator: ", "))."
+            return json ? .jsonError(message, status: .badRequest) : .text(message + "\n", status: .badRequest, contentType: "text/plain; charset=utf-8")
+        }
         if json {
-            let text = (try? renderer.json(p, request: PageRequest(filter: .none), dataset: dataset, asOf: dataset.asOf, onlyTable: nil).text) ?? "{}"
+            let text = (try? renderer.json(p, request: PageRequest(filter: .none), dataset: dataset, asOf: dataset.asOf, onlyTable: table).text) ?? "{}"
             return .text(text, contentType: "application/json")
         }
-        return .text((try? renderer.csv(p, table: nil).text) ?? "", contentType: "text/csv; charset=utf-8")
+        var r = Response.text((try? renderer.csv(p, table: table).text) ?? "", contentType: "text/csv; charset=utf-8")
+        r.headers[.contentDisposition] = "attachment; filename=\"clientele-\(table ?? "admin").csv\""
+        return r
     }
 
     // MARK: Scheduled reports
@@ -436,17 +446,11 @@ struct AccountsController: Sendable {
         let schedules = (try? await library.schedules()) ?? []
         let d = scheduler.delivery
         var blocks: [Block] = [.text("The executive report as PDF, weekly (Mondays) or monthly (the 1st), at 07:00 UTC, as an account of the chosen role and countries would download it: written to the server's reports folder and mailed to the recipients \(d.smtp.map { "through the SMTP relay \($0.host):\($0.port)" } ?? "once an SMTP relay is configured (--smtp-host; until then the reports are only written to the folder)").")]
-        blocks.append(.table(Table(id: "schedules", title: "Schedules", columns: [
-            .init(key: "name", label: "Name"), .init(key: "cadence", label: "Every"), .init(key: "role", label: "As role"), .init(key: "countries", label: "Countries"),
-            .init(key: "recipients", label: "Recipients"), .init(key: "next_run", label: "Next run"), .init(key: "last_run", label: "Last run"), .init(key: "last_status", label: "Last result"),
-        ], rows: schedules.map { s in
-            [.text(s.name), .text(s.cadence == .weekly ? "week" : "month"), .text(s.role.rawValue), .text(s.countries.isEmpty ? "all" : s.countries.joined(separator: ", ")),
-             .text(s.recipients.isEmpty ? "—" : s.recipients.joined(separator: ", ")), .text(Self.time(s.nextRun)), .text(s.lastRun.map(Self.time) ?? "never"), .text(s.lastStatus ?? "—")]
-        }, note: schedules.isEmpty ? "No report is scheduled." : "")))
-        blocks.append(.form(Form(action: "/admin/schedules", style: "mapping", csrf: csrf, fields: [
+        blocks.append(.table(scheduleTable(schedules)))
+        blocks.append(.form(Form(action: "/admin/schedules", style: "login", csrf: csrf, fields: [
             .text(id: "schedule-name", label: "Name", name: "name", value: "", maxLength: 80),
-            .select(label: "Every", name: "cadence", required: true, options: [.init(value: "weekly", label: "Week (Monday)", selected: true), .init(value: "monthly", label: "Month (the 1st)", selected: false)]),
-            .select(label: "As role", name: "role", required: true, options: roleOptions(.executive)),
+            .select(label: "Every", name: "cadence", required: false, options: [.init(value: "weekly", label: "Week (Monday)", selected: true), .init(value: "monthly", label: "Month (the 1st)", selected: false)]),
+            .select(label: "As role", name: "role", required: false, options: roleOptions(.executive)),
             .text(id: "schedule-countries", label: "Countries (comma-separated; empty: all)", name: "countries", value: "", maxLength: 400),
             .text(id: "schedule-recipients", label: "Recipients (comma-separated e-mail addresses)", name: "recipients", value: "", maxLength: 1000),
         ], submit: "Schedule the report")))
@@ -457,6 +461,16 @@ struct AccountsController: Sendable {
             ])))
         }
         return blocks
+    }
+
+    func scheduleTable(_ schedules: [ReportSchedule]) -> Table {
+        Table(id: "schedules", title: "Schedules", columns: [
+            .init(key: "name", label: "Name"), .init(key: "cadence", label: "Every"), .init(key: "role", label: "As role"), .init(key: "countries", label: "Countries"),
+            .init(key: "recipients", label: "Recipients"), .init(key: "next_run", label: "Next run"), .init(key: "last_run", label: "Last run"), .init(key: "last_status", label: "Last result"),
+        ], rows: schedules.map { s in
+            [.text(s.name), .text(s.cadence == .weekly ? "week" : "month"), .text(s.role.rawValue), .text(s.countries.isEmpty ? "all" : s.countries.joined(separator: ", ")),
+             .text(s.recipients.isEmpty ? "—" : s.recipients.joined(separator: ", ")), .text(Self.time(s.nextRun)), .text(s.lastRun.map(Self.time) ?? "never"), .text(s.lastStatus ?? "—")]
+        }, note: schedules.isEmpty ? "No report is scheduled." : "")
     }
 
     func addSchedule(_ fields: Fields, csrf: String) async -> Response {

@@ -436,7 +436,9 @@ struct DatasetsController: Sendable {
         var blocks: [Block] = []
         var shown = message
         if let proposed {
-            if let view = validView(proposed) {
+            if Access.current.map({ !$0.role.managesData || $0.isScoped }) == true {
+                shown = ("error", "Saving views is part of the analyst and admin roles.")
+            } else if let view = validView(proposed) {
                 blocks.append(.form(Form(action: "/views", style: "save", hidden: [("view", view)], csrf: csrf,
                                          fields: [.text(id: "view-name", label: "Name of the view", name: "name", value: name, maxLength: 80)],
                                          submit: "Save this view", secondary: Link(label: "Back to the page", href: view))))
@@ -452,11 +454,13 @@ struct DatasetsController: Sendable {
     }
 
     func views(csrf: String) -> Page {
-        let views = library.views
+        // Everyone reads the views their role opens; analysts (every country) save and delete them.
+        let manages = Access.current.map { $0.role.managesData && !$0.isScoped } ?? true
+        let views = library.views.filter { Access.current == nil || PageRenderer.allows(String($0.path.prefix { $0 != "?" })) }
         let table = Table(id: "views", title: "Saved views", columns: [.init(key: "name", label: "Name"), .init(key: "path", label: "Address")],
-                          rows: views.map { [.link($0.name, href: $0.path), .text($0.path)] }, note: views.isEmpty ? "No saved view yet: use “Save this view” under the filters of any page." : "")
+                          rows: views.map { [.link($0.name, href: $0.path), .text($0.path)] }, note: views.isEmpty ? (manages ? "No saved view yet: use “Save this view” under the filters of any page." : "No saved view yet.") : "")
         var list: [Block] = [.table(table)]
-        for v in views {
+        for v in views where manages {
             list.append(.formGroup(FormGroup(legend: v.name, forms: [Form(action: "/views/delete", style: "delete", hidden: [("id", String(v.id))], csrf: csrf, fields: [], submit: "Delete")])))
         }
         var p = Page(id: "views", title: "Saved views", howToRead: "A saved view is a name for a page with its filters and options; saved views are listed in the Views menu at the top of every page and kept in the data-set library.")

@@ -212,6 +212,8 @@ struct Table: Sendable {
     /// Rows made one at a time when the table is written (the customer list's JSON and CSV, which hold every
     /// matching customer): written in pieces, never held as one text. `rows` is then empty.
     var lazyRows: LazyRows? = nil
+    /// Offers CSV and JSON links (false: a table of a form page with no data address, e.g. one's API tokens).
+    var downloadable = true
 
     /// How many rows the data formats hold.
     var rowCount: Int { lazyRows?.count ?? rows.count }

@@ -197,7 +197,7 @@ struct PageRenderer: Sendable {
             let limit = t.htmlLimit ?? t.rows.count
             let shown = t.rows.prefix(limit)
             var d: [String: Any] = [
-                "title": t.title, "note": present(t.note), "dataOnly": limit == 0,
+                "title": t.title, "note": present(t.note), "dataOnly": t.htmlLimit == 0, "downloadable": t.downloadable,
                 "csvHref": request.link(base + ".csv", optionPairs + [("_table", t.id)]),
                 "jsonHref": request.link(base + ".json", optionPairs + [("_table", t.id)]),
                 "showRows": limit > 0,
@@ -253,9 +253,11 @@ struct PageRenderer: Sendable {
                 case .search(let id, let label, let name, let value, let placeholder):
                     d["search"] = ["id": id, "label": label, "name": name, "value": value, "placeholder": placeholder]
                 case .text(let id, let label, let name, let value, let maxLength):
-                    d["text"] = ["id": id, "label": label, "name": name, "value": value, "maxLength": maxLength] as [String: Any]
+                    d["text"] = ["id": id, "label": label, "name": name, "value": value, "maxLength": maxLength, "username": name == "username"] as [String: Any]
                 case .password(let id, let label, let name):
-                    d["password"] = ["id": id, "label": label, "name": name]
+                    // The sign-in form's and the current password are known to the browser's password manager; others are new.
+                    d["password"] = ["id": id, "label": label, "name": name,
+                                     "autocomplete": (f.action == "/login" || name == "current") ? "current-password" : "new-password"]
                 case .textarea(let id, let label, let name, let value, let maxLength):
                     d["textarea"] = ["id": id, "label": label, "name": name, "value": value, "maxLength": maxLength] as [String: Any]
                 }
