@@ -111,18 +111,21 @@ struct UsersCommand: AsyncParsableCommand {
         }
     }
 
+    /// Disables or enables an account, with its audit entry.
+    static func setDisabled(_ name: String, _ disabled: Bool, _ common: Common, _ terminal: Terminal) async throws {
+        try await using(common) { library in try await change {
+            try await library.setDisabled(name, disabled)
+            await library.audit(disabled ? "account_disabled" : "account_enabled", account: nil, detail: "\(name) (command line)")
+            terminal.out("\(disabled ? "Disabled" : "Enabled") \(name).\n")
+        } }
+    }
+
     struct Disable: AsyncTerminalCommand {
         static let configuration = CommandConfiguration(abstract: "Disable an account: it can no longer sign in; its sessions and API tokens stop working.")
         @Argument var name: String
         @OptionGroup var common: Common
 
-        func execute(_ terminal: Terminal) async throws {
-            try await UsersCommand.using(common) { library in try await UsersCommand.change {
-                try await library.setDisabled(name, true)
-                await library.audit("account_disabled", account: nil, detail: "\(name) (command line)")
-                terminal.out("Disabled \(name).\n")
-            } }
-        }
+        func execute(_ terminal: Terminal) async throws { try await UsersCommand.setDisabled(name, true, common, terminal) }
     }
 
     struct Enable: AsyncTerminalCommand {
@@ -130,13 +133,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument var name: String
         @OptionGroup var common: Common
 
-        func execute(_ terminal: Terminal) async throws {
-            try await UsersCommand.using(common) { library in try await UsersCommand.change {
-                try await library.setDisabled(name, false)
-                await library.audit("account_enabled", account: nil, detail: "\(name) (command line)")
-                terminal.out("Enabled \(name).\n")
-            } }
-        }
+        func execute(_ terminal: Terminal) async throws { try await UsersCommand.setDisabled(name, false, common, terminal) }
     }
 
     struct SetPassword: AsyncTerminalCommand {

@@ -353,9 +353,11 @@ import Glibc
         // Files named on the command line are shown by name, not by path.
         let fixturePage = try await R.app(try R.store())
         try await fixturePage.test(.router) { client in
-            let page = try await R.get(client, "/data-quality").body
-            #expect(page.contains("small_retail.csv"))
-            #expect(!page.contains("/Fixtures/"))
+            for path in ["/data-quality", "/", "/index.json", "/index.csv", "/datasets"] {
+                let page = try await R.get(client, path).body
+                if path != "/datasets" { #expect(page.contains("small_retail.csv"), "\(path)") }
+                #expect(!page.contains("/Fixtures/"), "\(path)")   // the store was loaded from an absolute path
+            }
         }
     }
 

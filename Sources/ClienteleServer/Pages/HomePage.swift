@@ -1,3 +1,4 @@
+import Foundation
 import ClienteleCore
 import ClienteleRender
 
@@ -31,7 +32,8 @@ enum HomePage {
 
         let info = Table(id: "dataset", title: "Data set", columns: [.init(key: "field", label: "Field"), .init(key: "value", label: "Value")], rows: [
             [.text("Source"), .text(d.source)],
-            [.text("Files"), .text(r.files.joined(separator: ", "))],
+            // File names only: a page never shows the server's folders.
+            [.text("Files"), .text(r.files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))],
             [.text("Layout"), .text(r.layout)],
             [.text("Date span"), .text("\(DisplayFormat.date(d.span.lowerBound)) to \(DisplayFormat.date(d.span.upperBound))")],
             [.text("As-of date"), .date(d.asOf)],
