@@ -73,7 +73,7 @@ struct PageRenderer: Sendable {
         let managesViews = principal.map { $0.role.managesData && !$0.isScoped } ?? false
         context["manageViews"] = managesViews
         if let p = principal {
-            context["user"] = ["name": p.name, "role": p.role.rawValue, "admin": p.role == .admin,
+            context["user"] = ["name": p.name, "initials": String(p.name.prefix(2)).uppercased(), "role": p.role.rawValue, "admin": p.role == .admin,
                                "scope": p.countries.isEmpty ? false : p.countries.joined(separator: ", "), "accounts": p.via != .open] as [String: Any]
         } else {
             context["user"] = false
