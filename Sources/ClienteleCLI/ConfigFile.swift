@@ -83,6 +83,33 @@ enum ConfigFile {
         return out
     }
 
+    /// `clientele users ...`: the data folder of the server's settings (`data_dir` of `--config FILE` or
+    /// `CLIENTELE_CONFIG`, or `CLIENTELE_DATA_DIR`) when `--data-dir` is not given, so that accounts land in the
+    /// library the server reads.
+    static func expandUsers(_ arguments: [String], environment: [String: String]) throws(Problem) -> [String] {
+        var args = arguments
+        var path = environment["CLIENTELE_CONFIG"]
+        if let i = args.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
+            if args[i].hasPrefix("--config=") { path = String(args[i].dropFirst(9)); args.remove(at: i) }
+            else {
+                guard i + 1 < args.count else { throw Problem(description: "--config needs a file: --config clientele.toml") }
+                path = args[i + 1]
+                args.removeSubrange(i...(i + 1))
+            }
+        }
+        guard args.count > 1, !args.contains(where: { $0 == "--data-dir" || $0.hasPrefix("--data-dir=") || $0 == "--help" || $0 == "-h" }) else { return args }
+        var dataDir: String?
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "cannot read the configuration file \(path)") }
+            for (key, value) in try parse(String(decoding: data, as: UTF8.self), file: URL(fileURLWithPath: path).lastPathComponent) where key == "data_dir" || key == "data-dir" {
+                guard case .string(let s) = value else { throw Problem(description: "data_dir is a quoted folder name") }
+                dataDir = s
+            }
+        }
+        if let env = environment["CLIENTELE_DATA_DIR"] { dataDir = env }
+        return args + (dataDir.map { ["--data-dir", $0] } ?? [])
+    }
+
     /// The long options `serve` accepts, read from its help (so that a new option is a setting at once).
     static func options(of command: ParsableCommand.Type) -> Set<String> {
         var names = Set<String>()
@@ -97,6 +124,7 @@ enum ConfigFile {
 
     /// `serve`'s arguments with the settings of the file and the environment added where the command line has none.
     static func expand(_ arguments: [String], environment: [String: String]) throws(Problem) -> [String] {
+        if arguments.first == "users" { return try expandUsers(arguments, environment: environment) }
         guard let first = arguments.first, first == "serve" else { return arguments }
         var args = Array(arguments.dropFirst())
         var path = environment["CLIENTELE_CONFIG"]
@@ -130,9 +158,11 @@ enum ConfigFile {
             let name = URL(fileURLWithPath: path).lastPathComponent
             settings += try parse(String(decoding: data, as: UTF8.self), file: name).map { ($0.key, $0.value, name) }
         }
-        // The environment overrides the file.
-        for (k, v) in environment.sorted(by: { $0.key < $1.key }) where k.hasPrefix("CLIENTELE_") && k != "CLIENTELE_CONFIG" && !k.hasPrefix("CLIENTELE_TEST_") && k != "CLIENTELE_BIN" {
+        // The environment overrides the file. A CLIENTELE_ variable that names no option is left alone (the environment
+        // is shared with other tools and scripts); a key of the file that names no option is an error.
+        for (k, v) in environment.sorted(by: { $0.key < $1.key }) where k.hasPrefix("CLIENTELE_") && k != "CLIENTELE_CONFIG" {
             let key = String(k.dropFirst(10)).lowercased()
+            guard key == "files" || known.contains(key.replacingOccurrences(of: "_", with: "-")) else { continue }
             settings.removeAll { $0.key.replacingOccurrences(of: "-", with: "_") == key }
             settings.append((key, .string(v), "the environment (\(k))"))
         }

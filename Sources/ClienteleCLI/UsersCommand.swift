@@ -12,7 +12,9 @@ struct UsersCommand: AsyncParsableCommand {
         discussion: """
         Roles: executive (aggregates and the report, no customer ids), marketing (plus customer lists and profiles), \
         analyst (plus data quality, uploads, data sets), admin (plus accounts and the audit log). --countries limits an \
-        account's figures to those countries. Passwords are read from standard input (one line), never from the command line.
+        account's figures to those countries. Passwords are read from standard input (one line), never from the command line. \
+        The data folder is --data-dir, else data_dir of --config FILE (or CLIENTELE_CONFIG), else CLIENTELE_DATA_DIR: the \
+        server's own settings.
         """,
         subcommands: [Add.self, List.self, Disable.self, Enable.self, SetPassword.self, SetRole.self])
 

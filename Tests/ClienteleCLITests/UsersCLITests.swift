@@ -90,6 +90,11 @@ import Testing
         }
         do { _ = try ConfigFile.expand(["serve"], environment: ["CLIENTELE_TRUST_PROXY": "maybe"]) } catch { #expect(error.description.contains("CLIENTELE_TRUST_PROXY") && error.description.contains("true or false")) }
         #expect(try ConfigFile.expand(["analyze", "x.csv"], environment: ["CLIENTELE_PORT": "1"]) == ["analyze", "x.csv"])
+        // Unrelated CLIENTELE_ variables are left alone; `users` takes the server's data folder.
+        #expect(try ConfigFile.expand(["serve"], environment: ["CLIENTELE_SOMETHING_ELSE": "x"]) == ["serve"])
+        #expect(try ConfigFile.expand(["users", "list", "--config", file], environment: [:]) == ["users", "list", "--data-dir", "/var/lib/clientele"])
+        #expect(try ConfigFile.expand(["users", "list"], environment: ["CLIENTELE_DATA_DIR": "/srv/d"]) == ["users", "list", "--data-dir", "/srv/d"])
+        #expect(try ConfigFile.expand(["users", "list", "--data-dir", "x"], environment: ["CLIENTELE_DATA_DIR": "/srv/d"]) == ["users", "list", "--data-dir", "x"])
         // The example shipped in deploy/ is valid.
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/clientele.toml.example").standardized.path
         let shipped = try ConfigFile.expand(["serve", "--config", example], environment: [:])

@@ -157,6 +157,17 @@ import Testing
                     #expect(r == .forbidden, "\(name) POST \(route)")
                 }
             }
+            // The path as the router reads it: extra or trailing slashes reach the same route and the same refusal.
+            for route in ["//admin", "/admin/", "//customers.json", "/customer/?id=x", "/-/metrics/", "//data-quality/"] {
+                #expect(try await Self.get(client, route, token: s.tokens["exec"]).status == .forbidden, "\(route)")
+            }
+            var post: HTTPFields = [.authorization: "Bearer " + s.tokens["exec"]!]
+            post[.origin] = "http://localhost"
+            #expect(try await client.execute(uri: "//admin/accounts/role", method: .post, headers: post, body: ByteBuffer(string: "name=exec&role=admin")) { $0.status } == .forbidden)
+            #expect(try await client.execute(uri: "//datasets/use", method: .post, headers: post, body: ByteBuffer(string: "id=0")) { $0.status } == .forbidden)
+            // Another authorisation scheme (a proxy's Basic) is not ours; a bad token on an open route is ignored.
+            #expect(try await Self.get(client, "/login", headers: [.authorization: "Basic dXNlcjpwYXNz"]).status == .ok)
+            #expect(try await Self.get(client, "/-/health", token: "clt_nonsense").status == .ok)
             // The menu lists only what the role may open.
             let execNav = try await Self.get(client, "/overview", token: s.tokens["exec"]).body
             let nav = String(execNav[execNav.range(of: "<nav")!.lowerBound..<execNav.range(of: "</nav>")!.upperBound])
@@ -333,6 +344,11 @@ import Testing
             let c2 = try #require(Self.cookie(page2.headers))
             let evil = try await Self.post(client, "/login", "_csrf=\(try Self.csrf(page2.body))&username=exec&password=\(Self.password)&next=%2F%2Fevil.example", cookie: c2)
             #expect(evil.headers[.location] == "/overview")
+            // A tab (browsers drop it: "/\t/evil" is "//evil") or a backslash in `next` is refused too.
+            let signedIn = try #require(Self.cookie(evil.headers))
+            for next in ["/%09/evil.example", "/%5Cevil.example", "/%0D%0ASet-Cookie:x"] {
+                #expect(try await Self.get(client, "/login?next=" + next, cookie: signedIn).headers[.location] == "/overview", "\(next)")
+            }
             // Idle for less than the limit: still signed in (each request renews it); past it: back to the login form.
             clock.withLock { $0 += 590 }
             #expect(try await Self.get(client, "/overview", cookie: session).status == .ok)
@@ -371,6 +387,36 @@ import Testing
             _ = try await Self.signIn(client, "ana", "wrong-password-here", extra: [.init("X-Forwarded-For")!: "203.0.113.9"])
             let failed = try await s.library.auditLog(kind: "login_failed")
             #expect(failed.first?.address == "203.0.113.9")
+        }
+    }
+
+    /// Anonymous visits (each GET /login makes a session for its form) never push signed-in sessions out.
+    @Test func anonymousSessionsNeverEvictSignedInOnes() async throws {
+        let s = try await Self.setup()
+        let app = try await Self.app(s, sessions: Sessions(capacity: 6))
+        try await app.test(.router) { client in
+            let a = try #require(try await Self.signIn(client, "exec").cookie)
+            let b = try #require(try await Self.signIn(client, "ana").cookie)
+            for _ in 0..<30 { _ = try await Self.get(client, "/login") }
+            #expect(try await Self.get(client, "/overview", cookie: a).status == .ok)
+            #expect(try await Self.get(client, "/datasets", cookie: b).status == .ok)
+        }
+    }
+
+    /// An account whose countries are partly or wholly absent from the data set in use.
+    @Test func scopeOutsideTheData() async throws {
+        let s = try await Self.setup()
+        _ = try await s.library.addAccount(name: "half", role: .marketing, countries: [s.country, "Atlantis"], password: Self.password)
+        _ = try await s.library.addAccount(name: "none", role: .marketing, countries: ["Atlantis"], password: Self.password)
+        let app = try await Self.app(s)
+        try await app.test(.router) { client in
+            let half = try #require(try await Self.signIn(client, "half").cookie)
+            let mark = try await Self.get(client, "/overview.json?country=" + PageRequest.encode(s.country), token: s.tokens["mark"]).body
+            #expect(try await Self.get(client, "/overview.json", cookie: half).body == mark)
+            let none = try #require(try await Self.signIn(client, "none").cookie)
+            let refused = try await Self.get(client, "/overview.json", cookie: none)
+            #expect(refused.status == .forbidden && refused.body.contains("None of your account's countries (Atlantis) is in the data set in use"))
+            #expect(!refused.body.contains(s.otherCountry))
         }
     }
 

@@ -137,6 +137,9 @@ final class SMTPSink: Sendable {
             #expect(try await AccessTests.post(client, "/admin/schedules", "name=x&cadence=weekly&role=executive&recipients=a%40b.com", cookie: boss).status == .forbidden)
             let bad = try await AccessTests.post(client, "/admin/schedules", "_csrf=\(csrf)&name=x&cadence=weekly&role=executive&recipients=a%40b.com%0D%0ADATA", cookie: boss)
             #expect(bad.status == .badRequest)
+            // A name that would add a mail header.
+            let header = try await AccessTests.post(client, "/admin/schedules", "_csrf=\(csrf)&name=Board%0D%0ABcc%3A+x%40evil.example&cadence=weekly&role=executive&recipients=a%40b.com", cookie: boss)
+            #expect(header.status == .badRequest && header.body.contains("on one line"))
             #expect(try await s.library.schedules().isEmpty)
             let added = try await AccessTests.post(client, "/admin/schedules", "_csrf=\(csrf)&name=Board+weekly&cadence=weekly&role=executive&countries=&recipients=ceo%40example.com%2C+cfo%40example.org", cookie: boss)
             #expect(added.status == .ok && added.body.contains("Board weekly is scheduled"))

@@ -80,7 +80,9 @@ extension DatasetLibrary {
     public func addSchedule(name: String, cadence: ReportSchedule.Cadence, role: Role, countries: [String], recipients: [String],
                             now: Date = Date()) async throws -> ReportSchedule {
         let clean = name.trimmingCharacters(in: .whitespaces)
-        guard !clean.isEmpty, clean.count <= 80 else { throw AccountError("A schedule needs a name of 1 to 80 characters.") }
+        guard !clean.isEmpty, clean.count <= 80, !clean.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw AccountError("A schedule needs a name of 1 to 80 characters, on one line.")
+        }
         if let bad = recipients.first(where: { !ReportSchedule.validRecipient($0) }) { throw AccountError("'\(bad.prefix(80))' is not an e-mail address.") }
         let next = ReportSchedule.nextRun(cadence, after: now)
         let rows = try await write("""

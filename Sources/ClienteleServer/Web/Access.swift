@@ -81,6 +81,12 @@ enum AccessPolicy {
         }
     }
 
+    /// The path as the router matches it: empty segments dropped (`//admin/` → `/admin`), `/` for none.
+    static func normalised(_ path: String) -> String {
+        guard path.contains("//") || (path.count > 1 && path.hasSuffix("/")) else { return path }
+        return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
     /// `/value.csv` → `/value`; `/report.pdf` → `/report`; `/index.json` → `/`.
     static func stem(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
@@ -109,8 +115,32 @@ public final class LoginThrottle: Sendable {
         self.window = window; self.perName = perName; self.perAddress = perAddress
     }
 
+    /// A name that cannot be an account's (too long, odd characters) is not kept: only the address counts.
     private func keys(_ name: String, _ address: String?) -> [(String, Int)] {
-        [("n:" + name.lowercased(), perName)] + (address.map { [("a:" + $0, perAddress)] } ?? [])
+        (DatasetLibrary.validName(name) ? [("n:" + name.lowercased(), perName)] : []) + (address.map { [("a:" + $0, perAddress)] } ?? [])
+    }
+
+    /// Takes an attempt: nil when allowed (and counted as a failure until ``succeed(name:address:)``), else the
+    /// seconds to wait. Checking and counting under one lock: parallel attempts cannot all pass the limit.
+    func attempt(name: String, address: String?, now: Date = Date()) -> Int? {
+        failures.withLock { f in
+            if let w = Self.wait(&f, keys(name, address), window: window, now: now) { return w }
+            for (k, _) in keys(name, address) { f[k, default: []].append(now) }
+            if f.count > 100_000 { f.removeAll() }
+            return nil
+        }
+    }
+
+    private static func wait(_ f: inout [String: [Date]], _ keys: [(String, Int)], window: TimeInterval, now: Date) -> Int? {
+        var longest: TimeInterval?
+        for (k, limit) in keys {
+            let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
+            f[k] = recent.isEmpty ? nil : recent
+            if recent.count >= limit, let first = recent.suffix(limit).first {
+                longest = max(longest ?? 0, window - now.timeIntervalSince(first))
+            }
+        }
+        return longest.map { max(1, Int($0.rounded(.up))) }
     }
 
     /// Seconds to wait before another attempt, or nil when one is allowed now.
@@ -135,7 +165,13 @@ public final class LoginThrottle: Sendable {
         }
     }
 
-    func succeed(name: String) { failures.withLock { $0["n:" + name.lowercased()] = nil } }
+    /// A successful sign-in: the name's failures are forgotten, and the attempt no longer counts against the address.
+    func succeed(name: String, address: String? = nil) {
+        failures.withLock { f in
+            f["n:" + name.lowercased()] = nil
+            if let address, var list = f["a:" + address], !list.isEmpty { list.removeLast(); f["a:" + address] = list.isEmpty ? nil : list }
+        }
+    }
 }
 
 /// Decides who is asking (session cookie or `Authorization: Bearer` token) and whether the route is allowed for
@@ -165,23 +201,36 @@ struct AccessMiddleware: RouterMiddleware {
     }
 
     func authorise(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        let principal: Principal?
+        // The policy reads the path as the router matches it: empty segments dropped (`//admin/` is `/admin`).
+        let path = AccessPolicy.normalised(request.uri.path)
+        let requirement = AccessPolicy.requirement(method: request.method, path: path)
+        var principal: Principal?
         if open {
             principal = .local
-        } else if let auth = request.headers[.authorization] {
-            let parts = auth.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer",
-                  let a = try? await library.account(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        } else if let auth = request.headers[.authorization], auth.count > 7, auth.prefix(7).lowercased() == "bearer " {
+            // A bearer token is checked (other schemes, such as a proxy's Basic authentication, are not ours).
+            if let a = try? await library.account(token: String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)) {
+                principal = Principal(a, via: .token)
+            } else if requirement != .open {
                 var r = refusal(path, status: .unauthorized, "The API token is unknown, revoked, or its account is disabled. Create a token on your Account page.")
                 r.headers[.wwwAuthenticate] = "Bearer"
                 return r
             }
-            principal = Principal(a, via: .token)
         } else {
             principal = await sessions.principal(for: request, library: library)
         }
-        switch AccessPolicy.requirement(method: request.method, path: path) {
+        // A scope is the account's countries that the data set in use has.
+        if var p = principal, p.isScoped {
+            let known = Set(store.dataset.countries)
+            p.countries = p.countries.filter(known.contains)
+            if p.countries.isEmpty, requirement != .open {
+                return Access.$current.withValue(principal) {
+                    refusal(path, status: .forbidden, "None of your account's countries (\(principal!.countries.joined(separator: ", "))) is in the data set in use: ask an administrator.")
+                }
+            }
+            if !p.countries.isEmpty { principal = p }
+        }
+        switch requirement {
         case .open:
             break
         case .role(let role, let unscoped):
@@ -204,17 +253,18 @@ struct AccessMiddleware: RouterMiddleware {
     /// Why a signed-in account may not have this route, as a response; nil when it may.
     func check(_ p: Principal, role: Role, unscoped: Bool, request: Request, path: String) -> Response? {
         if p.role < role {
-                return refusal(path, status: .forbidden, "Your role (\(p.role.rawValue)) does not include this page: it needs \(role == .marketing ? "marketing, analyst or admin" : role == .analyst ? "analyst or admin" : "admin").")
+            let needs = role == .marketing ? "marketing, analyst or admin" : role == .analyst ? "analyst or admin" : "admin"
+            return refusal(path, status: .forbidden, "Your role (\(p.role.rawValue)) does not include this page: it needs \(needs).")
+        }
+        if unscoped && p.isScoped {
+            return refusal(path, status: .forbidden, "This page is about the whole data set; your account sees only \(p.countries.joined(separator: ", ")).")
+        }
+        if p.isScoped {
+            let asked = PageRequest.parse(request.uri.query ?? "").filter { $0.name == "country" }
+                .map { $0.value.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let outside = asked.first(where: { !p.countries.contains($0) }) {
+                return refusal(path, status: .forbidden, "Your account sees only \(p.countries.joined(separator: ", ")); '\(outside.prefix(60))' is outside it.")
             }
-            if unscoped && p.isScoped {
-                return refusal(path, status: .forbidden, "This page is about the whole data set; your account sees only \(p.countries.joined(separator: ", ")).")
-            }
-            if p.isScoped {
-                let asked = PageRequest.parse(request.uri.query ?? "").filter { $0.name == "country" }
-                    .map { $0.value.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                if let outside = asked.first(where: { !p.countries.contains($0) }) {
-                    return refusal(path, status: .forbidden, "Your account sees only \(p.countries.joined(separator: ", ")); '\(outside.prefix(60))' is outside it.")
-                }
         }
         return nil
     }

@@ -87,7 +87,9 @@ struct AccountsController: Sendable {
 
     /// A `next` target that stays on this dashboard (a path, not `//host` or a scheme).
     static func safeNext(_ next: String?) -> String? {
-        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n"), n.count < 2000,
+        // No control character, space or backslash anywhere (browsers drop tabs: "/\t/evil" would become "//evil").
+        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), n.count < 2000,
+              !n.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "\\" }),
               !n.hasPrefix("/login"), !n.hasPrefix("/logout"), !n.hasPrefix("/setup") else { return nil }
         return n
     }
@@ -163,7 +165,7 @@ struct AccountsController: Sendable {
                 loginPage(csrf: csrf, next: next, message: ("error", "This form has expired (the server may have restarted). Sign in again."), status: .forbidden, name: name)
             }
         }
-        if let wait = throttle.wait(name: name, address: address) {
+        if let wait = throttle.attempt(name: name, address: address) {
             metrics?.recordLogin("throttled")
             await library.audit("login_refused", account: nil, detail: "'\(name.prefix(64))': too many failed attempts", address: address)
             var r = loginPage(csrf: csrf, next: next, message: ("error", "Too many failed attempts for this account or from this address. Try again in \(wait >= 60 ? "\((wait + 59) / 60) minutes" : "\(wait) seconds")."),
@@ -178,12 +180,11 @@ struct AccountsController: Sendable {
             return loginPage(csrf: csrf, next: next, message: ("error", "Accounts are unavailable: \(error.description)"), status: .serviceUnavailable, name: name)
         }
         guard let account else {
-            throttle.fail(name: name, address: address)
-            metrics?.recordLogin("failed")
+            metrics?.recordLogin("failed")   // the attempt was counted as a failure when it was taken
             await library.audit("login_failed", account: nil, detail: "user name '\(name.prefix(64))'", address: address)
             return loginPage(csrf: csrf, next: next, message: ("error", "Wrong user name or password, or the account is disabled."), status: .unauthorized, name: name)
         }
-        throttle.succeed(name: name)
+        throttle.succeed(name: name, address: address)
         metrics?.recordLogin("ok")
         await library.audit("login", account: account.name, detail: account.role.rawValue, address: address)
         let session = sessions.signIn(accountID: account.id, replacing: old)

@@ -8,7 +8,8 @@ import Synchronization
 /// source's refreshes. Routes are the dashboard's own (an unknown path counts as `other`), so that the labels stay few.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let reported = Mutex<(loads: Int, failed: Int, unchanged: Int)>((0, 0, 0))
+    /// What was already counted, for the live source it was counted from (another source starts from its own zero).
+    private let reported = Mutex<(source: ObjectIdentifier?, loads: Int, failed: Int, unchanged: Int)>((nil, 0, 0, 0))
 
     public init() {}
 
@@ -61,8 +62,10 @@ public final class ServerMetrics: Sendable {
         if let live {
             let s = live.status
             // Counters only go up: add what happened since the last scrape.
+            let id = ObjectIdentifier(live)
             let (loads, failed, unchanged) = reported.withLock { r -> (Int, Int, Int) in
-                defer { r = (s.loads, s.failedLoads, s.unchangedRefreshes) }
+                if r.source != id { r = (id, 0, 0, 0) }
+                defer { r = (id, s.loads, s.failedLoads, s.unchangedRefreshes) }
                 return (max(0, s.loads - r.loads), max(0, s.failedLoads - r.failed), max(0, s.unchangedRefreshes - r.unchanged))
             }
             func counter(_ outcome: String) -> Counter {
@@ -70,7 +73,7 @@ public final class ServerMetrics: Sendable {
                                                                      helpText: "Snapshot loads of the live PostgreSQL source, by outcome (unchanged: same rows, kept)."),
                                      labels: [("outcome", outcome)])
             }
-            counter("changed").increment(by: Int64(loads - unchanged))
+            counter("changed").increment(by: Int64(max(0, loads - unchanged)))
             counter("unchanged").increment(by: Int64(unchanged))
             counter("failed").increment(by: Int64(failed))
             gauge("source_data_age_seconds", "Seconds since the snapshot served was read from the database.", s.dataAsOf.map { Date().timeIntervalSince($0) } ?? -1)

@@ -86,13 +86,15 @@ struct PageRenderer: Sendable {
             context["downloads"] = ["json": pageData + ".json" + q, "csv": pageData + ".csv" + q]
         }
         if let message { context["message"] = ["kind": message.kind, "text": message.text] }
+        // The database source's state (its name, its errors) is for analysts of every country, as in /-/health.
+        context["sourceStatus"] = false
         if let live = live?.active(for: dataset) {
-            let line = live.statusLine
-            context["sourceStatus"] = ["text": line.text, "failed": line.failed] as [String: Any]
+            if Access.current.map({ $0.role.managesData && !$0.isScoped }) == true {
+                let line = live.statusLine
+                context["sourceStatus"] = ["text": line.text, "failed": line.failed] as [String: Any]
+            }
             // No snapshot yet: the data set behind the page is a placeholder, whose dates mean nothing.
             if live.status.waiting { context["datasetLine"] = "\(dataset.name) · PostgreSQL · no data yet" }
-        } else {
-            context["sourceStatus"] = false
         }
         if showFilters {
             let span = dataset.span

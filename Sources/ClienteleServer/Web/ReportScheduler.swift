@@ -52,7 +52,9 @@ public struct SMTPRelay: Sendable {
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let b64 = Data(attachment.bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
         // Non-ASCII subjects as an RFC 2047 encoded word.
-        let encodedSubject = subject.allSatisfy(\.isASCII) ? subject : "=?UTF-8?B?" + Data(subject.utf8).base64EncodedString() + "?="
+        // Control characters never reach a header (no header can be added through a name).
+        let oneLine = String(subject.unicodeScalars.filter { $0.properties.generalCategory != .control }.map(Character.init))
+        let encodedSubject = oneLine.allSatisfy { $0.isASCII } ? oneLine : "=?UTF-8?B?" + Data(oneLine.utf8).base64EncodedString() + "?="
         var lines = [
             "From: \(from)", "To: \(to.joined(separator: ", "))", "Subject: \(encodedSubject)", "Date: \(f.string(from: date))",
             "MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=\"\(boundary)\"", "",
@@ -175,11 +177,13 @@ public final class ReportScheduler: Sendable {
     func run(_ s: ReportSchedule, now: Date = Date(), by account: String? = nil) async -> String {
         let principal = Principal(accountID: -s.id, name: "schedule \(s.name)", role: s.role, countries: s.countries, via: .open)
         let pages = self.pages
-        let file: Result<(bytes: [UInt8], contentType: String, name: String), FilterError> = await Access.$current.withValue(principal) {
+        // The data set's currency and locale, as a request would have them (the scheduler runs outside any request).
+        let style = pages.store.displayStyle
+        let file: Result<(bytes: [UInt8], contentType: String, name: String), FilterError> = await DisplayFormat.$style.withValue(style) { await Access.$current.withValue(principal) {
             await onOwnThread { () -> Result<(bytes: [UInt8], contentType: String, name: String), FilterError> in
                 do throws(FilterError) { return .success(try pages.reportFile(.pdf, nil)) } catch { return .failure(error) }
             }
-        }
+        } }
         let day = ISO8601DateFormatter.string(from: now, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         var status: String
         var ok = false

@@ -238,8 +238,12 @@ public final class Sessions: Sendable {
             var e = entry
             e.lastUsed = s.clock
             s.entries[id] = e
-            if s.entries.count > capacity, let oldest = s.entries.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
-                s.entries[oldest] = nil
+            // Full: the least recently used session without an account goes first (a flood of anonymous visits to
+            // /login never signs anyone out); a signed-in one only when every session is signed in.
+            if s.entries.count > capacity {
+                let anonymous = s.entries.filter { $0.value.accountID == nil }
+                let pool = anonymous.isEmpty ? s.entries : anonymous
+                if let oldest = pool.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key { s.entries[oldest] = nil }
             }
         }
         return id
