@@ -83,20 +83,24 @@ enum ConfigFile {
         return out
     }
 
+    /// Removes `--config FILE` (or `--config=FILE`) from the arguments and returns the file, else `CLIENTELE_CONFIG`.
+    static func takeConfig(_ args: inout [String], _ environment: [String: String]) throws(Problem) -> String? {
+        guard let i = args.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else { return environment["CLIENTELE_CONFIG"] }
+        if args[i].hasPrefix("--config=") {
+            defer { args.remove(at: i) }
+            return String(args[i].dropFirst(9))
+        }
+        guard i + 1 < args.count else { throw Problem(description: "--config needs a file: --config clientele.toml") }
+        defer { args.removeSubrange(i...(i + 1)) }
+        return args[i + 1]
+    }
+
     /// `clientele users ...`: the data folder of the server's settings (`data_dir` of `--config FILE` or
     /// `CLIENTELE_CONFIG`, or `CLIENTELE_DATA_DIR`) when `--data-dir` is not given, so that accounts land in the
     /// library the server reads.
     static func expandUsers(_ arguments: [String], environment: [String: String]) throws(Problem) -> [String] {
         var args = arguments
-        var path = environment["CLIENTELE_CONFIG"]
-        if let i = args.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
-            if args[i].hasPrefix("--config=") { path = String(args[i].dropFirst(9)); args.remove(at: i) }
-            else {
-                guard i + 1 < args.count else { throw Problem(description: "--config needs a file: --config clientele.toml") }
-                path = args[i + 1]
-                args.removeSubrange(i...(i + 1))
-            }
-        }
+        let path = try takeConfig(&args, environment)
         guard args.count > 1, !args.contains(where: { $0 == "--data-dir" || $0.hasPrefix("--data-dir=") || $0 == "--help" || $0 == "-h" }) else { return args }
         var dataDir: String?
         if let path {
@@ -127,15 +131,7 @@ enum ConfigFile {
         if arguments.first == "users" { return try expandUsers(arguments, environment: environment) }
         guard let first = arguments.first, first == "serve" else { return arguments }
         var args = Array(arguments.dropFirst())
-        var path = environment["CLIENTELE_CONFIG"]
-        if let i = args.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
-            if args[i].hasPrefix("--config=") { path = String(args[i].dropFirst(9)); args.remove(at: i) }
-            else {
-                guard i + 1 < args.count else { throw Problem(description: "--config needs a file: --config clientele.toml") }
-                path = args[i + 1]
-                args.removeSubrange(i...(i + 1))
-            }
-        }
+        let path = try takeConfig(&args, environment)
         let known = options(of: ServeCommand.self)
         let given = Set(args.filter { $0.hasPrefix("--") }.map { String($0.dropFirst(2).prefix { $0 != "=" }) })
         let help = ServeCommand.helpMessage(columns: 1000)
