@@ -444,7 +444,7 @@ import Testing
         // The lock ends after the window.
         let throttle = LoginThrottle(window: 900)
         let t0 = Date()
-        for i in 0..<5 { throttle.fail(name: "x", address: nil, now: t0 + Double(i)) }
+        for i in 0..<5 { #expect(throttle.attempt(name: "x", address: nil, now: t0 + Double(i)) == nil) }   // each counts until it succeeds
         #expect(throttle.wait(name: "x", address: nil, now: t0 + 10) == 890)
         #expect(throttle.wait(name: "x", address: nil, now: t0 + 901) == nil)
     }

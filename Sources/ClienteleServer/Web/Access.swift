@@ -143,26 +143,9 @@ public final class LoginThrottle: Sendable {
         return longest.map { max(1, Int($0.rounded(.up))) }
     }
 
-    /// Seconds to wait before another attempt, or nil when one is allowed now.
+    /// Seconds to wait before another attempt, or nil when one is allowed now (nothing is counted).
     func wait(name: String, address: String?, now: Date = Date()) -> Int? {
-        failures.withLock { f in
-            var longest: TimeInterval?
-            for (k, limit) in keys(name, address) {
-                let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
-                f[k] = recent.isEmpty ? nil : recent
-                if recent.count >= limit, let first = recent.suffix(limit).first {
-                    longest = max(longest ?? 0, window - now.timeIntervalSince(first))
-                }
-            }
-            return longest.map { max(1, Int($0.rounded(.up))) }
-        }
-    }
-
-    func fail(name: String, address: String?, now: Date = Date()) {
-        failures.withLock { f in
-            for (k, _) in keys(name, address) { f[k, default: []].append(now) }
-            if f.count > 100_000 { f.removeAll() }   // a flood of names: forget rather than grow without bound
-        }
+        failures.withLock { Self.wait(&$0, keys(name, address), window: window, now: now) }
     }
 
     /// A successful sign-in: the name's failures are forgotten, and the attempt no longer counts against the address.

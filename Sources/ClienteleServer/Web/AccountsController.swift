@@ -47,7 +47,7 @@ struct AccountsController: Sendable {
         router.get("/login") { request, _ in
             let next = PageRequest.parse(request.uri.query ?? "").last { $0.name == "next" }?.value
             if let p = Access.current { return Response(status: .seeOther, headers: [.location: Self.safeNext(next) ?? p.role.home]) }
-            return self.withSession(request) { csrf in self.loginPage(csrf: csrf, next: next) }
+            return self.sessions.page(request) { csrf in self.loginPage(csrf: csrf, next: next) }
         }
         router.post("/login") { request, _ in await self.login(request) }
         router.post("/logout") { request, _ in
@@ -60,18 +60,18 @@ struct AccountsController: Sendable {
         router.get("/setup") { request, _ in
             let token = PageRequest.parse(request.uri.query ?? "").last { $0.name == "token" }?.value
             guard let setup = self.setup, setup.isValid(token), (try? await library.hasAccounts()) == false else { return self.setupGone() }
-            return self.withSession(request) { csrf in self.setupPage(csrf: csrf, token: setup.token) }
+            return self.sessions.page(request) { csrf in self.setupPage(csrf: csrf, token: setup.token) }
         }
         router.post("/setup") { request, _ in await self.createFirstAdmin(request) }
         router.get("/account") { request, _ in
-            await self.withSessionAsync(request) { csrf in await self.accountPage(csrf: csrf) }
+            await self.sessions.pageAsync(request) { csrf in await self.accountPage(csrf: csrf) }
         }
         router.post("/account/password") { request, _ in await self.act(request, page: .account) { f, csrf in await self.changeOwnPassword(f, csrf: csrf) } }
         router.post("/account/tokens") { request, _ in await self.act(request, page: .account) { f, csrf in await self.createToken(f, csrf: csrf) } }
         router.post("/account/tokens/revoke") { request, _ in await self.act(request, page: .account) { f, csrf in await self.revokeToken(f, csrf: csrf) } }
         router.get("/admin") { request, _ in
             let kind = PageRequest.parse(request.uri.query ?? "").last { $0.name == "kind" }?.value
-            return await self.withSessionAsync(request) { csrf in await self.adminPage(csrf: csrf, kind: kind) }
+            return await self.sessions.pageAsync(request) { csrf in await self.adminPage(csrf: csrf, kind: kind) }
         }
         router.get("/admin.json") { request, _ in await self.adminData(json: true, table: PageRequest.parse(request.uri.query ?? "").last { $0.name == "_table" }?.value) }
         router.get("/admin.csv") { request, _ in await self.adminData(json: false, table: PageRequest.parse(request.uri.query ?? "").last { $0.name == "_table" }?.value) }
@@ -94,27 +94,6 @@ struct AccountsController: Sendable {
         return n
     }
 
-    func withSession(_ request: Request, _ page: (String) -> Response) -> Response {
-        let session = sessions.session(for: request)
-        var r = page(session.csrf)
-        if session.isNew { Sessions.setCookie(&r, id: session.id) }
-        return r
-    }
-
-    func withSessionAsync(_ request: Request, _ page: (String) async -> Response) async -> Response {
-        let session = sessions.session(for: request)
-        var r = await page(session.csrf)
-        if session.isNew { Sessions.setCookie(&r, id: session.id) }
-        return r
-    }
-
-    static func value(_ fields: Fields, _ name: String) -> String? {
-        fields.last { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespacesAndNewlines) }
-    }
-
-    /// The raw value (passwords keep their spaces).
-    static func raw(_ fields: Fields, _ name: String) -> String? { fields.last { $0.name == name }?.value }
-
     func render(_ page: Page, path: String, message: (String, String)? = nil, status: HTTPResponse.Status = .ok) -> Response {
         .html(renderer.html(page, path: path, request: PageRequest(filter: .none), dataset: store.dataset, showFilters: false,
                             message: message, downloads: false), status: status)
@@ -124,16 +103,13 @@ struct AccountsController: Sendable {
 
     /// Checks the CSRF token of a urlencoded POST and runs `action` with its fields; 403 without a valid token.
     func act(_ request: Request, page: Which, _ action: @Sendable (Fields, String) async -> Response) async -> Response {
-        var request = request
-        let body = try? await request.collectBody(upTo: 16 * 1024)
-        let fields = body.map { PageRequest.parse(String(buffer: $0)) } ?? []
-        guard let csrf = Self.value(fields, "_csrf"), sessions.verify(request, token: csrf) != nil else {
-            let session = sessions.session(for: request)
+        let fields = await FormFields.read(request)
+        guard let csrf = FormFields.value(fields, "_csrf"), sessions.verify(request, token: csrf) != nil else {
             let message = ("error", "This form has expired or was not sent from this dashboard (the server may have restarted). Try again from this page.")
-            var r = page == .account ? await accountPage(csrf: session.csrf, message: message, status: .forbidden)
-                                     : await adminPage(csrf: session.csrf, kind: nil, message: message, status: .forbidden)
-            if session.isNew { Sessions.setCookie(&r, id: session.id) }
-            return r
+            return await sessions.pageAsync(request) { csrf in
+                page == .account ? await accountPage(csrf: csrf, message: message, status: .forbidden)
+                                 : await adminPage(csrf: csrf, kind: nil, message: message, status: .forbidden)
+            }
         }
         return await action(fields, csrf)
     }
@@ -154,14 +130,12 @@ struct AccountsController: Sendable {
     }
 
     func login(_ request: Request) async -> Response {
-        var request = request
-        let body = try? await request.collectBody(upTo: 16 * 1024)
-        let fields = body.map { PageRequest.parse(String(buffer: $0)) } ?? []
-        let name = Self.value(fields, "username") ?? ""
-        let next = Self.value(fields, "next")
+        let fields = await FormFields.read(request)
+        let name = FormFields.value(fields, "username") ?? ""
+        let next = FormFields.value(fields, "next")
         let address = Access.address
-        guard let csrf = Self.value(fields, "_csrf"), let old = sessions.verify(request, token: csrf) else {
-            return withSession(request) { csrf in
+        guard let csrf = FormFields.value(fields, "_csrf"), let old = sessions.verify(request, token: csrf) else {
+            return sessions.page(request) { csrf in
                 loginPage(csrf: csrf, next: next, message: ("error", "This form has expired (the server may have restarted). Sign in again."), status: .forbidden, name: name)
             }
         }
@@ -175,7 +149,7 @@ struct AccountsController: Sendable {
         }
         let account: Account?
         do {
-            account = try await library.authenticate(name, Self.raw(fields, "password") ?? "")
+            account = try await library.authenticate(name, FormFields.raw(fields, "password") ?? "")
         } catch {
             return loginPage(csrf: csrf, next: next, message: ("error", "Accounts are unavailable: \(error.description)"), status: .serviceUnavailable, name: name)
         }
@@ -218,16 +192,14 @@ struct AccountsController: Sendable {
     }
 
     func createFirstAdmin(_ request: Request) async -> Response {
-        var request = request
-        let body = try? await request.collectBody(upTo: 16 * 1024)
-        let fields = body.map { PageRequest.parse(String(buffer: $0)) } ?? []
-        guard let setup, setup.isValid(Self.value(fields, "token")), (try? await library.hasAccounts()) == false else { return setupGone() }
-        let name = Self.value(fields, "username") ?? ""
-        guard let csrf = Self.value(fields, "_csrf"), let old = sessions.verify(request, token: csrf) else {
-            return withSession(request) { csrf in setupPage(csrf: csrf, token: setup.token, message: ("error", "This form has expired. Try again."), status: .forbidden, name: name) }
+        let fields = await FormFields.read(request)
+        guard let setup, setup.isValid(FormFields.value(fields, "token")), (try? await library.hasAccounts()) == false else { return setupGone() }
+        let name = FormFields.value(fields, "username") ?? ""
+        guard let csrf = FormFields.value(fields, "_csrf"), let old = sessions.verify(request, token: csrf) else {
+            return sessions.page(request) { csrf in setupPage(csrf: csrf, token: setup.token, message: ("error", "This form has expired. Try again."), status: .forbidden, name: name) }
         }
-        let password = Self.raw(fields, "password") ?? ""
-        guard password == Self.raw(fields, "password2") else {
+        let password = FormFields.raw(fields, "password") ?? ""
+        guard password == FormFields.raw(fields, "password2") else {
             return setupPage(csrf: csrf, token: setup.token, message: ("error", "The two passwords differ."), status: .badRequest, name: name)
         }
         if !DatasetLibrary.validName(name) {
@@ -298,19 +270,22 @@ struct AccountsController: Sendable {
         }
     }
 
-    static func time(_ d: Date) -> String {
+    /// "2 Dec 2026 14:52 UTC" (one formatter for every row of the tables).
+    static func time(_ d: Date) -> String { timeFormat.string(from: d) }
+
+    static let timeFormat: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_GB")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "d MMM yyyy HH:mm 'UTC'"
-        return f.string(from: d)
-    }
+        return f
+    }()
 
     func changeOwnPassword(_ fields: Fields, csrf: String) async -> Response {
         guard let me = Access.current, me.via == .session else { return await accountPage(csrf: csrf, message: ("error", "Sign in with your password to change it."), status: .forbidden) }
-        let new = Self.raw(fields, "password") ?? ""
-        guard new == Self.raw(fields, "password2") else { return await accountPage(csrf: csrf, message: ("error", "The two new passwords differ."), status: .badRequest) }
-        guard (try? await library.authenticate(me.name, Self.raw(fields, "current") ?? "")) != nil else {
+        let new = FormFields.raw(fields, "password") ?? ""
+        guard new == FormFields.raw(fields, "password2") else { return await accountPage(csrf: csrf, message: ("error", "The two new passwords differ."), status: .badRequest) }
+        guard (try? await library.authenticate(me.name, FormFields.raw(fields, "current") ?? "")) != nil else {
             await library.audit("password_change_failed", account: me.name, detail: "wrong current password", address: Access.address)
             return await accountPage(csrf: csrf, message: ("error", "The current password is wrong."), status: .forbidden)
         }
@@ -328,7 +303,7 @@ struct AccountsController: Sendable {
 
     func createToken(_ fields: Fields, csrf: String) async -> Response {
         guard let me = Access.current, me.via == .session else { return await accountPage(csrf: csrf, message: ("error", "Sign in to manage tokens."), status: .forbidden) }
-        let name = Self.value(fields, "name").flatMap { $0.isEmpty ? nil : $0 } ?? "token"
+        let name = FormFields.value(fields, "name").flatMap { $0.isEmpty ? nil : $0 } ?? "token"
         do {
             let (token, record) = try await library.addToken(accountID: me.accountID, name: name)
             await library.audit("token_created", account: me.name, detail: "\(record.name) (\(record.prefix)…)", address: Access.address)
@@ -340,7 +315,7 @@ struct AccountsController: Sendable {
 
     func revokeToken(_ fields: Fields, csrf: String) async -> Response {
         guard let me = Access.current, me.via == .session else { return await accountPage(csrf: csrf, message: ("error", "Sign in to manage tokens."), status: .forbidden) }
-        guard let id = Self.value(fields, "id").flatMap(Int.init), (try? await library.revokeToken(accountID: me.accountID, tokenID: id)) == true else {
+        guard let id = FormFields.value(fields, "id").flatMap(Int.init), (try? await library.revokeToken(accountID: me.accountID, tokenID: id)) == true else {
             return await accountPage(csrf: csrf, message: ("error", "That token is not one of yours or was already revoked."), status: .notFound)
         }
         await library.audit("token_revoked", account: me.name, detail: "token \(id)", address: Access.address)
@@ -475,13 +450,13 @@ struct AccountsController: Sendable {
     }
 
     func addSchedule(_ fields: Fields, csrf: String) async -> Response {
-        guard let cadence = Self.value(fields, "cadence").flatMap(ReportSchedule.Cadence.init(rawValue:)),
-              let role = Self.value(fields, "role").flatMap(Role.init(rawValue:)) else {
+        guard let cadence = FormFields.value(fields, "cadence").flatMap(ReportSchedule.Cadence.init(rawValue:)),
+              let role = FormFields.value(fields, "role").flatMap(Role.init(rawValue:)) else {
             return await adminPage(csrf: csrf, kind: nil, message: ("error", "Choose how often and as which role."), status: .badRequest)
         }
-        let recipients = (Self.value(fields, "recipients") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let recipients = (FormFields.value(fields, "recipients") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         do {
-            let s = try await library.addSchedule(name: Self.value(fields, "name") ?? "", cadence: cadence, role: role, countries: Self.countries(fields), recipients: recipients)
+            let s = try await library.addSchedule(name: FormFields.value(fields, "name") ?? "", cadence: cadence, role: role, countries: Self.countries(fields), recipients: recipients)
             await library.audit("schedule_changed", account: Access.current?.name, detail: "added \(s.name): \(s.cadence.rawValue), \(s.role.rawValue), \(s.recipients.count) recipients", address: Access.address)
             return await adminPage(csrf: csrf, kind: nil, message: ("info", "\(s.name) is scheduled; the first run is \(Self.time(s.nextRun))."))
         } catch {
@@ -490,7 +465,7 @@ struct AccountsController: Sendable {
     }
 
     func runSchedule(_ fields: Fields, csrf: String) async -> Response {
-        guard let scheduler, let id = Self.value(fields, "id").flatMap(Int.init),
+        guard let scheduler, let id = FormFields.value(fields, "id").flatMap(Int.init),
               let s = ((try? await library.schedules()) ?? []).first(where: { $0.id == id }) else {
             return await adminPage(csrf: csrf, kind: nil, message: ("error", "That schedule no longer exists."), status: .notFound)
         }
@@ -499,7 +474,7 @@ struct AccountsController: Sendable {
     }
 
     func deleteSchedule(_ fields: Fields, csrf: String) async -> Response {
-        guard let id = Self.value(fields, "id").flatMap(Int.init), (try? await library.removeSchedule(id)) == true else {
+        guard let id = FormFields.value(fields, "id").flatMap(Int.init), (try? await library.removeSchedule(id)) == true else {
             return await adminPage(csrf: csrf, kind: nil, message: ("error", "That schedule no longer exists."), status: .notFound)
         }
         await library.audit("schedule_changed", account: Access.current?.name, detail: "deleted schedule \(id)", address: Access.address)
@@ -507,16 +482,16 @@ struct AccountsController: Sendable {
     }
 
     static func countries(_ fields: Fields) -> [String] {
-        (value(fields, "countries") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        (FormFields.value(fields, "countries") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     func addAccount(_ fields: Fields, csrf: String) async -> Response {
         let me = Access.current?.name
-        guard let role = Self.value(fields, "role").flatMap(Role.init(rawValue:)) else {
+        guard let role = FormFields.value(fields, "role").flatMap(Role.init(rawValue:)) else {
             return await adminPage(csrf: csrf, kind: nil, message: ("error", "Choose a role."), status: .badRequest)
         }
         do {
-            let a = try await library.addAccount(name: Self.value(fields, "username") ?? "", role: role, countries: Self.countries(fields), password: Self.raw(fields, "password") ?? "")
+            let a = try await library.addAccount(name: FormFields.value(fields, "username") ?? "", role: role, countries: Self.countries(fields), password: FormFields.raw(fields, "password") ?? "")
             await library.audit("account_added", account: me, detail: "\(a.name): \(a.role.rawValue)\(a.countries.isEmpty ? "" : ", " + a.countries.joined(separator: ", "))", address: Access.address)
             return await adminPage(csrf: csrf, kind: nil, message: ("info", "Account \(a.name) added (\(a.role.rawValue)). Give them the password in person; they can change it on their Account page."))
         } catch {
@@ -525,8 +500,8 @@ struct AccountsController: Sendable {
     }
 
     func changeRole(_ fields: Fields, csrf: String) async -> Response {
-        let name = Self.value(fields, "name") ?? ""
-        guard let role = Self.value(fields, "role").flatMap(Role.init(rawValue:)) else {
+        let name = FormFields.value(fields, "name") ?? ""
+        guard let role = FormFields.value(fields, "role").flatMap(Role.init(rawValue:)) else {
             return await adminPage(csrf: csrf, kind: nil, message: ("error", "Choose a role."), status: .badRequest)
         }
         do {
@@ -540,9 +515,9 @@ struct AccountsController: Sendable {
     }
 
     func resetPassword(_ fields: Fields, csrf: String) async -> Response {
-        let name = Self.value(fields, "name") ?? ""
+        let name = FormFields.value(fields, "name") ?? ""
         do {
-            try await library.setPassword(name, Self.raw(fields, "password") ?? "")
+            try await library.setPassword(name, FormFields.raw(fields, "password") ?? "")
             if let a = try? await library.account(named: name) { sessions.signOutEverywhere(accountID: a.id) }
             await library.audit("password_changed", account: Access.current?.name, detail: "\(name): set by an administrator; their sessions ended", address: Access.address)
             return await adminPage(csrf: csrf, kind: nil, message: ("info", "New password set for \(name); their sessions were ended."))
@@ -552,7 +527,7 @@ struct AccountsController: Sendable {
     }
 
     func setDisabled(_ fields: Fields, csrf: String, _ disabled: Bool) async -> Response {
-        let name = Self.value(fields, "name") ?? ""
+        let name = FormFields.value(fields, "name") ?? ""
         do {
             try await library.setDisabled(name, disabled)
             if disabled, let a = try? await library.account(named: name) { sessions.signOutEverywhere(accountID: a.id) }

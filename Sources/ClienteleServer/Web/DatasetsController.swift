@@ -20,12 +20,7 @@ struct DatasetsController: Sendable {
     var live: LiveSlot? = nil
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/datasets") { request, _ in
-            let session = self.sessions.session(for: request)
-            var r = self.datasetsPage(csrf: session.csrf)
-            if session.isNew { Sessions.setCookie(&r, id: session.id) }
-            return r
-        }
+        router.get("/datasets") { request, _ in self.sessions.page(request) { csrf in self.datasetsPage(csrf: csrf) } }
         // The tables as data, like every page (no forms, so no session).
         router.get("/datasets.json") { _, _ in self.data(self.page(csrf: ""), json: true) }
         router.get("/datasets.csv") { _, _ in self.data(self.page(csrf: ""), json: false) }
@@ -35,12 +30,7 @@ struct DatasetsController: Sendable {
         router.post("/datasets/rename") { request, _ in await self.act(request) { fields, csrf in await self.rename(fields, csrf: csrf) } }
         router.post("/datasets/currency") { request, _ in await self.act(request) { fields, csrf in await self.setCurrency(fields, csrf: csrf) } }
         router.post("/datasets/delete") { request, _ in await self.act(request) { fields, csrf in await self.delete(fields, csrf: csrf) } }
-        router.get("/datasets/postgres") { request, _ in
-            let session = self.sessions.session(for: request)
-            var r = self.postgresForm(csrf: session.csrf, values: [:])
-            if session.isNew { Sessions.setCookie(&r, id: session.id) }
-            return r
-        }
+        router.get("/datasets/postgres") { request, _ in self.sessions.page(request) { csrf in self.postgresForm(csrf: csrf, values: [:]) } }
         router.post("/datasets/postgres") { request, _ in await self.act(request) { fields, csrf in await self.addPostgres(fields, csrf: csrf) } }
         router.post("/datasets/refresh") { request, _ in
             await self.act(request) { _, csrf in
@@ -54,12 +44,10 @@ struct DatasetsController: Sendable {
             }
         }
         router.get("/views") { request, _ in
-            let session = self.sessions.session(for: request)
             let items = PageRequest.parse(request.uri.query ?? "")
-            var r = self.viewsPage(csrf: session.csrf, proposed: items.last { $0.name == "view" }?.value,
-                                   name: items.last { $0.name == "name" }?.value ?? "")
-            if session.isNew { Sessions.setCookie(&r, id: session.id) }
-            return r
+            return self.sessions.page(request) { csrf in
+                self.viewsPage(csrf: csrf, proposed: items.last { $0.name == "view" }?.value, name: items.last { $0.name == "name" }?.value ?? "")
+            }
         }
         router.post("/views") { request, _ in await self.act(request) { fields, csrf in await self.saveView(fields, csrf: csrf) } }
         router.post("/views/delete") { request, _ in await self.act(request) { fields, csrf in await self.deleteView(fields, csrf: csrf) } }
@@ -96,22 +84,16 @@ struct DatasetsController: Sendable {
     }
 
     func actChecked(_ request: Request, _ action: @Sendable (Fields, String) async -> Response) async -> (Response, Fields) {
-        var request = request
-        let body = try? await request.collectBody(upTo: 16 * 1024)
-        let fields = body.map { PageRequest.parse(String(buffer: $0)) } ?? []
-        let csrf = fields.last { $0.name == "_csrf" }?.value
+        let fields = await FormFields.read(request)
+        let csrf = FormFields.raw(fields, "_csrf")
         guard sessions.verify(request, token: csrf) != nil, let csrf else {
-            let session = sessions.session(for: request)
-            var r = datasetsPage(csrf: session.csrf, message: ("error", "This form has expired or was not sent from this dashboard (the server may have restarted). Try again from this page."),
-                                 status: .forbidden)
-            if session.isNew { Sessions.setCookie(&r, id: session.id) }
+            let r = sessions.page(request) { csrf in
+                datasetsPage(csrf: csrf, message: ("error", "This form has expired or was not sent from this dashboard (the server may have restarted). Try again from this page."),
+                             status: .forbidden)
+            }
             return (r, [])
         }
         return (await action(fields, csrf), fields)
-    }
-
-    static func value(_ fields: Fields, _ name: String) -> String? {
-        fields.last { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     // MARK: The Data sets page
@@ -198,7 +180,7 @@ struct DatasetsController: Sendable {
     }
 
     func entry(_ fields: Fields) -> LibraryEntry? {
-        guard let id = Self.value(fields, "id").flatMap(Int.init) else { return nil }
+        guard let id = FormFields.value(fields, "id").flatMap(Int.init) else { return nil }
         return id == 0 ? opener.demoEntry : library.entry(id)
     }
 
@@ -240,9 +222,9 @@ struct DatasetsController: Sendable {
 
     func addPostgres(_ fields: Fields, csrf: String) async -> Response {
         var values: [String: String] = [:]
-        for k in ["name", "url", "table", "query", "map", "refresh", "currency", "remember"] { if let x = Self.value(fields, k), !x.isEmpty { values[k] = x } }
+        for k in ["name", "url", "table", "query", "map", "refresh", "currency", "remember"] { if let x = FormFields.value(fields, k), !x.isEmpty { values[k] = x } }
         let password = fields.last { $0.name == "password" }?.value ?? ""
-        let testOnly = Self.value(fields, "test") != nil
+        let testOnly = FormFields.value(fields, "test") != nil
         func fail(_ text: String, _ status: HTTPResponse.Status = .badRequest) -> Response {
             postgresForm(csrf: csrf, values: values, message: ("error", text), status: status)
         }
@@ -371,7 +353,7 @@ struct DatasetsController: Sendable {
 
     func rename(_ fields: Fields, csrf: String) async -> Response {
         guard var e = entry(fields), e.id != 0 else { return notFound(csrf) }
-        guard let name = Self.validName(Self.value(fields, "name")) else {
+        guard let name = Self.validName(FormFields.value(fields, "name")) else {
             return datasetsPage(csrf: csrf, message: ("error", "A name is 1 to 120 characters, without control characters."), status: .badRequest)
         }
         let old = e.name
@@ -383,7 +365,7 @@ struct DatasetsController: Sendable {
 
     func setCurrency(_ fields: Fields, csrf: String) async -> Response {
         guard var e = entry(fields), e.id != 0 else { return notFound(csrf) }
-        let text = Self.value(fields, "currency") ?? ""
+        let text = FormFields.value(fields, "currency") ?? ""
         if text.isEmpty {
             e.currency = nil
         } else {
@@ -398,7 +380,7 @@ struct DatasetsController: Sendable {
     }
 
     func delete(_ fields: Fields, csrf: String) async -> Response {
-        guard let id = Self.value(fields, "id").flatMap(Int.init) else { return notFound(csrf) }
+        guard let id = FormFields.value(fields, "id").flatMap(Int.init) else { return notFound(csrf) }
         if id == 0 { return datasetsPage(csrf: csrf, message: ("error", "The built-in demo cannot be deleted."), status: .badRequest) }
         guard let e = library.entry(id) else { return notFound(csrf) }
         do { try await library.remove(id) } catch { return datasetsPage(csrf: csrf, message: ("error", "\(error)"), status: .internalServerError) }
@@ -470,10 +452,10 @@ struct DatasetsController: Sendable {
     }
 
     func saveView(_ fields: Fields, csrf: String) async -> Response {
-        guard let view = validView(Self.value(fields, "view")) else {
+        guard let view = validView(FormFields.value(fields, "view")) else {
             return viewsPage(csrf: csrf, message: ("error", "Only a page of this dashboard (its path and filters) can be saved as a view."), status: .badRequest)
         }
-        guard let name = Self.validName(Self.value(fields, "name")), name.count <= 80 else {
+        guard let name = Self.validName(FormFields.value(fields, "name")), name.count <= 80 else {
             return viewsPage(csrf: csrf, proposed: view, message: ("error", "A view's name is 1 to 80 characters."), status: .badRequest)
         }
         do { _ = try await library.addView(name: name, path: view) } catch {
@@ -484,7 +466,7 @@ struct DatasetsController: Sendable {
     }
 
     func deleteView(_ fields: Fields, csrf: String) async -> Response {
-        guard let id = Self.value(fields, "id").flatMap(Int.init), let v = library.views.first(where: { $0.id == id }) else {
+        guard let id = FormFields.value(fields, "id").flatMap(Int.init), let v = library.views.first(where: { $0.id == id }) else {
             return viewsPage(csrf: csrf, message: ("error", "That view no longer exists."), status: .notFound)
         }
         do { try await library.removeView(id) } catch {

@@ -316,9 +316,45 @@ public final class Sessions: Sendable {
         response.headers[values: .setCookie].append("\(cookieName)=\(id); Path=/; HttpOnly; SameSite=Lax\(Access.secure ? "; Secure" : "")")
     }
 
+    /// A page that carries the request's session CSRF token; a request without a session gets a new one (and its
+    /// cookie with the page).
+    func page(_ request: Request, _ build: (String) -> Response) -> Response {
+        let s = session(for: request)
+        var r = build(s.csrf)
+        if s.isNew { Sessions.setCookie(&r, id: s.id) }
+        return r
+    }
+
+    /// ``page(_:_:)`` for a page built asynchronously (it reads the library).
+    func pageAsync(_ request: Request, _ build: (String) async -> Response) async -> Response {
+        let s = session(for: request)
+        var r = await build(s.csrf)
+        if s.isNew { Sessions.setCookie(&r, id: s.id) }
+        return r
+    }
+
     static func clearCookie(_ response: inout Response) {
         response.headers[values: .setCookie].append("\(cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0\(Access.secure ? "; Secure" : "")")
     }
+}
+
+/// The fields of a urlencoded form POST.
+enum FormFields {
+    typealias List = [(name: String, value: String)]
+
+    /// The form's fields; none when the body is larger than `limit` bytes or cannot be read.
+    static func read(_ request: Request, limit: Int = 16 * 1024) async -> List {
+        var request = request
+        return (try? await request.collectBody(upTo: limit)).map { PageRequest.parse(String(buffer: $0)) } ?? []
+    }
+
+    /// A field's last value, trimmed.
+    static func value(_ fields: List, _ name: String) -> String? {
+        fields.last { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// A field's last value as sent (passwords keep their spaces; tokens are compared exactly).
+    static func raw(_ fields: List, _ name: String) -> String? { fields.last { $0.name == name }?.value }
 }
 
 /// Runs blocking `work` on a thread of its own, so that the threads answering requests stay free. The display

@@ -50,12 +50,7 @@ struct UploadController: Sendable {
     var uploadsDirectory: URL { pending.directory }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/upload") { request, _ in
-            let session = self.sessions.session(for: request)
-            var r = self.form(csrf: session.csrf)
-            if session.isNew { Sessions.setCookie(&r, id: session.id) }
-            return r
-        }
+        router.get("/upload") { request, _ in self.sessions.page(request) { csrf in self.form(csrf: csrf) } }
         router.post("/upload") { request, _ in await self.receive(request) }
         router.post("/upload/map") { request, _ in await self.map(request) }
         router.post("/upload/use") { request, _ in await self.use(request) }
@@ -87,10 +82,7 @@ struct UploadController: Sendable {
 
     /// The upload form with a message, for a request whose session may be unknown (a new session cookie then).
     func form(for request: Request, message: (String, String), status: HTTPResponse.Status) -> Response {
-        let session = sessions.session(for: request)
-        var r = form(csrf: session.csrf, message: message, status: status)
-        if session.isNew { Sessions.setCookie(&r, id: session.id) }
-        return r
+        sessions.page(request) { csrf in form(csrf: csrf, message: message, status: status) }
     }
 
     func expiredForm(_ request: Request) -> Response {
@@ -319,9 +311,7 @@ struct UploadController: Sendable {
     /// The form fields of a urlencoded POST, the session it belongs to, and the pending upload it names (marked in
     /// use: the caller releases it).
     func formRequest(_ request: Request) async -> (fields: [(name: String, value: String)], csrf: String, upload: PendingUploads.Upload)? {
-        var request = request
-        guard let body = try? await request.collectBody(upTo: 64 * 1024) else { return nil }
-        let fields = PageRequest.parse(String(buffer: body))
+        let fields = await FormFields.read(request, limit: 64 * 1024)
         let csrf = fields.last { $0.name == "_csrf" }?.value
         guard let id = sessions.verify(request, token: csrf), let token = fields.last(where: { $0.name == "token" })?.value,
               let upload = pending.take(token, session: id) else { return nil }
@@ -356,7 +346,7 @@ struct UploadController: Sendable {
             return form(for: request, message: ("error", "That upload is no longer waiting to be used (uploads wait an hour, in the browser that sent them); upload the file again."), status: .badRequest)
         }
         defer { pending.release(upload.token) }
-        func value(_ k: String) -> String { fields.last { $0.name == k }?.value.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        func value(_ k: String) -> String { FormFields.value(fields, k) ?? "" }
         let currencyText = value("currency")
         if !currencyText.isEmpty && CurrencyCode(currencyText) == nil {
             return form(for: request, message: ("error", "The currency must be a three-letter ISO 4217 code such as GBP, EUR or USD, or empty: go back and correct it (the file waits for an hour)."), status: .badRequest)
